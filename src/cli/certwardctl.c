@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "cw-ctl.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <string.h>
+
+static const CwCtlCommand commands[] = {
+  { "list", cw_ctl_list, "", N_("List certificates") },
+  { "show", cw_ctl_show, "NAME", N_("Show one certificate") },
+  { "import", cw_ctl_import, "FILE...", N_("Import a certificate with its key") },
+  { "export", cw_ctl_export, "NAME", N_("Export a certificate") },
+  { "install", cw_ctl_install, "NAME FILE", N_("Install a renewed certificate for an existing key") },
+  { "remove", cw_ctl_remove, "NAME", N_("Remove a certificate") },
+  { "monitor", cw_ctl_monitor, "", N_("Follow certificate events") },
+};
+
+static void
+usage (void)
+{
+  g_printerr (_("Usage: certwardctl [--session] [--json] COMMAND [OPTIONS…]\n\nCommands:\n"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_printerr ("  %-8s %-10s %s\n", commands[i].name, commands[i].args, _(commands[i].summary));
+  g_printerr (_("\nRun certwardctl COMMAND --help for a command's options.\n"));
+}
+
+int
+main (int argc, char **argv)
+{
+  CwCtl ctl = { G_BUS_TYPE_SYSTEM, FALSE, NULL, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  const CwCtlCommand *command = NULL;
+  int first = 1;
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* global options come before the command; each command parses its own */
+  for (; first < argc && argv[first][0] == '-'; first++) {
+    if (g_str_equal (argv[first], "--session"))
+      ctl.bus_type = G_BUS_TYPE_SESSION;
+    else if (g_str_equal (argv[first], "--system"))
+      ctl.bus_type = G_BUS_TYPE_SYSTEM;
+    else if (g_str_equal (argv[first], "--json"))
+      ctl.json = TRUE;
+    else if (g_str_equal (argv[first], "--version")) {
+      g_print ("certwardctl %s\n", PACKAGE_VERSION);
+      return 0;
+    } else if (g_str_equal (argv[first], "--help") || g_str_equal (argv[first], "-h")) {
+      usage ();
+      return 0;
+    } else {
+      g_printerr (_("certwardctl: unknown option %s\n"), argv[first]);
+      usage ();
+      return 1;
+    }
+  }
+  if (first >= argc) {
+    usage ();
+    return 1;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, argv[first]))
+      command = &commands[i];
+  if (command == NULL) {
+    g_printerr (_("certwardctl: unknown command “%s”\n"), argv[first]);
+    usage ();
+    return 1;
+  }
+
+  /* "COMMAND --help" needs no agent */
+  for (int i = first + 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h"))
+      return command->func (&ctl, argc - first, argv + first);
+
+  if (!cw_ctl_connect (&ctl, &error))
+    return cw_ctl_fail (error);
+  status = command->func (&ctl, argc - first, argv + first);
+
+  g_clear_object (&ctl.objects);
+  g_clear_object (&ctl.manager);
+  g_clear_object (&ctl.bus);
+  return status;
+}

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "cw-ctl.h"
+#include "cw-error.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <unistd.h>
+
+/* ---- list / show -------------------------------------------------------- */
+
+int
+cw_ctl_list (CwCtl *ctl, int argc, char **argv)
+{
+  g_autoptr(GPtrArray) certs = NULL;
+  guint name_width = 4, ids_width = 10;
+
+  if (!cw_ctl_parse ("list", "", _("List the certificates the agent keeps."), NULL, &argc, &argv))
+    return 1;
+  certs = cw_ctl_list_certificates (ctl);
+
+  if (ctl->json) {
+    g_autoptr(JsonArray) array = json_array_new ();
+    g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+
+    for (guint i = 0; i < certs->len; i++)
+      json_array_add_element (array, cw_ctl_proxy_to_json (G_DBUS_PROXY (g_ptr_array_index (certs, i))));
+    json_node_set_array (root, array);
+    cw_ctl_print_json (root);
+    return 0;
+  }
+
+  for (guint i = 0; i < certs->len; i++) {
+    CwDBusCertificate1 *cert = g_ptr_array_index (certs, i);
+    g_autofree gchar *ids = g_strjoinv (",", (gchar **) cw_dbus_certificate1_get_identities (cert));
+
+    name_width = MAX (name_width, g_utf8_strlen (cw_dbus_certificate1_get_name (cert), -1));
+    ids_width = MAX (ids_width, MIN (g_utf8_strlen (ids, -1), 48));
+  }
+  /* TRANSLATORS: column headers of certwardctl list */
+  g_print ("%-*s  %-*s  %-9s  %s\n", name_width, _("NAME"), ids_width, _("IDENTITIES"), _("STATE"), _("EXPIRES"));
+  for (guint i = 0; i < certs->len; i++) {
+    CwDBusCertificate1 *cert = g_ptr_array_index (certs, i);
+    g_autofree gchar *ids = g_strjoinv (",", (gchar **) cw_dbus_certificate1_get_identities (cert));
+    g_autofree gchar *expiry = cw_ctl_format_expiry (cw_dbus_certificate1_get_not_after (cert));
+
+    if (g_utf8_strlen (ids, -1) > 48) {
+      gchar *cut = g_utf8_substring (ids, 0, 45);
+
+      g_free (ids);
+      ids = g_strconcat (cut, "...", NULL);
+      g_free (cut);
+    }
+    g_print ("%-*s  %-*s  %-9s  %s\n", name_width, cw_dbus_certificate1_get_name (cert), ids_width, ids,
+             cw_dbus_certificate1_get_state (cert), expiry);
+  }
+  return 0;
+}
+
+static gchar *
+format_time (guint64 t)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (t);
+
+  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup ("-");
+}
+
+int
+cw_ctl_show (CwCtl *ctl, int argc, char **argv)
+{
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *ids = NULL, *roles = NULL, *start = NULL, *end = NULL, *expiry = NULL;
+  const gchar *const *warnings;
+
+  if (!cw_ctl_parse ("show", "NAME", _("Show everything about one certificate."), NULL, &argc, &argv))
+    return 1;
+  if (argc != 2)
+    return cw_ctl_fail_message (_("show needs the name of a certificate"));
+  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  if (cert == NULL)
+    return cw_ctl_fail (error);
+
+  if (ctl->json) {
+    g_autoptr(JsonNode) node = cw_ctl_proxy_to_json (G_DBUS_PROXY (cert));
+
+    cw_ctl_print_json (node);
+    return 0;
+  }
+
+  ids = g_strjoinv (", ", (gchar **) cw_dbus_certificate1_get_identities (cert));
+  roles = g_strjoinv (", ", (gchar **) cw_dbus_certificate1_get_roles (cert));
+  start = format_time (cw_dbus_certificate1_get_not_before (cert));
+  end = format_time (cw_dbus_certificate1_get_not_after (cert));
+  expiry = cw_ctl_format_expiry (cw_dbus_certificate1_get_not_after (cert));
+  g_print ("%-15s %s\n", _("Name:"), cw_dbus_certificate1_get_name (cert));
+  g_print ("%-15s %s\n", _("Identities:"), ids);
+  g_print ("%-15s %s\n", _("State:"), cw_dbus_certificate1_get_state (cert));
+  if (*cw_dbus_certificate1_get_last_error (cert) != '\0')
+    g_print ("%-15s %s\n", _("Last error:"), cw_dbus_certificate1_get_last_error (cert));
+  g_print ("%-15s %s\n", _("Subject:"), cw_dbus_certificate1_get_subject (cert));
+  g_print ("%-15s %s\n", _("Issuer:"), cw_dbus_certificate1_get_issuer (cert));
+  g_print ("%-15s %s\n", _("Serial:"), cw_dbus_certificate1_get_serial (cert));
+  g_print ("%-15s %s\n", _("Not before:"), start);
+  g_print ("%-15s %s (%s)\n", _("Not after:"), end, expiry);
+  g_print ("%-15s %s\n", _("Fingerprint:"), cw_dbus_certificate1_get_fingerprint (cert));
+  g_print ("%-15s %s%s\n", _("Key type:"), cw_dbus_certificate1_get_key_type (cert),
+           cw_dbus_certificate1_get_key_matches (cert) ? "" : _(" (the key does not match!)"));
+  g_print ("%-15s %s\n", _("Source:"), cw_dbus_certificate1_get_source (cert));
+  g_print ("%-15s %s\n", _("Roles:"), roles);
+  g_print ("%-15s %s\n", _("Tenant:"), cw_dbus_certificate1_get_tenant (cert));
+  g_print ("%-15s %u\n", _("Revision:"), cw_dbus_certificate1_get_revision (cert));
+  g_print ("%-15s %s\n", _("Full chain:"), cw_dbus_certificate1_get_full_chain_path (cert));
+  g_print ("%-15s %s\n", _("Key:"), cw_dbus_certificate1_get_key_path (cert));
+  warnings = cw_dbus_certificate1_get_warnings (cert);
+  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+    g_print ("%-15s %s\n", i == 0 ? _("Warnings:") : "", warnings[i]);
+  return 0;
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+static void
+print_warnings (CwCtl *ctl, const gchar *path)
+{
+  g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (ctl->objects, path);
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  const gchar *const *warnings;
+
+  if (object == NULL)
+    return;
+  cert = cw_dbus_object_get_certificate1 (CW_DBUS_OBJECT (object));
+  if (cert == NULL)
+    return;
+  warnings = cw_dbus_certificate1_get_warnings (cert);
+  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+    g_printerr (_("warning: %s\n"), warnings[i]);
+}
+
+int
+cw_ctl_import (CwCtl *ctl, int argc, char **argv)
+{
+  g_autofree gchar *name = NULL, *key = NULL, *chain = NULL, *password_file = NULL, *tenant = NULL;
+  g_auto(GStrv) roles = NULL;
+  gboolean replace = FALSE, allow_expired = FALSE;
+  const GOptionEntry entries[] = {
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &name, N_("Name of the certificate (default: its first identity)"), N_("NAME") },
+    { "key", 'k', 0, G_OPTION_ARG_FILENAME, &key, N_("Private key file"), N_("FILE") },
+    { "chain", 'c', 0, G_OPTION_ARG_FILENAME, &chain, N_("Intermediate certificates"), N_("FILE") },
+    { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &password_file, N_("Read the PKCS#12 or key password from FILE"), N_("FILE") },
+    { "role", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &roles, N_("Role: server, sip-tls, stir-shaken, client, ca (repeatable)"), N_("ROLE") },
+    { "tenant", 't', 0, G_OPTION_ARG_STRING, &tenant, N_("Tenant the certificate belongs to"), N_("TENANT") },
+    { "replace", 0, 0, G_OPTION_ARG_NONE, &replace, N_("Replace the certificate of that name"), NULL },
+    { "allow-expired", 0, 0, G_OPTION_ARG_NONE, &allow_expired, N_("Accept an expired certificate"), NULL },
+    { NULL }
+  };
+  g_autofree gchar *password = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  g_auto(GVariantBuilder) files = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aay"));
+  g_autoptr(GVariant) base = NULL;
+  guint n_files = 0;
+
+  if (!cw_ctl_parse ("import", "FILE...",
+                     _("Import a certificate with its key: PEM, DER, PKCS#12 or ZIP, in any combination."),
+                     entries, &argc, &argv))
+    return 1;
+  if (argc < 2 && key == NULL)
+    return cw_ctl_fail_message (_("import needs at least one file"));
+
+  {
+    g_auto(GVariantBuilder) opts = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+    for (int i = 1; i < argc; i++) {
+      g_autoptr(GBytes) bytes = cw_ctl_read_file (argv[i], &error);
+
+      if (bytes == NULL)
+        return cw_ctl_fail (error);
+      g_variant_builder_add_value (&files, cw_ctl_bytes_variant (bytes));
+      n_files++;
+    }
+    if (n_files > 0)
+      g_variant_builder_add (&opts, "{sv}", "files", g_variant_builder_end (&files));
+    if (key != NULL) {
+      g_autoptr(GBytes) bytes = cw_ctl_read_file (key, &error);
+
+      if (bytes == NULL)
+        return cw_ctl_fail (error);
+      g_variant_builder_add (&opts, "{sv}", "key", cw_ctl_bytes_variant (bytes));
+    }
+    if (chain != NULL) {
+      g_autoptr(GBytes) bytes = cw_ctl_read_file (chain, &error);
+
+      if (bytes == NULL)
+        return cw_ctl_fail (error);
+      g_variant_builder_add (&opts, "{sv}", "chain", cw_ctl_bytes_variant (bytes));
+    }
+    if (name != NULL)
+      g_variant_builder_add (&opts, "{sv}", "name", g_variant_new_string (name));
+    if (roles != NULL)
+      g_variant_builder_add (&opts, "{sv}", "roles", g_variant_new_strv ((const gchar * const *) roles, -1));
+    if (tenant != NULL)
+      g_variant_builder_add (&opts, "{sv}", "tenant", g_variant_new_string (tenant));
+    if (replace)
+      g_variant_builder_add (&opts, "{sv}", "replace", g_variant_new_boolean (TRUE));
+    if (allow_expired)
+      g_variant_builder_add (&opts, "{sv}", "allow-expired", g_variant_new_boolean (TRUE));
+    base = g_variant_ref_sink (g_variant_builder_end (&opts));
+  }
+
+  if (password_file != NULL) {
+    password = cw_ctl_read_password (password_file, NULL, &error);
+    if (password == NULL)
+      return cw_ctl_fail (error);
+  }
+
+  /* Try without a password first; ask only when the agent says one is needed. */
+  for (guint attempt = 0;; attempt++) {
+    g_auto(GVariantBuilder) opts = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+    GVariantIter iter;
+    const gchar *k;
+    GVariant *v;
+
+    g_variant_iter_init (&iter, base);
+    while (g_variant_iter_loop (&iter, "{&sv}", &k, &v))
+      g_variant_builder_add (&opts, "{sv}", k, v);
+    if (password != NULL)
+      g_variant_builder_add (&opts, "{sv}", "password", g_variant_new_string (password));
+
+    g_clear_error (&error);
+    if (cw_dbus_manager1_call_import_sync (ctl->manager, g_variant_builder_end (&opts), &path, NULL, &error))
+      break;
+    if (attempt < 3 && password_file == NULL && isatty (STDIN_FILENO) &&
+        (g_error_matches (error, CW_ERROR, CW_ERROR_PASSWORD_REQUIRED) ||
+         g_error_matches (error, CW_ERROR, CW_ERROR_WRONG_PASSWORD))) {
+      if (attempt > 0)
+        cw_ctl_fail (error);
+      g_free (password);
+      password = cw_ctl_read_password (NULL, _("Password: "), NULL);
+      if (password != NULL)
+        continue;
+    }
+    return cw_ctl_fail (error);
+  }
+
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+    g_autoptr(JsonNode) root = NULL;
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "ObjectPath");
+    json_builder_add_string_value (b, path);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    cw_ctl_print_json (root);
+  } else {
+    g_print (_("Imported %s\n"), path);
+  }
+  print_warnings (ctl, path);
+  return 0;
+}
+
+/* ---- export / install / remove ------------------------------------------ */
+
+int
+cw_ctl_export (CwCtl *ctl, int argc, char **argv)
+{
+  g_autofree gchar *format = NULL, *output = NULL, *password_file = NULL;
+  gboolean include_key = FALSE, legacy = FALSE;
+  const GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format, N_("pem (default), der or pkcs12"), N_("FORMAT") },
+    { "include-key", 0, 0, G_OPTION_ARG_NONE, &include_key, N_("Include the private key (root only)"), NULL },
+    { "password-file", 'p', 0, G_OPTION_ARG_FILENAME, &password_file, N_("Encrypt the key with the password in FILE"), N_("FILE") },
+    { "legacy", 0, 0, G_OPTION_ARG_NONE, &legacy, N_("PKCS#12 readable by old devices (3DES, SHA-1 MAC)"), NULL },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Write to FILE instead of standard output"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) data = NULL;
+  g_autofree gchar *password = NULL;
+  g_auto(GVariantBuilder) opts = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  gsize len = 0;
+  const guint8 *bytes;
+
+  if (!cw_ctl_parse ("export", "NAME", _("Write a certificate (and, when asked, its key) out."), entries, &argc, &argv))
+    return 1;
+  if (argc != 2)
+    return cw_ctl_fail_message (_("export needs the name of a certificate"));
+  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  if (cert == NULL)
+    return cw_ctl_fail (error);
+
+  if (format != NULL)
+    g_variant_builder_add (&opts, "{sv}", "format", g_variant_new_string (format));
+  if (include_key)
+    g_variant_builder_add (&opts, "{sv}", "include-key", g_variant_new_boolean (TRUE));
+  if (legacy)
+    g_variant_builder_add (&opts, "{sv}", "legacy", g_variant_new_boolean (TRUE));
+  if (password_file != NULL || (include_key && g_strcmp0 (format, "pkcs12") == 0)) {
+    password = cw_ctl_read_password (password_file, _("Password for the exported key: "), &error);
+    if (password == NULL && error != NULL)
+      return cw_ctl_fail (error);
+    if (password != NULL)
+      g_variant_builder_add (&opts, "{sv}", "password", g_variant_new_string (password));
+  }
+  if (!cw_dbus_certificate1_call_export_sync (cert, g_variant_builder_end (&opts), &data, NULL, &error))
+    return cw_ctl_fail (error);
+
+  bytes = g_variant_get_fixed_array (data, &len, 1);
+  if (output != NULL) {
+    /* a file with a key in it is private from its first byte */
+    if (!g_file_set_contents_full (output, (const gchar *) bytes, len, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   include_key ? 0600 : 0644, &error))
+      return cw_ctl_fail (error);
+    return 0;
+  }
+  if (isatty (STDOUT_FILENO) && g_strcmp0 (format != NULL ? format : "pem", "pem") != 0)
+    return cw_ctl_fail_message (_("refusing to write binary data to a terminal; use --output FILE"));
+  if (fwrite (bytes, 1, len, stdout) != len)
+    return cw_ctl_fail_message (_("cannot write to standard output"));
+  return 0;
+}
+
+int
+cw_ctl_install (CwCtl *ctl, int argc, char **argv)
+{
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (!cw_ctl_parse ("install", "NAME FILE",
+                     _("Install a new certificate (and chain) for the key a certificate already has."),
+                     NULL, &argc, &argv))
+    return 1;
+  if (argc != 3)
+    return cw_ctl_fail_message (_("install needs the name of a certificate and a file"));
+  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  if (cert == NULL)
+    return cw_ctl_fail (error);
+  bytes = cw_ctl_read_file (argv[2], &error);
+  if (bytes == NULL)
+    return cw_ctl_fail (error);
+  if (!cw_dbus_certificate1_call_install_sync (cert, cw_ctl_bytes_variant (bytes), NULL, &error))
+    return cw_ctl_fail (error);
+  if (!ctl->json)
+    g_print (_("Installed a new certificate for %s\n"), argv[1]);
+  return 0;
+}
+
+int
+cw_ctl_remove (CwCtl *ctl, int argc, char **argv)
+{
+  gboolean force = FALSE;
+  const GOptionEntry entries[] = {
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force, N_("Remove even when the certificate is in use"), NULL },
+    { NULL }
+  };
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GVariantBuilder) opts = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  if (!cw_ctl_parse ("remove", "NAME", _("Remove a certificate, its key and its history."), entries, &argc, &argv))
+    return 1;
+  if (argc != 2)
+    return cw_ctl_fail_message (_("remove needs the name of a certificate"));
+  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  if (cert == NULL)
+    return cw_ctl_fail (error);
+  if (force)
+    g_variant_builder_add (&opts, "{sv}", "force", g_variant_new_boolean (TRUE));
+  if (!cw_dbus_certificate1_call_remove_sync (cert, g_variant_builder_end (&opts), NULL, &error))
+    return cw_ctl_fail (error);
+  if (!ctl->json)
+    g_print (_("Removed %s\n"), argv[1]);
+  return 0;
+}

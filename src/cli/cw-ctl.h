@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "cw-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+/* What every certwardctl command gets: the bus and the output mode. The CLI
+ * talks to certwardd over D-Bus only; nothing here touches the state
+ * directory or parses a certificate. */
+typedef struct {
+  GBusType  bus_type;
+  gboolean  json;
+  GDBusConnection    *bus;
+  CwDBusManager1     *manager;
+  GDBusObjectManager *objects;
+} CwCtl;
+
+typedef int (*CwCtlCommandFunc) (CwCtl *ctl, int argc, char **argv);
+
+typedef struct {
+  const gchar      *name;
+  CwCtlCommandFunc  func;
+  const gchar      *args;     /* for the usage line */
+  const gchar      *summary;  /* translatable */
+} CwCtlCommand;
+
+gboolean  cw_ctl_connect (CwCtl *ctl, GError **error);
+/* The Certificate1 proxy of the certificate called @name. */
+CwDBusCertificate1 *cw_ctl_find_certificate (CwCtl *ctl, const gchar *name, GError **error);
+/* Every certificate proxy, sorted by name. */
+GPtrArray *cw_ctl_list_certificates (CwCtl *ctl);
+
+/* Parses a command's own options; prints the error and returns FALSE. */
+gboolean  cw_ctl_parse (const gchar *command, const gchar *args, const gchar *summary,
+                        const GOptionEntry *entries, int *argc, char ***argv);
+/* Prints "certwardctl: <message>" on stderr (remote error names stripped)
+ * and returns the exit status 1. */
+int       cw_ctl_fail (const GError *error);
+int       cw_ctl_fail_message (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
+
+/* Reads a whole file ("-" for standard input). */
+GBytes   *cw_ctl_read_file (const gchar *path, GError **error);
+/* The first line of @path, or a prompt on the terminal when @path is NULL
+ * and one is attached; NULL when neither. */
+gchar    *cw_ctl_read_password (const gchar *path, const gchar *prompt, GError **error);
+
+/* Output helpers. */
+JsonNode *cw_ctl_proxy_to_json (GDBusProxy *proxy);
+void      cw_ctl_print_json (JsonNode *node);
+gchar    *cw_ctl_format_expiry (guint64 not_after);
+GVariant *cw_ctl_bytes_variant (GBytes *bytes);
+
+int cw_ctl_list (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_show (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_import (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_export (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_install (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_remove (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_monitor (CwCtl *ctl, int argc, char **argv);
+
+G_END_DECLS

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "cw-certificate-private.h"
+#include "cw-error.h"
+
+#include <glib/gi18n.h>
+
+struct _CwCertificate {
+  GObject      parent_instance;
+
+  gchar       *id;
+  gchar       *name;
+  gchar       *dir;
+  gchar      **roles;
+  gchar       *tenant;
+
+  guint        revision;
+  gchar       *source;
+  CwCertInfo  *info;
+  gboolean     key_matches;
+  gchar      **warnings;
+  gchar       *previous_fingerprint;
+
+  CwCertState  state;
+  gchar       *last_error;
+  gboolean     busy;
+};
+
+enum { SIGNAL_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (CwCertificate, cw_certificate, G_TYPE_OBJECT)
+
+static const gchar *const known_roles[] = { "server", "sip-tls", "stir-shaken", "client", "ca", NULL };
+
+const gchar *
+cw_cert_state_to_string (CwCertState state)
+{
+  static const gchar *const names[] = { "valid", "expiring", "expired", "pending", "renewing", "failed" };
+
+  g_return_val_if_fail (state < G_N_ELEMENTS (names), "failed");
+  return names[state];
+}
+
+const gchar *
+cw_event_to_string (CwEvent event)
+{
+  static const gchar *const names[] = { "added", "replaced", "renewed", "removed", "expiring", "expired", "failed" };
+
+  g_return_val_if_fail (event < G_N_ELEMENTS (names), "failed");
+  return names[event];
+}
+
+const gchar *
+cw_cert_file_name (CwCertFile file)
+{
+  static const gchar *const names[] = { "cert.pem", "chain.pem", "fullchain.pem", "key.pem" };
+
+  g_return_val_if_fail (file < G_N_ELEMENTS (names), NULL);
+  return names[file];
+}
+
+gboolean
+cw_roles_validate (const gchar * const *roles, GError **error)
+{
+  for (guint i = 0; roles != NULL && roles[i] != NULL; i++) {
+    if (!g_strv_contains (known_roles, roles[i])) {
+      g_autofree gchar *list = g_strjoinv (", ", (gchar **) known_roles);
+
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("unknown role “%s”; roles are %s"),
+                   roles[i], list);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+cw_name_validate (const gchar *name, const gchar *what, GError **error)
+{
+  gsize len = name != NULL ? strlen (name) : 0;
+
+  if (len == 0 || len > 255 || !g_utf8_validate (name, len, NULL)) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                 _("the %s must be 1 to 255 bytes of UTF-8 text"), what);
+    return FALSE;
+  }
+  for (const gchar *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_iscntrl (c) || c == '/') {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                   _("the %s “%s” contains a control character or a slash"), what, name);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static void
+cw_certificate_finalize (GObject *object)
+{
+  CwCertificate *self = CW_CERTIFICATE (object);
+
+  g_free (self->id);
+  g_free (self->name);
+  g_free (self->dir);
+  g_strfreev (self->roles);
+  g_free (self->tenant);
+  g_free (self->source);
+  cw_cert_info_free (self->info);
+  g_strfreev (self->warnings);
+  g_free (self->previous_fingerprint);
+  g_free (self->last_error);
+  G_OBJECT_CLASS (cw_certificate_parent_class)->finalize (object);
+}
+
+static void
+cw_certificate_class_init (CwCertificateClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cw_certificate_finalize;
+
+  /**
+   * CwCertificate::changed:
+   *
+   * Something about the certificate changed; read it again.
+   */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+cw_certificate_init (CwCertificate *self)
+{
+  static const gchar *const no_strings[] = { NULL };
+
+  self->roles = g_strdupv ((gchar **) no_strings);
+  self->warnings = g_strdupv ((gchar **) no_strings);
+  self->tenant = g_strdup ("");
+  self->source = g_strdup ("imported");
+  self->last_error = g_strdup ("");
+  self->state = CW_CERT_STATE_PENDING;
+}
+
+CwCertificate *
+cw_certificate_new (const gchar *id, const gchar *name, const gchar *dir)
+{
+  CwCertificate *self = g_object_new (CW_TYPE_CERTIFICATE, NULL);
+
+  self->id = g_strdup (id);
+  self->name = g_strdup (name);
+  self->dir = g_strdup (dir);
+  return self;
+}
+
+const gchar *
+cw_certificate_get_id (CwCertificate *self)
+{
+  return self->id;
+}
+
+const gchar *
+cw_certificate_get_name (CwCertificate *self)
+{
+  return self->name;
+}
+
+const gchar *
+cw_certificate_get_dir (CwCertificate *self)
+{
+  return self->dir;
+}
+
+gchar *
+cw_certificate_get_path (CwCertificate *self, CwCertFile file)
+{
+  return g_build_filename (self->dir, "current", cw_cert_file_name (file), NULL);
+}
+
+const gchar * const *
+cw_certificate_get_roles (CwCertificate *self)
+{
+  return (const gchar * const *) self->roles;
+}
+
+gboolean
+cw_certificate_has_role (CwCertificate *self, const gchar *role)
+{
+  return g_strv_contains ((const gchar * const *) self->roles, role);
+}
+
+const gchar *
+cw_certificate_get_tenant (CwCertificate *self)
+{
+  return self->tenant;
+}
+
+const gchar *
+cw_certificate_get_source (CwCertificate *self)
+{
+  return self->source;
+}
+
+guint
+cw_certificate_get_revision (CwCertificate *self)
+{
+  return self->revision;
+}
+
+const CwCertInfo *
+cw_certificate_get_info (CwCertificate *self)
+{
+  return self->info;
+}
+
+gboolean
+cw_certificate_get_key_matches (CwCertificate *self)
+{
+  return self->key_matches;
+}
+
+const gchar * const *
+cw_certificate_get_warnings (CwCertificate *self)
+{
+  return (const gchar * const *) self->warnings;
+}
+
+CwCertState
+cw_certificate_get_state (CwCertificate *self)
+{
+  return self->state;
+}
+
+const gchar *
+cw_certificate_get_last_error (CwCertificate *self)
+{
+  return self->last_error;
+}
+
+const gchar *
+cw_certificate_get_previous_fingerprint (CwCertificate *self)
+{
+  return self->previous_fingerprint;
+}
+
+gboolean
+cw_certificate_is_busy (CwCertificate *self)
+{
+  return self->busy;
+}
+
+void
+cw_certificate_set_roles (CwCertificate *self, const gchar * const *roles)
+{
+  g_strfreev (self->roles);
+  self->roles = g_strdupv ((gchar **) roles);
+}
+
+void
+cw_certificate_set_tenant (CwCertificate *self, const gchar *tenant)
+{
+  g_free (self->tenant);
+  self->tenant = g_strdup (tenant != NULL ? tenant : "");
+}
+
+void
+cw_certificate_set_revision (CwCertificate *self, guint revision, const gchar *source,
+                             CwCertInfo *info, gboolean key_matches, const gchar * const *warnings)
+{
+  static const gchar *const none[] = { NULL };
+
+  g_free (self->previous_fingerprint);
+  self->previous_fingerprint = self->info != NULL ? g_strdup (self->info->fingerprint) : NULL;
+  cw_cert_info_free (self->info);
+  self->info = info;
+  self->revision = revision;
+  g_free (self->source);
+  self->source = g_strdup (source);
+  self->key_matches = key_matches;
+  g_strfreev (self->warnings);
+  self->warnings = g_strdupv ((gchar **) (warnings != NULL ? warnings : none));
+}
+
+void
+cw_certificate_set_last_error (CwCertificate *self, const gchar *message)
+{
+  g_free (self->last_error);
+  self->last_error = g_strdup (message != NULL ? message : "");
+}
+
+void
+cw_certificate_set_busy (CwCertificate *self, gboolean busy)
+{
+  self->busy = busy;
+}
+
+gboolean
+cw_certificate_update_state (CwCertificate *self, gint64 now, guint warning_days)
+{
+  CwCertState state;
+
+  if (self->info == NULL)
+    state = CW_CERT_STATE_PENDING;
+  else if (self->info->not_after < now)
+    state = CW_CERT_STATE_EXPIRED;
+  else if (self->info->not_after - now < (gint64) warning_days * 24 * 3600)
+    state = CW_CERT_STATE_EXPIRING;
+  else
+    state = CW_CERT_STATE_VALID;
+
+  if (state == self->state)
+    return FALSE;
+  self->state = state;
+  return TRUE;
+}
+
+void
+cw_certificate_emit_changed (CwCertificate *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}

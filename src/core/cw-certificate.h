@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "cw-x509.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CW_CERT_STATE_VALID,
+  CW_CERT_STATE_EXPIRING,
+  CW_CERT_STATE_EXPIRED,
+  CW_CERT_STATE_PENDING,
+  CW_CERT_STATE_RENEWING,
+  CW_CERT_STATE_FAILED,
+} CwCertState;
+
+const gchar *cw_cert_state_to_string (CwCertState state);
+
+/* What happened to a certificate; the `event` of CertificateChanged. */
+typedef enum {
+  CW_EVENT_ADDED,
+  CW_EVENT_REPLACED,
+  CW_EVENT_RENEWED,
+  CW_EVENT_REMOVED,
+  CW_EVENT_EXPIRING,
+  CW_EVENT_EXPIRED,
+  CW_EVENT_FAILED,
+} CwEvent;
+
+const gchar *cw_event_to_string (CwEvent event);
+
+/* The files of a revision, as published in the *Path properties. */
+typedef enum {
+  CW_CERT_FILE_CERT,
+  CW_CERT_FILE_CHAIN,
+  CW_CERT_FILE_FULLCHAIN,
+  CW_CERT_FILE_KEY,
+} CwCertFile;
+
+const gchar *cw_cert_file_name (CwCertFile file);
+
+/* Roles a certificate can serve in; anything else is refused. */
+gboolean cw_roles_validate (const gchar * const *roles, GError **error);
+/* Names: 1–255 bytes of UTF-8 without control characters or '/'. */
+gboolean cw_name_validate (const gchar *name, const gchar *what, GError **error);
+
+#define CW_TYPE_CERTIFICATE (cw_certificate_get_type ())
+G_DECLARE_FINAL_TYPE (CwCertificate, cw_certificate, CW, CERTIFICATE, GObject)
+
+/**
+ * CwCertificate:
+ *
+ * One certificate kept by the store: its settings and what the current
+ * revision on disk holds. Read-only to everyone but the store, which
+ * changes it only after the files are in place and then emits ::changed.
+ */
+
+const gchar          *cw_certificate_get_id (CwCertificate *self);
+const gchar          *cw_certificate_get_name (CwCertificate *self);
+/* The certificate's directory below the state directory. */
+const gchar          *cw_certificate_get_dir (CwCertificate *self);
+/* STATE/certificates/<id>/current/<file> */
+gchar                *cw_certificate_get_path (CwCertificate *self, CwCertFile file);
+const gchar * const  *cw_certificate_get_roles (CwCertificate *self);
+gboolean              cw_certificate_has_role (CwCertificate *self, const gchar *role);
+const gchar          *cw_certificate_get_tenant (CwCertificate *self);
+const gchar          *cw_certificate_get_source (CwCertificate *self);
+guint                 cw_certificate_get_revision (CwCertificate *self);
+/* NULL while no certificate is installed (pending). */
+const CwCertInfo     *cw_certificate_get_info (CwCertificate *self);
+gboolean              cw_certificate_get_key_matches (CwCertificate *self);
+const gchar * const  *cw_certificate_get_warnings (CwCertificate *self);
+CwCertState           cw_certificate_get_state (CwCertificate *self);
+const gchar          *cw_certificate_get_last_error (CwCertificate *self);
+/* The fingerprint of the revision before the current one, or NULL. */
+const gchar          *cw_certificate_get_previous_fingerprint (CwCertificate *self);
+/* TRUE while an operation (import, install, removal) runs on it. */
+gboolean              cw_certificate_is_busy (CwCertificate *self);
+
+G_END_DECLS

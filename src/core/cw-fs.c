@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "cw-fs.h"
+#include "cw-error.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <glib/gi18n.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void
+cw_fs_fd_clear (CwFd *fd)
+{
+  if (*fd >= 0) {
+    close (*fd);
+    *fd = -1;
+  }
+}
+
+static gboolean
+fail (GError **error, const gchar *what, const gchar *name, int errsv)
+{
+  g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot %s “%s”: %s"), what, name, g_strerror (errsv));
+  return FALSE;
+}
+
+int
+cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError **error)
+{
+  int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+
+  if (fd < 0)
+    fail (error, _("open the directory"), path, errno);
+  return fd;
+}
+
+gboolean
+cw_fs_fsync (int fd, const gchar *what, GError **error)
+{
+  if (fsync (fd) < 0)
+    return fail (error, _("flush"), what, errno);
+  return TRUE;
+}
+
+static gboolean
+write_all (int fd, const void *data, gsize len)
+{
+  const guint8 *p = data;
+
+  while (len > 0) {
+    ssize_t n = write (fd, p, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return FALSE;
+    p += n;
+    len -= n;
+  }
+  return TRUE;
+}
+
+gboolean
+cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode,
+                    GError **error)
+{
+  g_auto(CwFd) fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  int errsv;
+
+  if (fd < 0)
+    return fail (error, _("create"), name, errno);
+  /* the umask must not widen or narrow what the caller asked for */
+  if (fchmod (fd, mode) < 0 || !write_all (fd, data, len) || fsync (fd) < 0) {
+    errsv = errno;
+    unlinkat (dirfd, name, 0);
+    return fail (error, _("write"), name, errsv);
+  }
+  if (close (fd) < 0) {
+    errsv = errno;
+    fd = -1;
+    unlinkat (dirfd, name, 0);
+    return fail (error, _("write"), name, errsv);
+  }
+  fd = -1;
+  return TRUE;
+}
+
+static gchar *
+temp_name (const gchar *name)
+{
+  return g_strdup_printf (".%s.tmp-%08x", name, g_random_int ());
+}
+
+gboolean
+cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode,
+                  GError **error)
+{
+  g_autofree gchar *tmp = temp_name (name);
+
+  if (!cw_fs_write_new_at (dirfd, tmp, data, len, mode, error))
+    return FALSE;
+  if (renameat (dirfd, tmp, dirfd, name) < 0) {
+    int errsv = errno;
+
+    unlinkat (dirfd, tmp, 0);
+    return fail (error, _("rename into place"), name, errsv);
+  }
+  return cw_fs_fsync (dirfd, name, error);
+}
+
+gboolean
+cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError **error)
+{
+  g_autofree gchar *tmp = temp_name (name);
+
+  if (symlinkat (target, dirfd, tmp) < 0)
+    return fail (error, _("create the link"), tmp, errno);
+  /* rename(2) replaces the old link atomically: a reader sees either the
+   * old or the new target, never nothing */
+  if (renameat (dirfd, tmp, dirfd, name) < 0) {
+    int errsv = errno;
+
+    unlinkat (dirfd, tmp, 0);
+    return fail (error, _("rename into place"), name, errsv);
+  }
+  return cw_fs_fsync (dirfd, name, error);
+}
+
+GBytes *
+cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
+{
+  g_auto(CwFd) fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+
+  if (fd < 0) {
+    fail (error, _("open"), name, errno);
+    return NULL;
+  }
+  for (;;) {
+    guint8 chunk[8192];
+    ssize_t n = read (fd, chunk, sizeof chunk);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      fail (error, _("read"), name, errno);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    if (buf->len + (gsize) n > max) {
+      g_set_error (error, CW_ERROR, CW_ERROR_IO, _("“%s” is larger than %" G_GSIZE_FORMAT " bytes"), name, max);
+      return NULL;
+    }
+    g_byte_array_append (buf, chunk, n);
+  }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&buf));
+}
+
+gchar *
+cw_fs_readlink_at (int dirfd, const gchar *name)
+{
+  gchar buf[256];
+  ssize_t n = readlinkat (dirfd, name, buf, sizeof buf - 1);
+
+  if (n < 0 || n >= (ssize_t) sizeof buf - 1)
+    return NULL;
+  buf[n] = '\0';
+  return g_strdup (buf);
+}
+
+gboolean
+cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
+{
+  struct stat st;
+  g_auto(CwFd) fd = -1;
+  DIR *dir;
+  struct dirent *de;
+
+  if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno == ENOENT)
+      return TRUE;
+    return fail (error, _("inspect"), name, errno);
+  }
+  if (!S_ISDIR (st.st_mode)) {
+    if (unlinkat (parent, name, 0) < 0 && errno != ENOENT)
+      return fail (error, _("remove"), name, errno);
+    return TRUE;
+  }
+
+  fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return fail (error, _("open the directory"), name, errno);
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    return fail (error, _("open the directory"), name, errno);
+  fd = -1; /* owned by dir now */
+  while ((de = readdir (dir)) != NULL) {
+    if (g_str_equal (de->d_name, ".") || g_str_equal (de->d_name, ".."))
+      continue;
+    if (!cw_fs_remove_tree_at (dirfd (dir), de->d_name, error)) {
+      closedir (dir);
+      return FALSE;
+    }
+  }
+  closedir (dir);
+  if (unlinkat (parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return fail (error, _("remove"), name, errno);
+  return TRUE;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+#include <fcntl.h>
+
+G_BEGIN_DECLS
+
+/* Durable file operations relative to directory descriptors. Every write is
+ * fsynced before it counts, so "renamed into place" implies "on disk".
+ * Errors are CW_ERROR_IO and name the file and the system's reason. */
+
+/* A file descriptor closed automatically: g_auto(CwFd) fd = -1; */
+typedef int CwFd;
+void     cw_fs_fd_clear (CwFd *fd);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CwFd, cw_fs_fd_clear)
+
+/* Opens a directory (no symlink following for the last component unless
+ * @follow) relative to @dirfd (AT_FDCWD for the working directory). */
+int      cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError **error);
+
+/* Creates @name (which must not exist) with @mode, writes, fsyncs. */
+gboolean cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len,
+                             mode_t mode, GError **error);
+/* Replaces @name atomically (temporary file, fsync, rename, fsync dir). */
+gboolean cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len,
+                           mode_t mode, GError **error);
+/* Points the symlink @name at @target with one rename, then fsyncs @dirfd. */
+gboolean cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError **error);
+gboolean cw_fs_fsync (int fd, const gchar *what, GError **error);
+/* Reads a whole file of at most @max bytes. */
+GBytes  *cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error);
+/* The target of the symlink @name, or NULL. */
+gchar   *cw_fs_readlink_at (int dirfd, const gchar *name);
+/* Removes @name below @dirfd and everything in it; missing is fine. */
+gboolean cw_fs_remove_tree_at (int dirfd, const gchar *name, GError **error);
+
+G_END_DECLS

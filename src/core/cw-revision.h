@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "cw-chain.h"
+
+G_BEGIN_DECLS
+
+/*
+ * One certificate directory on disk:
+ *
+ *   <id>/settings.ini        name, roles, tenant … (replaced atomically)
+ *   <id>/rev-<N>/cert.pem    leaf
+ *               chain.pem    intermediates
+ *               fullchain.pem
+ *               key.pem      PKCS#8, mode 0600
+ *               revision.ini number, source, creation time, warnings
+ *   <id>/current -> rev-<N>  swapped with one rename
+ *
+ * A revision directory is written completely and fsynced before "current"
+ * points at it; until then it does not exist as far as readers go, and a
+ * crash leaves the previous revision current.
+ */
+
+typedef struct {
+  guint        number;
+  gchar       *source;
+  gint64       created;
+  gchar      **warnings;
+  CwCertInfo  *info;
+  gboolean     key_matches;
+} CwRevision;
+
+void        cw_revision_free (CwRevision *rev);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwRevision, cw_revision_free)
+
+gchar      *cw_revision_dir_name (guint number);
+
+/* Writes rev-<number> below @cert_dirfd from @bundle and fsyncs it; does
+ * not make it current. On failure nothing of it remains. */
+gboolean    cw_revision_write (int cert_dirfd, guint number, const gchar *source,
+                               CwBundle *bundle, GError **error);
+/* Points "current" at rev-<number>. The commit point of every change. */
+gboolean    cw_revision_commit (int cert_dirfd, guint number, GError **error);
+/* Reads the revision "current" points at. */
+CwRevision *cw_revision_read_current (int cert_dirfd, GError **error);
+/* Removes revisions newer than @current (leftovers of a crash) and all but
+ * the @keep newest up to @current. Failures are only logged: old files
+ * are harmless. */
+void        cw_revision_prune (int cert_dirfd, const gchar *what, guint current, guint keep);
+
+/* The leaf and intermediates of the current revision (gnutls_x509_crt_t). */
+GPtrArray  *cw_revision_load_chain (int cert_dirfd, GError **error);
+gnutls_x509_privkey_t cw_revision_load_key (int cert_dirfd, GError **error);
+
+G_END_DECLS

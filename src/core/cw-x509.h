@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <gnutls/abstract.h>
+#include <gnutls/pkcs12.h>
+#include <gnutls/pkcs7.h>
+
+G_BEGIN_DECLS
+
+/* Automatic cleanup for the GnuTLS handle types: they are pointer typedefs,
+ * so they are used with g_auto(), e.g. g_auto(gnutls_x509_crt_t) crt = NULL. */
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_crt_t, gnutls_x509_crt_deinit, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_privkey_t, gnutls_x509_privkey_deinit, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_privkey_t, gnutls_privkey_deinit, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pubkey_t, gnutls_pubkey_deinit, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_crq_t, gnutls_x509_crq_deinit, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs12_t, gnutls_pkcs12_deinit, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs12_bag_t, gnutls_pkcs12_bag_deinit, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs7_t, gnutls_pkcs7_deinit, NULL)
+
+void cw_x509_trust_list_free (gnutls_x509_trust_list_t list);
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_trust_list_t, cw_x509_trust_list_free, NULL)
+
+/* A gnutls_datum_t whose data GnuTLS allocated: g_auto(CwDatum) d = { 0 }; */
+typedef gnutls_datum_t CwDatum;
+void cw_datum_clear (CwDatum *datum);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CwDatum, cw_datum_clear)
+
+/* Sets @error from a negative GnuTLS return code: "@what: <gnutls text>". */
+gboolean cw_gnutls_fail (GError **error, gint code, int ret, const gchar *what);
+
+/* What the agent publishes about one certificate; extracted once, so the
+ * parsed certificate need not be kept in memory. */
+typedef struct {
+  gchar   *subject;
+  gchar   *issuer;
+  gchar   *serial;       /* lower-case hex */
+  gchar   *fingerprint;  /* SHA-256 of the DER, lower-case hex */
+  gchar   *key_type;     /* "ec-p256", "rsa-2048", … */
+  gchar  **identities;   /* SAN DNS names and IPs, else the CN */
+  gint64   not_before;
+  gint64   not_after;
+  gboolean is_ca;
+  gboolean self_signed;
+} CwCertInfo;
+
+CwCertInfo *cw_cert_info_new (gnutls_x509_crt_t crt, GError **error);
+void        cw_cert_info_free (CwCertInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwCertInfo, cw_cert_info_free)
+
+gnutls_x509_crt_t cw_x509_crt_import (const guint8 *data, gsize len,
+                                      gnutls_x509_crt_fmt_t fmt, GError **error);
+gnutls_x509_crt_t cw_x509_crt_copy (gnutls_x509_crt_t crt);
+gchar    *cw_x509_crt_export_pem (gnutls_x509_crt_t crt, GError **error);
+GBytes   *cw_x509_crt_export_der (gnutls_x509_crt_t crt, GError **error);
+gchar    *cw_x509_crt_get_fingerprint (gnutls_x509_crt_t crt);
+gchar    *cw_x509_crt_get_subject (gnutls_x509_crt_t crt);
+gchar    *cw_x509_crt_describe (gnutls_x509_crt_t crt);
+gboolean  cw_x509_crt_is_self_signed (gnutls_x509_crt_t crt);
+gboolean  cw_x509_crt_is_ca (gnutls_x509_crt_t crt);
+gboolean  cw_x509_crt_signed_by (gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer);
+gboolean  cw_x509_crt_has_weak_signature (gnutls_x509_crt_t crt, gchar **algorithm);
+gchar    *cw_x509_crt_get_key_type (gnutls_x509_crt_t crt, guint *rsa_bits);
+
+gnutls_x509_privkey_t cw_x509_privkey_import (const guint8 *data, gsize len,
+                                              gnutls_x509_crt_fmt_t fmt,
+                                              const gchar *password, GError **error);
+gnutls_x509_privkey_t cw_x509_privkey_copy (gnutls_x509_privkey_t key);
+gchar    *cw_x509_privkey_export_pem (gnutls_x509_privkey_t key, const gchar *password,
+                                      GError **error);
+gchar    *cw_x509_privkey_get_key_type (gnutls_x509_privkey_t key, guint *rsa_bits);
+gboolean  cw_x509_privkey_matches (gnutls_x509_privkey_t key, gnutls_x509_crt_t crt);
+gboolean  cw_x509_privkey_equal (gnutls_x509_privkey_t a, gnutls_x509_privkey_t b);
+
+gchar    *cw_hex_encode (const guint8 *data, gsize len);
+
+G_END_DECLS

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "certwardd"
+
+#include "config.h"
+
+#include "cw-daemon.h"
+#include "cw-store.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <gnutls/gnutls.h>
+#include <locale.h>
+#include <stdlib.h>
+
+typedef struct {
+  GMainLoop *loop;
+  CwStore   *store;
+  int        status;
+  gboolean   stopping;
+} Context;
+
+static void
+quit_when_idle (Context *ctx)
+{
+  if (cw_store_is_idle (ctx->store))
+    g_main_loop_quit (ctx->loop);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  if (!ctx->stopping) {
+    /* let writes in flight reach their commit point before leaving */
+    g_message ("stopping");
+    ctx->stopping = TRUE;
+    g_signal_connect_swapped (ctx->store, "idle", G_CALLBACK (quit_when_idle), ctx);
+    quit_when_idle (ctx);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_name_lost (CwDaemon *daemon, Context *ctx)
+{
+  ctx->status = EXIT_FAILURE;
+  g_main_loop_quit (ctx->loop);
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean session = FALSE, verbose = FALSE, version = FALSE;
+  g_autofree gchar *state_dir = NULL;
+  g_autofree gchar *config_path = NULL;
+  const GOptionEntry entries[] = {
+    { "session", 0, 0, G_OPTION_ARG_NONE, &session, N_("Use the session bus instead of the system bus"), NULL },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, N_("Keep certificates in DIR (default " CW_DEFAULT_STATE_DIR ")"), N_("DIR") },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Read the configuration from FILE (default " CW_DEFAULT_CONFIG_FILE ")"), N_("FILE") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log routine events and debugging messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) options = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(CwConfig) config = NULL;
+  g_autoptr(CwStore) store = NULL;
+  g_autoptr(CwDaemon) daemon = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  Context ctx = { 0 };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  options = g_option_context_new (NULL);
+  g_option_context_set_summary (options, _("The Certward certificate agent."));
+  g_option_context_add_main_entries (options, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (options, &argc, &argv, &error)) {
+    g_printerr ("certwardd: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+  if (version) {
+    g_print ("certwardd %s\n", PACKAGE_VERSION);
+    return EXIT_SUCCESS;
+  }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+  if (gnutls_check_version ("3.7.0") == NULL) {
+    g_printerr ("certwardd: GnuTLS 3.7 or newer is required\n");
+    return EXIT_FAILURE;
+  }
+
+  config = cw_config_load (config_path != NULL ? config_path : CW_DEFAULT_CONFIG_FILE, config_path != NULL,
+                           warnings, &error);
+  if (config == NULL) {
+    g_printerr ("certwardd: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+  for (guint i = 0; i < warnings->len; i++)
+    g_warning ("%s", (const gchar *) g_ptr_array_index (warnings, i));
+
+  store = cw_store_new (state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, config);
+  if (!cw_store_load (store, &error)) {
+    g_printerr ("certwardd: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  ctx.loop = loop;
+  ctx.store = store;
+  ctx.status = EXIT_SUCCESS;
+
+  daemon = cw_daemon_new (store);
+  g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
+  if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
+    g_printerr ("certwardd: cannot connect to the %s bus: %s\n", session ? "session" : "system", error->message);
+    return EXIT_FAILURE;
+  }
+
+  g_unix_signal_add (SIGTERM, on_signal, &ctx);
+  g_unix_signal_add (SIGINT, on_signal, &ctx);
+  g_main_loop_run (loop);
+
+  g_signal_handlers_disconnect_by_data (store, &ctx);
+  return ctx.status;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "certwardd"
+
+#include "config.h"
+
+#include "cw-daemon.h"
+#include "cw-certificate-service.h"
+#include "cw-dbus-error.h"
+#include "cw-manager-service.h"
+
+#include <glib/gi18n.h>
+
+struct _CwDaemon {
+  GObject                   parent_instance;
+
+  CwStore                  *store;
+  GDBusConnection          *connection;
+  GDBusObjectManagerServer *object_manager;
+  CwManagerService         *manager;
+  guint                     owner_id;
+  gulong                    event_id;
+};
+
+enum { SIGNAL_NAME_LOST, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (CwDaemon, cw_daemon, G_TYPE_OBJECT)
+
+static void
+export_certificate (CwDaemon *self, CwCertificate *cert)
+{
+  g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
+  g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (path);
+  g_autoptr(CwCertificateService) service = cw_certificate_service_new (self->store, cert);
+
+  cw_dbus_object_skeleton_set_certificate1 (object, CW_DBUS_CERTIFICATE1 (service));
+  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+}
+
+static void
+unexport_certificate (CwDaemon *self, CwCertificate *cert)
+{
+  g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
+
+  g_dbus_object_manager_server_unexport (self->object_manager, path);
+}
+
+static void
+on_store_event (CwStore *store, CwCertificate *cert, guint event, CwDaemon *self)
+{
+  g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
+  g_autoptr(GDBusObject) object = NULL;
+
+  if (event == CW_EVENT_ADDED)
+    export_certificate (self, cert);
+
+  /* PropertiesChanged first: a subscriber that reads the object when
+   * CertificateChanged arrives sees the new revision */
+  object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->object_manager), path);
+  if (object != NULL) {
+    g_autoptr(GDBusInterface) iface = g_dbus_object_get_interface (object, "org.certward.Certificate1");
+
+    if (iface != NULL)
+      g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (iface));
+  }
+
+  cw_dbus_manager1_emit_certificate_changed (CW_DBUS_MANAGER1 (self->manager), path, cw_event_to_string (event),
+                                             cw_certificate_event_details (cert, event));
+
+  if (event == CW_EVENT_REMOVED)
+    unexport_certificate (self, cert);
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  g_message ("ready: %s is on the bus", name);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  CwDaemon *self = CW_DAEMON (user_data);
+
+  if (connection == NULL)
+    g_warning ("lost the connection to the bus");
+  else
+    g_warning ("cannot own %s: another certwardd runs, or the bus policy does not allow this user", name);
+  g_signal_emit (self, signals[SIGNAL_NAME_LOST], 0);
+}
+
+gboolean
+cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
+{
+  g_autoptr(GPtrArray) certs = NULL;
+
+  self->connection = g_bus_get_sync (bus_type, NULL, error);
+  if (self->connection == NULL)
+    return FALSE;
+  g_dbus_connection_set_exit_on_close (self->connection, FALSE);
+
+  self->object_manager = g_dbus_object_manager_server_new (CW_OBJECT_PATH);
+  self->manager = cw_manager_service_new (self->store);
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager), self->connection,
+                                         CW_OBJECT_PATH, error))
+    return FALSE;
+
+  certs = cw_store_get_certificates (self->store);
+  for (guint i = 0; i < certs->len; i++)
+    export_certificate (self, g_ptr_array_index (certs, i));
+  self->event_id = g_signal_connect (self->store, "event", G_CALLBACK (on_store_event), self);
+  g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
+
+  self->owner_id = g_bus_own_name_on_connection (self->connection, CW_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                 on_name_acquired, on_name_lost, self, NULL);
+  return TRUE;
+}
+
+static void
+cw_daemon_dispose (GObject *object)
+{
+  CwDaemon *self = CW_DAEMON (object);
+
+  if (self->owner_id != 0) {
+    g_bus_unown_name (self->owner_id);
+    self->owner_id = 0;
+  }
+  if (self->manager != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
+  g_clear_signal_handler (&self->event_id, self->store);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->object_manager);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (cw_daemon_parent_class)->dispose (object);
+}
+
+static void
+cw_daemon_class_init (CwDaemonClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cw_daemon_dispose;
+
+  signals[SIGNAL_NAME_LOST] = g_signal_new ("name-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                            NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+cw_daemon_init (CwDaemon *self)
+{
+  cw_dbus_error_register ();
+}
+
+CwDaemon *
+cw_daemon_new (CwStore *store)
+{
+  CwDaemon *self = g_object_new (CW_TYPE_DAEMON, NULL);
+
+  self->store = g_object_ref (store);
+  return self;
+}

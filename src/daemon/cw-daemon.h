@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cw-store.h"
+
+G_BEGIN_DECLS
+
+#define CW_TYPE_DAEMON (cw_daemon_get_type ())
+G_DECLARE_FINAL_TYPE (CwDaemon, cw_daemon, CW, DAEMON, GObject)
+
+/**
+ * CwDaemon:
+ *
+ * Puts a CwStore on the bus: Manager1 and the ObjectManager at
+ * /org/certward/Certward1, one Certificate1 object per certificate, and
+ * CertificateChanged for every store event. Owns the bus name only after
+ * every object is exported, so a client activated by the name finds them.
+ *
+ * Signals:
+ *   ::name-lost (): the bus name could not be owned or was taken away.
+ */
+CwDaemon *cw_daemon_new (CwStore *store);
+gboolean  cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error);
+
+G_END_DECLS

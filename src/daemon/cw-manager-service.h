@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "cw-dbus-generated.h"
+#include "cw-store.h"
+
+G_BEGIN_DECLS
+
+#define CW_TYPE_MANAGER_SERVICE (cw_manager_service_get_type ())
+G_DECLARE_FINAL_TYPE (CwManagerService, cw_manager_service, CW, MANAGER_SERVICE, CwDBusManager1Skeleton)
+
+/**
+ * CwManagerService:
+ *
+ * org.certward.Manager1 at /org/certward/Certward1: imports into the store
+ * and lists what it holds. CertificateChanged is emitted by CwDaemon, which
+ * sees every store event.
+ */
+CwManagerService *cw_manager_service_new (CwStore *store);
+
+G_END_DECLS

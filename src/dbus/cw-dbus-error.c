@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cw-dbus-error.h"
+#include "cw-error.h"
+
+/* One row per CwError code, in order. The names are API: append only. */
+static const GDBusErrorEntry entries[] = {
+  { CW_ERROR_FAILED, "org.certward.Error.Failed" },
+  { CW_ERROR_INVALID_ARGUMENT, "org.certward.Error.InvalidArgument" },
+  { CW_ERROR_INVALID_DATA, "org.certward.Error.InvalidData" },
+  { CW_ERROR_NO_CERTIFICATE, "org.certward.Error.NoCertificate" },
+  { CW_ERROR_NO_KEY, "org.certward.Error.NoKey" },
+  { CW_ERROR_KEY_MISMATCH, "org.certward.Error.KeyMismatch" },
+  { CW_ERROR_PASSWORD_REQUIRED, "org.certward.Error.PasswordRequired" },
+  { CW_ERROR_WRONG_PASSWORD, "org.certward.Error.WrongPassword" },
+  { CW_ERROR_WEAK_KEY, "org.certward.Error.WeakKey" },
+  { CW_ERROR_WEAK_SIGNATURE, "org.certward.Error.WeakSignature" },
+  { CW_ERROR_EXPIRED, "org.certward.Error.Expired" },
+  { CW_ERROR_BAD_CHAIN, "org.certward.Error.BadChain" },
+  { CW_ERROR_EXISTS, "org.certward.Error.Exists" },
+  { CW_ERROR_NOT_FOUND, "org.certward.Error.NotFound" },
+  { CW_ERROR_BUSY, "org.certward.Error.Busy" },
+  { CW_ERROR_PERMISSION_DENIED, "org.certward.Error.PermissionDenied" },
+  { CW_ERROR_IO, "org.certward.Error.Io" },
+  { CW_ERROR_NOT_SUPPORTED, "org.certward.Error.NotSupported" },
+  { CW_ERROR_IN_USE, "org.certward.Error.InUse" },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (entries) == CW_ERROR_LAST + 1);
+
+void
+cw_dbus_error_register (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+      g_dbus_error_register_error (CW_ERROR, entries[i].error_code, entries[i].dbus_error_name);
+    g_once_init_leave (&done, 1);
+  }
+}
