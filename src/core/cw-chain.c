@@ -5,6 +5,7 @@
 #include "cw-error.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #define MIN_RSA_BITS 2048
 
@@ -91,6 +92,29 @@ find_leaf (GPtrArray *certs, gnutls_x509_privkey_t key, guint *n_matching)
   return best;
 }
 
+/* Whether @candidate bears the name @crt names as its issuer. Only the DN:
+ * gnutls_x509_crt_check_issuer() also compares key identifiers, which would
+ * hide an intermediate of the right name with the wrong key. */
+static gboolean
+dn_matches (gnutls_x509_crt_t crt, gnutls_x509_crt_t candidate)
+{
+  gnutls_datum_t issuer = { NULL, 0 }, subject = { NULL, 0 };
+
+  if (gnutls_x509_crt_get_raw_issuer_dn (crt, &issuer) < 0)
+    return FALSE;
+  if (gnutls_x509_crt_get_raw_dn (candidate, &subject) < 0) {
+    gnutls_free (issuer.data);
+    return FALSE;
+  }
+  {
+    gboolean same = issuer.size == subject.size && memcmp (issuer.data, subject.data, issuer.size) == 0;
+
+    gnutls_free (issuer.data);
+    gnutls_free (subject.data);
+    return same;
+  }
+}
+
 /* The issuer of @crt among @pool: DN match first, then the signature. With
  * cross-signed intermediates several may match by name; prefer one whose
  * signature verifies and which lives longest. */
@@ -105,7 +129,7 @@ find_issuer (GPtrArray *pool, gnutls_x509_crt_t crt, gboolean *name_only)
     gnutls_x509_crt_t candidate = g_ptr_array_index (pool, i);
     time_t end = gnutls_x509_crt_get_expiration_time (candidate);
 
-    if (!gnutls_x509_crt_check_issuer (crt, candidate))
+    if (!dn_matches (crt, candidate))
       continue;
     if (!cw_x509_crt_signed_by (crt, candidate)) {
       if (best < 0)
@@ -121,7 +145,7 @@ find_issuer (GPtrArray *pool, gnutls_x509_crt_t crt, gboolean *name_only)
   if (best < 0 && *name_only) {
     /* report the first name match so the caller can say which one fails */
     for (guint i = 0; i < pool->len; i++)
-      if (gnutls_x509_crt_check_issuer (crt, g_ptr_array_index (pool, i)))
+      if (dn_matches (crt, g_ptr_array_index (pool, i)))
         return i;
   }
   return best;

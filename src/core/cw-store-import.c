@@ -113,7 +113,11 @@ import_written (GObject *source, GAsyncResult *result, gpointer user_data)
 
   release_reservation (self, data);
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    cw_cert_warning (data->name, "%s: import failed: %s", data->name, error->message);
+    /* bad input goes back to the caller; a failing disk is trouble */
+    if (g_error_matches (error, CW_ERROR, CW_ERROR_IO))
+      cw_cert_warning (data->name, "%s: import failed: %s", data->name, error->message);
+    else
+      cw_cert_info (data->name, "%s: import refused: %s", data->name, error->message);
     g_task_return_error (task, error);
     return;
   }

@@ -76,7 +76,10 @@ install_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   cw_certificate_set_busy (data->cert, FALSE);
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    cw_cert_warning (name, "%s: install refused: %s", name, error->message);
+    if (g_error_matches (error, CW_ERROR, CW_ERROR_IO))
+      cw_cert_warning (name, "%s: install failed: %s", name, error->message);
+    else
+      cw_cert_info (name, "%s: install refused: %s", name, error->message);
     g_task_return_error (task, error);
     return;
   }

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* g_test_init() plus a log writer that lets tests expect warnings
+ * (g_test_expect_message() does not see structured logging). */
+void         cw_test_init (int *argc, char ***argv);
+/* The next warning must match @pattern (g_pattern_match_simple). */
+void         cw_test_expect_warning (const gchar *pattern);
+void         cw_test_assert_expected_warnings (void);
+
+/* The fixture directory made by tests/make-fixtures.sh (generated on first
+ * use, shared by the test programs of one build). */
+const gchar *cw_test_fixtures (void);
+/* Contents of a fixture file; aborts the test when it is missing. */
+GBytes      *cw_test_fixture (const gchar *name);
+gchar       *cw_test_fixture_path (const gchar *name);
+/* A new empty directory, removed by cw_test_rmdir. */
+gchar       *cw_test_mkdtemp (void);
+void         cw_test_rmdir (const gchar *path);
+/* Runs the default main context until *flag is TRUE (async results). */
+void         cw_test_wait (gboolean *flag);
+/* Runs a shell command line; returns its exit status, stdout in @out. */
+gint         cw_test_run (const gchar *command, gchar **out);
+
+G_END_DECLS

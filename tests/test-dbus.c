@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The real certwardd on a private bus: Import, properties, Export and
+ * re-import, Install, Remove, the CertificateChanged signal as a PBX service
+ * sees it, errors by their D-Bus names, and persistence across a restart. */
+#include "cw-dbus-generated.h"
+#include "cw-test-daemon.h"
+#include "cw-test-util.h"
+
+#include <sys/stat.h>
+
+#define BUS_NAME "org.certward.Certward1"
+#define MANAGER_PATH "/org/certward/Certward1"
+
+typedef struct {
+  gchar    *path;
+  gchar    *event;
+  GVariant *details;
+  gboolean  files_ok;   /* fullchain and key present and matching the fingerprint at arrival */
+} Event;
+
+typedef struct {
+  CwTestDaemon       *daemon;
+  CwDBusManager1     *manager;
+  GPtrArray          *events;
+  guint               subscription;
+} Fixture;
+
+static void
+event_free (Event *e)
+{
+  g_free (e->path);
+  g_free (e->event);
+  g_variant_unref (e->details);
+  g_free (e);
+}
+
+/* What a PBX service does: one match rule, then look at the files. */
+static void
+on_certificate_changed (GDBusConnection *c, const gchar *sender, const gchar *path, const gchar *iface,
+                        const gchar *member, GVariant *params, gpointer user_data)
+{
+  Fixture *f = user_data;
+  Event *e = g_new0 (Event, 1);
+  const gchar *fullchain = NULL, *key = NULL, *fingerprint = NULL;
+
+  g_variant_get (params, "(os@a{sv})", &e->path, &e->event, &e->details);
+  g_variant_lookup (e->details, "fullchain-path", "&s", &fullchain);
+  g_variant_lookup (e->details, "key-path", "&s", &key);
+  g_variant_lookup (e->details, "fingerprint", "&s", &fingerprint);
+  if (fullchain != NULL && key != NULL && fingerprint != NULL && g_file_test (key, G_FILE_TEST_IS_REGULAR)) {
+    g_autofree gchar *command = g_strdup_printf ("openssl x509 -in '%s' -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f", fullchain);
+    g_autofree gchar *out = NULL;
+
+    e->files_ok = cw_test_run (command, &out) == 0 && g_str_equal (g_strstrip (out), fingerprint);
+  }
+  g_ptr_array_add (f->events, e);
+}
+
+static void
+start (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  cw_test_daemon_start (f->daemon);
+  f->manager = cw_dbus_manager1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
+                                                MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+stop (Fixture *f)
+{
+  g_clear_object (&f->manager);
+  cw_test_daemon_stop (f->daemon);
+}
+
+static void
+setup (Fixture *f, gconstpointer data)
+{
+  f->daemon = cw_test_daemon_new (NULL);
+  f->events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  f->subscription = g_dbus_connection_signal_subscribe (cw_test_bus (), NULL, "org.certward.Manager1",
+                                                        "CertificateChanged", MANAGER_PATH, NULL,
+                                                        G_DBUS_SIGNAL_FLAGS_NONE, on_certificate_changed, f, NULL);
+  start (f);
+}
+
+static void
+teardown (Fixture *f, gconstpointer data)
+{
+  g_dbus_connection_signal_unsubscribe (cw_test_bus (), f->subscription);
+  g_clear_object (&f->manager);
+  cw_test_daemon_free (f->daemon);
+  g_ptr_array_unref (f->events);
+}
+
+static GVariant *
+fixture_ay (const gchar *name)
+{
+  g_autoptr(GBytes) bytes = cw_test_fixture (name);
+
+  return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}
+
+/* Builds an a{sv} from key/GVariant pairs, NULL-terminated. */
+static GVariant *
+options (const gchar *first, ...)
+{
+  GVariantBuilder b;
+  va_list args;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  va_start (args, first);
+  for (const gchar *key = first; key != NULL; key = va_arg (args, const gchar *))
+    g_variant_builder_add (&b, "{sv}", key, va_arg (args, GVariant *));
+  va_end (args);
+  return g_variant_builder_end (&b);
+}
+
+static gchar *
+import (Fixture *f, GVariant *opts, GError **error)
+{
+  gchar *path = NULL;
+
+  cw_dbus_manager1_call_import_sync (f->manager, opts, &path, NULL, error);
+  return path;
+}
+
+static CwDBusCertificate1 *
+certificate (const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  CwDBusCertificate1 *cert = cw_dbus_certificate1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_NONE, BUS_NAME,
+                                                                  path, NULL, &error);
+
+  g_assert_no_error (error);
+  return cert;
+}
+
+typedef struct {
+  Fixture *f;
+  guint    n;
+} EventCount;
+
+static gboolean
+have_events (gpointer data)
+{
+  EventCount *c = data;
+
+  return c->f->events->len >= c->n;
+}
+
+static void
+wait_events (Fixture *f, guint n)
+{
+  EventCount c = { f, n };
+
+  if (!cw_test_wait_until (have_events, &c, 20))
+    g_error ("waited for %u CertificateChanged signals, got %u", n, f->events->len);
+}
+
+static void
+assert_remote_error (const GError *error, const gchar *name, const gchar *substring)
+{
+  g_autofree gchar *remote = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, name);
+  if (strstr (error->message, substring) == NULL)
+    g_error ("“%s” does not mention “%s”", error->message, substring);
+}
+
+static gchar **
+get_certificates (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  gchar **paths = NULL;
+
+  cw_dbus_manager1_call_get_certificates_sync (f->manager, &paths, NULL, &error);
+  g_assert_no_error (error);
+  return paths;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void
+test_import_properties (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("leaf.pem"), "key", fixture_ay ("key-sec1.pem"),
+                                               "chain", fixture_ay ("chain.ca-bundle"), "name", g_variant_new_string ("pbx"),
+                                               "roles", g_variant_new_strv ((const gchar *[]) { "server", "sip-tls" }, 2),
+                                               "tenant", g_variant_new_string ("acme-corp"), NULL), &error);
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autoptr(GBytes) der = cw_test_fixture ("leaf.der");
+  g_autofree gchar *fingerprint = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, der);
+  g_auto(GStrv) paths = NULL;
+  struct stat st;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, MANAGER_PATH "/certificate/pbx");
+  g_assert_cmpstr (cw_dbus_manager1_get_version (f->manager), !=, "");
+
+  cert = certificate (path);
+  g_assert_cmpstr (cw_dbus_certificate1_get_name (cert), ==, "pbx");
+  g_assert_cmpstrv (cw_dbus_certificate1_get_identities (cert),
+                    ((const gchar *[]) { "www.example.test", "example.test", "192.0.2.10", NULL }));
+  g_assert_cmpstr (cw_dbus_certificate1_get_subject (cert), ==, "CN=www.example.test");
+  g_assert_cmpstr (cw_dbus_certificate1_get_issuer (cert), ==, "CN=Certward Test Intermediate");
+  g_assert_cmpstr (cw_dbus_certificate1_get_serial (cert), !=, "");
+  g_assert_cmpuint (cw_dbus_certificate1_get_not_after (cert) - cw_dbus_certificate1_get_not_before (cert), ==, 365 * 86400);
+  g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (cert), ==, fingerprint);
+  g_assert_cmpstr (cw_dbus_certificate1_get_key_type (cert), ==, "ec-p256");
+  g_assert_true (cw_dbus_certificate1_get_key_matches (cert));
+  g_assert_cmpstr (cw_dbus_certificate1_get_source (cert), ==, "imported");
+  g_assert_cmpstrv (cw_dbus_certificate1_get_roles (cert), ((const gchar *[]) { "server", "sip-tls", NULL }));
+  g_assert_cmpstr (cw_dbus_certificate1_get_tenant (cert), ==, "acme-corp");
+  g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "valid");
+  g_assert_cmpstr (cw_dbus_certificate1_get_last_error (cert), ==, "");
+  g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 1);
+  g_assert_cmpuint (g_strv_length ((gchar **) cw_dbus_certificate1_get_warnings (cert)), ==, 0);
+  g_assert_true (g_str_has_prefix (cw_dbus_certificate1_get_full_chain_path (cert), f->daemon->state_dir));
+  g_assert_true (g_str_has_suffix (cw_dbus_certificate1_get_full_chain_path (cert), "/current/fullchain.pem"));
+  g_assert_true (g_str_has_suffix (cw_dbus_certificate1_get_certificate_path (cert), "/current/cert.pem"));
+  g_assert_true (g_str_has_suffix (cw_dbus_certificate1_get_chain_path (cert), "/current/chain.pem"));
+  g_assert_cmpint (stat (cw_dbus_certificate1_get_key_path (cert), &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 0777, ==, 0600);
+
+  paths = get_certificates (f);
+  g_assert_cmpstrv (paths, ((const gchar *[]) { path, NULL }));
+}
+
+static void
+test_warnings (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = import (f, options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
+                                                                            (GVariant *[]) { fixture_ay ("leaf.pem"), fixture_ay ("leaf.key") }, 2),
+                                               NULL), &error);
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  const gchar *const *warnings;
+
+  g_assert_no_error (error);
+  cert = certificate (path);
+  g_assert_cmpstr (cw_dbus_certificate1_get_name (cert), ==, "www.example.test");
+  warnings = cw_dbus_certificate1_get_warnings (cert);
+  g_assert_cmpuint (g_strv_length ((gchar **) warnings), ==, 1);
+  g_assert_nonnull (strstr (warnings[0], "Certward Test Intermediate"));
+}
+
+static void
+test_errors (Fixture *f, gconstpointer data)
+{
+  static const struct {
+    const gchar *error;
+    const gchar *message;
+    const gchar *files[3];
+    const gchar *password;
+  } cases[] = {
+    { "org.certward.Error.InvalidData", "not a certificate", { "garbage.txt" }, NULL },
+    { "org.certward.Error.NoKey", "no private key found", { "leaf.pem" }, NULL },
+    { "org.certward.Error.NoCertificate", "no certificate found", { "leaf.key" }, NULL },
+    { "org.certward.Error.KeyMismatch", "the private key does not match the certificate", { "leaf.pem", "other.key" }, NULL },
+    { "org.certward.Error.WrongPassword", "wrong PKCS#12 password", { "full.p12" }, "nope" },
+    { "org.certward.Error.PasswordRequired", "password", { "full.p12" }, NULL },
+    { "org.certward.Error.WeakKey", "RSA keys shorter than 2048 bits are refused", { "rsa1024.pem", "rsa1024.key" }, NULL },
+    { "org.certward.Error.WeakSignature", "SHA-1", { "sha1.pem", "rsa.key" }, NULL },
+    { "org.certward.Error.Expired", "expired", { "expired.pem", "leaf.key" }, NULL },
+    { "org.certward.Error.BadChain", "does not verify", { "leaf.pem", "leaf.key", "fake-inter.pem" }, NULL },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  g_auto(GStrv) paths = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GVariantBuilder files;
+
+    g_variant_builder_init (&files, G_VARIANT_TYPE ("aay"));
+    for (guint j = 0; cases[i].files[j] != NULL; j++)
+      g_variant_builder_add_value (&files, fixture_ay (cases[i].files[j]));
+    path = import (f, cases[i].password != NULL
+                        ? options ("files", g_variant_builder_end (&files), "password", g_variant_new_string (cases[i].password), NULL)
+                        : options ("files", g_variant_builder_end (&files), NULL),
+                   &error);
+    g_assert_null (path);
+    assert_remote_error (error, cases[i].error, cases[i].message);
+    g_clear_error (&error);
+  }
+
+  /* bad arguments */
+  path = import (f, options ("bogus", g_variant_new_boolean (TRUE), NULL), &error);
+  assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown option “bogus”");
+  g_clear_error (&error);
+  path = import (f, options ("name", g_variant_new_uint32 (7), NULL), &error);
+  assert_remote_error (error, "org.certward.Error.InvalidArgument", "must be of type s");
+  g_clear_error (&error);
+  path = import (f, options ("certificate", fixture_ay ("nopass.p12"), "roles",
+                             g_variant_new_strv ((const gchar *[]) { "admin" }, 1), NULL), &error);
+  assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown role");
+  g_clear_error (&error);
+  path = import (f, options (NULL, NULL), &error);
+  assert_remote_error (error, "org.certward.Error.InvalidArgument", "nothing to import");
+  g_clear_error (&error);
+
+  /* an existing name needs replace */
+  path = import (f, options ("certificate", fixture_ay ("nopass.p12"), NULL), &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&path, g_free);
+  path = import (f, options ("certificate", fixture_ay ("nopass.p12"), NULL), &error);
+  assert_remote_error (error, "org.certward.Error.Exists", "replace");
+  g_clear_error (&error);
+
+  /* none of the failures left anything behind or announced anything */
+  paths = get_certificates (f);
+  g_assert_cmpuint (g_strv_length (paths), ==, 1);
+  wait_events (f, 1);
+  g_assert_cmpuint (f->events->len, ==, 1);
+}
+
+static GBytes *
+export (CwDBusCertificate1 *cert, GVariant *opts, GError **error)
+{
+  g_autoptr(GVariant) data = NULL;
+
+  if (!cw_dbus_certificate1_call_export_sync (cert, opts, &data, NULL, error))
+    return NULL;
+  return g_variant_get_data_as_bytes (data);
+}
+
+static void
+test_export_reimport (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("full.p12"), "password",
+                                               g_variant_new_string ("secret-pass"), NULL), &error);
+  g_autoptr(CwDBusCertificate1) cert = NULL, copy = NULL;
+  g_autoptr(GBytes) pem = NULL, p12 = NULL, der = NULL, leaf_der = cw_test_fixture ("leaf.der");
+  g_autofree gchar *copy_path = NULL;
+
+  g_assert_no_error (error);
+  cert = certificate (path);
+
+  pem = export (cert, options (NULL, NULL), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem), "BEGIN CERTIFICATE"));
+  g_assert_null (g_strstr_len (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem), "PRIVATE KEY"));
+
+  der = export (cert, options ("format", g_variant_new_string ("der"), NULL), &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (der, leaf_der));
+
+  p12 = export (cert, options ("format", g_variant_new_string ("pkcs12"), "include-key", g_variant_new_boolean (TRUE), NULL), &error);
+  g_assert_null (p12);
+  assert_remote_error (error, "org.certward.Error.InvalidArgument", "needs a password");
+  g_clear_error (&error);
+  p12 = export (cert, options ("format", g_variant_new_string ("pkcs12"), "include-key", g_variant_new_boolean (TRUE),
+                               "password", g_variant_new_string ("round-trip"), NULL), &error);
+  g_assert_no_error (error);
+
+  copy_path = import (f, options ("certificate", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, p12, TRUE),
+                                  "password", g_variant_new_string ("round-trip"), "name", g_variant_new_string ("copy"), NULL),
+                      &error);
+  g_assert_no_error (error);
+  copy = certificate (copy_path);
+  g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (copy), ==, cw_dbus_certificate1_get_fingerprint (cert));
+  g_assert_true (cw_dbus_certificate1_get_key_matches (copy));
+
+  g_clear_pointer (&der, g_bytes_unref);
+  der = export (cert, options ("format", g_variant_new_string ("jpeg"), NULL), &error);
+  assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown export format");
+}
+
+static void
+test_install (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("nopass.p12"), NULL), &error);
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autofree gchar *before = NULL;
+
+  g_assert_no_error (error);
+  cert = certificate (path);
+  before = g_strdup (cw_dbus_certificate1_get_fingerprint (cert));
+
+  cw_dbus_certificate1_call_install_sync (cert, fixture_ay ("rsa.pem"), NULL, &error);
+  assert_remote_error (error, "org.certward.Error.KeyMismatch", "does not match");
+  g_clear_error (&error);
+
+  cw_dbus_certificate1_call_install_sync (cert, fixture_ay ("renewed.pem"), NULL, &error);
+  g_assert_no_error (error);
+  wait_events (f, 2);
+  g_assert_cmpstr (((Event *) g_ptr_array_index (f->events, 1))->event, ==, "renewed");
+  g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 2);
+  g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (cert), !=, before);
+}
+
+static void
+test_remove (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("nopass.p12"), NULL), &error);
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autofree gchar *dir = NULL;
+  g_auto(GStrv) paths = NULL;
+  g_autoptr(GVariant) managed = NULL;
+
+  g_assert_no_error (error);
+  cert = certificate (path);
+  dir = g_path_get_dirname (cw_dbus_certificate1_get_certificate_path (cert));
+  cw_dbus_certificate1_call_remove_sync (cert, options (NULL, NULL), NULL, &error);
+  g_assert_no_error (error);
+  wait_events (f, 2);
+  g_assert_cmpstr (((Event *) g_ptr_array_index (f->events, 1))->event, ==, "removed");
+  g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
+  paths = get_certificates (f);
+  g_assert_cmpuint (g_strv_length (paths), ==, 0);
+  managed = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                                         "GetManagedObjects", NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
+                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (g_variant_get_child_value (managed, 0)), ==, 0);
+
+  cw_dbus_certificate1_call_remove_sync (cert, options (NULL, NULL), NULL, &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
+}
+
+/* Exactly one signal per change, in order, each after its files are in
+ * place, each with the details a service needs. */
+static void
+test_signals (Fixture *f, gconstpointer data)
+{
+  static const gchar *const expected[] = { "added", "replaced", "renewed", "removed" };
+  static const gchar *const keys[] = { "name", "identities", "fullchain-path", "key-path", "certificate-path",
+                                       "chain-path", "fingerprint", "not-after", "revision", "state" };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("nopass.p12"), "name", g_variant_new_string ("sig"), NULL), &error);
+  g_autofree gchar *again = NULL;
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+
+  /* a subscriber looks at the files when each signal arrives */
+  g_assert_no_error (error);
+  wait_events (f, 1);
+  again = import (f, options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
+                                                           (GVariant *[]) { fixture_ay ("self.pem"), fixture_ay ("leaf.key") }, 2),
+                              "name", g_variant_new_string ("sig"), "replace", g_variant_new_boolean (TRUE), NULL), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, path);
+  wait_events (f, 2);
+  cert = certificate (path);
+  cw_dbus_certificate1_call_install_sync (cert, fixture_ay ("renewed.pem"), NULL, &error);
+  g_assert_no_error (error);
+  wait_events (f, 3);
+  cw_dbus_certificate1_call_remove_sync (cert, options (NULL, NULL), NULL, &error);
+  g_assert_no_error (error);
+
+  wait_events (f, 4);
+  /* nothing more is coming */
+  {
+    gboolean never = FALSE;
+    cw_test_wait_timeout (&never, 1);
+  }
+  g_assert_cmpuint (f->events->len, ==, 4);
+  for (guint i = 0; i < 4; i++) {
+    Event *e = g_ptr_array_index (f->events, i);
+    const gchar *previous = NULL;
+    guint32 revision = 0;
+
+    g_assert_cmpstr (e->path, ==, path);
+    g_assert_cmpstr (e->event, ==, expected[i]);
+    for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+      if (!g_variant_lookup (e->details, keys[k], "*", NULL))
+        g_error ("%s: details lack %s", e->event, keys[k]);
+    g_variant_lookup (e->details, "revision", "u", &revision);
+    g_assert_cmpuint (revision, ==, MIN (i + 1, 3));
+    if (i < 3)
+      g_assert_true (e->files_ok);
+    if (i == 1 || i == 2) {
+      Event *before = g_ptr_array_index (f->events, i - 1);
+      const gchar *old_fp = NULL;
+
+      g_assert_true (g_variant_lookup (e->details, "previous-fingerprint", "&s", &previous));
+      g_variant_lookup (before->details, "fingerprint", "&s", &old_fp);
+      g_assert_cmpstr (previous, ==, old_fp);
+    }
+  }
+}
+
+static void
+test_restart (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *a = import (f, options ("certificate", fixture_ay ("nopass.p12"), "name", g_variant_new_string ("a"),
+                                            "roles", g_variant_new_strv ((const gchar *[]) { "stir-shaken" }, 1),
+                                            "tenant", g_variant_new_string ("t1"), NULL), &error);
+  g_autofree gchar *b = import (f, options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
+                                                                         (GVariant *[]) { fixture_ay ("rsa.pem"), fixture_ay ("rsa-pkcs1.pem") }, 2),
+                                            "name", g_variant_new_string ("b"), NULL), &error);
+  g_autoptr(GVariant) before = NULL, after = NULL;
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+
+  g_assert_no_error (error);
+  cert = certificate (b);
+  cw_dbus_certificate1_call_install_sync (cert, fixture_ay ("rsa.pem"), NULL, &error);  /* revision 2 */
+  g_assert_no_error (error);
+  g_clear_object (&cert);
+
+  before = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                                        "GetManagedObjects", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  stop (f);
+  start (f);
+  after = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                                       "GetManagedObjects", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  /* the same objects at the same paths with the same properties */
+  g_assert_true (g_variant_equal (before, after));
+  cert = certificate (a);
+  g_assert_cmpstrv (cw_dbus_certificate1_get_roles (cert), ((const gchar *[]) { "stir-shaken", NULL }));
+  g_assert_cmpstr (cw_dbus_certificate1_get_tenant (cert), ==, "t1");
+  g_clear_object (&cert);
+  cert = certificate (b);
+  g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 2);
+  g_assert_cmpstr (cw_dbus_certificate1_get_key_type (cert), ==, "rsa-2048");
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  cw_test_init (&argc, &argv);
+  cw_test_fixtures ();
+  cw_test_bus_up ();
+#define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
+  ADD ("/dbus/import-properties", test_import_properties);
+  ADD ("/dbus/warnings", test_warnings);
+  ADD ("/dbus/errors", test_errors);
+  ADD ("/dbus/export-reimport", test_export_reimport);
+  ADD ("/dbus/install", test_install);
+  ADD ("/dbus/remove", test_remove);
+  ADD ("/dbus/signals", test_signals);
+  ADD ("/dbus/restart", test_restart);
+  status = g_test_run ();
+  cw_test_bus_down ();
+  return status;
+}
