@@ -109,7 +109,7 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
            cw_dbus_certificate1_get_key_matches (cert) ? "" : _(" (the key does not match!)"));
   g_print ("%-15s %s\n", _("Source:"), cw_dbus_certificate1_get_source (cert));
   g_print ("%-15s %s\n", _("Roles:"), roles);
-  g_print ("%-15s %s\n", _("Tenant:"), cw_dbus_certificate1_get_tenant (cert));
+  g_print ("%-15s %s\n", _("Tenant:"), *cw_dbus_certificate1_get_tenant (cert) != '\0' ? cw_dbus_certificate1_get_tenant (cert) : "-");
   g_print ("%-15s %u\n", _("Revision:"), cw_dbus_certificate1_get_revision (cert));
   g_print ("%-15s %s\n", _("Full chain:"), cw_dbus_certificate1_get_full_chain_path (cert));
   g_print ("%-15s %s\n", _("Key:"), cw_dbus_certificate1_get_key_path (cert));
@@ -124,13 +124,11 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
 static void
 print_warnings (CwCtl *ctl, const gchar *path)
 {
-  g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (ctl->objects, path);
-  g_autoptr(CwDBusCertificate1) cert = NULL;
+  /* a proxy of its own: the object manager may not have seen the new object yet */
+  g_autoptr(CwDBusCertificate1) cert = cw_dbus_certificate1_proxy_new_sync (ctl->bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                                           CW_BUS_NAME, path, NULL, NULL);
   const gchar *const *warnings;
 
-  if (object == NULL)
-    return;
-  cert = cw_dbus_object_get_certificate1 (CW_DBUS_OBJECT (object));
   if (cert == NULL)
     return;
   warnings = cw_dbus_certificate1_get_warnings (cert);
@@ -159,6 +157,7 @@ cw_ctl_import (CwCtl *ctl, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *path = NULL;
   g_auto(GVariantBuilder) files = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aay"));
+  g_auto(GVariantBuilder) names = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_STRING_ARRAY);
   g_autoptr(GVariant) base = NULL;
   guint n_files = 0;
 
@@ -174,14 +173,19 @@ cw_ctl_import (CwCtl *ctl, int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
       g_autoptr(GBytes) bytes = cw_ctl_read_file (argv[i], &error);
+      g_autofree gchar *base_name = g_path_get_basename (argv[i]);
 
       if (bytes == NULL)
         return cw_ctl_fail (error);
       g_variant_builder_add_value (&files, cw_ctl_bytes_variant (bytes));
+      /* so that the agent's messages name the file the admin gave */
+      g_variant_builder_add (&names, "s", g_str_equal (argv[i], "-") ? "stdin" : base_name);
       n_files++;
     }
-    if (n_files > 0)
+    if (n_files > 0) {
       g_variant_builder_add (&opts, "{sv}", "files", g_variant_builder_end (&files));
+      g_variant_builder_add (&opts, "{sv}", "file-names", g_variant_builder_end (&names));
+    }
     if (key != NULL) {
       g_autoptr(GBytes) bytes = cw_ctl_read_file (key, &error);
 

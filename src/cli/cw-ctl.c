@@ -153,13 +153,14 @@ prompt_password (const gchar *prompt)
   if (tcgetattr (fileno (tty), &old) == 0) {
     quiet = old;
     quiet.c_lflag &= ~ECHO;
-    tcsetattr (fileno (tty), TCSAFLUSH, &quiet);
+    /* TCSADRAIN, not TCSAFLUSH: keep what was typed (or piped) ahead */
+    tcsetattr (fileno (tty), TCSADRAIN, &quiet);
   }
   if (fgets (buf, sizeof buf, tty) != NULL) {
     buf[strcspn (buf, "\r\n")] = '\0';
     line = g_strdup (buf);
   }
-  tcsetattr (fileno (tty), TCSAFLUSH, &old);
+  tcsetattr (fileno (tty), TCSADRAIN, &old);
   fprintf (tty, "\n");
   fclose (tty);
   explicit_bzero (buf, sizeof buf);
@@ -215,17 +216,17 @@ cw_ctl_format_expiry (guint64 not_after)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 delta = (gint64) not_after - now;
-  gint64 days = (delta >= 0 ? delta : -delta) / 86400;
+  gint days = (gint) MIN ((delta >= 0 ? delta : -delta) / 86400, G_MAXINT);
 
   if (not_after == 0)
     return g_strdup ("-");
   if (delta >= 0 && days == 0)
     return g_strdup (_("today"));
   if (delta >= 0)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "in %" G_GINT64_FORMAT " day", "in %" G_GINT64_FORMAT " days", days), days);
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "in %d day", "in %d days", days), days);
   if (days == 0)
     return g_strdup (_("expired today"));
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " day ago", "%" G_GINT64_FORMAT " days ago", days), days);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d day ago", "%d days ago", days), days);
 }
 
 GVariant *

@@ -100,8 +100,8 @@ parse_value (guint i, const gchar *text, Value *value, GError **error)
 
     if (!g_ascii_string_to_signed (text, 10, def->min, def->max, &n, NULL)) {
       g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT),
-                   text, def->min, def->max);
+                   _("“%s” is not a whole number from %lld to %lld"),
+                   text, (long long) def->min, (long long) def->max);
       return FALSE;
     }
     value->i = n;

@@ -153,7 +153,7 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
     if (n == 0)
       break;
     if (buf->len + (gsize) n > max) {
-      g_set_error (error, CW_ERROR, CW_ERROR_IO, _("“%s” is larger than %" G_GSIZE_FORMAT " bytes"), name, max);
+      g_set_error (error, CW_ERROR, CW_ERROR_IO, _("“%s” is larger than %lu bytes"), name, (unsigned long) max);
       return NULL;
     }
     g_byte_array_append (buf, chunk, n);

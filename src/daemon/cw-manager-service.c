@@ -27,6 +27,7 @@ static const CwOptionSpec import_specs[] = {
   { "key", "ay" },
   { "chain", "ay" },
   { "files", "aay" },
+  { "file-names", "as" },
   { "password", "s" },
   { "roles", "as" },
   { "tenant", "s" },
@@ -59,9 +60,11 @@ import_request_from_options (GVariant *options, GError **error)
   g_autoptr(CwImportRequest) request = cw_import_request_new ();
   static const gchar *const single[] = { "certificate", "key", "chain" };
   g_autoptr(GVariant) files = NULL;
+  g_auto(GStrv) file_names = NULL;
 
   if (!cw_options_check (options, import_specs, error))
     return NULL;
+  file_names = cw_options_dup_strv (options, "file-names");
 
   for (guint i = 0; i < G_N_ELEMENTS (single); i++) {
     g_autoptr(GBytes) bytes = cw_options_dup_bytes (options, single[i]);
@@ -74,7 +77,12 @@ import_request_from_options (GVariant *options, GError **error)
     for (gsize i = 0; i < g_variant_n_children (files); i++) {
       g_autoptr(GVariant) child = g_variant_get_child_value (files, i);
       g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (child);
-      g_autofree gchar *label = g_strdup_printf (_("file %" G_GSIZE_FORMAT), i + 1);
+      g_autofree gchar *label = NULL;
+
+      if (file_names != NULL && i < g_strv_length (file_names) && *file_names[i] != '\0')
+        label = g_strdup (file_names[i]);
+      else
+        label = g_strdup_printf (_("file %u"), (guint) i + 1);
 
       cw_import_request_add (request, label, bytes);
     }

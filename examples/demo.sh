@@ -1,0 +1,83 @@
+#!/bin/bash
+# The README's main job: build Certward, start certwardd on a private session
+# bus with a temporary state directory, bring in a certificate the way an
+# administrator would (a key, a certificate and the CA bundle), and show it
+# with certwardctl, with a PBX-style subscriber watching the events.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tests/deps.sh
+bash tests/build.sh
+
+if [ -z "${CW_IN_SESSION:-}" ]; then
+  exec env -u DBUS_SESSION_BUS_ADDRESS CW_IN_SESSION=1 dbus-run-session -- bash "$0" "$@" 2> >(grep -v 'fd limit' >&2)
+fi
+
+W=$(mktemp -d /tmp/certward-demo-XXXXXX)
+CTL="build/src/cli/certwardctl --session"
+cleanup() {
+  [ -n "${MON:-}" ] && kill "$MON" 2>/dev/null || true
+  [ -n "${DAEMON:-}" ] && kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "What the administrator brings: pbx.key, pbx.crt and the CA's ca-bundle.pem"
+(
+  cd "$W"
+  q() { "$@" >/dev/null 2>&1; }
+  q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -keyout root.key -out root.pem \
+    -subj "/O=Demo/CN=Demo Root CA" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+  q openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout inter.key -out inter.csr -subj "/O=Demo/CN=Demo Issuing CA"
+  q openssl x509 -req -in inter.csr -CA root.pem -CAkey root.key -CAcreateserial -days 1825 -out inter.pem \
+    -extfile <(printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n')
+  q openssl req -newkey rsa:2048 -nodes -keyout pbx.key -out pbx.csr -subj "/CN=pbx.example.test"
+  q openssl x509 -req -in pbx.csr -CA inter.pem -CAkey inter.key -CAcreateserial -days 397 -out pbx.crt \
+    -extfile <(printf 'subjectAltName=DNS:pbx.example.test,DNS:sip.example.test,IP:192.0.2.5\nextendedKeyUsage=serverAuth,clientAuth\n')
+  cat inter.pem root.pem > ca-bundle.pem
+  ls -l pbx.key pbx.crt ca-bundle.pem
+)
+
+step "Start certwardd (session bus, state in $W/state)"
+build/src/daemon/certwardd --session --state-dir "$W/state" --config data/certward.conf 2>"$W/daemon.log" &
+DAEMON=$!
+for i in $(seq 100); do
+  gdbus call --session --dest org.certward.Certward1 --object-path /org/certward/Certward1 \
+    --method org.freedesktop.DBus.Peer.Ping >/dev/null 2>&1 && break
+  sleep 0.05
+done
+
+step "A PBX service subscribes to CertificateChanged (certwardctl monitor)"
+$CTL monitor > >(sed -u 's/^/[monitor] /') &
+MON=$!
+sleep 0.3
+
+step "certwardctl import pbx.crt pbx.key ca-bundle.pem --role server --role sip-tls"
+$CTL import "$W/pbx.crt" "$W/pbx.key" "$W/ca-bundle.pem" --role server --role sip-tls
+
+step "certwardctl list"
+$CTL list
+
+step "certwardctl show pbx.example.test"
+$CTL show pbx.example.test
+
+step "The files a service points at (current/ is swapped atomically)"
+ls -l "$W"/state/certificates/pbx_example_test/current/
+openssl verify -CAfile "$W/root.pem" -untrusted "$W/state/certificates/pbx_example_test/current/chain.pem" \
+  "$W/state/certificates/pbx_example_test/current/cert.pem"
+
+step "The same over plain D-Bus: gdbus call … Properties.Get NotAfter"
+gdbus call --session --dest org.certward.Certward1 \
+  --object-path /org/certward/Certward1/certificate/pbx_example_test \
+  --method org.freedesktop.DBus.Properties.Get org.certward.Certificate1 NotAfter
+
+step "Refused with a clear error: the wrong key"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/wrong.key" 2>/dev/null
+$CTL import "$W/pbx.crt" "$W/wrong.key" --name wrong 2>&1 || true
+
+sleep 0.3
+kill "$MON"; MON=
+step "What certwardd logged (journald fields when run by systemd)"
+cat "$W/daemon.log"

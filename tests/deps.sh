@@ -1,0 +1,20 @@
+#!/bin/bash
+# Installs what building and testing Certward need on Debian 12 (as root).
+# Used by the README's two commands and by CI; safe to run again.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -euo pipefail
+
+BUILD="meson ninja-build pkg-config gcc libc6-dev gettext
+  libglib2.0-dev libglib2.0-dev-bin libgnutls28-dev libsoup-3.0-dev libjson-glib-dev libarchive-dev"
+# glib-networking: libsoup's TLS backend at run time; dbus: the bus itself
+RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
+# the tests run the real components and check against independent tools
+TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3"
+
+missing=$(for p in $BUILD $RUNTIME $TEST; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done)
+if [ -n "$missing" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

@@ -1,0 +1,106 @@
+#!/bin/bash
+# certwardctl against the real certwardd on a private session bus: every
+# command, --json, the password prompt, errors on stderr with exit status 1,
+# and monitor printing one line per event.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -u
+if [ -z "${CW_IN_SESSION:-}" ]; then
+  exec env -u DBUS_SESSION_BUS_ADDRESS CW_IN_SESSION=1 dbus-run-session -- bash "$0" "$@" 2> >(grep -v 'fd limit' >&2)
+fi
+. "$(dirname "$0")/tap.sh"
+
+S=$(mktemp -d /tmp/certward-cli-XXXXXX)
+cleanup() {
+  [ -n "${MON_PID:-}" ] && kill "$MON_PID" 2>/dev/null
+  [ -n "${CW_PID:-}" ] && kill "$CW_PID" 2>/dev/null && wait "$CW_PID" 2>/dev/null
+  rm -rf "$S" "$TAP_TMP"
+}
+trap cleanup EXIT
+
+bash "$CW_TEST_MAKE_FIXTURES" "$CW_TEST_FIXTURES"
+F=$CW_TEST_FIXTURES
+CTL="$CERTWARDCTL --session"
+touch "$S/empty.conf"
+echo secret-pass > "$S/pass"
+echo wrong > "$S/wrong"
+
+start_daemon() {
+  "$CERTWARDD" --session --state-dir "$S/state" --config "$S/empty.conf" 2>>"$S/daemon.log" &
+  CW_PID=$!
+  for i in $(seq 100); do gdbus call --session --dest org.certward.Certward1 --object-path /org/certward/Certward1 \
+    --method org.freedesktop.DBus.Peer.Ping >/dev/null 2>&1 && break; sleep 0.05; done
+}
+
+like "help works without an agent" "Commands:" bash -c "$CTL --help 2>&1"
+like "a command's help works without an agent" "password-file" bash -c "$CTL import --help 2>&1"
+fails "no agent: a clear error" "certwardd is not running on the session bus" $CTL list
+
+start_daemon
+"$CERTWARDCTL" --session monitor > "$S/monitor.log" &
+MON_PID=$!
+"$CERTWARDCTL" --session --json monitor > "$S/monitor.json" &
+MON_JSON_PID=$!
+sleep 0.3
+
+like "empty list prints the header" "^NAME +IDENTITIES +STATE +EXPIRES" $CTL list
+like "import key, certificate and chain as files" "Imported /org/certward/Certward1/certificate/www_example_test" \
+  $CTL import "$F/leaf.pem" "$F/key-sec1.pem" "$F/chain.ca-bundle" --role server --role sip-tls --tenant t1
+like "import with --key and --chain" "Imported .*/certificate/rsa" \
+  $CTL import "$F/rsa.pem" --key "$F/rsa-pkcs1.pem" --chain "$F/inter.pem" --name rsa
+like "import a PKCS#12 with --password-file" "Imported .*/certificate/p12" \
+  $CTL import "$F/full.p12" --password-file "$S/pass" --name p12
+like "import a ZIP bundle" "Imported .*/certificate/zip" $CTL import "$F/bundle.zip" --name zip
+like "import from standard input" "Imported .*/certificate/stdin" bash -c "cat '$F/nopass.p12' | $CTL import - --name stdin"
+like "a missing intermediate is a warning on stderr" "warning: the chain may be incomplete" \
+  bash -c "$CTL import '$F/leaf.pem' '$F/leaf.key' --name lonely 2>&1"
+if command -v script >/dev/null; then
+  like "the password is asked for on a terminal" "Imported .*/certificate/prompted" \
+    bash -c "printf 'secret-pass\n' | script -qec \"$CTL import '$F/full.p12' --name prompted\" /dev/null"
+fi
+
+fails "garbage: error on stderr, exit 1" "^certwardctl: .*garbage.txt: not a certificate" $CTL import "$F/garbage.txt"
+fails "key mismatch is explained" "the private key does not match the certificate" $CTL import "$F/leaf.pem" "$F/other.key"
+fails "wrong PKCS#12 password" "wrong PKCS#12 password" $CTL import "$F/full.p12" --password-file "$S/wrong" --name x
+fails "no password and no terminal" "protected by a password" bash -c "$CTL import '$F/full.p12' --name x < /dev/null"
+fails "an existing name needs --replace" "import with replace" $CTL import "$F/nopass.p12" --name p12
+like "--replace replaces" "Imported .*/certificate/p12" $CTL import "$F/nopass.p12" --name p12 --replace
+fails "a missing file" "No such file" $CTL import /nonexistent.pem
+fails "an unknown role" "unknown role" $CTL import "$F/nopass.p12" --name y --role admin
+fails "an unknown command" "unknown command" $CTL frobnicate
+
+like "list shows name, identities, state and expiry" "^www.example.test +www.example.test,example.test,192.0.2.10 +valid +in 36[45] days" $CTL list
+like "show prints the fingerprint" "^Fingerprint: +[0-9a-f]{64}$" $CTL show www.example.test
+like "show prints roles and tenant" "^Roles: +server, sip-tls" $CTL show www.example.test
+fails "show of an unknown name" "no certificate named “nope”" $CTL show nope
+like "--json list is JSON with the properties" '"Name" : "www.example.test"' $CTL --json list
+ok "--json show parses" bash -c "$CTL --json show rsa | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"KeyType\"]==\"rsa-2048\", d'"
+
+like "export prints the PEM chain" "BEGIN CERTIFICATE" $CTL export www.example.test
+ok "export --output with the key is mode 0600" bash -c "$CTL export www.example.test --include-key -o '$S/k.pem' && [ \$(stat -c %a '$S/k.pem') = 600 ] && grep -q 'PRIVATE KEY' '$S/k.pem'"
+ok "export PKCS#12 opens in OpenSSL" bash -c "$CTL export www.example.test --format pkcs12 --include-key --password-file '$S/pass' -o '$S/x.p12' && openssl pkcs12 -in '$S/x.p12' -passin pass:secret-pass -nodes | grep -q 'PRIVATE KEY'"
+ok "export DER equals the original" cmp <($CTL export www.example.test --format der) "$F/leaf.der"
+fails "export PKCS#12 with a key needs a password" "needs a password" bash -c "$CTL export www.example.test --format pkcs12 --include-key -o '$S/y.p12' < /dev/null"
+
+like "install a renewal" "Installed a new certificate for www.example.test" $CTL install www.example.test "$F/renewed.pem"
+like "the revision went up" "^Revision: +2" $CTL show www.example.test
+fails "install refuses another key's certificate" "does not match" $CTL install www.example.test "$F/rsa.pem"
+like "remove" "Removed zip" $CTL remove zip
+fails "removed means gone" "no certificate named “zip”" $CTL show zip
+
+# 7 imports, 1 replace, 1 install, 1 removal
+EVENTS=10
+command -v script >/dev/null || EVENTS=9
+sleep 0.5
+kill "$MON_PID" "$MON_JSON_PID"; wait "$MON_PID" "$MON_JSON_PID" 2>/dev/null; MON_PID=
+like "monitor printed the import" "added +www.example.test /org/certward/Certward1/certificate/www_example_test fingerprint=[0-9a-f]{64}" cat "$S/monitor.log"
+like "monitor printed the renewal" "renewed +www.example.test" cat "$S/monitor.log"
+like "monitor printed the removal" "removed +zip" cat "$S/monitor.log"
+ok "monitor printed one line per event" test "$(grep -c . "$S/monitor.log")" = "$EVENTS"
+ok "monitor --json prints one JSON object per line" python3 -c "
+import json
+lines = [json.loads(l) for l in open('$S/monitor.json')]
+assert len(lines) == $EVENTS, len(lines)
+assert lines[0]['event'] == 'added' and lines[0]['details']['name'] == 'www.example.test', lines[0]
+"
+
+tap_done
