@@ -29,6 +29,10 @@ ok "the activation file and the unit run the same binary" bash -c "
 ok "the example configuration loads without a warning" bash -c "
   dbus-run-session -- timeout 5 '$CERTWARDD' --session --state-dir '$T/s1' --config '$CW_SOURCE_DIR/data/certward.conf' 2>'$T/log' & sleep 1; kill %1 2>/dev/null; wait; ! grep -E 'WARNING|unknown' '$T/log'"
 
+ok "the Italian catalog is valid and its formats match" msgfmt -c --check-format -o /dev/null "$CW_SOURCE_DIR/po/it.po"
+ok "every file with translatable strings is in po/POTFILES" bash -c "
+  cd '$CW_SOURCE_DIR' && diff <(grep -l '_(\\|N_(' src/*/*.c | sort) <(grep -v '^#' po/POTFILES | sort)"
+
 like "certwardd --version" "^certwardd [0-9]+\.[0-9]+" "$CERTWARDD" --version
 fails "a missing --config file is named" "/nonexistent.conf" "$CERTWARDD" --session --config /nonexistent.conf --state-dir "$T/s"
 printf '[store]\nkeep-revisions=0\n' > "$T/bad.conf"

@@ -524,7 +524,7 @@ test_validation (Fixture *f, gconstpointer data)
   static const struct { const gchar *name; const gchar *role; const gchar *message; } bad[] = {
     { "a/b", NULL, "slash" },
     { "tab\there", NULL, "control character" },
-    { "", NULL, "1 to 255" },
+    { "", NULL, "invalid name: it must be 1 to 255" },
     { "ok", "superuser", "unknown role" },
   };
 

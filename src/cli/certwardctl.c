@@ -9,11 +9,11 @@
 
 static const CwCtlCommand commands[] = {
   { "list", cw_ctl_list, "", N_("List certificates") },
-  { "show", cw_ctl_show, "NAME", N_("Show one certificate") },
-  { "import", cw_ctl_import, "FILE...", N_("Import a certificate with its key") },
-  { "export", cw_ctl_export, "NAME", N_("Export a certificate") },
-  { "install", cw_ctl_install, "NAME FILE", N_("Install a renewed certificate for an existing key") },
-  { "remove", cw_ctl_remove, "NAME", N_("Remove a certificate") },
+  { "show", cw_ctl_show, N_("NAME"), N_("Show one certificate") },
+  { "import", cw_ctl_import, N_("FILE..."), N_("Import a certificate with its key") },
+  { "export", cw_ctl_export, N_("NAME"), N_("Export a certificate") },
+  { "install", cw_ctl_install, N_("NAME FILE"), N_("Install a renewed certificate for an existing key") },
+  { "remove", cw_ctl_remove, N_("NAME"), N_("Remove a certificate") },
   { "monitor", cw_ctl_monitor, "", N_("Follow certificate events") },
 };
 
@@ -21,8 +21,11 @@ static void
 usage (void)
 {
   g_printerr (_("Usage: certwardctl [--session] [--json] COMMAND [OPTIONS…]\n\nCommands:\n"));
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    g_printerr ("  %-8s %-10s %s\n", commands[i].name, commands[i].args, _(commands[i].summary));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_autofree gchar *args = cw_ctl_pad (*commands[i].args != '\0' ? _(commands[i].args) : "", 11);
+
+    g_printerr ("  %-8s %s%s\n", commands[i].name, args, _(commands[i].summary));
+  }
   g_printerr (_("\nRun certwardctl COMMAND --help for a command's options.\n"));
 }
 

@@ -39,11 +39,20 @@ cw_ctl_list (CwCtl *ctl, int argc, char **argv)
     ids_width = MAX (ids_width, MIN (g_utf8_strlen (ids, -1), 48));
   }
   /* TRANSLATORS: column headers of certwardctl list */
-  g_print ("%-*s  %-*s  %-9s  %s\n", name_width, _("NAME"), ids_width, _("IDENTITIES"), _("STATE"), _("EXPIRES"));
+  name_width = MAX (name_width, (guint) g_utf8_strlen (_("NAME"), -1));
+  ids_width = MAX (ids_width, (guint) g_utf8_strlen (_("IDENTITIES"), -1));
+  {
+    g_autofree gchar *c1 = cw_ctl_pad (_("NAME"), name_width + 2);
+    g_autofree gchar *c2 = cw_ctl_pad (_("IDENTITIES"), ids_width + 2);
+    g_autofree gchar *c3 = cw_ctl_pad (_("STATE"), 11);
+
+    g_print ("%s%s%s%s\n", c1, c2, c3, _("EXPIRES"));
+  }
   for (guint i = 0; i < certs->len; i++) {
     CwDBusCertificate1 *cert = g_ptr_array_index (certs, i);
     g_autofree gchar *ids = g_strjoinv (",", (gchar **) cw_dbus_certificate1_get_identities (cert));
     g_autofree gchar *expiry = cw_ctl_format_expiry (cw_dbus_certificate1_get_not_after (cert));
+    g_autofree gchar *c1 = NULL, *c2 = NULL, *c3 = NULL;
 
     if (g_utf8_strlen (ids, -1) > 48) {
       gchar *cut = g_utf8_substring (ids, 0, 45);
@@ -52,8 +61,11 @@ cw_ctl_list (CwCtl *ctl, int argc, char **argv)
       ids = g_strconcat (cut, "...", NULL);
       g_free (cut);
     }
-    g_print ("%-*s  %-*s  %-9s  %s\n", name_width, cw_dbus_certificate1_get_name (cert), ids_width, ids,
-             cw_dbus_certificate1_get_state (cert), expiry);
+    c1 = cw_ctl_pad (cw_dbus_certificate1_get_name (cert), name_width + 2);
+    c2 = cw_ctl_pad (ids, ids_width + 2);
+    c3 = cw_ctl_pad (cw_dbus_certificate1_get_state (cert), 11);
+
+    g_print ("%s%s%s%s\n", c1, c2, c3, expiry);
   }
   return 0;
 }

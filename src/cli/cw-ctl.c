@@ -28,8 +28,9 @@ cw_ctl_connect (CwCtl *ctl, GError **error)
     return FALSE;
   /* a proxy without an owner means nothing answered, not "no certificates" */
   if (g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->objects)) == NULL) {
-    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
-                 _("certwardd is not running on the %s bus"), ctl->bus_type == G_BUS_TYPE_SESSION ? "session" : "system");
+    g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
+                         ctl->bus_type == G_BUS_TYPE_SESSION ? _("certwardd is not running on the session bus")
+                                                             : _("certwardd is not running on the system bus"));
     return FALSE;
   }
   return TRUE;
@@ -233,4 +234,15 @@ GVariant *
 cw_ctl_bytes_variant (GBytes *bytes)
 {
   return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}
+
+gchar *
+cw_ctl_pad (const gchar *text, guint width)
+{
+  GString *out = g_string_new (text);
+
+  /* printf pads bytes; columns are characters (IDENTITÀ) */
+  for (glong i = g_utf8_strlen (text, -1); i < (glong) width; i++)
+    g_string_append_c (out, ' ');
+  return g_string_free (out, FALSE);
 }

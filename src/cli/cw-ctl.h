@@ -53,6 +53,8 @@ JsonNode *cw_ctl_proxy_to_json (GDBusProxy *proxy);
 void      cw_ctl_print_json (JsonNode *node);
 gchar    *cw_ctl_format_expiry (guint64 not_after);
 GVariant *cw_ctl_bytes_variant (GBytes *bytes);
+/* @text left-aligned in @width characters (not bytes). */
+gchar    *cw_ctl_pad (const gchar *text, guint width);
 
 int cw_ctl_list (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_show (CwCtl *ctl, int argc, char **argv);

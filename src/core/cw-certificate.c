@@ -5,6 +5,7 @@
 #include "cw-error.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 struct _CwCertificate {
   GObject      parent_instance;
@@ -77,25 +78,43 @@ cw_roles_validate (const gchar * const *roles, GError **error)
 }
 
 gboolean
-cw_name_validate (const gchar *name, const gchar *what, GError **error)
+cw_text_validate (const gchar *text, GError **error)
 {
-  gsize len = name != NULL ? strlen (name) : 0;
+  gsize len = text != NULL ? strlen (text) : 0;
 
-  if (len == 0 || len > 255 || !g_utf8_validate (name, len, NULL)) {
-    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
-                 _("the %s must be 1 to 255 bytes of UTF-8 text"), what);
+  if (len == 0 || len > 255 || !g_utf8_validate (text, len, NULL)) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                         _("it must be 1 to 255 bytes of UTF-8 text"));
     return FALSE;
   }
-  for (const gchar *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
+  for (const gchar *p = text; *p != '\0'; p = g_utf8_next_char (p)) {
     gunichar c = g_utf8_get_char (p);
 
     if (g_unichar_iscntrl (c) || c == '/') {
       g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
-                   _("the %s “%s” contains a control character or a slash"), what, name);
+                   _("“%s” contains a control character or a slash"), text);
       return FALSE;
     }
   }
   return TRUE;
+}
+
+gboolean
+cw_name_validate (const gchar *name, GError **error)
+{
+  if (cw_text_validate (name, error))
+    return TRUE;
+  g_prefix_error (error, _("invalid name: "));
+  return FALSE;
+}
+
+gboolean
+cw_tenant_validate (const gchar *tenant, GError **error)
+{
+  if (cw_text_validate (tenant, error))
+    return TRUE;
+  g_prefix_error (error, _("invalid tenant: "));
+  return FALSE;
 }
 
 static void

@@ -43,8 +43,11 @@ const gchar *cw_cert_file_name (CwCertFile file);
 
 /* Roles a certificate can serve in; anything else is refused. */
 gboolean cw_roles_validate (const gchar * const *roles, GError **error);
-/* Names: 1–255 bytes of UTF-8 without control characters or '/'. */
-gboolean cw_name_validate (const gchar *name, const gchar *what, GError **error);
+/* Names and tenants: 1–255 bytes of UTF-8 without control characters or
+ * '/'. The errors say which of the two was wrong. */
+gboolean cw_text_validate (const gchar *text, GError **error);
+gboolean cw_name_validate (const gchar *name, GError **error);
+gboolean cw_tenant_validate (const gchar *tenant, GError **error);
 
 #define CW_TYPE_CERTIFICATE (cw_certificate_get_type ())
 G_DECLARE_FINAL_TYPE (CwCertificate, cw_certificate, CW, CERTIFICATE, GObject)

@@ -21,10 +21,17 @@ cw_fs_fd_clear (CwFd *fd)
   }
 }
 
-static gboolean
-fail (GError **error, const gchar *what, const gchar *name, int errsv)
+/* Sets "<what happened>: <the system's reason>" from errno @errsv. */
+static gboolean G_GNUC_PRINTF (3, 4)
+fail (GError **error, int errsv, const gchar *format, ...)
 {
-  g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot %s “%s”: %s"), what, name, g_strerror (errsv));
+  g_autofree gchar *what = NULL;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, CW_ERROR, CW_ERROR_IO, "%s: %s", what, g_strerror (errsv));
   return FALSE;
 }
 
@@ -34,7 +41,7 @@ cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError **error)
   int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 
   if (fd < 0)
-    fail (error, _("open the directory"), path, errno);
+    fail (error, errno, _("cannot open the directory “%s”"), path);
   return fd;
 }
 
@@ -42,7 +49,7 @@ gboolean
 cw_fs_fsync (int fd, const gchar *what, GError **error)
 {
   if (fsync (fd) < 0)
-    return fail (error, _("flush"), what, errno);
+    return fail (error, errno, _("cannot flush “%s” to disk"), what);
   return TRUE;
 }
 
@@ -72,18 +79,18 @@ cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len, m
   int errsv;
 
   if (fd < 0)
-    return fail (error, _("create"), name, errno);
+    return fail (error, errno, _("cannot create “%s”"), name);
   /* the umask must not widen or narrow what the caller asked for */
   if (fchmod (fd, mode) < 0 || !write_all (fd, data, len) || fsync (fd) < 0) {
     errsv = errno;
     unlinkat (dirfd, name, 0);
-    return fail (error, _("write"), name, errsv);
+    return fail (error, errsv, _("cannot write “%s”"), name);
   }
   if (close (fd) < 0) {
     errsv = errno;
     fd = -1;
     unlinkat (dirfd, name, 0);
-    return fail (error, _("write"), name, errsv);
+    return fail (error, errsv, _("cannot write “%s”"), name);
   }
   fd = -1;
   return TRUE;
@@ -107,7 +114,7 @@ cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len, mod
     int errsv = errno;
 
     unlinkat (dirfd, tmp, 0);
-    return fail (error, _("rename into place"), name, errsv);
+    return fail (error, errsv, _("cannot rename “%s” into place"), name);
   }
   return cw_fs_fsync (dirfd, name, error);
 }
@@ -118,14 +125,14 @@ cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError
   g_autofree gchar *tmp = temp_name (name);
 
   if (symlinkat (target, dirfd, tmp) < 0)
-    return fail (error, _("create the link"), tmp, errno);
+    return fail (error, errno, _("cannot create the link “%s”"), tmp);
   /* rename(2) replaces the old link atomically: a reader sees either the
    * old or the new target, never nothing */
   if (renameat (dirfd, tmp, dirfd, name) < 0) {
     int errsv = errno;
 
     unlinkat (dirfd, tmp, 0);
-    return fail (error, _("rename into place"), name, errsv);
+    return fail (error, errsv, _("cannot rename “%s” into place"), name);
   }
   return cw_fs_fsync (dirfd, name, error);
 }
@@ -137,7 +144,7 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
   g_autoptr(GByteArray) buf = g_byte_array_new ();
 
   if (fd < 0) {
-    fail (error, _("open"), name, errno);
+    fail (error, errno, _("cannot open “%s”"), name);
     return NULL;
   }
   for (;;) {
@@ -147,7 +154,7 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
-      fail (error, _("read"), name, errno);
+      fail (error, errno, _("cannot read “%s”"), name);
       return NULL;
     }
     if (n == 0)
@@ -184,20 +191,20 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT)
       return TRUE;
-    return fail (error, _("inspect"), name, errno);
+    return fail (error, errno, _("cannot inspect “%s”"), name);
   }
   if (!S_ISDIR (st.st_mode)) {
     if (unlinkat (parent, name, 0) < 0 && errno != ENOENT)
-      return fail (error, _("remove"), name, errno);
+      return fail (error, errno, _("cannot remove “%s”"), name);
     return TRUE;
   }
 
   fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return fail (error, _("open the directory"), name, errno);
+    return fail (error, errno, _("cannot open the directory “%s”"), name);
   dir = fdopendir (fd);
   if (dir == NULL)
-    return fail (error, _("open the directory"), name, errno);
+    return fail (error, errno, _("cannot open the directory “%s”"), name);
   fd = -1; /* owned by dir now */
   while ((de = readdir (dir)) != NULL) {
     if (g_str_equal (de->d_name, ".") || g_str_equal (de->d_name, ".."))
@@ -209,6 +216,6 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   }
   closedir (dir);
   if (unlinkat (parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return fail (error, _("remove"), name, errno);
+    return fail (error, errno, _("cannot remove “%s”"), name);
   return TRUE;
 }

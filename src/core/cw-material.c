@@ -490,14 +490,9 @@ add_one (CwMaterial *self, Batch *batch, const gchar *label, const guint8 *data,
 static gchar *
 key_identity (gnutls_x509_privkey_t key)
 {
-  guint8 id[64];
-  size_t size = sizeof id;
-  g_autofree gchar *hex = NULL;
+  g_autofree gchar *id = cw_x509_privkey_get_id (key);
 
-  if (gnutls_x509_privkey_get_key_id (key, GNUTLS_KEYID_USE_SHA256, id, &size) < 0)
-    return g_strdup_printf ("key:%p", (void *) key);
-  hex = cw_hex_encode (id, size);
-  return g_strconcat ("key:", hex, NULL);
+  return id != NULL ? g_strconcat ("key:", id, NULL) : g_strdup_printf ("key:%p", (void *) key);
 }
 
 gboolean

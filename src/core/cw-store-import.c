@@ -160,9 +160,7 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
   ImportData *data = g_task_get_task_data (task);
   CwImportRequest *request = data->request;
   GError *error = NULL;
-  g_autoptr(GTask) write = NULL;
   const gchar *const *roles;
-  GCancellable *cancellable;
   CwCertificate *existing;
   CwWriteJob *job;
 
@@ -187,7 +185,7 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
     }
     data->name = g_strdup (info->identities[0]);
   }
-  if (!cw_name_validate (data->name, _("name"), &error)) {
+  if (!cw_name_validate (data->name, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -228,10 +226,7 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
     g_hash_table_add (self->reserved, g_strdup (data->reserved_id));
   }
 
-  cancellable = g_task_get_cancellable (task);
-  write = g_task_new (self, cancellable, import_written, g_steal_pointer (&task));
-  g_task_set_task_data (write, data, NULL);
-  g_task_run_in_thread (write, import_write_thread);
+  cw_store_run_in_thread (self, g_steal_pointer (&task), import_write_thread, import_written);
 }
 
 void
@@ -239,7 +234,6 @@ cw_store_import_async (CwStore *self, CwImportRequest *request, GCancellable *ca
                        GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) parse = NULL;
   ImportData *data = g_new0 (ImportData, 1);
   GError *error = NULL;
 
@@ -248,7 +242,7 @@ cw_store_import_async (CwStore *self, CwImportRequest *request, GCancellable *ca
   data->request = request;
   g_task_set_task_data (task, data, (GDestroyNotify) import_data_free);
 
-  if (request->name != NULL && !cw_name_validate (request->name, _("name"), &error)) {
+  if (request->name != NULL && !cw_name_validate (request->name, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -257,7 +251,7 @@ cw_store_import_async (CwStore *self, CwImportRequest *request, GCancellable *ca
     return;
   }
   if (request->tenant != NULL && *request->tenant != '\0' &&
-      !cw_name_validate (request->tenant, _("tenant"), &error)) {
+      !cw_tenant_validate (request->tenant, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -267,9 +261,7 @@ cw_store_import_async (CwStore *self, CwImportRequest *request, GCancellable *ca
     return;
   }
 
-  parse = g_task_new (self, cancellable, import_parsed, g_steal_pointer (&task));
-  g_task_set_task_data (parse, data, NULL);
-  g_task_run_in_thread (parse, import_parse_thread);
+  cw_store_run_in_thread (self, g_steal_pointer (&task), import_parse_thread, import_parsed);
 }
 
 CwCertificate *

@@ -96,7 +96,6 @@ cw_store_install_async (CwStore *self, CwCertificate *cert, GBytes *chain, GCanc
                         GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) work = NULL;
   InstallData *data = g_new0 (InstallData, 1);
   GError *error = NULL;
 
@@ -114,9 +113,7 @@ cw_store_install_async (CwStore *self, CwCertificate *cert, GBytes *chain, GCanc
     g_task_return_error (task, error);
     return;
   }
-  work = g_task_new (self, cancellable, install_done, g_steal_pointer (&task));
-  g_task_set_task_data (work, data, NULL);
-  g_task_run_in_thread (work, install_thread);
+  cw_store_run_in_thread (self, g_steal_pointer (&task), install_thread, install_done);
 }
 
 gboolean
@@ -199,7 +196,6 @@ cw_store_remove_async (CwStore *self, CwCertificate *cert, GCancellable *cancell
                        GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) work = NULL;
   RemoveData *data = g_new0 (RemoveData, 1);
   GError *error = NULL;
 
@@ -213,9 +209,7 @@ cw_store_remove_async (CwStore *self, CwCertificate *cert, GCancellable *cancell
     g_task_return_error (task, error);
     return;
   }
-  work = g_task_new (self, cancellable, remove_done, g_steal_pointer (&task));
-  g_task_set_task_data (work, data, NULL);
-  g_task_run_in_thread (work, remove_thread);
+  cw_store_run_in_thread (self, g_steal_pointer (&task), remove_thread, remove_done);
 }
 
 gboolean

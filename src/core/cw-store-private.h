@@ -60,6 +60,10 @@ void      cw_store_add_certificate (CwStore *self, CwCertificate *cert);
 void      cw_store_emit_event (CwStore *self, CwCertificate *cert, CwEvent event);
 /* Publishes a committed revision in the model. */
 void      cw_store_apply_revision (CwStore *self, CwCertificate *cert, CwWriteJob *job);
+/* Runs @func in a worker thread on @task's data; @done then runs on the
+ * main thread with @task (ownership passed) as its user data. */
+void      cw_store_run_in_thread (CwStore *self, GTask *task, GTaskThreadFunc func,
+                                  GAsyncReadyCallback done);
 /* Counts @task as in flight until it has completed (see cw_store_is_idle). */
 void      cw_store_track (CwStore *self, GTask *task);
 /* Marks @cert busy, or fails with CW_ERROR_BUSY. */

@@ -513,3 +513,12 @@ cw_store_is_idle (CwStore *self)
 {
   return self->in_flight == 0;
 }
+
+void
+cw_store_run_in_thread (CwStore *self, GTask *task, GTaskThreadFunc func, GAsyncReadyCallback done)
+{
+  g_autoptr(GTask) work = g_task_new (self, g_task_get_cancellable (task), done, task);
+
+  g_task_set_task_data (work, g_task_get_task_data (task), NULL);
+  g_task_run_in_thread (work, func);
+}

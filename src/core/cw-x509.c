@@ -415,26 +415,48 @@ cw_x509_privkey_export_pem (gnutls_x509_privkey_t key, const gchar *password, GE
   return g_strndup ((const gchar *) pem.data, pem.size);
 }
 
+/* Key identifiers are the SHA-256 of the SubjectPublicKeyInfo: equal ids,
+ * equal public keys. */
+typedef struct {
+  guint8 id[32];
+  size_t len;
+} KeyId;
+
+static gboolean
+privkey_id (gnutls_x509_privkey_t key, KeyId *out)
+{
+  out->len = sizeof out->id;
+  return gnutls_x509_privkey_get_key_id (key, GNUTLS_KEYID_USE_SHA256, out->id, &out->len) >= 0;
+}
+
+static gboolean
+key_ids_equal (const KeyId *a, const KeyId *b)
+{
+  return a->len == b->len && memcmp (a->id, b->id, a->len) == 0;
+}
+
 gboolean
 cw_x509_privkey_matches (gnutls_x509_privkey_t key, gnutls_x509_crt_t crt)
 {
-  guint8 a[64], b[64];
-  size_t a_len = sizeof a, b_len = sizeof b;
+  KeyId a, b;
 
-  if (gnutls_x509_privkey_get_key_id (key, GNUTLS_KEYID_USE_SHA256, a, &a_len) < 0 ||
-      gnutls_x509_crt_get_key_id (crt, GNUTLS_KEYID_USE_SHA256, b, &b_len) < 0)
-    return FALSE;
-  return a_len == b_len && memcmp (a, b, a_len) == 0;
+  b.len = sizeof b.id;
+  return privkey_id (key, &a) && gnutls_x509_crt_get_key_id (crt, GNUTLS_KEYID_USE_SHA256, b.id, &b.len) >= 0 &&
+         key_ids_equal (&a, &b);
+}
+
+gchar *
+cw_x509_privkey_get_id (gnutls_x509_privkey_t key)
+{
+  KeyId id;
+
+  return privkey_id (key, &id) ? cw_hex_encode (id.id, id.len) : NULL;
 }
 
 gboolean
 cw_x509_privkey_equal (gnutls_x509_privkey_t a, gnutls_x509_privkey_t b)
 {
-  guint8 id_a[64], id_b[64];
-  size_t a_len = sizeof id_a, b_len = sizeof id_b;
+  KeyId id_a, id_b;
 
-  if (gnutls_x509_privkey_get_key_id (a, GNUTLS_KEYID_USE_SHA256, id_a, &a_len) < 0 ||
-      gnutls_x509_privkey_get_key_id (b, GNUTLS_KEYID_USE_SHA256, id_b, &b_len) < 0)
-    return FALSE;
-  return a_len == b_len && memcmp (id_a, id_b, a_len) == 0;
+  return privkey_id (a, &id_a) && privkey_id (b, &id_b) && key_ids_equal (&id_a, &id_b);
 }

@@ -74,6 +74,8 @@ gchar    *cw_x509_privkey_export_pem (gnutls_x509_privkey_t key, const gchar *pa
 gchar    *cw_x509_privkey_get_key_type (gnutls_x509_privkey_t key, guint *rsa_bits);
 gboolean  cw_x509_privkey_matches (gnutls_x509_privkey_t key, gnutls_x509_crt_t crt);
 gboolean  cw_x509_privkey_equal (gnutls_x509_privkey_t a, gnutls_x509_privkey_t b);
+/* SHA-256 of the public key, lower-case hex; NULL on failure. */
+gchar    *cw_x509_privkey_get_id (gnutls_x509_privkey_t key);
 
 gchar    *cw_hex_encode (const guint8 *data, gsize len);
 

@@ -54,10 +54,12 @@ main (int argc, char **argv)
   gboolean session = FALSE, verbose = FALSE, version = FALSE;
   g_autofree gchar *state_dir = NULL;
   g_autofree gchar *config_path = NULL;
-  const GOptionEntry entries[] = {
+  g_autofree gchar *state_help = NULL;
+  g_autofree gchar *config_help = NULL;
+  GOptionEntry entries[] = {
     { "session", 0, 0, G_OPTION_ARG_NONE, &session, N_("Use the session bus instead of the system bus"), NULL },
-    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, N_("Keep certificates in DIR (default " CW_DEFAULT_STATE_DIR ")"), N_("DIR") },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, N_("Read the configuration from FILE (default " CW_DEFAULT_CONFIG_FILE ")"), N_("FILE") },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, NULL, N_("DIR") },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, NULL, N_("FILE") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log routine events and debugging messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
@@ -76,6 +78,11 @@ main (int argc, char **argv)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
+  /* the defaults are filled in after translation, so the msgids stay whole */
+  state_help = g_strdup_printf (_("Keep certificates in DIR (default: %s)"), CW_DEFAULT_STATE_DIR);
+  config_help = g_strdup_printf (_("Read the configuration from FILE (default: %s)"), CW_DEFAULT_CONFIG_FILE);
+  entries[1].description = state_help;
+  entries[2].description = config_help;
   options = g_option_context_new (NULL);
   g_option_context_set_summary (options, _("The Certward certificate agent."));
   g_option_context_add_main_entries (options, entries, GETTEXT_PACKAGE);
@@ -117,7 +124,8 @@ main (int argc, char **argv)
   daemon = cw_daemon_new (store);
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
-    g_printerr ("certwardd: cannot connect to the %s bus: %s\n", session ? "session" : "system", error->message);
+    g_printerr (session ? _("certwardd: cannot connect to the session bus: %s\n")
+                        : _("certwardd: cannot connect to the system bus: %s\n"), error->message);
     return EXIT_FAILURE;
   }
 
