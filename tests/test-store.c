@@ -137,11 +137,11 @@ install_file (Fixture *f, CwCertificate *cert, const gchar *file, GError **error
 }
 
 static gboolean
-remove_cert (Fixture *f, CwCertificate *cert, GError **error)
+remove_cert (Fixture *f, CwCertificate *cert, gboolean force, GError **error)
 {
   Result r = { 0 };
 
-  cw_store_remove_async (f->store, cert, NULL, bool_cb, &r);
+  cw_store_remove_async (f->store, cert, force, NULL, bool_cb, &r);
   cw_test_wait (&r.done);
   if (r.error != NULL)
     g_propagate_error (error, r.error);
@@ -464,11 +464,11 @@ test_install_foreign_key (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(CwCertificate) cert = import_files (f, "www", FALSE, &error, "self.pem", "leaf.key", NULL);
   g_autoptr(GBytes) bytes = NULL;
-  g_autofree gchar *pem = NULL;
+  g_autofree gchar *pem = NULL, *renewed = fixture_text ("renewed.pem"), *other = fixture_text ("other.key");
   Result r = { 0 };
 
   g_assert_no_error (error);
-  pem = g_strconcat (fixture_text ("renewed.pem"), fixture_text ("other.key"), NULL);
+  pem = g_strconcat (renewed, other, NULL);
   bytes = g_bytes_new_take (pem, strlen (pem));
   pem = NULL;
   cw_store_install_async (f->store, cert, bytes, NULL, bool_cb, &r);
@@ -479,21 +479,48 @@ test_install_foreign_key (Fixture *f, gconstpointer data)
 }
 
 static void
+on_added (CwStore *store, CwCertificate *cert, gpointer user_data)
+{
+  *(CwCertificate **) user_data = cert;
+}
+
+static void
 test_remove (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CwCertificate) cert = import_files (f, "www", FALSE, &error, "leaf.pem", "leaf.key", NULL);
-  g_autofree gchar *dir = g_strdup (cw_certificate_get_dir (cert));
+  g_autoptr(CwCertificate) other = import_files (f, "other", FALSE, &error, "rsa.pem", "rsa.key", NULL);
+  g_autofree gchar *dir = g_strdup (cw_certificate_get_dir (other));
   g_autoptr(CwStore) again = NULL;
+  CwCertificate *made = NULL;
 
   g_assert_no_error (error);
-  g_assert_true (remove_cert (f, cert, &error));
+  g_assert_true (cw_store_get_default (f->store) == cert);   /* the first server certificate */
+  g_assert_true (remove_cert (f, other, FALSE, &error));
   g_assert_no_error (error);
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
-  g_assert_null (cw_store_lookup (f->store, "www"));
+  g_assert_null (cw_store_lookup (f->store, "other"));
   g_assert_cmpuint (g_array_index (f->events, guint, f->events->len - 1), ==, CW_EVENT_REMOVED);
+
+  /* the default is protected */
+  g_assert_false (remove_cert (f, cert, FALSE, &error));
+  g_assert_error (error, CW_ERROR, CW_ERROR_IN_USE);
+  g_assert_nonnull (strstr (error->message, "default"));
+  g_clear_error (&error);
+  g_assert_nonnull (cw_store_lookup (f->store, "www"));
+
+  /* forced: a new self-signed identity takes over */
+  g_signal_connect (f->store, "certificate-added", G_CALLBACK (on_added), &made);
+  g_assert_true (remove_cert (f, cert, TRUE, &error));
+  g_assert_no_error (error);
+  while (made == NULL || cw_store_get_default (f->store) != made)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (cw_certificate_get_name (made), ==, "system");
+  g_assert_cmpstr (cw_certificate_get_source (made), ==, "self-signed");
+  cw_store_flush (f->store);
   again = open_store (f, NULL);
-  g_assert_cmpuint (cw_store_get_count (again), ==, 0);
+  g_assert_cmpuint (cw_store_get_count (again), ==, 1);
+  g_assert_cmpstr (cw_certificate_get_name (cw_store_get_default (again)), ==, "system");
 }
 
 static void
@@ -506,7 +533,7 @@ test_busy (Fixture *f, gconstpointer data)
 
   g_assert_no_error (error);
   cw_store_install_async (f->store, cert, renewed, NULL, bool_cb, &install);
-  cw_store_remove_async (f->store, cert, NULL, bool_cb, &removal);
+  cw_store_remove_async (f->store, cert, TRUE, NULL, bool_cb, &removal);
   g_assert_false (cw_store_is_idle (f->store));
   cw_test_wait (&install.done);
   cw_test_wait (&removal.done);

@@ -252,14 +252,16 @@ cw_ctl_import (CwCtl *ctl, int argc, char **argv)
          g_error_matches (error, CW_ERROR, CW_ERROR_WRONG_PASSWORD))) {
       if (attempt > 0)
         cw_ctl_fail (error);
-      g_free (password);
+      cw_ctl_forget_password (&password);
       password = cw_ctl_read_password (NULL, _("Password: "), NULL);
       if (password != NULL)
         continue;
     }
+    cw_ctl_forget_password (&password);
     return cw_ctl_fail (error);
   }
 
+  cw_ctl_forget_password (&password);
   if (ctl->json) {
     g_autoptr(JsonBuilder) b = json_builder_new ();
     g_autoptr(JsonNode) root = NULL;
@@ -314,7 +316,9 @@ cw_ctl_export (CwCtl *ctl, int argc, char **argv)
     g_variant_builder_add (&opts, "{sv}", "include-key", g_variant_new_boolean (TRUE));
   if (legacy)
     g_variant_builder_add (&opts, "{sv}", "legacy", g_variant_new_boolean (TRUE));
-  if (password_file != NULL || (include_key && g_strcmp0 (format, "pkcs12") == 0)) {
+  if (password_file != NULL ||
+      (include_key && (g_strcmp0 (format, "pkcs12") == 0 || g_strcmp0 (format, "p12") == 0 ||
+                       g_strcmp0 (format, "pfx") == 0))) {
     password = cw_ctl_read_password (password_file, _("Password for the exported key: "), &error);
     if (password == NULL && error != NULL)
       return cw_ctl_fail (error);
@@ -332,6 +336,7 @@ cw_ctl_export (CwCtl *ctl, int argc, char **argv)
       return cw_ctl_fail (error);
     return 0;
   }
+  cw_ctl_forget_password (&password);
   if (isatty (STDOUT_FILENO) && g_strcmp0 (format != NULL ? format : "pem", "pem") != 0)
     return cw_ctl_fail_message (_("refusing to write binary data to a terminal; use --output FILE"));
   if (fwrite (bytes, 1, len, stdout) != len)

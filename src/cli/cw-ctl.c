@@ -178,7 +178,20 @@ cw_ctl_read_password (const gchar *path, const gchar *prompt, GError **error)
   if (!g_file_get_contents (path, &data, NULL, error))
     return NULL;
   data[strcspn (data, "\r\n")] = '\0';
-  return g_steal_pointer (&data);
+  {
+    gchar *line = g_strdup (data);
+
+    cw_ctl_forget_password (&data);
+    return line;
+  }
+}
+
+void
+cw_ctl_forget_password (gchar **password)
+{
+  if (*password != NULL)
+    explicit_bzero (*password, strlen (*password));
+  g_clear_pointer (password, g_free);
 }
 
 JsonNode *

@@ -47,6 +47,8 @@ GBytes   *cw_ctl_read_file (const gchar *path, GError **error);
 /* The first line of @path, or a prompt on the terminal when @path is NULL
  * and one is attached; NULL when neither. */
 gchar    *cw_ctl_read_password (const gchar *path, const gchar *prompt, GError **error);
+/* Wipes and frees a password. */
+void      cw_ctl_forget_password (gchar **password);
 
 /* Output helpers. */
 JsonNode *cw_ctl_proxy_to_json (GDBusProxy *proxy);

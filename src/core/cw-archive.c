@@ -75,8 +75,10 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
     if (path == NULL || archive_entry_filetype (ae) != AE_IFREG || entry_is_noise (path))
       continue;
     if (archive_entry_size_is_set (ae) && size > MAX_ENTRY_SIZE) {
+      g_autofree gchar *name = g_utf8_make_valid (path, -1);
+
       g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
-                   _("the ZIP entry “%s” is larger than %d bytes"), path, MAX_ENTRY_SIZE);
+                   _("the ZIP entry “%s” is larger than %d bytes"), name, MAX_ENTRY_SIZE);
       return NULL;
     }
 
@@ -95,7 +97,14 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
       if (n == 0)
         break;
       total += n;
-      if (buf->len + n > MAX_ENTRY_SIZE || total > MAX_TOTAL_SIZE) {
+      if (buf->len + n > MAX_ENTRY_SIZE) {
+        g_autofree gchar *name = g_utf8_make_valid (path, -1);
+
+        g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                     _("the ZIP entry “%s” is larger than %d bytes"), name, MAX_ENTRY_SIZE);
+        return NULL;
+      }
+      if (total > MAX_TOTAL_SIZE) {
         g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
                      _("the ZIP archive unpacks to more than %d bytes; refused"), MAX_TOTAL_SIZE);
         return NULL;
@@ -104,7 +113,8 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
     }
 
     entry = g_new0 (CwArchiveEntry, 1);
-    entry->name = g_strdup (path);
+    /* names end up in messages and on D-Bus, which want UTF-8 */
+    entry->name = g_utf8_make_valid (path, -1);
     entry->data = g_byte_array_free_to_bytes (g_steal_pointer (&buf));
     g_ptr_array_add (entries, entry);
   }

@@ -17,6 +17,10 @@ void cw_certificate_set_revision (CwCertificate *self, guint revision, const gch
                                   const gchar * const *warnings);
 void cw_certificate_set_last_error (CwCertificate *self, const gchar *message);
 void cw_certificate_set_busy (CwCertificate *self, gboolean busy);
+/* Takes @spec. */
+void cw_certificate_set_spec (CwCertificate *self, CwIssueSpec *spec);
+void cw_certificate_set_request (CwCertificate *self, const gchar *pem);
+void cw_certificate_set_announced (CwCertificate *self, CwCertState state);
 /* Recomputes State from the time; TRUE when it changed. */
 gboolean cw_certificate_update_state (CwCertificate *self, gint64 now, guint warning_days);
 /* Emits ::changed (after a batch of setters). */

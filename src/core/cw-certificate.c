@@ -26,6 +26,10 @@ struct _CwCertificate {
   CwCertState  state;
   gchar       *last_error;
   gboolean     busy;
+
+  CwIssueSpec *spec;
+  gchar       *request;
+  CwCertState  announced;
 };
 
 enum { SIGNAL_CHANGED, N_SIGNALS };
@@ -66,6 +70,11 @@ gboolean
 cw_roles_validate (const gchar * const *roles, GError **error)
 {
   for (guint i = 0; roles != NULL && roles[i] != NULL; i++) {
+    for (guint j = 0; j < i; j++)
+      if (g_str_equal (roles[i], roles[j])) {
+        g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("the role “%s” is given twice"), roles[i]);
+        return FALSE;
+      }
     if (!g_strv_contains (known_roles, roles[i])) {
       g_autofree gchar *list = g_strjoinv (", ", (gchar **) known_roles);
 
@@ -132,6 +141,8 @@ cw_certificate_finalize (GObject *object)
   g_strfreev (self->warnings);
   g_free (self->previous_fingerprint);
   g_free (self->last_error);
+  cw_issue_spec_free (self->spec);
+  g_free (self->request);
   G_OBJECT_CLASS (cw_certificate_parent_class)->finalize (object);
 }
 
@@ -160,6 +171,7 @@ cw_certificate_init (CwCertificate *self)
   self->source = g_strdup ("imported");
   self->last_error = g_strdup ("");
   self->state = CW_CERT_STATE_PENDING;
+  self->announced = CW_CERT_STATE_VALID;
 }
 
 CwCertificate *
@@ -338,4 +350,57 @@ void
 cw_certificate_emit_changed (CwCertificate *self)
 {
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+const CwIssueSpec *
+cw_certificate_get_spec (CwCertificate *self)
+{
+  return self->spec;
+}
+
+void
+cw_certificate_set_spec (CwCertificate *self, CwIssueSpec *spec)
+{
+  cw_issue_spec_free (self->spec);
+  self->spec = spec;
+}
+
+const gchar *
+cw_certificate_get_request (CwCertificate *self)
+{
+  return self->request;
+}
+
+void
+cw_certificate_set_request (CwCertificate *self, const gchar *pem)
+{
+  g_free (self->request);
+  self->request = g_strdup (pem);
+}
+
+CwCertState
+cw_certificate_get_announced (CwCertificate *self)
+{
+  return self->announced;
+}
+
+void
+cw_certificate_set_announced (CwCertificate *self, CwCertState state)
+{
+  self->announced = state;
+}
+
+gboolean
+cw_certificate_is_due (CwCertificate *self, gint64 now)
+{
+  gint64 lifetime, remaining;
+
+  if (self->info == NULL)
+    return FALSE;
+  lifetime = self->info->not_after - self->info->not_before;
+  remaining = self->info->not_after - now;
+  /* short-lived certificates renew at half their life, others at a third */
+  if (lifetime < 10 * 86400)
+    return remaining <= lifetime / 2;
+  return remaining <= lifetime / 3;
 }

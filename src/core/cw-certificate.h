@@ -3,6 +3,7 @@
 
 #include <glib-object.h>
 
+#include "cw-issuer.h"
 #include "cw-x509.h"
 
 G_BEGIN_DECLS
@@ -81,5 +82,14 @@ const gchar          *cw_certificate_get_last_error (CwCertificate *self);
 const gchar          *cw_certificate_get_previous_fingerprint (CwCertificate *self);
 /* TRUE while an operation (import, install, removal) runs on it. */
 gboolean              cw_certificate_is_busy (CwCertificate *self);
+/* How a locally made certificate was specified (for Renew), or NULL. */
+const CwIssueSpec    *cw_certificate_get_spec (CwCertificate *self);
+/* The PEM of a request waiting for an outside CA's answer, or NULL. */
+const gchar          *cw_certificate_get_request (CwCertificate *self);
+/* The last expiry state announced: CW_CERT_STATE_VALID (nothing),
+ * CW_CERT_STATE_EXPIRING or CW_CERT_STATE_EXPIRED. */
+CwCertState           cw_certificate_get_announced (CwCertificate *self);
+/* Whether a third of the lifetime (half, under 10 days) remains. */
+gboolean              cw_certificate_is_due (CwCertificate *self, gint64 now);
 
 G_END_DECLS

@@ -8,6 +8,10 @@
 #include <string.h>
 
 #define MIN_RSA_BITS 2048
+/* leaf + intermediates; real chains have two or three */
+#define MAX_CHAIN 10
+/* DER size; real certificates are a few kilobytes */
+#define MAX_CERT_SIZE (64 * 1024)
 
 void
 cw_bundle_free (CwBundle *bundle)
@@ -173,6 +177,21 @@ check_key_strength (gnutls_x509_crt_t crt, GError **error)
 }
 
 static gboolean
+check_size (gnutls_x509_crt_t crt, GError **error)
+{
+  g_auto(CwDatum) der = { 0 };
+
+  if (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der) < 0 || der.size > MAX_CERT_SIZE) {
+    g_autofree gchar *who = cw_x509_crt_describe (crt);
+
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                 _("“%s” is larger than %d bytes; that is not a real-world certificate"), who, MAX_CERT_SIZE);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
 check_signature (gnutls_x509_crt_t crt, GError **error)
 {
   g_autofree gchar *algorithm = NULL;
@@ -195,8 +214,12 @@ issuer_is_known_root (const CwChainPolicy *policy, gnutls_x509_crt_t crt)
 
   if (policy->roots == NULL)
     return FALSE;
-  /* the issuer is owned by the list: nothing to free */
-  return gnutls_x509_trust_list_get_issuer (policy->roots, crt, &issuer, 0) >= 0 && issuer != NULL;
+  /* a copy: without it GnuTLS may write into the shared list (PKCS#11
+   * trust), and workers consult it concurrently */
+  if (gnutls_x509_trust_list_get_issuer (policy->roots, crt, &issuer, GNUTLS_TL_GET_COPY) < 0 || issuer == NULL)
+    return FALSE;
+  gnutls_x509_crt_deinit (issuer);
+  return TRUE;
 }
 
 CwBundle *
@@ -211,7 +234,7 @@ cw_bundle_build (CwMaterial *material, const CwChainPolicy *policy, GError **err
   gint leaf_index;
 
   bundle->certs = g_ptr_array_new_with_free_func (crt_free);
-  bundle->warnings = g_ptr_array_new_with_free_func (g_free);
+  bundle->warnings = g_ptr_array_new_null_terminated (0, g_free, TRUE);
   for (guint i = 0; i < cw_material_get_warnings (material)->len; i++)
     g_ptr_array_add (bundle->warnings, g_strdup (g_ptr_array_index (cw_material_get_warnings (material), i)));
 
@@ -239,8 +262,15 @@ cw_bundle_build (CwMaterial *material, const CwChainPolicy *policy, GError **err
     }
   }
 
-  for (guint i = 0; i < certs->len; i++)
-    g_ptr_array_add (pool, cw_x509_crt_copy (g_ptr_array_index (certs, i)));
+  for (guint i = 0; i < certs->len; i++) {
+    gnutls_x509_crt_t copy = cw_x509_crt_copy (g_ptr_array_index (certs, i));
+
+    if (copy == NULL) {
+      g_set_error_literal (error, CW_ERROR, CW_ERROR_FAILED, _("cannot copy a certificate"));
+      return NULL;
+    }
+    g_ptr_array_add (pool, copy);
+  }
 
   leaf_index = find_leaf (pool, bundle->key, &n_matching);
   if (leaf_index < 0) {
@@ -273,6 +303,12 @@ cw_bundle_build (CwMaterial *material, const CwChainPolicy *policy, GError **err
       return NULL;
     }
     issuer = take_cert (pool, issuer_index);
+    if (bundle->certs->len >= MAX_CHAIN && !cw_x509_crt_is_self_signed (issuer)) {
+      gnutls_x509_crt_deinit (issuer);
+      g_set_error (error, CW_ERROR, CW_ERROR_BAD_CHAIN,
+                   _("the chain is longer than %d certificates; that is not a real-world chain"), MAX_CHAIN);
+      return NULL;
+    }
     if (cw_x509_crt_is_self_signed (issuer)) {
       gnutls_x509_crt_deinit (issuer);
       root_dropped = TRUE;
@@ -305,7 +341,7 @@ cw_bundle_build (CwMaterial *material, const CwChainPolicy *policy, GError **err
   for (guint i = 0; i < bundle->certs->len; i++) {
     gnutls_x509_crt_t crt = g_ptr_array_index (bundle->certs, i);
 
-    if (!check_key_strength (crt, error) || !check_signature (crt, error))
+    if (!check_size (crt, error) || !check_key_strength (crt, error) || !check_signature (crt, error))
       return NULL;
   }
 

@@ -27,7 +27,7 @@ typedef struct {
 typedef struct {
   gnutls_x509_privkey_t key;
   GPtrArray            *certs;     /* gnutls_x509_crt_t, leaf first */
-  GPtrArray            *warnings;  /* gchar* */
+  GPtrArray            *warnings;  /* gchar*, NULL-terminated: pdata is a string vector */
 } CwBundle;
 
 void      cw_bundle_free (CwBundle *bundle);

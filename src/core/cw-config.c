@@ -29,6 +29,8 @@ typedef struct {
 static const KeyDef keys[] = {
   { "store", "keep-revisions", TYPE_INT, 1, 100, "3", NULL },
   { "certificates", "expiry-warning-days", TYPE_INT, 30, 180, "60", NULL },
+  { "trust", "system-bundle", TYPE_PATH, 0, 0, "/etc/ssl/certs/ca-certificates.crt", NULL },
+  { "trust", "verification-mode", TYPE_ENUM, 0, 0, "outgoing", "none|outgoing|all" },
 };
 
 typedef struct {

@@ -34,9 +34,10 @@ typedef enum {
   CW_ERROR_IO,                /* Io: the state directory could not be written */
   CW_ERROR_NOT_SUPPORTED,     /* NotSupported */
   CW_ERROR_IN_USE,            /* InUse: still needed by something else */
+  CW_ERROR_NOT_DUE,           /* NotDue: a renewal that is not due (use force) */
 } CwError;
 
-#define CW_ERROR_LAST CW_ERROR_IN_USE
+#define CW_ERROR_LAST CW_ERROR_NOT_DUE
 
 GQuark cw_error_quark (void);
 

@@ -116,7 +116,17 @@ cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len, mod
     unlinkat (dirfd, tmp, 0);
     return fail (error, errsv, _("cannot rename “%s” into place"), name);
   }
-  return cw_fs_fsync (dirfd, name, error);
+  cw_fs_fsync_committed (dirfd, name);
+  return TRUE;
+}
+
+void
+cw_fs_fsync_committed (int dirfd, const gchar *what)
+{
+  /* the rename has happened: failing now would make the caller undo a
+   * change that readers may already see */
+  if (fsync (dirfd) < 0)
+    g_warning ("cannot flush the directory of “%s” to disk: %s", what, g_strerror (errno));
 }
 
 gboolean
@@ -134,7 +144,8 @@ cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError
     unlinkat (dirfd, tmp, 0);
     return fail (error, errsv, _("cannot rename “%s” into place"), name);
   }
-  return cw_fs_fsync (dirfd, name, error);
+  cw_fs_fsync_committed (dirfd, name);
+  return TRUE;
 }
 
 GBytes *

@@ -23,12 +23,17 @@ int      cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError *
 /* Creates @name (which must not exist) with @mode, writes, fsyncs. */
 gboolean cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len,
                              mode_t mode, GError **error);
-/* Replaces @name atomically (temporary file, fsync, rename, fsync dir). */
+/* Replaces @name atomically (temporary file, fsync, rename, fsync dir).
+ * Once the rename succeeded it returns TRUE (see cw_fs_fsync_committed). */
 gboolean cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len,
                            mode_t mode, GError **error);
-/* Points the symlink @name at @target with one rename, then fsyncs @dirfd. */
+/* Points the symlink @name at @target with one rename, then fsyncs @dirfd.
+ * Once the rename succeeded it returns TRUE. */
 gboolean cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError **error);
 gboolean cw_fs_fsync (int fd, const gchar *what, GError **error);
+/* fsync of a directory after a rename that already took effect: a failure
+ * is logged, never returned, so nobody undoes a committed change. */
+void     cw_fs_fsync_committed (int dirfd, const gchar *what);
 /* Reads a whole file of at most @max bytes. */
 GBytes  *cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error);
 /* The target of the symlink @name, or NULL. */

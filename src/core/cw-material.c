@@ -24,6 +24,7 @@ typedef struct {
   GPtrArray *certs;
   GPtrArray *keys;
   GPtrArray *warnings;
+  guint      ignored;   /* PEM blocks of no use here, reported once */
 } Batch;
 
 static void
@@ -118,7 +119,18 @@ pkcs12_add_bag (CwMaterial *self, Batch *batch, const gchar *label, gnutls_pkcs1
   int count;
 
   if (gnutls_pkcs12_bag_get_type (bag, 0) == GNUTLS_BAG_ENCRYPTED) {
-    int ret = gnutls_pkcs12_bag_decrypt (bag, password);
+    guint8 salt[128];
+    unsigned schema = 0, cipher = 0, salt_size = sizeof salt, iterations = 0;
+    char *oid = NULL;
+    int ret;
+
+    if (gnutls_pkcs12_bag_enc_info (bag, &schema, &cipher, salt, &salt_size, &iterations, &oid) >= 0 &&
+        !cw_kdf_iterations_ok (iterations, label, error)) {
+      gnutls_free (oid);
+      return FALSE;
+    }
+    gnutls_free (oid);
+    ret = gnutls_pkcs12_bag_decrypt (bag, password);
 
     if (ret < 0) {
       if (password == NULL || *password == '\0')
@@ -176,26 +188,42 @@ pkcs12_add_bag (CwMaterial *self, Batch *batch, const gchar *label, gnutls_pkcs1
 static gboolean
 add_pkcs12 (CwMaterial *self, Batch *batch, const gchar *label, gnutls_pkcs12_t p12, GError **error)
 {
-  /* Without a password, try the two ways tools encode "no password": the
-   * empty string (OpenSSL's -passout pass:) and none at all. */
-  const gchar *candidates[2] = { "", NULL };
-  guint n_candidates = 2;
+  /* The given password first; then the two ways tools write "no password":
+   * the empty string (OpenSSL's -passout pass:) and none at all. */
+  const gchar *candidates[3] = { NULL, "", NULL };
+  guint first = has_password (self) ? 0 : 1;
   const gchar *password = NULL;
   gboolean mac_ok = FALSE;
-  int ret = GNUTLS_E_MAC_VERIFY_FAILED;
+  guint8 salt[128];
+  unsigned salt_size = sizeof salt, iterations = 0, mac = 0;
+  char *oid = NULL;
+  int ret;
 
-  if (has_password (self)) {
-    candidates[0] = self->password;
-    n_candidates = 1;
-  }
-  for (guint i = 0; i < n_candidates && !mac_ok; i++) {
+  candidates[0] = self->password;
+  /* the KDF cost before any attempt; files without a MAC, or with an
+   * algorithm GnuTLS does not know, answer without running it */
+  ret = gnutls_pkcs12_mac_info (p12, &mac, salt, &salt_size, &iterations, &oid);
+  gnutls_free (oid);
+  if (ret >= 0 && !cw_kdf_iterations_ok (iterations, label, error))
+    return FALSE;
+
+  for (guint i = first; i < G_N_ELEMENTS (candidates) && !mac_ok; i++) {
     ret = gnutls_pkcs12_verify_mac (p12, candidates[i]);
     if (ret == 0) {
       password = candidates[i];
       mac_ok = TRUE;
+    } else if (ret == GNUTLS_E_ASN1_ELEMENT_NOT_FOUND) {
+      /* no MAC at all (openssl -nomac): the bags' decryption decides */
+      password = has_password (self) ? self->password : NULL;
+      mac_ok = TRUE;
+    } else if (ret != GNUTLS_E_MAC_VERIFY_FAILED) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                   _("%s: the PKCS#12 file uses an integrity check (MAC) that cannot be verified: %s"),
+                   label, gnutls_strerror (ret));
+      return FALSE;
     }
   }
-  if (!mac_ok && ret == GNUTLS_E_MAC_VERIFY_FAILED) {
+  if (!mac_ok) {
     if (has_password (self))
       g_set_error (error, CW_ERROR, CW_ERROR_WRONG_PASSWORD, _("%s: wrong PKCS#12 password"), label);
     else
@@ -203,8 +231,6 @@ add_pkcs12 (CwMaterial *self, Batch *batch, const gchar *label, gnutls_pkcs12_t 
                    _("%s: the PKCS#12 file is protected by a password"), label);
     return FALSE;
   }
-  if (!mac_ok) /* no MAC at all: the bags' decryption decides */
-    password = has_password (self) ? self->password : NULL;
 
   for (int idx = 0;; idx++) {
     g_auto(gnutls_pkcs12_bag_t) bag = NULL;
@@ -315,7 +341,7 @@ add_pem_block (CwMaterial *self, Batch *batch, const gchar *label, const gchar *
   }
   if (g_str_equal (type, "CERTIFICATE REQUEST") || g_str_equal (type, "NEW CERTIFICATE REQUEST") ||
       g_str_equal (type, "PUBLIC KEY") || g_str_equal (type, "X509 CRL")) {
-    g_ptr_array_add (batch->warnings, g_strdup_printf (_("%s: ignored (not needed for a certificate)"), where));
+    batch->ignored++;
     return TRUE;
   }
   if (g_str_equal (type, "EC PARAMETERS") || g_str_equal (type, "DH PARAMETERS"))
@@ -375,6 +401,14 @@ add_pem (CwMaterial *self, Batch *batch, const gchar *label, const gchar *text, 
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("%s: no PEM block found"), label);
     return FALSE;
   }
+  if (batch->ignored > 0)
+    g_ptr_array_add (batch->warnings,
+                     g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                   "%s: %u PEM block ignored (a request, public key or CRL)",
+                                                   "%s: %u PEM blocks ignored (requests, public keys or CRLs)",
+                                                   batch->ignored),
+                                      label, batch->ignored));
+  batch->ignored = 0;
   return TRUE;
 }
 

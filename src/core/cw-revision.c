@@ -145,15 +145,18 @@ load_pem_certs (int dirfd, const gchar *name, gboolean required, GError **error)
   return g_steal_pointer (&out);
 }
 
-GPtrArray *
-cw_revision_load_chain (int cert_dirfd, GError **error)
+int
+cw_revision_open_current (int cert_dirfd, GError **error)
 {
-  g_auto(CwFd) revfd = cw_fs_open_dir (cert_dirfd, "current", TRUE, error);
+  return cw_fs_open_dir (cert_dirfd, "current", TRUE, error);
+}
+
+GPtrArray *
+cw_revision_load_chain_at (int revfd, GError **error)
+{
   g_autoptr(GPtrArray) chain = NULL;
   g_autoptr(GPtrArray) certs = NULL;
 
-  if (revfd < 0)
-    return NULL;
   certs = load_pem_certs (revfd, cw_cert_file_name (CW_CERT_FILE_CERT), TRUE, error);
   if (certs == NULL)
     return NULL;
@@ -167,8 +170,8 @@ cw_revision_load_chain (int cert_dirfd, GError **error)
   return g_steal_pointer (&certs);
 }
 
-static gnutls_x509_privkey_t
-load_key_at (int revfd, GError **error)
+gnutls_x509_privkey_t
+cw_revision_load_key_at (int revfd, GError **error)
 {
   g_autoptr(GBytes) bytes = cw_fs_read_at (revfd, cw_cert_file_name (CW_CERT_FILE_KEY), MAX_FILE_SIZE, error);
   gsize len = 0;
@@ -184,13 +187,13 @@ load_key_at (int revfd, GError **error)
 }
 
 gnutls_x509_privkey_t
-cw_revision_load_key (int cert_dirfd, GError **error)
+cw_revision_load_key (int cert_dirfd, const gchar *subdir, GError **error)
 {
-  g_auto(CwFd) revfd = cw_fs_open_dir (cert_dirfd, "current", TRUE, error);
+  g_auto(CwFd) revfd = cw_fs_open_dir (cert_dirfd, subdir, TRUE, error);
 
   if (revfd < 0)
     return NULL;
-  return load_key_at (revfd, error);
+  return cw_revision_load_key_at (revfd, error);
 }
 
 CwRevision *
@@ -235,7 +238,7 @@ cw_revision_read_current (int cert_dirfd, GError **error)
   if (rev->info == NULL)
     return NULL;
   /* a missing or unreadable key is reported through KeyMatches, not hidden */
-  key = load_key_at (revfd, &key_error);
+  key = cw_revision_load_key_at (revfd, &key_error);
   rev->key_matches = key != NULL && cw_x509_privkey_matches (key, g_ptr_array_index (chain, 0));
   return g_steal_pointer (&rev);
 }

@@ -48,8 +48,14 @@ CwRevision *cw_revision_read_current (int cert_dirfd, GError **error);
  * are harmless. */
 void        cw_revision_prune (int cert_dirfd, const gchar *what, guint current, guint keep);
 
-/* The leaf and intermediates of the current revision (gnutls_x509_crt_t). */
-GPtrArray  *cw_revision_load_chain (int cert_dirfd, GError **error);
-gnutls_x509_privkey_t cw_revision_load_key (int cert_dirfd, GError **error);
+/* A descriptor of the revision "current" points to, resolved once: read
+ * every file of one revision through it. */
+int         cw_revision_open_current (int cert_dirfd, GError **error);
+/* The leaf and intermediates (gnutls_x509_crt_t) in the revision @revfd. */
+GPtrArray  *cw_revision_load_chain_at (int revfd, GError **error);
+/* The key in the directory @revfd (a revision, or "pending"). */
+gnutls_x509_privkey_t cw_revision_load_key_at (int revfd, GError **error);
+/* The key in @subdir ("current", or "pending" for a request's key). */
+gnutls_x509_privkey_t cw_revision_load_key (int cert_dirfd, const gchar *subdir, GError **error);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-store-private.h"
+#include "cw-sni-index.h"
 #include "cw-certificate-private.h"
 #include "cw-clock.h"
 #include "cw-error.h"
@@ -22,7 +23,9 @@ typedef struct {
   CwCertificate *cert;
   gchar         *dir;
   GBytes        *chain;
-  CwWriteJob      *job;
+  gboolean       has_current;
+  gboolean       has_pending;
+  CwWriteJob    *job;
 } InstallData;
 
 static void
@@ -36,13 +39,53 @@ install_data_free (InstallData *data)
   g_free (data);
 }
 
+/* The certificate is for the current key (a renewal done elsewhere) or for
+ * the key of the pending request (the CA's answer), or it is refused. */
+static CwBundle *
+bundle_for_held_key (CwStore *self, InstallData *data, int fd, GPtrArray *inputs, GError **error)
+{
+  const gchar *subdirs[] = { data->has_current ? "current" : NULL, data->has_pending ? "pending" : NULL };
+  g_autoptr(GError) mismatch = NULL;
+  guint tried = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++) {
+    g_auto(gnutls_x509_privkey_t) key = NULL;
+    CwBundle *bundle;
+    GError *local = NULL;
+
+    if (subdirs[i] == NULL)
+      continue;
+    key = cw_revision_load_key (fd, subdirs[i], error);
+    if (key == NULL)
+      return NULL;
+    tried++;
+    bundle = cw_store_build_bundle (self, inputs, NULL, FALSE, key, &local);
+    if (bundle != NULL) {
+      data->job->consume_pending = i == 1;
+      return bundle;
+    }
+    if (!g_error_matches (local, CW_ERROR, CW_ERROR_KEY_MISMATCH)) {
+      g_propagate_error (error, local);
+      return NULL;
+    }
+    g_clear_error (&mismatch);
+    mismatch = local;
+  }
+  if (tried > 1)
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_KEY_MISMATCH,
+                         _("the certificate is neither for the current key nor for the key of the pending request"));
+  else if (mismatch != NULL)
+    g_propagate_error (error, g_steal_pointer (&mismatch));
+  else
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_NO_KEY, _("this certificate has no key to install for"));
+  return NULL;
+}
+
 static void
 install_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  CwStore *self = CW_STORE (source);
   InstallData *data = task_data;
   g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_input_free);
-  g_auto(gnutls_x509_privkey_t) key = NULL;
   g_auto(CwFd) fd = -1;
   CwInput *input = g_new0 (CwInput, 1);
   GError *error = NULL;
@@ -52,13 +95,9 @@ install_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   g_ptr_array_add (inputs, input);
 
   fd = cw_fs_open_dir (AT_FDCWD, data->dir, FALSE, &error);
-  if (fd < 0 || (key = cw_revision_load_key (fd, &error)) == NULL) {
-    g_task_return_error (task, error);
-    return;
-  }
-  /* an installed certificate is for the key we hold, or it is refused */
-  data->job->bundle = cw_store_build_bundle (self, inputs, NULL, FALSE, key, &error);
-  if (data->job->bundle == NULL || !cw_write_job_run (data->job, &error)) {
+  if (fd < 0 ||
+      (data->job->bundle = bundle_for_held_key (CW_STORE (source), data, fd, inputs, &error)) == NULL ||
+      !cw_write_job_run (data->job, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -72,6 +111,7 @@ install_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   InstallData *data = g_task_get_task_data (task);
   const gchar *name = cw_certificate_get_name (data->cert);
+  g_autofree gchar *until = NULL;
   GError *error = NULL;
 
   cw_certificate_set_busy (data->cert, FALSE);
@@ -83,11 +123,17 @@ install_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
+  /* the answer to our own request stays a "csr" certificate */
+  if (data->job->consume_pending) {
+    g_free (data->job->source);
+    data->job->source = g_strdup ("csr");
+  }
   cw_store_apply_revision (self, data->cert, data->job);
+  until = cw_format_date (cw_certificate_get_info (data->cert)->not_after);
   cw_cert_message (name, "%s: new certificate installed (revision %u, valid until %s)", name,
-                   data->job->revision, cw_certificate_get_info (data->cert)->subject);
+                   data->job->revision, until);
   cw_certificate_emit_changed (data->cert);
-  cw_store_emit_event (self, data->cert, CW_EVENT_RENEWED);
+  cw_store_emit_event (self, data->cert, data->has_current ? CW_EVENT_RENEWED : CW_EVENT_ADDED);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -104,7 +150,8 @@ cw_store_install_async (CwStore *self, CwCertificate *cert, GBytes *chain, GCanc
   data->cert = g_object_ref (cert);
   data->dir = g_strdup (cw_certificate_get_dir (cert));
   data->chain = g_bytes_ref (chain);
-  /* a certificate that answers our own CSR stays a "csr" one */
+  data->has_current = cw_certificate_get_info (cert) != NULL;
+  data->has_pending = cw_certificate_get_request (cert) != NULL;
   data->job = cw_store_new_write_job (self, cert,
                                       g_str_equal (cw_certificate_get_source (cert), "csr") ? "csr" : "imported");
   g_task_set_task_data (task, data, (GDestroyNotify) install_data_free);
@@ -184,15 +231,70 @@ remove_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
-  g_hash_table_remove (self->by_id, cw_certificate_get_id (data->cert));
-  g_hash_table_remove (self->by_name, name);
   cw_cert_message (name, "%s: removed", name);
   cw_store_emit_event (self, data->cert, CW_EVENT_REMOVED);
+  /* after the event, so that a new default (perhaps a new certificate)
+   * is announced after the removal it follows */
+  cw_store_forget_certificate (self, data->cert);
   g_task_return_boolean (task, TRUE);
 }
 
+static gboolean
+check_not_in_use (CwStore *self, CwCertificate *cert, GError **error)
+{
+  static const gchar *const exclusive_roles[] = { "sip-tls", "stir-shaken" };
+  const gchar *name = cw_certificate_get_name (cert);
+  g_autoptr(GPtrArray) all = cw_store_get_certificates (self);
+  g_autoptr(GPtrArray) issued = g_ptr_array_new ();
+  gint64 now = cw_clock_now ();
+
+  if (cert == cw_store_get_default (self)) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IN_USE,
+                 _("“%s” is the default certificate; make another certificate the default first, or remove it with force"),
+                 name);
+    return FALSE;
+  }
+  for (guint i = 0; i < all->len; i++) {
+    CwCertificate *other = g_ptr_array_index (all, i);
+    const CwIssueSpec *spec = cw_certificate_get_spec (other);
+
+    if (other != cert && spec != NULL && g_strcmp0 (spec->issuer, cw_certificate_get_id (cert)) == 0 &&
+        cw_certificate_get_info (other) != NULL && cw_certificate_get_info (other)->not_after >= now)
+      g_ptr_array_add (issued, (gpointer) cw_certificate_get_name (other));
+  }
+  if (issued->len > 0) {
+    g_autofree gchar *names = NULL;
+
+    g_ptr_array_add (issued, NULL);
+    names = g_strjoinv (", ", (gchar **) issued->pdata);
+    g_set_error (error, CW_ERROR, CW_ERROR_IN_USE,
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "“%s” issued %u certificate that is still valid (%s); remove it first, or remove the CA with force",
+                              "“%s” issued %u certificates that are still valid (%s); remove them first, or remove the CA with force",
+                              issued->len - 1),
+                 name, issued->len - 1, names);
+    return FALSE;
+  }
+  for (guint r = 0; r < G_N_ELEMENTS (exclusive_roles); r++) {
+    const gchar *role = exclusive_roles[r];
+    gboolean another = FALSE;
+
+    if (!cw_sni_usable (cert, role, now))
+      continue;
+    for (guint i = 0; i < all->len && !another; i++)
+      another = g_ptr_array_index (all, i) != cert && cw_sni_usable (g_ptr_array_index (all, i), role, now);
+    if (!another) {
+      g_set_error (error, CW_ERROR, CW_ERROR_IN_USE,
+                   _("“%s” is the last valid certificate with the %s role; add another one first, or remove it with force"),
+                   name, role);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 void
-cw_store_remove_async (CwStore *self, CwCertificate *cert, GCancellable *cancellable,
+cw_store_remove_async (CwStore *self, CwCertificate *cert, gboolean force, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
@@ -205,7 +307,7 @@ cw_store_remove_async (CwStore *self, CwCertificate *cert, GCancellable *cancell
   data->certs_dir = g_strdup (self->certs_dir);
   data->id = g_strdup (cw_certificate_get_id (cert));
   g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
-  if (!cw_store_claim (cert, &error)) {
+  if ((!force && !check_not_in_use (self, cert, &error)) || !cw_store_claim (cert, &error)) {
     g_task_return_error (task, error);
     return;
   }
@@ -243,19 +345,28 @@ export_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
 {
   ExportData *data = task_data;
   g_auto(CwFd) fd = -1;
+  g_auto(CwFd) revfd = -1;
   g_auto(gnutls_x509_privkey_t) key = NULL;
   g_autoptr(GPtrArray) chain = NULL;
   GBytes *out;
   GError *error = NULL;
 
-  /* one directory descriptor for both reads: cert and key of one revision */
+  /* "current" resolved once: certificate and key of the same revision, even
+   * while an import swaps in a new one */
   fd = cw_fs_open_dir (AT_FDCWD, data->dir, FALSE, &error);
   if (fd >= 0)
-    chain = cw_revision_load_chain (fd, &error);
+    revfd = cw_revision_open_current (fd, &error);
+  if (revfd >= 0)
+    chain = cw_revision_load_chain_at (revfd, &error);
   if (chain != NULL && data->options.include_key)
-    key = cw_revision_load_key (fd, &error);
+    key = cw_revision_load_key_at (revfd, &error);
   if (chain == NULL || (data->options.include_key && key == NULL)) {
     g_task_return_error (task, error);
+    return;
+  }
+  if (key != NULL && !cw_x509_privkey_matches (key, g_ptr_array_index (chain, 0))) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_KEY_MISMATCH,
+                             _("the private key on disk does not match the certificate; not exporting it"));
     return;
   }
   out = cw_export (chain, key, data->name, &data->options, &error);

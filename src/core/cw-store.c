@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-
-
 #include "config.h"
 
 #include "cw-store-private.h"
@@ -18,12 +16,17 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #define SETTINGS_FILE "settings.ini"
 #define SETTINGS_GROUP "certificate"
+#define ISSUE_GROUP "issue"
+#define MANAGER_FILE "manager.ini"
+#define PENDING_DIR "pending"
+#define REQUEST_FILE "request.pem"
 
-enum { SIGNAL_EVENT, SIGNAL_IDLE, N_SIGNALS };
+enum { SIGNAL_EVENT, SIGNAL_IDLE, SIGNAL_MANAGER_CHANGED, SIGNAL_ADDED, SIGNAL_REMOVED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwStore, cw_store, G_TYPE_OBJECT)
@@ -72,6 +75,109 @@ cw_import_request_free (CwImportRequest *request)
   g_free (request);
 }
 
+/* ---- settings writer ---------------------------------------------------- */
+
+typedef struct {
+  gchar *dir;
+  gchar *file;
+  gchar *data;
+} SaveJob;
+
+/* Runs in the store's one saver thread, so writes land in the order they
+ * were queued and the newest snapshot of the model wins. */
+static void
+save_func (gpointer data, gpointer user_data)
+{
+  SaveJob *job = data;
+  CwStore *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(CwFd) fd = open (job->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  /* a certificate removed since the write was queued (or while it ran)
+   * has nothing to save */
+  if (fd < 0 && errno != ENOENT)
+    g_warning ("cannot save %s/%s: %s", job->dir, job->file, g_strerror (errno));
+  else if (fd >= 0 && !cw_fs_replace_at (fd, job->file, job->data, strlen (job->data), 0644, &error) &&
+           g_file_test (job->dir, G_FILE_TEST_IS_DIR))
+    g_warning ("cannot save %s/%s: %s", job->dir, job->file, error->message);
+
+  g_free (job->dir);
+  g_free (job->file);
+  g_free (job->data);
+  g_free (job);
+  g_mutex_lock (&self->save_lock);
+  if (--self->saves_pending == 0)
+    g_cond_broadcast (&self->save_cond);
+  g_mutex_unlock (&self->save_lock);
+}
+
+static void
+queue_save (CwStore *self, const gchar *dir, const gchar *file, gchar *data)
+{
+  SaveJob *job = g_new0 (SaveJob, 1);
+
+  job->dir = g_strdup (dir);
+  job->file = g_strdup (file);
+  job->data = data;
+  g_mutex_lock (&self->save_lock);
+  self->saves_pending++;
+  g_mutex_unlock (&self->save_lock);
+  g_thread_pool_push (self->saver, job, NULL);
+}
+
+void
+cw_store_flush (CwStore *self)
+{
+  g_mutex_lock (&self->save_lock);
+  while (self->saves_pending > 0)
+    g_cond_wait (&self->save_cond, &self->save_lock);
+  g_mutex_unlock (&self->save_lock);
+}
+
+gchar *
+cw_store_settings_serialize (const gchar *name, const gchar * const *roles, const gchar *tenant,
+                             const CwIssueSpec *spec, CwCertState announced)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  g_key_file_set_string (kf, SETTINGS_GROUP, "name", name);
+  g_key_file_set_string_list (kf, SETTINGS_GROUP, "roles", roles, roles != NULL ? g_strv_length ((gchar **) roles) : 0);
+  g_key_file_set_string (kf, SETTINGS_GROUP, "tenant", tenant != NULL ? tenant : "");
+  if (announced == CW_CERT_STATE_EXPIRING || announced == CW_CERT_STATE_EXPIRED)
+    g_key_file_set_string (kf, SETTINGS_GROUP, "announced", cw_cert_state_to_string (announced));
+  if (spec != NULL)
+    cw_issue_spec_save (spec, kf, ISSUE_GROUP);
+  return g_key_file_to_data (kf, NULL, NULL);
+}
+
+void
+cw_store_save_settings (CwStore *self, CwCertificate *cert)
+{
+  queue_save (self, cw_certificate_get_dir (cert), SETTINGS_FILE,
+              cw_store_settings_serialize (cw_certificate_get_name (cert), cw_certificate_get_roles (cert),
+                                           cw_certificate_get_tenant (cert), cw_certificate_get_spec (cert),
+                                           cw_certificate_get_announced (cert)));
+}
+
+void
+cw_store_save_manager (CwStore *self)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_key_file_set_comment (kf, NULL, NULL, " Written by certwardd; change it over D-Bus.", NULL);
+  if (self->default_id != NULL)
+    g_key_file_set_string (kf, "manager", "default", self->default_id);
+  if (self->warning_days > 0)
+    g_key_file_set_integer (kf, "manager", "expiry-warning-days", self->warning_days);
+  g_hash_table_iter_init (&iter, self->tenants);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_key_file_set_string_list (kf, "tenants", key, value, g_strv_length (value));
+  queue_save (self, self->state_dir, MANAGER_FILE, g_key_file_to_data (kf, NULL, NULL));
+  g_signal_emit (self, signals[SIGNAL_MANAGER_CHANGED], 0);
+}
+
 /* ---- object ------------------------------------------------------------- */
 
 static void
@@ -79,15 +185,23 @@ cw_store_finalize (GObject *object)
 {
   CwStore *self = CW_STORE (object);
 
+  /* queued settings reach the disk before the store goes */
+  g_thread_pool_free (self->saver, FALSE, TRUE);
+  cw_clock_remove_alarm (self->expiry_alarm);
+  cw_sni_index_free (self->index);
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->by_name);
   g_hash_table_unref (self->reserved);
+  g_hash_table_unref (self->tenants);
   g_clear_object (&self->config);
+  g_free (self->default_id);
   g_free (self->state_dir);
   g_free (self->certs_dir);
   if (self->roots != NULL)
     gnutls_x509_trust_list_deinit (self->roots, 1);
   g_mutex_clear (&self->roots_lock);
+  g_mutex_clear (&self->save_lock);
+  g_cond_clear (&self->save_cond);
   G_OBJECT_CLASS (cw_store_parent_class)->finalize (object);
 }
 
@@ -100,6 +214,12 @@ cw_store_class_init (CwStoreClass *klass)
                                         NULL, NULL, NULL, G_TYPE_NONE, 2, CW_TYPE_CERTIFICATE, G_TYPE_UINT);
   signals[SIGNAL_IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_MANAGER_CHANGED] = g_signal_new ("manager-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_ADDED] = g_signal_new ("certificate-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_CERTIFICATE);
+  signals[SIGNAL_REMOVED] = g_signal_new ("certificate-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_CERTIFICATE);
 }
 
 static void
@@ -108,7 +228,13 @@ cw_store_init (CwStore *self)
   self->by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->reserved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->tenants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  self->index = cw_sni_index_new ();
+  self->warning_days = -1;
+  self->saver = g_thread_pool_new (save_func, self, 1, FALSE, NULL);
   g_mutex_init (&self->roots_lock);
+  g_mutex_init (&self->save_lock);
+  g_cond_init (&self->save_cond);
 }
 
 CwStore *
@@ -138,12 +264,6 @@ guint
 cw_store_keep_revisions (CwStore *self)
 {
   return cw_config_get_int (self->config, "store", "keep-revisions");
-}
-
-guint
-cw_store_warning_days (CwStore *self)
-{
-  return cw_config_get_int (self->config, "certificates", "expiry-warning-days");
 }
 
 /* Roots that make a chain complete without being part of it. Loaded on
@@ -212,6 +332,19 @@ cw_store_add_certificate (CwStore *self, CwCertificate *cert)
 {
   g_hash_table_insert (self->by_name, g_strdup (cw_certificate_get_name (cert)), cert);
   g_hash_table_insert (self->by_id, (gpointer) cw_certificate_get_id (cert), cert);
+  cw_sni_index_update (self->index, cert);
+}
+
+void
+cw_store_forget_certificate (CwStore *self, CwCertificate *cert)
+{
+  g_autoptr(CwCertificate) keep = g_object_ref (cert);
+
+  cw_sni_index_remove (self->index, cert);
+  g_hash_table_remove (self->by_id, cw_certificate_get_id (cert));
+  g_hash_table_remove (self->by_name, cw_certificate_get_name (cert));
+  g_signal_emit (self, signals[SIGNAL_REMOVED], 0, cert);
+  cw_store_policy_removed (self, cert);
 }
 
 void
@@ -220,33 +353,31 @@ cw_store_emit_event (CwStore *self, CwCertificate *cert, CwEvent event)
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, cert, (guint) event);
 }
 
-void
-cw_store_refresh_states (CwStore *self)
-{
-  GHashTableIter iter;
-  gpointer value;
-  gint64 now = cw_clock_now ();
-
-  g_hash_table_iter_init (&iter, self->by_name);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (cw_certificate_update_state (value, now, cw_store_warning_days (self)))
-      cw_certificate_emit_changed (value);
-}
-
-/* ---- settings ----------------------------------------------------------- */
-
-gchar *
-cw_store_settings_to_data (const gchar *name, const gchar * const *roles, const gchar *tenant)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-
-  g_key_file_set_string (kf, SETTINGS_GROUP, "name", name);
-  g_key_file_set_string_list (kf, SETTINGS_GROUP, "roles", roles, g_strv_length ((gchar **) roles));
-  g_key_file_set_string (kf, SETTINGS_GROUP, "tenant", tenant != NULL ? tenant : "");
-  return g_key_file_to_data (kf, NULL, NULL);
-}
-
 /* ---- loading ------------------------------------------------------------ */
+
+static gchar *
+read_request (int fd)
+{
+  g_auto(CwFd) pending = openat (fd, PENDING_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  g_autoptr(GBytes) pem = NULL;
+
+  if (pending < 0)
+    return NULL;
+  pem = cw_fs_read_at (pending, REQUEST_FILE, 64 * 1024, NULL);
+  return pem != NULL ? g_strndup (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem)) : NULL;
+}
+
+/* Ids end D-Bus object paths: [A-Za-z0-9_]+ (see make_id). */
+static gboolean
+id_is_valid (const gchar *id)
+{
+  if (*id == '\0')
+    return FALSE;
+  for (const gchar *p = id; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      return FALSE;
+  return TRUE;
+}
 
 static CwCertificate *
 load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
@@ -256,10 +387,10 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
   g_autoptr(GBytes) settings = NULL;
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(CwRevision) rev = NULL;
-  g_autofree gchar *name = NULL;
+  g_autofree gchar *name = NULL, *tenant = NULL, *announced = NULL, *request = NULL;
   g_auto(GStrv) roles = NULL;
-  g_autofree gchar *tenant = NULL;
   g_autoptr(CwCertificate) cert = NULL;
+  g_autoptr(GError) rev_error = NULL;
 
   if (fd < 0)
     return NULL;
@@ -271,21 +402,50 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
     return NULL;
   roles = g_key_file_get_string_list (kf, SETTINGS_GROUP, "roles", NULL, NULL);
   tenant = g_key_file_get_string (kf, SETTINGS_GROUP, "tenant", NULL);
+  announced = g_key_file_get_string (kf, SETTINGS_GROUP, "announced", NULL);
+  request = read_request (fd);
 
-  rev = cw_revision_read_current (fd, error);
-  if (rev == NULL)
+  rev = cw_revision_read_current (fd, &rev_error);
+  if (rev == NULL && (request == NULL || !g_error_matches (rev_error, CW_ERROR, CW_ERROR_NOT_FOUND))) {
+    g_propagate_error (error, g_steal_pointer (&rev_error));
     return NULL;
-  cw_revision_prune (fd, name, rev->number, cw_store_keep_revisions (self));
+  }
 
   cert = cw_certificate_new (id, name, dir);
   cw_certificate_set_roles (cert, roles != NULL ? (const gchar * const *) roles : NULL);
   cw_certificate_set_tenant (cert, tenant);
-  cw_certificate_set_revision (cert, rev->number, rev->source, g_steal_pointer (&rev->info),
-                               rev->key_matches, (const gchar * const *) rev->warnings);
-  cw_certificate_update_state (cert, cw_clock_now (), cw_store_warning_days (self));
-  if (!cw_certificate_get_key_matches (cert))
-    cw_cert_warning (name, "%s: the private key in %s does not match the certificate", name, dir);
+  cw_certificate_set_spec (cert, cw_issue_spec_load (kf, ISSUE_GROUP));
+  cw_certificate_set_request (cert, request);
+  if (g_strcmp0 (announced, "expiring") == 0)
+    cw_certificate_set_announced (cert, CW_CERT_STATE_EXPIRING);
+  else if (g_strcmp0 (announced, "expired") == 0)
+    cw_certificate_set_announced (cert, CW_CERT_STATE_EXPIRED);
+  if (rev != NULL) {
+    cw_revision_prune (fd, name, rev->number, cw_store_keep_revisions (self));
+    cw_certificate_set_revision (cert, rev->number, rev->source, g_steal_pointer (&rev->info),
+                                 rev->key_matches, (const gchar * const *) rev->warnings);
+    if (!cw_certificate_get_key_matches (cert))
+      cw_cert_warning (name, "%s: the private key in %s does not match the certificate", name, dir);
+  } else {
+    /* only a request so far: prune revisions a crash left behind */
+    cw_revision_prune (fd, name, 0, 0);
+    cw_certificate_set_revision (cert, 0, "csr", NULL, FALSE, NULL);
+  }
+  cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
   return g_steal_pointer (&cert);
+}
+
+static void
+load_manager (CwStore *self)
+{
+  g_autofree gchar *path = g_build_filename (self->state_dir, MANAGER_FILE, NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error) &&
+      !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_warning ("ignoring %s: %s", path, error->message);
+  cw_store_policy_load (self, kf);
 }
 
 gboolean
@@ -304,11 +464,18 @@ cw_store_load (CwStore *self, GError **error)
   certs_fd = cw_fs_open_dir (AT_FDCWD, self->certs_dir, TRUE, error);
   if (certs_fd < 0)
     return FALSE;
+  load_manager (self);
 
-  dir = fdopendir (dup (certs_fd));
-  if (dir == NULL) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot read “%s”: %s"), self->certs_dir, g_strerror (errno));
-    return FALSE;
+  {
+    int copy = dup (certs_fd);
+
+    dir = copy >= 0 ? fdopendir (copy) : NULL;
+    if (dir == NULL) {
+      g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot read “%s”: %s"), self->certs_dir, g_strerror (errno));
+      if (copy >= 0)
+        close (copy);
+      return FALSE;
+    }
   }
   while ((de = readdir (dir)) != NULL)
     if (!g_str_equal (de->d_name, ".") && !g_str_equal (de->d_name, ".."))
@@ -328,6 +495,11 @@ cw_store_load (CwStore *self, GError **error)
     }
     if (id[0] == '.')
       continue;
+    if (!id_is_valid (id)) {
+      g_warning ("ignoring %s/%s: certificate directories are named with letters, digits and _ only",
+                 self->certs_dir, id);
+      continue;
+    }
     cert = load_one (self, certs_fd, id, &local);
     if (cert == NULL) {
       g_warning ("ignoring %s/%s: %s", self->certs_dir, id, local->message);
@@ -342,6 +514,7 @@ cw_store_load (CwStore *self, GError **error)
     cw_store_add_certificate (self, cert);
   }
   g_info ("loaded %u certificates from %s", g_hash_table_size (self->by_name), self->certs_dir);
+  cw_store_check_expiry (self);
   return TRUE;
 }
 
@@ -355,8 +528,47 @@ cw_write_job_free (CwWriteJob *job)
   g_free (job->source);
   g_free (job->settings);
   cw_bundle_free (job->bundle);
+  if (job->pending_key != NULL)
+    gnutls_x509_privkey_deinit (job->pending_key);
+  g_free (job->request);
   cw_cert_info_free (job->info);
   g_free (job);
+}
+
+/* A request's key and CSR go to "pending", replacing an older request with
+ * one rename; the revision in use is not touched. */
+static gboolean
+write_pending (CwWriteJob *job, int fd, GError **error)
+{
+  g_autofree gchar *tmp = g_strdup_printf (".pending-%08x", g_random_int ());
+  g_autofree gchar *key = NULL;
+  g_auto(CwFd) pfd = -1;
+  gboolean ok;
+
+  key = cw_x509_privkey_export_pem (job->pending_key, NULL, error);
+  if (key == NULL)
+    return FALSE;
+  if (mkdirat (fd, tmp, 0755) < 0) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), tmp, g_strerror (errno));
+    return FALSE;
+  }
+  pfd = cw_fs_open_dir (fd, tmp, FALSE, error);
+  ok = pfd >= 0 &&
+       cw_fs_write_new_at (pfd, cw_cert_file_name (CW_CERT_FILE_KEY), key, strlen (key), 0600, error) &&
+       cw_fs_write_new_at (pfd, REQUEST_FILE, job->request, strlen (job->request), 0644, error) &&
+       cw_fs_fsync (pfd, tmp, error) &&
+       cw_fs_remove_tree_at (fd, PENDING_DIR, error);
+  explicit_bzero (key, strlen (key));
+  if (ok && renameat (fd, tmp, fd, PENDING_DIR) < 0) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot rename “%s” into place: %s"), PENDING_DIR, g_strerror (errno));
+    ok = FALSE;
+  }
+  if (!ok) {
+    cw_fs_remove_tree_at (fd, tmp, NULL);
+    return FALSE;
+  }
+  cw_fs_fsync_committed (fd, PENDING_DIR);
+  return TRUE;
 }
 
 /* A new certificate is assembled in a hidden directory and renamed into
@@ -372,20 +584,50 @@ write_new (CwWriteJob *job, int certs_fd, GError **error)
     return FALSE;
   }
   fd = cw_fs_open_dir (certs_fd, tmp, FALSE, error);
-  if (fd < 0 ||
-      !cw_fs_write_new_at (fd, SETTINGS_FILE, job->settings, strlen (job->settings), 0644, error) ||
-      !cw_revision_write (fd, job->revision, job->source, job->bundle, error) ||
-      !cw_revision_commit (fd, job->revision, error))
+  if (fd < 0 || !cw_fs_write_new_at (fd, SETTINGS_FILE, job->settings, strlen (job->settings), 0644, error))
     goto fail;
-  if (renameat2 (certs_fd, tmp, certs_fd, job->id, RENAME_NOREPLACE) < 0) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), job->id, g_strerror (errno));
+  if (job->bundle != NULL &&
+      (!cw_revision_write (fd, job->revision, job->source, job->bundle, error) ||
+       !cw_revision_commit (fd, job->revision, error)))
     goto fail;
+  if (job->pending_key != NULL && !write_pending (job, fd, error))
+    goto fail;
+  /* a directory the store skipped when loading (unreadable, kept for the
+   * administrator) may hold the name: take the next free one */
+  for (guint n = 2; renameat2 (certs_fd, tmp, certs_fd, job->id, RENAME_NOREPLACE) < 0; n++) {
+    gchar *base;
+
+    if ((errno != EEXIST && errno != ENOTEMPTY) || n > 100) {
+      g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), job->id, g_strerror (errno));
+      goto fail;
+    }
+    base = g_strdup (job->id);
+    if (n > 2)
+      *strrchr (base, '_') = '\0';
+    g_free (job->id);
+    job->id = g_strdup_printf ("%s_%u", base, n);
+    g_free (base);
   }
-  return cw_fs_fsync (certs_fd, job->id, error);
+  cw_fs_fsync_committed (certs_fd, job->id);
+  return TRUE;
 
 fail:
   cw_fs_remove_tree_at (certs_fd, tmp, NULL);
   return FALSE;
+}
+
+/* The disk decides the next revision number: if the model fell behind
+ * (an operation whose answer never arrived), writing "rev-N" must never
+ * replace the revision "current" points to. */
+static void
+next_revision (CwWriteJob *job, int fd)
+{
+  g_autofree gchar *target = cw_fs_readlink_at (fd, "current");
+  guint64 current = 0;
+
+  if (target != NULL && g_str_has_prefix (target, "rev-") &&
+      g_ascii_string_to_unsigned (target + 4, 10, 1, G_MAXUINT - 1, &current, NULL) && job->revision <= current)
+    job->revision = current + 1;
 }
 
 static gboolean
@@ -395,20 +637,25 @@ write_existing (CwWriteJob *job, int certs_fd, GError **error)
 
   if (fd < 0)
     return FALSE;
+  next_revision (job, fd);
+  if (job->pending_key != NULL && !write_pending (job, fd, error))
+    return FALSE;
+  if (job->bundle == NULL)
+    return TRUE;
   if (!cw_revision_write (fd, job->revision, job->source, job->bundle, error))
     return FALSE;
-  if (job->settings != NULL &&
-      !cw_fs_replace_at (fd, SETTINGS_FILE, job->settings, strlen (job->settings), 0644, error)) {
-    g_autofree gchar *name = cw_revision_dir_name (job->revision);
-
-    cw_fs_remove_tree_at (fd, name, NULL);
-    return FALSE;
-  }
   if (!cw_revision_commit (fd, job->revision, error)) {
     g_autofree gchar *name = cw_revision_dir_name (job->revision);
 
     cw_fs_remove_tree_at (fd, name, NULL);
     return FALSE;
+  }
+  /* the request is answered; from here on, only tidying up */
+  if (job->consume_pending) {
+    g_autoptr(GError) local = NULL;
+
+    if (!cw_fs_remove_tree_at (fd, PENDING_DIR, &local))
+      g_warning ("%s: %s", job->id, local->message);
   }
   cw_revision_prune (fd, job->id, job->revision, job->keep);
   return TRUE;
@@ -421,25 +668,28 @@ cw_write_job_run (CwWriteJob *job, GError **error)
 
   if (certs_fd < 0)
     return FALSE;
-  job->info = cw_cert_info_new (g_ptr_array_index (job->bundle->certs, 0), error);
-  if (job->info == NULL)
-    return FALSE;
+  if (job->bundle != NULL) {
+    job->info = cw_cert_info_new (g_ptr_array_index (job->bundle->certs, 0), error);
+    if (job->info == NULL)
+      return FALSE;
+  }
   return job->is_new ? write_new (job, certs_fd, error) : write_existing (job, certs_fd, error);
 }
 
-/* Publishes a committed revision in the model. */
 void
 cw_store_apply_revision (CwStore *self, CwCertificate *cert, CwWriteJob *job)
 {
   cw_certificate_set_revision (cert, job->revision, job->source, g_steal_pointer (&job->info), TRUE,
                                (const gchar * const *) job->bundle->warnings->pdata);
   cw_certificate_set_last_error (cert, NULL);
-  cw_certificate_update_state (cert, cw_clock_now (), cw_store_warning_days (self));
+  if (job->consume_pending)
+    cw_certificate_set_request (cert, NULL);
+  cw_store_policy_changed (self, cert);
 }
 
 CwBundle *
 cw_store_build_bundle (CwStore *self, GPtrArray *inputs, const gchar *password, gboolean allow_expired,
-              gnutls_x509_privkey_t key, GError **error)
+                       gnutls_x509_privkey_t key, GError **error)
 {
   g_autoptr(CwMaterial) material = cw_material_new (password);
   CwChainPolicy policy = { 0 };
@@ -477,6 +727,8 @@ cw_store_new_write_job (CwStore *self, CwCertificate *existing, const gchar *sou
   return job;
 }
 
+/* ---- reservations and publication --------------------------------------- */
+
 gboolean
 cw_store_claim (CwCertificate *cert, GError **error)
 {
@@ -490,6 +742,90 @@ cw_store_claim (CwCertificate *cert, GError **error)
   return TRUE;
 }
 
+/* A directory name for a new certificate: the name reduced to [A-Za-z0-9_]
+ * (also what the D-Bus object path ends in), made unique. */
+static gchar *
+make_id (CwStore *self, const gchar *name)
+{
+  g_autoptr(GString) base = g_string_new (NULL);
+  gchar *id;
+
+  for (const gchar *p = name; *p != '\0' && base->len < 48; p++)
+    g_string_append_c (base, g_ascii_isalnum (*p) ? *p : '_');
+  if (base->len == 0)
+    g_string_append (base, "cert");
+
+  id = g_strdup (base->str);
+  for (guint n = 2; g_hash_table_contains (self->by_id, id) || g_hash_table_contains (self->reserved, id); n++) {
+    g_free (id);
+    id = g_strdup_printf ("%s_%u", base->str, n);
+  }
+  return id;
+}
+
+gboolean
+cw_store_reserve (CwStore *self, const gchar *name, gboolean replace, CwCertificate **existing, gchar **id,
+                  GError **error)
+{
+  CwCertificate *cert = cw_store_lookup (self, name);
+
+  *existing = NULL;
+  *id = NULL;
+  if (g_hash_table_contains (self->reserved, name) || (cert != NULL && cw_certificate_is_busy (cert))) {
+    g_set_error (error, CW_ERROR, CW_ERROR_BUSY,
+                 _("another operation on “%s” is in progress; try again when it has finished"), name);
+    return FALSE;
+  }
+  if (cert != NULL && !replace) {
+    g_set_error (error, CW_ERROR, CW_ERROR_EXISTS,
+                 _("a certificate named “%s” exists; use replace to overwrite it"), name);
+    return FALSE;
+  }
+  if (cert != NULL) {
+    cw_certificate_set_busy (cert, TRUE);
+    *existing = g_object_ref (cert);
+    return TRUE;
+  }
+  *id = make_id (self, name);
+  g_hash_table_add (self->reserved, g_strdup (name));
+  g_hash_table_add (self->reserved, g_strdup (*id));
+  return TRUE;
+}
+
+void
+cw_store_unreserve (CwStore *self, const gchar *name, const gchar *id)
+{
+  if (name != NULL)
+    g_hash_table_remove (self->reserved, name);
+  if (id != NULL)
+    g_hash_table_remove (self->reserved, id);
+}
+
+CwCertificate *
+cw_store_publish_new (CwStore *self, CwWriteJob *job, const gchar *name, const gchar * const *roles,
+                      const gchar *tenant, CwIssueSpec *spec)
+{
+  g_autofree gchar *dir = g_build_filename (self->certs_dir, job->id, NULL);
+  CwCertificate *cert = cw_certificate_new (job->id, name, dir);
+
+  cw_certificate_set_roles (cert, roles);
+  cw_certificate_set_tenant (cert, tenant);
+  cw_certificate_set_spec (cert, spec);
+  cw_certificate_set_request (cert, job->request);
+  if (job->bundle != NULL) {
+    cw_certificate_set_revision (cert, job->revision, job->source, g_steal_pointer (&job->info), TRUE,
+                                 (const gchar * const *) job->bundle->warnings->pdata);
+  } else {
+    cw_certificate_set_revision (cert, 0, job->source, NULL, FALSE, NULL);
+  }
+  cw_store_add_certificate (self, cert);
+  /* its state first: listeners of ::certificate-added publish it at once */
+  cw_store_policy_changed (self, cert);
+  g_signal_emit (self, signals[SIGNAL_ADDED], 0, cert);
+  return cert;
+}
+
+/* ---- tasks -------------------------------------------------------------- */
 
 static void
 task_completed (GTask *task, GParamSpec *pspec, CwStore *self)
@@ -519,6 +855,9 @@ cw_store_run_in_thread (CwStore *self, GTask *task, GTaskThreadFunc func, GAsync
 {
   g_autoptr(GTask) work = g_task_new (self, g_task_get_cancellable (task), done, task);
 
+  /* the worker commits changes: its result must arrive even when the caller
+   * cancelled meanwhile, or the model would fall behind the disk */
+  g_task_set_check_cancellable (work, FALSE);
   g_task_set_task_data (work, g_task_get_task_data (task), NULL);
   g_task_run_in_thread (work, func);
 }

@@ -43,6 +43,13 @@ G_DECLARE_FINAL_TYPE (CwStore, cw_store, CW, STORE, GObject)
  *   on disk. For CW_EVENT_ADDED the certificate is new in the store, for
  *   CW_EVENT_REMOVED it has just left it.
  *   ::idle (): the last operation in flight has completed.
+ *   ::manager-changed (): the default certificate, the tenants or the
+ *   expiry warning window changed.
+ *   ::certificate-added (CwCertificate *cert): a certificate entered the
+ *   store after loading (before its ::event, if any: a pending request has
+ *   no files to announce yet).
+ *   ::certificate-removed (CwCertificate *cert): it left (after its
+ *   CW_EVENT_REMOVED).
  */
 
 CwStore       *cw_store_new (const gchar *state_dir, CwConfig *config);
@@ -61,10 +68,36 @@ CwCertificate *cw_store_lookup_id (CwStore *self, const gchar *id);
 /* TRUE when no operation is in flight; ::idle fires when the last one
  * completes, so a shutdown can let writes finish. */
 gboolean       cw_store_is_idle (CwStore *self);
+/* Waits until queued settings writes are on disk. */
+void           cw_store_flush (CwStore *self);
 
-/* Recomputes every certificate's State from the clock (valid, expiring,
- * expired). */
-void           cw_store_refresh_states (CwStore *self);
+/* ---- policy (cw-store-policy.c) ---------------------------------------- */
+
+/* The certificate used when no other matches a name, or NULL. */
+CwCertificate *cw_store_get_default (CwStore *self);
+/* @cert must have the server role. */
+gboolean       cw_store_set_default (CwStore *self, CwCertificate *cert, GError **error);
+
+/* tenant → GStrv of normalised domains (borrowed). */
+GHashTable    *cw_store_get_tenants (CwStore *self);
+/* Sets a tenant's domains; none removes the tenant. */
+gboolean       cw_store_set_tenant_domains (CwStore *self, const gchar *tenant,
+                                            const gchar * const *domains, GError **error);
+gboolean       cw_store_set_roles (CwStore *self, CwCertificate *cert, const gchar * const *roles,
+                                   GError **error);
+gboolean       cw_store_set_tenant (CwStore *self, CwCertificate *cert, const gchar *tenant, GError **error);
+
+/* ExpiryWarningDays: from the configuration unless set here (30–180). */
+guint          cw_store_get_warning_days (CwStore *self);
+gboolean       cw_store_set_warning_days (CwStore *self, guint days, GError **error);
+/* Recomputes every State from the clock and announces each certificate's
+ * entry into "expiring" and "expired" once (CW_EVENT_EXPIRING/EXPIRED).
+ * Runs at load, daily and when the next transition is due. */
+void           cw_store_check_expiry (CwStore *self);
+
+/* FindForName: see org.certward.Manager1.xml. NotFound when nothing fits. */
+CwCertificate *cw_store_find_for_name (CwStore *self, const gchar *hostname, const gchar *role,
+                                       GError **error);
 
 void           cw_store_import_async (CwStore *self, CwImportRequest *request,
                                       GCancellable *cancellable,
@@ -78,7 +111,10 @@ void           cw_store_install_async (CwStore *self, CwCertificate *cert, GByte
                                        GAsyncReadyCallback callback, gpointer user_data);
 gboolean       cw_store_install_finish (CwStore *self, GAsyncResult *result, GError **error);
 
-void           cw_store_remove_async (CwStore *self, CwCertificate *cert,
+/* Refused (CW_ERROR_IN_USE) for the default certificate, a CA that issued
+ * certificates that are still valid, and the last valid sip-tls or
+ * stir-shaken certificate, unless @force. */
+void           cw_store_remove_async (CwStore *self, CwCertificate *cert, gboolean force,
                                       GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
 gboolean       cw_store_remove_finish (CwStore *self, GAsyncResult *result, GError **error);
@@ -88,5 +124,40 @@ void           cw_store_export_async (CwStore *self, CwCertificate *cert,
                                       GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
 GBytes        *cw_store_export_finish (CwStore *self, GAsyncResult *result, GError **error);
+
+/* ---- issuance (cw-store-issue.c) -------------------------------------- */
+
+/* A self-signed certificate, or one signed by the local CA @issuer. Takes
+ * @spec. */
+void           cw_store_create_async (CwStore *self, const gchar *name, CwIssueSpec *spec,
+                                      const gchar * const *roles, const gchar *tenant,
+                                      CwCertificate *issuer, gboolean replace,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+CwCertificate *cw_store_create_finish (CwStore *self, GAsyncResult *result, GError **error);
+
+/* A new key and a PKCS#10 request for an outside CA. The certificate is
+ * pending until Install; with @replace an existing one is re-keyed. Takes
+ * @spec. */
+void           cw_store_request_async (CwStore *self, const gchar *name, CwIssueSpec *spec,
+                                       const gchar * const *roles, const gchar *tenant, gboolean replace,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+CwCertificate *cw_store_request_finish (CwStore *self, GAsyncResult *result, gchar **csr_pem,
+                                        GError **error);
+
+/* Reissues a self-signed or local-CA certificate; CW_ERROR_NOT_DUE unless
+ * due or @force. */
+void           cw_store_renew_async (CwStore *self, CwCertificate *cert, gboolean force,
+                                     gboolean reuse_key, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+gboolean       cw_store_renew_finish (CwStore *self, GAsyncResult *result, GError **error);
+
+/* On a store without a server certificate, creates "system": self-signed
+ * for this host's names and addresses, and makes it the default. Also
+ * repairs a default that points nowhere. */
+void           cw_store_ensure_identity_async (CwStore *self, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean       cw_store_ensure_identity_finish (CwStore *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -43,6 +43,17 @@ cw_hex_encode (const guint8 *data, gsize len)
   return out;
 }
 
+gboolean
+cw_kdf_iterations_ok (guint iterations, const gchar *label, GError **error)
+{
+  if (iterations <= CW_MAX_KDF_ITERATIONS)
+    return TRUE;
+  g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+               _("%s: the password protection asks for %u key-derivation rounds; more than %u are refused"),
+               label, iterations, (guint) CW_MAX_KDF_ITERATIONS);
+  return FALSE;
+}
+
 gnutls_x509_crt_t
 cw_x509_crt_import (const guint8 *data, gsize len, gnutls_x509_crt_fmt_t fmt, GError **error)
 {
@@ -365,6 +376,19 @@ cw_x509_privkey_import (const guint8 *data, gsize len, gnutls_x509_crt_fmt_t fmt
   if (len > G_MAXUINT) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the private key is too large"));
     return NULL;
+  }
+  {
+    guint8 salt[128];
+    unsigned schema = 0, cipher = 0, salt_size = sizeof salt, iterations = 0;
+    char *oid = NULL;
+
+    /* only encrypted PKCS#8 answers this */
+    if (gnutls_pkcs8_info (&datum, fmt, &schema, &cipher, salt, &salt_size, &iterations, &oid) >= 0 &&
+        !cw_kdf_iterations_ok (iterations, _("the private key"), error)) {
+      gnutls_free (oid);
+      return NULL;
+    }
+    gnutls_free (oid);
   }
   gnutls_x509_privkey_init (&key);
   ret = gnutls_x509_privkey_import2 (key, &datum, fmt, password, 0);

@@ -79,4 +79,9 @@ gchar    *cw_x509_privkey_get_id (gnutls_x509_privkey_t key);
 
 gchar    *cw_hex_encode (const guint8 *data, gsize len);
 
+/* Password-protected inputs name their own key-derivation cost; an absurd
+ * one (millions of rounds) would stall the agent, so it is refused. */
+#define CW_MAX_KDF_ITERATIONS 2000000
+gboolean  cw_kdf_iterations_ok (guint iterations, const gchar *label, GError **error);
+
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "cw-clock.h"
 #include "cw-daemon.h"
 #include "cw-store.h"
 
@@ -15,6 +16,7 @@
 typedef struct {
   GMainLoop *loop;
   CwStore   *store;
+  CwDaemon  *daemon;
   int        status;
   gboolean   stopping;
 } Context;
@@ -35,10 +37,22 @@ on_signal (gpointer user_data)
     /* let writes in flight reach their commit point before leaving */
     g_message ("stopping");
     ctx->stopping = TRUE;
+    /* no new work: a stream of calls must not keep the daemon from idling */
+    cw_daemon_release_name (ctx->daemon);
     g_signal_connect_swapped (ctx->store, "idle", G_CALLBACK (quit_when_idle), ctx);
     quit_when_idle (ctx);
   }
   return G_SOURCE_CONTINUE;
+}
+
+static void
+identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!cw_store_ensure_identity_finish (CW_STORE (source), result, &error))
+    g_warning ("cannot make a certificate for this host: %s", error->message);
+  *(gboolean *) user_data = TRUE;
 }
 
 static void
@@ -52,6 +66,7 @@ int
 main (int argc, char **argv)
 {
   gboolean session = FALSE, verbose = FALSE, version = FALSE;
+  gint64 test_clock = -1;
   g_autofree gchar *state_dir = NULL;
   g_autofree gchar *config_path = NULL;
   g_autofree gchar *state_help = NULL;
@@ -62,6 +77,9 @@ main (int argc, char **argv)
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path, NULL, N_("FILE") },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log routine events and debugging messages"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    /* tests only: time stands still at the given Unix time until a test
+     * moves it over org.certward.Testing1 */
+    { "test-clock", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT64, &test_clock, NULL, NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) options = NULL;
@@ -69,6 +87,8 @@ main (int argc, char **argv)
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(CwConfig) config = NULL;
   g_autoptr(CwStore) store = NULL;
+  g_autoptr(CwTrustStore) trust = NULL;
+  g_autofree gchar *trust_dir = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
@@ -101,6 +121,12 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
+  if (test_clock >= 0) {
+    g_warning ("TEST CLOCK: time is %" G_GINT64_FORMAT " and moves only over org.certward.Testing1; never use this in production",
+               test_clock);
+    cw_clock_set_fake_time (test_clock);
+  }
+
   config = cw_config_load (config_path != NULL ? config_path : CW_DEFAULT_CONFIG_FILE, config_path != NULL,
                            warnings, &error);
   if (config == NULL) {
@@ -116,12 +142,30 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
+  trust_dir = g_build_filename (state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, "trust", NULL);
+  trust = cw_trust_store_new (trust_dir, cw_config_get_string (config, "trust", "system-bundle"),
+                              cw_config_get_string (config, "trust", "verification-mode"));
+  if (!cw_trust_store_load (trust, &error)) {
+    g_printerr ("certwardd: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+
+  /* every installation gets its own identity before the first client comes */
+  {
+    gboolean done = FALSE;
+
+    cw_store_ensure_identity_async (store, NULL, identity_ready, &done);
+    while (!done)
+      g_main_context_iteration (NULL, TRUE);
+  }
+
   loop = g_main_loop_new (NULL, FALSE);
   ctx.loop = loop;
   ctx.store = store;
   ctx.status = EXIT_SUCCESS;
 
-  daemon = cw_daemon_new (store);
+  daemon = cw_daemon_new (store, trust);
+  ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
     g_printerr (session ? _("certwardd: cannot connect to the session bus: %s\n")

@@ -9,6 +9,7 @@
 #include "cw-options.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 struct _CwCertificateService {
   CwDBusCertificate1Skeleton parent_instance;
@@ -27,6 +28,16 @@ gchar *
 cw_certificate_object_path (const gchar *id)
 {
   return g_strconcat (CW_OBJECT_PATH "/certificate/", id, NULL);
+}
+
+CwCertificate *
+cw_certificate_from_path (CwStore *store, const gchar *path)
+{
+  static const gchar prefix[] = CW_OBJECT_PATH "/certificate/";
+
+  if (path == NULL || !g_str_has_prefix (path, prefix))
+    return NULL;
+  return cw_store_lookup_id (store, path + strlen (prefix));
 }
 
 static void
@@ -128,7 +139,50 @@ handle_remove (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVa
     g_dbus_method_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
-  cw_store_remove_async (self->store, self->cert, NULL, remove_done, g_object_ref (invocation));
+  cw_store_remove_async (self->store, self->cert, cw_options_get_bool (options, "force", FALSE), NULL,
+                         remove_done, g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+renew_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  GError *error = NULL;
+
+  if (!cw_store_renew_finish (CW_STORE (source), result, &error))
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+handle_renew (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVariant *options)
+{
+  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
+  static const CwOptionSpec specs[] = { { "force", "b" }, { "reuse-key", "b" }, { NULL, NULL } };
+  GError *error = NULL;
+
+  if (!cw_options_check (options, specs, &error)) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  cw_store_renew_async (self->store, self->cert, cw_options_get_bool (options, "force", FALSE),
+                        cw_options_get_bool (options, "reuse-key", FALSE), NULL, renew_done, g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_request (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation)
+{
+  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
+  const gchar *request = cw_certificate_get_request (self->cert);
+
+  if (request == NULL)
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
+                                           _("“%s” has no pending request"), cw_certificate_get_name (self->cert));
+  else
+    cw_dbus_certificate1_complete_get_request (iface, invocation, request);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -142,7 +196,7 @@ static void
 export_call_free (ExportCall *call)
 {
   g_object_unref (call->self);
-  g_object_unref (call->invocation);
+  g_clear_object (&call->invocation);
   if (call->options.password != NULL)
     explicit_bzero (call->options.password, strlen (call->options.password));
   g_free (call->options.password);
@@ -162,7 +216,8 @@ export_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_take_error (call->invocation, error);
     return;
   }
-  cw_dbus_certificate1_complete_export (CW_DBUS_CERTIFICATE1 (call->self), g_object_ref (call->invocation),
+  /* complete_export takes the invocation's reference */
+  cw_dbus_certificate1_complete_export (CW_DBUS_CERTIFICATE1 (call->self), g_steal_pointer (&call->invocation),
                                         g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE));
 }
 
@@ -244,6 +299,40 @@ certificate_iface_init (CwDBusCertificate1Iface *iface)
   iface->handle_remove = handle_remove;
   iface->handle_export = handle_export;
   iface->handle_install = handle_install;
+  iface->handle_renew = handle_renew;
+  iface->handle_get_request = handle_get_request;
+}
+
+/* Properties.Set: through the store, which checks the value and, on
+ * success, changes the model, which updates the property. */
+static gboolean
+set_property (GDBusConnection *connection, const gchar *sender, const gchar *object_path,
+              const gchar *interface_name, const gchar *property_name, GVariant *value, GError **error,
+              gpointer user_data)
+{
+  CwCertificateService *self = CW_CERTIFICATE_SERVICE (user_data);
+
+  if (g_str_equal (property_name, "Roles") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY)) {
+    g_autofree const gchar **roles = g_variant_get_strv (value, NULL);
+
+    return cw_store_set_roles (self->store, self->cert, roles, error);
+  }
+  if (g_str_equal (property_name, "Tenant") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return cw_store_set_tenant (self->store, self->cert, g_variant_get_string (value, NULL), error);
+  g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY, "%s cannot be set", property_name);
+  return FALSE;
+}
+
+static GDBusInterfaceVTable *
+get_vtable (GDBusInterfaceSkeleton *skeleton)
+{
+  static GDBusInterfaceVTable vtable;
+
+  if (vtable.method_call == NULL) {
+    vtable = *G_DBUS_INTERFACE_SKELETON_CLASS (cw_certificate_service_parent_class)->get_vtable (skeleton);
+    vtable.set_property = set_property;
+  }
+  return &vtable;
 }
 
 /* ---- object ------------------------------------------------------------- */
@@ -263,6 +352,7 @@ static void
 cw_certificate_service_class_init (CwCertificateServiceClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = cw_certificate_service_dispose;
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = get_vtable;
 }
 
 static void

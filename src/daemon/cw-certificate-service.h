@@ -20,8 +20,10 @@ G_DECLARE_FINAL_TYPE (CwCertificateService, cw_certificate_service, CW, CERTIFIC
 CwCertificateService *cw_certificate_service_new (CwStore *store, CwCertificate *cert);
 CwCertificate        *cw_certificate_service_get_certificate (CwCertificateService *self);
 
-/* D-Bus object path for a certificate id. */
-gchar    *cw_certificate_object_path (const gchar *id);
+/* D-Bus object path for a certificate id, and back (NULL when @path is not
+ * a certificate's). */
+gchar         *cw_certificate_object_path (const gchar *id);
+CwCertificate *cw_certificate_from_path (CwStore *store, const gchar *path);
 /* The a{sv} details of CertificateChanged for @cert and @event. */
 GVariant *cw_certificate_event_details (CwCertificate *cert, CwEvent event);
 

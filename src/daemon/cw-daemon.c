@@ -7,6 +7,9 @@
 #include "cw-certificate-service.h"
 #include "cw-dbus-error.h"
 #include "cw-manager-service.h"
+#include "cw-testing-service.h"
+#include "cw-trust-store-service.h"
+#include "cw-clock.h"
 
 #include <glib/gi18n.h>
 
@@ -14,11 +17,11 @@ struct _CwDaemon {
   GObject                   parent_instance;
 
   CwStore                  *store;
+  CwTrustStore             *trust;
   GDBusConnection          *connection;
   GDBusObjectManagerServer *object_manager;
   CwManagerService         *manager;
   guint                     owner_id;
-  gulong                    event_id;
 };
 
 enum { SIGNAL_NAME_LOST, N_SIGNALS };
@@ -46,13 +49,22 @@ unexport_certificate (CwDaemon *self, CwCertificate *cert)
 }
 
 static void
+on_certificate_added (CwStore *store, CwCertificate *cert, CwDaemon *self)
+{
+  export_certificate (self, cert);
+}
+
+static void
+on_certificate_removed (CwStore *store, CwCertificate *cert, CwDaemon *self)
+{
+  unexport_certificate (self, cert);
+}
+
+static void
 on_store_event (CwStore *store, CwCertificate *cert, guint event, CwDaemon *self)
 {
   g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
   g_autoptr(GDBusObject) object = NULL;
-
-  if (event == CW_EVENT_ADDED)
-    export_certificate (self, cert);
 
   /* PropertiesChanged first: a subscriber that reads the object when
    * CertificateChanged arrives sees the new revision */
@@ -66,9 +78,6 @@ on_store_event (CwStore *store, CwCertificate *cert, guint event, CwDaemon *self
 
   cw_dbus_manager1_emit_certificate_changed (CW_DBUS_MANAGER1 (self->manager), path, cw_event_to_string (event),
                                              cw_certificate_event_details (cert, event));
-
-  if (event == CW_EVENT_REMOVED)
-    unexport_certificate (self, cert);
 }
 
 static void
@@ -108,7 +117,18 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   certs = cw_store_get_certificates (self->store);
   for (guint i = 0; i < certs->len; i++)
     export_certificate (self, g_ptr_array_index (certs, i));
-  self->event_id = g_signal_connect (self->store, "event", G_CALLBACK (on_store_event), self);
+  {
+    g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (CW_OBJECT_PATH "/TrustStore");
+    g_autoptr(CwTrustStoreService) service = cw_trust_store_service_new (self->trust);
+
+    cw_dbus_object_skeleton_set_trust_store1 (object, CW_DBUS_TRUST_STORE1 (service));
+    g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+  }
+  g_signal_connect (self->store, "event", G_CALLBACK (on_store_event), self);
+  g_signal_connect (self->store, "certificate-added", G_CALLBACK (on_certificate_added), self);
+  g_signal_connect (self->store, "certificate-removed", G_CALLBACK (on_certificate_removed), self);
+  if (cw_clock_is_fake () && cw_testing_service_export (self->connection, error) == 0)
+    return FALSE;
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
 
   self->owner_id = g_bus_own_name_on_connection (self->connection, CW_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
@@ -116,22 +136,30 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   return TRUE;
 }
 
+void
+cw_daemon_release_name (CwDaemon *self)
+{
+  if (self->owner_id != 0) {
+    g_bus_unown_name (self->owner_id);
+    self->owner_id = 0;
+  }
+}
+
 static void
 cw_daemon_dispose (GObject *object)
 {
   CwDaemon *self = CW_DAEMON (object);
 
-  if (self->owner_id != 0) {
-    g_bus_unown_name (self->owner_id);
-    self->owner_id = 0;
-  }
+  cw_daemon_release_name (self);
   if (self->manager != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
-  g_clear_signal_handler (&self->event_id, self->store);
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
+  g_clear_object (&self->trust);
   G_OBJECT_CLASS (cw_daemon_parent_class)->dispose (object);
 }
 
@@ -151,10 +179,11 @@ cw_daemon_init (CwDaemon *self)
 }
 
 CwDaemon *
-cw_daemon_new (CwStore *store)
+cw_daemon_new (CwStore *store, CwTrustStore *trust)
 {
   CwDaemon *self = g_object_new (CW_TYPE_DAEMON, NULL);
 
   self->store = g_object_ref (store);
+  self->trust = g_object_ref (trust);
   return self;
 }

@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "cw-store.h"
+#include "cw-trust-store.h"
 
 G_BEGIN_DECLS
 
@@ -14,14 +15,17 @@ G_DECLARE_FINAL_TYPE (CwDaemon, cw_daemon, CW, DAEMON, GObject)
  * CwDaemon:
  *
  * Puts a CwStore on the bus: Manager1 and the ObjectManager at
- * /org/certward/Certward1, one Certificate1 object per certificate, and
+ * /org/certward/Certward1, one Certificate1 object per certificate, the
+ * TrustStore1 object, and
  * CertificateChanged for every store event. Owns the bus name only after
  * every object is exported, so a client activated by the name finds them.
  *
  * Signals:
  *   ::name-lost (): the bus name could not be owned or was taken away.
  */
-CwDaemon *cw_daemon_new (CwStore *store);
+CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust);
 gboolean  cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error);
+/* Gives up the bus name so that no new work arrives (shutdown). */
+void      cw_daemon_release_name (CwDaemon *self);
 
 G_END_DECLS

@@ -74,12 +74,14 @@ import_request_from_options (GVariant *options, GError **error)
   }
   files = g_variant_lookup_value (options, "files", G_VARIANT_TYPE ("aay"));
   if (files != NULL) {
+    guint n_names = file_names != NULL ? g_strv_length (file_names) : 0;
+
     for (gsize i = 0; i < g_variant_n_children (files); i++) {
       g_autoptr(GVariant) child = g_variant_get_child_value (files, i);
       g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (child);
       g_autofree gchar *label = NULL;
 
-      if (file_names != NULL && i < g_strv_length (file_names) && *file_names[i] != '\0')
+      if (i < n_names && *file_names[i] != '\0')
         label = g_strdup (file_names[i]);
       else
         label = g_strdup_printf (_("file %u"), (guint) i + 1);
@@ -126,11 +128,232 @@ handle_get_certificates (CwDBusManager1 *iface, GDBusMethodInvocation *invocatio
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- local issuance ----------------------------------------------------- */
+
+static const CwOptionSpec create_specs[] = {
+  { "common-name", "s" }, { "identities", "as" }, { "organization", "s" }, { "organizational-unit", "s" },
+  { "country", "s" }, { "state", "s" }, { "locality", "s" }, { "email", "s" }, { "key-type", "s" },
+  { "days", "u" }, { "ca", "b" }, { "issuer", "o" }, { "roles", "as" }, { "tenant", "s" }, { "replace", "b" },
+  { NULL, NULL },
+};
+
+/* The request options are those of CreateSelfSigned but days, ca, issuer. */
+static const CwOptionSpec request_specs[] = {
+  { "common-name", "s" }, { "identities", "as" }, { "organization", "s" }, { "organizational-unit", "s" },
+  { "country", "s" }, { "state", "s" }, { "locality", "s" }, { "email", "s" }, { "key-type", "s" },
+  { "roles", "as" }, { "tenant", "s" }, { "replace", "b" },
+  { NULL, NULL },
+};
+
+static CwIssueSpec *
+spec_from_options (GVariant *options, GError **error)
+{
+  g_autoptr(CwIssueSpec) spec = cw_issue_spec_new ();
+  const gchar *key_type = cw_options_get_string (options, "key-type", NULL);
+
+  spec->common_name = g_strdup (cw_options_get_string (options, "common-name", NULL));
+  spec->organization = g_strdup (cw_options_get_string (options, "organization", NULL));
+  spec->organizational_unit = g_strdup (cw_options_get_string (options, "organizational-unit", NULL));
+  spec->country = g_strdup (cw_options_get_string (options, "country", NULL));
+  spec->state = g_strdup (cw_options_get_string (options, "state", NULL));
+  spec->locality = g_strdup (cw_options_get_string (options, "locality", NULL));
+  spec->email = g_strdup (cw_options_get_string (options, "email", NULL));
+  spec->identities = cw_options_dup_strv (options, "identities");
+  spec->ca = cw_options_get_bool (options, "ca", FALSE);
+  g_variant_lookup (options, "days", "u", &spec->days);
+  if (key_type != NULL && !cw_key_type_from_string (key_type, &spec->key_type, error))
+    return NULL;
+  return g_steal_pointer (&spec);
+}
+
+static void
+create_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(CwCertificate) cert = NULL;
+  g_autofree gchar *path = NULL;
+  GError *error = NULL;
+
+  cert = cw_store_create_finish (CW_STORE (source), result, &error);
+  if (cert == NULL) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return;
+  }
+  path = cw_certificate_object_path (cw_certificate_get_id (cert));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+handle_create_self_signed (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *name,
+                           GVariant *options)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_auto(GStrv) roles = NULL;
+  CwCertificate *issuer = NULL;
+  const gchar *issuer_path = NULL;
+  CwIssueSpec *spec;
+  GError *error = NULL;
+
+  if (!cw_options_check (options, create_specs, &error) || (spec = spec_from_options (options, &error)) == NULL) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (g_variant_lookup (options, "issuer", "&o", &issuer_path)) {
+    issuer = cw_certificate_from_path (self->store, issuer_path);
+    if (issuer == NULL) {
+      cw_issue_spec_free (spec);
+      g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
+                                             _("no certificate at %s to sign with"), issuer_path);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  }
+  roles = cw_options_dup_strv (options, "roles");
+  cw_store_create_async (self->store, name, spec, (const gchar * const *) roles,
+                         cw_options_get_string (options, "tenant", NULL), issuer,
+                         cw_options_get_bool (options, "replace", FALSE), NULL, create_done, g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+request_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(CwCertificate) cert = NULL;
+  g_autofree gchar *path = NULL, *csr = NULL;
+  GError *error = NULL;
+
+  cert = cw_store_request_finish (CW_STORE (source), result, &csr, &error);
+  if (cert == NULL) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return;
+  }
+  path = cw_certificate_object_path (cw_certificate_get_id (cert));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(os)", path, csr));
+}
+
+static gboolean
+handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *name,
+                       GVariant *options)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_auto(GStrv) roles = NULL;
+  CwIssueSpec *spec;
+  GError *error = NULL;
+
+  if (!cw_options_check (options, request_specs, &error) || (spec = spec_from_options (options, &error)) == NULL) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  roles = cw_options_dup_strv (options, "roles");
+  cw_store_request_async (self->store, name, spec, (const gchar * const *) roles,
+                          cw_options_get_string (options, "tenant", NULL), cw_options_get_bool (options, "replace", FALSE),
+                          NULL, request_done, g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- names, default, tenants --------------------------------------------- */
+
+static gboolean
+handle_find_for_name (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *hostname,
+                      const gchar *role)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autofree gchar *path = NULL;
+  GError *error = NULL;
+  CwCertificate *cert = cw_store_find_for_name (self->store, hostname, role, &error);
+
+  if (cert == NULL) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  path = cw_certificate_object_path (cw_certificate_get_id (cert));
+  cw_dbus_manager1_complete_find_for_name (iface, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_default (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *path)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  CwCertificate *cert = cw_certificate_from_path (self->store, path);
+  GError *error = NULL;
+
+  if (cert == NULL)
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND, _("no certificate at %s"), path);
+  else if (!cw_store_set_default (self->store, cert, &error))
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    cw_dbus_manager1_complete_set_default (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_tenant (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *tenant,
+                   const gchar *const *domains)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  GError *error = NULL;
+
+  if (!cw_store_set_tenant_domains (self->store, tenant, domains, &error))
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    cw_dbus_manager1_complete_set_tenant (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 manager_iface_init (CwDBusManager1Iface *iface)
 {
   iface->handle_import = handle_import;
   iface->handle_get_certificates = handle_get_certificates;
+  iface->handle_create_self_signed = handle_create_self_signed;
+  iface->handle_create_request = handle_create_request;
+  iface->handle_find_for_name = handle_find_for_name;
+  iface->handle_set_default = handle_set_default;
+  iface->handle_set_tenant = handle_set_tenant;
+}
+
+static void
+sync_properties (CwManagerService *self)
+{
+  CwDBusManager1 *iface = CW_DBUS_MANAGER1 (self);
+  CwCertificate *def = cw_store_get_default (self->store);
+  g_autofree gchar *path = def != NULL ? cw_certificate_object_path (cw_certificate_get_id (def)) : g_strdup ("/");
+  g_auto(GVariantBuilder) tenants = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sas}"));
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, cw_store_get_tenants (self->store));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_variant_builder_add (&tenants, "{s^as}", key, value);
+  cw_dbus_manager1_set_default_certificate (iface, path);
+  cw_dbus_manager1_set_expiry_warning_days (iface, cw_store_get_warning_days (self->store));
+  cw_dbus_manager1_set_tenants (iface, g_variant_builder_end (&tenants));
+}
+
+static gboolean
+set_property (GDBusConnection *connection, const gchar *sender, const gchar *object_path,
+              const gchar *interface_name, const gchar *property_name, GVariant *value, GError **error,
+              gpointer user_data)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (user_data);
+
+  if (g_str_equal (property_name, "ExpiryWarningDays") && g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+    return cw_store_set_warning_days (self->store, g_variant_get_uint32 (value), error);
+  g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY, "%s cannot be set", property_name);
+  return FALSE;
+}
+
+static GDBusInterfaceVTable *
+get_vtable (GDBusInterfaceSkeleton *skeleton)
+{
+  static GDBusInterfaceVTable vtable;
+
+  if (vtable.method_call == NULL) {
+    vtable = *G_DBUS_INTERFACE_SKELETON_CLASS (cw_manager_service_parent_class)->get_vtable (skeleton);
+    vtable.set_property = set_property;
+  }
+  return &vtable;
 }
 
 static void
@@ -138,6 +361,8 @@ cw_manager_service_dispose (GObject *object)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (object);
 
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (cw_manager_service_parent_class)->dispose (object);
 }
@@ -146,6 +371,7 @@ static void
 cw_manager_service_class_init (CwManagerServiceClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = cw_manager_service_dispose;
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = get_vtable;
 }
 
 static void
@@ -160,5 +386,9 @@ cw_manager_service_new (CwStore *store)
 
   self->store = g_object_ref (store);
   cw_dbus_manager1_set_version (CW_DBUS_MANAGER1 (self), PACKAGE_VERSION);
+  sync_properties (self);
+  g_signal_connect_swapped (store, "manager-changed", G_CALLBACK (sync_properties), self);
+  /* the default can change with a certificate (a forced removal) */
+  g_signal_connect_swapped (store, "certificate-removed", G_CALLBACK (sync_properties), self);
   return self;
 }

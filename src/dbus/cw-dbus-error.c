@@ -23,6 +23,7 @@ static const GDBusErrorEntry entries[] = {
   { CW_ERROR_IO, "org.certward.Error.Io" },
   { CW_ERROR_NOT_SUPPORTED, "org.certward.Error.NotSupported" },
   { CW_ERROR_IN_USE, "org.certward.Error.InUse" },
+  { CW_ERROR_NOT_DUE, "org.certward.Error.NotDue" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (entries) == CW_ERROR_LAST + 1);

@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "cw-trust-store.h"
+#include "cw-clock.h"
+#include "cw-error.h"
+#include "cw-fs.h"
+#include "cw-material.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <string.h>
+
+#define STATE_FILE "trust.ini"
+#define ADDED_FILE "added.pem"
+#define BUNDLE_FILE "ca-bundle.pem"
+#define MAX_BUNDLE (32 * 1024 * 1024)
+
+/* The store's state; replaced as a whole after each committed change, so a
+ * worker can compute the next one from a snapshot. Entries are shared and
+ * never modified (atomic reference counts). */
+typedef struct {
+  gboolean    include_system;
+  GHashTable *removed;   /* fingerprints of system certificates taken out */
+  GPtrArray  *added;     /* CwTrustEntry */
+  gchar      *mode;
+} State;
+
+struct _CwTrustStore {
+  GObject    parent_instance;
+
+  gchar     *dir;
+  gchar     *system_path;
+  gchar     *bundle_path;
+  gchar     *default_mode;
+  GPtrArray *system;     /* CwTrustEntry from the system bundle */
+  State     *state;
+  GPtrArray *effective;  /* CwTrustEntry, sorted by subject */
+  gboolean   busy;
+};
+
+enum { SIGNAL_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (CwTrustStore, cw_trust_store, G_TYPE_OBJECT)
+
+/* ---- entries and states ------------------------------------------------- */
+
+static void
+entry_clear (CwTrustEntry *entry)
+{
+  g_free (entry->fingerprint);
+  g_free (entry->subject);
+  g_free (entry->issuer);
+  g_free (entry->serial);
+  g_free (entry->pem);
+}
+
+static CwTrustEntry *
+entry_ref (CwTrustEntry *entry)
+{
+  return g_atomic_rc_box_acquire (entry);
+}
+
+static void
+entry_unref (CwTrustEntry *entry)
+{
+  g_atomic_rc_box_release_full (entry, (GDestroyNotify) entry_clear);
+}
+
+static CwTrustEntry *
+entry_new (gnutls_x509_crt_t crt, gboolean from_system, GError **error)
+{
+  g_autoptr(CwCertInfo) info = cw_cert_info_new (crt, error);
+  CwTrustEntry *entry;
+  gchar *pem;
+
+  if (info == NULL || (pem = cw_x509_crt_export_pem (crt, error)) == NULL)
+    return NULL;
+  entry = g_atomic_rc_box_new0 (CwTrustEntry);
+  entry->fingerprint = g_strdup (info->fingerprint);
+  entry->subject = g_strdup (info->subject);
+  entry->issuer = g_strdup (info->issuer);
+  entry->serial = g_strdup (info->serial);
+  entry->not_before = info->not_before;
+  entry->not_after = info->not_after;
+  entry->from_system = from_system;
+  entry->pem = pem;
+  return entry;
+}
+
+static GPtrArray *
+entries_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) entry_unref);
+}
+
+static void
+state_free (State *state)
+{
+  if (state == NULL)
+    return;
+  g_hash_table_unref (state->removed);
+  g_ptr_array_unref (state->added);
+  g_free (state->mode);
+  g_free (state);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (State, state_free)
+
+static State *
+state_new (gboolean include_system, const gchar *mode)
+{
+  State *state = g_new0 (State, 1);
+
+  state->include_system = include_system;
+  state->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  state->added = entries_new ();
+  state->mode = g_strdup (mode);
+  return state;
+}
+
+static State *
+state_copy (const State *state)
+{
+  State *copy = state_new (state->include_system, state->mode);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, state->removed);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (copy->removed, g_strdup (key));
+  for (guint i = 0; i < state->added->len; i++)
+    g_ptr_array_add (copy->added, entry_ref (g_ptr_array_index (state->added, i)));
+  return copy;
+}
+
+static gint
+compare_subjects (gconstpointer a, gconstpointer b)
+{
+  const CwTrustEntry *x = *(CwTrustEntry **) a, *y = *(CwTrustEntry **) b;
+  gint c = g_strcmp0 (x->subject, y->subject);
+
+  return c != 0 ? c : g_strcmp0 (x->fingerprint, y->fingerprint);
+}
+
+/* (system − removed) ∪ added, without duplicates */
+static GPtrArray *
+effective_of (GPtrArray *system, const State *state)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *out = entries_new ();
+
+  for (guint i = 0; state->include_system && i < system->len; i++) {
+    CwTrustEntry *entry = g_ptr_array_index (system, i);
+
+    if (!g_hash_table_contains (state->removed, entry->fingerprint) && g_hash_table_add (seen, entry->fingerprint))
+      g_ptr_array_add (out, entry_ref (entry));
+  }
+  for (guint i = 0; i < state->added->len; i++) {
+    CwTrustEntry *entry = g_ptr_array_index (state->added, i);
+
+    if (g_hash_table_add (seen, entry->fingerprint))
+      g_ptr_array_add (out, entry_ref (entry));
+  }
+  g_ptr_array_sort (out, compare_subjects);
+  return out;
+}
+
+static gchar *
+pem_of (GPtrArray *entries)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < entries->len; i++) {
+    CwTrustEntry *entry = g_ptr_array_index (entries, i);
+
+    g_string_append_printf (out, "# %s\n%s", entry->subject, entry->pem);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- disk --------------------------------------------------------------- */
+
+/* Entries from PEM text; what does not parse is skipped with a warning,
+ * so one damaged certificate in the system bundle costs only itself. */
+static GPtrArray *
+parse_bundle (const gchar *data, gsize len, gboolean from_system, const gchar *what)
+{
+  GPtrArray *out = entries_new ();
+  gnutls_x509_crt_t *list = NULL;
+  unsigned n = 0;
+  gnutls_datum_t datum = { (guint8 *) data, (guint) len };
+  int ret;
+
+  if (len == 0)
+    return out;
+  ret = gnutls_x509_crt_list_import2 (&list, &n, &datum, GNUTLS_X509_FMT_PEM, 0);
+  if (ret < 0) {
+    g_warning ("%s: %s", what, gnutls_strerror (ret));
+    return out;
+  }
+  for (unsigned i = 0; i < n; i++) {
+    g_autoptr(GError) error = NULL;
+    CwTrustEntry *entry = entry_new (list[i], from_system, &error);
+
+    if (entry != NULL)
+      g_ptr_array_add (out, entry);
+    else
+      g_warning ("%s: certificate %u skipped: %s", what, i + 1, error->message);
+    gnutls_x509_crt_deinit (list[i]);
+  }
+  gnutls_free (list);
+  return out;
+}
+
+static gboolean
+write_state (const gchar *dir, GPtrArray *effective, const State *state, GError **error)
+{
+  g_auto(CwFd) fd = cw_fs_open_dir (AT_FDCWD, dir, TRUE, error);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GPtrArray) removed = g_ptr_array_new ();
+  g_autofree gchar *ini = NULL, *added = NULL, *bundle = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (fd < 0)
+    return FALSE;
+  g_hash_table_iter_init (&iter, state->removed);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (removed, key);
+  g_key_file_set_boolean (kf, "trust", "include-system", state->include_system);
+  g_key_file_set_string_list (kf, "trust", "removed", (const gchar * const *) removed->pdata, removed->len);
+  g_key_file_set_string (kf, "trust", "verification-mode", state->mode);
+  ini = g_key_file_to_data (kf, NULL, NULL);
+  added = pem_of (state->added);
+  bundle = pem_of (effective);
+  /* state first: a crash before the bundle is rewritten is repaired by the
+   * next start, which writes the bundle from the state */
+  return cw_fs_replace_at (fd, ADDED_FILE, added, strlen (added), 0644, error) &&
+         cw_fs_replace_at (fd, STATE_FILE, ini, strlen (ini), 0644, error) &&
+         cw_fs_replace_at (fd, BUNDLE_FILE, bundle, strlen (bundle), 0644, error);
+}
+
+/* ---- object ------------------------------------------------------------- */
+
+static void
+cw_trust_store_finalize (GObject *object)
+{
+  CwTrustStore *self = CW_TRUST_STORE (object);
+
+  g_free (self->dir);
+  g_free (self->system_path);
+  g_free (self->bundle_path);
+  g_free (self->default_mode);
+  g_clear_pointer (&self->system, g_ptr_array_unref);
+  g_clear_pointer (&self->effective, g_ptr_array_unref);
+  state_free (self->state);
+  G_OBJECT_CLASS (cw_trust_store_parent_class)->finalize (object);
+}
+
+static void
+cw_trust_store_class_init (CwTrustStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cw_trust_store_finalize;
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                          NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+cw_trust_store_init (CwTrustStore *self)
+{
+}
+
+CwTrustStore *
+cw_trust_store_new (const gchar *dir, const gchar *system_bundle, const gchar *default_mode)
+{
+  CwTrustStore *self = g_object_new (CW_TYPE_TRUST_STORE, NULL);
+
+  self->dir = g_strdup (dir);
+  self->system_path = g_strdup (system_bundle);
+  self->bundle_path = g_build_filename (dir, BUNDLE_FILE, NULL);
+  self->default_mode = g_strdup (default_mode);
+  return self;
+}
+
+gboolean
+cw_trust_store_mode_is_valid (const gchar *mode, GError **error)
+{
+  if (g_strcmp0 (mode, "none") == 0 || g_strcmp0 (mode, "outgoing") == 0 || g_strcmp0 (mode, "all") == 0)
+    return TRUE;
+  g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+               _("unknown verification mode “%s”; use none, outgoing or all"), mode != NULL ? mode : "");
+  return FALSE;
+}
+
+gboolean
+cw_trust_store_load (CwTrustStore *self, GError **error)
+{
+  g_autofree gchar *system = NULL, *added = NULL, *state_path = NULL, *added_path = NULL, *mode = NULL;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) removed = NULL;
+  gsize len = 0;
+
+  if (g_mkdir_with_parents (self->dir, 0755) < 0) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), self->dir, g_strerror (errno));
+    return FALSE;
+  }
+  if (g_file_get_contents (self->system_path, &system, &len, &local))
+    self->system = parse_bundle (system, len, TRUE, self->system_path);
+  else {
+    g_warning ("no system CA bundle: %s", local->message);
+    self->system = entries_new ();
+  }
+
+  state_path = g_build_filename (self->dir, STATE_FILE, NULL);
+  added_path = g_build_filename (self->dir, ADDED_FILE, NULL);
+  g_clear_error (&local);
+  if (!g_key_file_load_from_file (kf, state_path, G_KEY_FILE_NONE, &local)) {
+    if (!g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      g_warning ("%s: %s; starting again from the system bundle", state_path, local->message);
+    /* first start: seeded from the system bundle */
+    self->state = state_new (TRUE, self->default_mode);
+  } else {
+    mode = g_key_file_get_string (kf, "trust", "verification-mode", NULL);
+    self->state = state_new (!g_key_file_has_key (kf, "trust", "include-system", NULL) ||
+                               g_key_file_get_boolean (kf, "trust", "include-system", NULL),
+                             cw_trust_store_mode_is_valid (mode, NULL) ? mode : self->default_mode);
+    removed = g_key_file_get_string_list (kf, "trust", "removed", NULL, NULL);
+    for (guint i = 0; removed != NULL && removed[i] != NULL; i++)
+      g_hash_table_add (self->state->removed, g_strdup (removed[i]));
+    if (g_file_get_contents (added_path, &added, &len, NULL)) {
+      g_ptr_array_unref (self->state->added);
+      self->state->added = parse_bundle (added, len, FALSE, added_path);
+    }
+  }
+  self->effective = effective_of (self->system, self->state);
+  /* the system bundle may have changed since the last start */
+  return write_state (self->dir, self->effective, self->state, error);
+}
+
+const gchar *
+cw_trust_store_get_bundle_path (CwTrustStore *self)
+{
+  return self->bundle_path;
+}
+
+guint
+cw_trust_store_get_count (CwTrustStore *self)
+{
+  return self->effective->len;
+}
+
+GPtrArray *
+cw_trust_store_list (CwTrustStore *self)
+{
+  return self->effective;
+}
+
+GBytes *
+cw_trust_store_export (CwTrustStore *self)
+{
+  gchar *pem = pem_of (self->effective);
+
+  return g_bytes_new_take (pem, strlen (pem));
+}
+
+const gchar *
+cw_trust_store_get_mode (CwTrustStore *self)
+{
+  return self->state->mode;
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+typedef enum { OP_ADD, OP_REPLACE, OP_REMOVE, OP_RESET, OP_MODE } Op;
+
+typedef struct {
+  Op          op;
+  gchar      *dir;
+  GPtrArray  *system;
+  State      *state;       /* the next state, made in the worker */
+  GBytes     *data;
+  gchar      *argument;    /* fingerprint or mode */
+  GPtrArray  *effective;   /* result */
+  gchar     **fingerprints;
+} Change;
+
+static void
+change_free (Change *change)
+{
+  g_free (change->dir);
+  g_ptr_array_unref (change->system);
+  state_free (change->state);
+  g_clear_pointer (&change->data, g_bytes_unref);
+  g_free (change->argument);
+  g_clear_pointer (&change->effective, g_ptr_array_unref);
+  g_strfreev (change->fingerprints);
+  g_free (change);
+}
+
+/* Certificates to trust from an upload: CA certificates, valid now, and no
+ * private key (the trust store takes public certificates only). */
+static GPtrArray *
+parse_upload (GBytes *data, GError **error)
+{
+  g_autoptr(CwMaterial) material = cw_material_new (NULL);
+  g_autoptr(GPtrArray) out = entries_new ();
+  GPtrArray *certs;
+  gint64 now = cw_clock_now ();
+
+  if (!cw_material_add (material, _("upload"), g_bytes_get_data (data, NULL), g_bytes_get_size (data), error))
+    return NULL;
+  if (cw_material_get_keys (material)->len > 0) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                         _("the upload contains a private key; the trust store takes CA certificates only"));
+    return NULL;
+  }
+  certs = cw_material_get_certs (material);
+  if (certs->len == 0) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_NO_CERTIFICATE, _("no certificate found in the upload"));
+    return NULL;
+  }
+  for (guint i = 0; i < certs->len; i++) {
+    gnutls_x509_crt_t crt = g_ptr_array_index (certs, i);
+    g_autofree gchar *who = cw_x509_crt_describe (crt);
+    CwTrustEntry *entry;
+
+    if (!cw_x509_crt_is_ca (crt)) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                   _("“%s” is not a CA certificate (basicConstraints CA:TRUE is missing); only CAs can be trusted"), who);
+      return NULL;
+    }
+    if (gnutls_x509_crt_get_expiration_time (crt) < now) {
+      g_autofree gchar *end = NULL;
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (gnutls_x509_crt_get_expiration_time (crt));
+
+      end = dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("?");
+      g_set_error (error, CW_ERROR, CW_ERROR_EXPIRED, _("“%s” expired on %s; an expired CA cannot be trusted"), who, end);
+      return NULL;
+    }
+    entry = entry_new (crt, FALSE, error);
+    if (entry == NULL)
+      return NULL;
+    g_ptr_array_add (out, entry);
+  }
+  return g_steal_pointer (&out);
+}
+
+static gboolean
+in_system (GPtrArray *system, const gchar *fingerprint)
+{
+  for (guint i = 0; i < system->len; i++)
+    if (g_str_equal (((CwTrustEntry *) g_ptr_array_index (system, i))->fingerprint, fingerprint))
+      return TRUE;
+  return FALSE;
+}
+
+static gchar *
+normalize_fingerprint (const gchar *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const gchar *p = text; *p != '\0'; p++)
+    if (*p != ':' && *p != ' ')
+      g_string_append_c (out, g_ascii_tolower (*p));
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+apply (Change *change, GError **error)
+{
+  State *state = change->state;
+  g_autoptr(GPtrArray) upload = NULL;
+
+  if (change->op == OP_ADD || change->op == OP_REPLACE) {
+    upload = parse_upload (change->data, error);
+    if (upload == NULL)
+      return FALSE;
+  }
+  switch (change->op) {
+  case OP_REPLACE:
+    state->include_system = FALSE;
+    g_hash_table_remove_all (state->removed);
+    g_ptr_array_set_size (state->added, 0);
+    G_GNUC_FALLTHROUGH;
+  case OP_ADD: {
+    g_autoptr(GPtrArray) fps = g_ptr_array_new ();
+
+    for (guint i = 0; i < upload->len; i++) {
+      CwTrustEntry *entry = g_ptr_array_index (upload, i);
+      gboolean present = FALSE;
+
+      g_ptr_array_add (fps, g_strdup (entry->fingerprint));
+      /* a system root taken out and uploaded again is simply back */
+      if (state->include_system && g_hash_table_remove (state->removed, entry->fingerprint) &&
+          in_system (change->system, entry->fingerprint))
+        continue;
+      for (guint j = 0; j < state->added->len && !present; j++)
+        present = g_str_equal (((CwTrustEntry *) g_ptr_array_index (state->added, j))->fingerprint, entry->fingerprint);
+      if (!present && !(state->include_system && in_system (change->system, entry->fingerprint)))
+        g_ptr_array_add (state->added, entry_ref (entry));
+    }
+    g_ptr_array_add (fps, NULL);
+    change->fingerprints = (gchar **) g_ptr_array_steal (fps, NULL);
+    break;
+  }
+  case OP_REMOVE: {
+    g_autofree gchar *fp = normalize_fingerprint (change->argument);
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < state->added->len && !found; i++)
+      if (g_str_equal (((CwTrustEntry *) g_ptr_array_index (state->added, i))->fingerprint, fp)) {
+        g_ptr_array_remove_index (state->added, i);
+        found = TRUE;
+      }
+    if (!found && state->include_system && in_system (change->system, fp) &&
+        !g_hash_table_contains (state->removed, fp)) {
+      g_hash_table_add (state->removed, g_strdup (fp));
+      found = TRUE;
+    }
+    if (!found) {
+      g_set_error (error, CW_ERROR, CW_ERROR_NOT_FOUND, _("no trusted certificate has the fingerprint %s"),
+                   change->argument);
+      return FALSE;
+    }
+    break;
+  }
+  case OP_RESET:
+    state->include_system = TRUE;
+    g_hash_table_remove_all (state->removed);
+    g_ptr_array_set_size (state->added, 0);
+    break;
+  case OP_MODE:
+    g_free (state->mode);
+    state->mode = g_strdup (change->argument);
+    break;
+  }
+  change->effective = effective_of (change->system, state);
+  return write_state (change->dir, change->effective, state, error);
+}
+
+static void
+change_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (!apply (task_data, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+change_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CwTrustStore *self = CW_TRUST_STORE (source);
+  g_autoptr(GTask) task = user_data;
+  Change *change = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  self->busy = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  state_free (self->state);
+  self->state = g_steal_pointer (&change->state);
+  g_ptr_array_unref (self->effective);
+  self->effective = g_steal_pointer (&change->effective);
+  g_message ("trust store changed: %u certificates, verification %s", self->effective->len, self->state->mode);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+start_change (CwTrustStore *self, Op op, GBytes *data, const gchar *argument, GCancellable *cancellable,
+              GAsyncReadyCallback callback, gpointer user_data, gpointer tag)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) work = NULL;
+  Change *change;
+
+  g_task_set_source_tag (task, tag);
+  if (self->busy) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_BUSY,
+                             _("another change of the trust store is in progress; try again when it has finished"));
+    return;
+  }
+  if (data != NULL && g_bytes_get_size (data) > MAX_BUNDLE) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_INVALID_DATA, _("the upload is larger than %d bytes"), MAX_BUNDLE);
+    return;
+  }
+  change = g_new0 (Change, 1);
+  change->op = op;
+  change->dir = g_strdup (self->dir);
+  change->system = g_ptr_array_ref (self->system);
+  change->state = state_copy (self->state);
+  change->data = data != NULL ? g_bytes_ref (data) : NULL;
+  change->argument = g_strdup (argument);
+  g_task_set_task_data (task, change, (GDestroyNotify) change_free);
+  self->busy = TRUE;
+
+  work = g_task_new (self, NULL, change_done, g_steal_pointer (&task));
+  g_task_set_task_data (work, change, NULL);
+  g_task_run_in_thread (work, change_thread);
+}
+
+void
+cw_trust_store_add_async (CwTrustStore *self, GBytes *data, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  start_change (self, OP_ADD, data, NULL, cancellable, callback, user_data, cw_trust_store_add_async);
+}
+
+gchar **
+cw_trust_store_add_finish (CwTrustStore *self, GAsyncResult *result, GError **error)
+{
+  Change *change;
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  change = g_task_get_task_data (G_TASK (result));
+  return g_strdupv (change->fingerprints);
+}
+
+void
+cw_trust_store_replace_async (CwTrustStore *self, GBytes *data, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  start_change (self, OP_REPLACE, data, NULL, cancellable, callback, user_data, cw_trust_store_replace_async);
+}
+
+void
+cw_trust_store_remove_async (CwTrustStore *self, const gchar *fingerprint, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  start_change (self, OP_REMOVE, NULL, fingerprint, cancellable, callback, user_data, cw_trust_store_remove_async);
+}
+
+void
+cw_trust_store_reset_async (CwTrustStore *self, GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data)
+{
+  start_change (self, OP_RESET, NULL, NULL, cancellable, callback, user_data, cw_trust_store_reset_async);
+}
+
+void
+cw_trust_store_set_mode_async (CwTrustStore *self, const gchar *mode, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!cw_trust_store_mode_is_valid (mode, &error)) {
+    g_task_report_error (self, callback, user_data, cw_trust_store_set_mode_async, g_steal_pointer (&error));
+    return;
+  }
+  start_change (self, OP_MODE, NULL, mode, cancellable, callback, user_data, cw_trust_store_set_mode_async);
+}
+
+gboolean
+cw_trust_store_change_finish (CwTrustStore *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
