@@ -3,6 +3,7 @@
 #include "cw-test-util.h"
 
 #include <signal.h>
+#include <string.h>
 
 static GTestDBus *test_bus;
 static GDBusConnection *connection;
@@ -73,10 +74,20 @@ cw_test_wait_timeout (gboolean *flag, guint seconds)
 }
 
 CwTestDaemon *
+cw_test_daemon_new_with_clock (const gchar *config_text, gint64 now)
+{
+  CwTestDaemon *daemon = cw_test_daemon_new (config_text);
+
+  daemon->test_clock = now;
+  return daemon;
+}
+
+CwTestDaemon *
 cw_test_daemon_new (const gchar *config_text)
 {
   CwTestDaemon *daemon = g_new0 (CwTestDaemon, 1);
 
+  daemon->test_clock = -1;
   daemon->state_dir = cw_test_mkdtemp ();
   daemon->config = g_build_filename (daemon->state_dir, "certward.conf", NULL);
   g_assert_true (g_file_set_contents (daemon->config, config_text != NULL ? config_text : "", -1, NULL));
@@ -99,8 +110,15 @@ cw_test_daemon_start (CwTestDaemon *daemon)
   g_assert_null (daemon->process);
   watch = g_bus_watch_name_on_connection (cw_test_bus (), "org.certward.Certward1", G_BUS_NAME_WATCHER_FLAGS_NONE,
                                           name_appeared, NULL, &up, NULL);
-  daemon->process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("CERTWARDD"), "--session",
-                                      "--state-dir", daemon->state_dir, "--config", daemon->config, NULL);
+  if (daemon->test_clock >= 0) {
+    g_autofree gchar *clock = g_strdup_printf ("--test-clock=%" G_GINT64_FORMAT, daemon->test_clock);
+
+    daemon->process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("CERTWARDD"), "--session",
+                                        "--state-dir", daemon->state_dir, "--config", daemon->config, clock, NULL);
+  } else {
+    daemon->process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("CERTWARDD"), "--session",
+                                        "--state-dir", daemon->state_dir, "--config", daemon->config, NULL);
+  }
   g_assert_no_error (error);
   if (!cw_test_wait_timeout (&up, 20))
     g_error ("certwardd did not take its bus name within 20 s");
@@ -147,4 +165,51 @@ cw_test_daemon_free (CwTestDaemon *daemon)
   g_free (daemon->state_dir);
   g_free (daemon->config);
   g_free (daemon);
+}
+
+void
+cw_test_set_time (gint64 now)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (cw_test_bus (), "org.certward.Certward1",
+                                                           "/org/certward/Certward1", "org.certward.Testing1",
+                                                           "SetTime", g_variant_new ("(t)", (guint64) now), NULL,
+                                                           G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
+GVariant *
+cw_test_options (const gchar *first, ...)
+{
+  GVariantBuilder b;
+  va_list args;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  va_start (args, first);
+  for (const gchar *key = first; key != NULL; key = va_arg (args, const gchar *))
+    g_variant_builder_add (&b, "{sv}", key, va_arg (args, GVariant *));
+  va_end (args);
+  return g_variant_builder_end (&b);
+}
+
+GVariant *
+cw_test_fixture_ay (const gchar *name)
+{
+  g_autoptr(GBytes) bytes = cw_test_fixture (name);
+
+  return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}
+
+void
+cw_test_assert_remote_error (const GError *error, const gchar *name, const gchar *substring)
+{
+  g_autofree gchar *remote = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (remote, name) != 0)
+    g_error ("expected %s, got %s: %s", name, remote, error->message);
+  if (strstr (error->message, substring) == NULL)
+    g_error ("“%s” does not mention “%s”", error->message, substring);
 }

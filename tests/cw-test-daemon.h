@@ -11,6 +11,7 @@ typedef struct {
   gchar           *state_dir;
   gchar           *config;
   GSubprocess     *process;
+  gint64           test_clock;   /* -1: the real clock */
 } CwTestDaemon;
 
 /* Starts a private bus for the whole test program; call after cw_test_init. */
@@ -20,6 +21,8 @@ void             cw_test_bus_down (void);
 GDBusConnection *cw_test_bus (void);
 
 CwTestDaemon    *cw_test_daemon_new (const gchar *config_text);
+/* With certwardd's test clock standing at @now (moved by cw_test_set_time). */
+CwTestDaemon    *cw_test_daemon_new_with_clock (const gchar *config_text, gint64 now);
 /* Spawns certwardd and returns once it owns its name. */
 void             cw_test_daemon_start (CwTestDaemon *daemon);
 /* SIGTERM, then waits; the daemon must exit with status 0. */
@@ -28,6 +31,18 @@ void             cw_test_daemon_stop (CwTestDaemon *daemon);
 void             cw_test_daemon_kill (CwTestDaemon *daemon);
 void             cw_test_daemon_free (CwTestDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwTestDaemon, cw_test_daemon_free)
+
+/* Moves the test clock of the running daemon (org.certward.Testing1). */
+void             cw_test_set_time (gint64 now);
+
+/* ---- D-Bus helpers ---- */
+
+/* An a{sv} from key/GVariant pairs, NULL-terminated. */
+GVariant        *cw_test_options (const gchar *first, ...);
+/* A fixture as an ay value. */
+GVariant        *cw_test_fixture_ay (const gchar *name);
+/* @error is the D-Bus error @name and its message mentions @substring. */
+void             cw_test_assert_remote_error (const GError *error, const gchar *name, const gchar *substring);
 
 /* Iterates the main context until @done (@data) is TRUE or @seconds pass;
  * FALSE on timeout. */

@@ -111,6 +111,15 @@ tls_www_server
 EOF
 q certtool --generate-certificate --load-privkey leaf.key --load-ca-certificate inter.pem --load-ca-privkey inter.key \
   --template renewed.tmpl --outfile renewed.pem
+# an expired CA (refused by the trust store)
+cat > expired-ca.tmpl <<'EOF'
+cn = "Expired Test CA"
+ca
+cert_signing_key
+activation_date = "2019-01-01 00:00:00"
+expiration_date = "2020-01-01 00:00:00"
+EOF
+q certtool --generate-self-signed --load-privkey root.key --template expired-ca.tmpl --outfile expired-ca.pem
 # self-signed certificate with its key (no chain at all)
 q openssl req -x509 -new -key leaf.key -sha256 -days 100 -subj "/CN=self.example.test" \
   -addext "subjectAltName=DNS:self.example.test" -out self.pem

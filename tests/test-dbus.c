@@ -94,29 +94,6 @@ teardown (Fixture *f, gconstpointer data)
   g_ptr_array_unref (f->events);
 }
 
-static GVariant *
-fixture_ay (const gchar *name)
-{
-  g_autoptr(GBytes) bytes = cw_test_fixture (name);
-
-  return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
-}
-
-/* Builds an a{sv} from key/GVariant pairs, NULL-terminated. */
-static GVariant *
-options (const gchar *first, ...)
-{
-  GVariantBuilder b;
-  va_list args;
-
-  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  va_start (args, first);
-  for (const gchar *key = first; key != NULL; key = va_arg (args, const gchar *))
-    g_variant_builder_add (&b, "{sv}", key, va_arg (args, GVariant *));
-  va_end (args);
-  return g_variant_builder_end (&b);
-}
-
 static gchar *
 import (Fixture *f, GVariant *opts, GError **error)
 {
@@ -159,18 +136,6 @@ wait_events (Fixture *f, guint n)
     g_error ("waited for %u CertificateChanged signals, got %u", n, f->events->len);
 }
 
-static void
-assert_remote_error (const GError *error, const gchar *name, const gchar *substring)
-{
-  g_autofree gchar *remote = NULL;
-
-  g_assert_nonnull (error);
-  remote = g_dbus_error_get_remote_error (error);
-  g_assert_cmpstr (remote, ==, name);
-  if (strstr (error->message, substring) == NULL)
-    g_error ("“%s” does not mention “%s”", error->message, substring);
-}
-
 static gchar **
 get_certificates (Fixture *f)
 {
@@ -188,8 +153,8 @@ static void
 test_import_properties (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("leaf.pem"), "key", fixture_ay ("key-sec1.pem"),
-                                               "chain", fixture_ay ("chain.ca-bundle"), "name", g_variant_new_string ("pbx"),
+  g_autofree gchar *path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("leaf.pem"), "key", cw_test_fixture_ay ("key-sec1.pem"),
+                                               "chain", cw_test_fixture_ay ("chain.ca-bundle"), "name", g_variant_new_string ("pbx"),
                                                "roles", g_variant_new_strv ((const gchar *[]) { "server", "sip-tls" }, 2),
                                                "tenant", g_variant_new_string ("acme-corp"), NULL), &error);
   g_autoptr(CwDBusCertificate1) cert = NULL;
@@ -236,8 +201,8 @@ static void
 test_warnings (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = import (f, options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
-                                                                            (GVariant *[]) { fixture_ay ("leaf.pem"), fixture_ay ("leaf.key") }, 2),
+  g_autofree gchar *path = import (f, cw_test_options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
+                                                                            (GVariant *[]) { cw_test_fixture_ay ("leaf.pem"), cw_test_fixture_ay ("leaf.key") }, 2),
                                                NULL), &error);
   g_autoptr(CwDBusCertificate1) cert = NULL;
   const gchar *const *warnings;
@@ -279,37 +244,37 @@ test_errors (Fixture *f, gconstpointer data)
 
     g_variant_builder_init (&files, G_VARIANT_TYPE ("aay"));
     for (guint j = 0; cases[i].files[j] != NULL; j++)
-      g_variant_builder_add_value (&files, fixture_ay (cases[i].files[j]));
+      g_variant_builder_add_value (&files, cw_test_fixture_ay (cases[i].files[j]));
     path = import (f, cases[i].password != NULL
-                        ? options ("files", g_variant_builder_end (&files), "password", g_variant_new_string (cases[i].password), NULL)
-                        : options ("files", g_variant_builder_end (&files), NULL),
+                        ? cw_test_options ("files", g_variant_builder_end (&files), "password", g_variant_new_string (cases[i].password), NULL)
+                        : cw_test_options ("files", g_variant_builder_end (&files), NULL),
                    &error);
     g_assert_null (path);
-    assert_remote_error (error, cases[i].error, cases[i].message);
+    cw_test_assert_remote_error (error, cases[i].error, cases[i].message);
     g_clear_error (&error);
   }
 
   /* bad arguments */
-  path = import (f, options ("bogus", g_variant_new_boolean (TRUE), NULL), &error);
-  assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown option “bogus”");
+  path = import (f, cw_test_options ("bogus", g_variant_new_boolean (TRUE), NULL), &error);
+  cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown option “bogus”");
   g_clear_error (&error);
-  path = import (f, options ("name", g_variant_new_uint32 (7), NULL), &error);
-  assert_remote_error (error, "org.certward.Error.InvalidArgument", "must be of type s");
+  path = import (f, cw_test_options ("name", g_variant_new_uint32 (7), NULL), &error);
+  cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", "must be of type s");
   g_clear_error (&error);
-  path = import (f, options ("certificate", fixture_ay ("nopass.p12"), "roles",
+  path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), "roles",
                              g_variant_new_strv ((const gchar *[]) { "admin" }, 1), NULL), &error);
-  assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown role");
+  cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown role");
   g_clear_error (&error);
-  path = import (f, options (NULL, NULL), &error);
-  assert_remote_error (error, "org.certward.Error.InvalidArgument", "nothing to import");
+  path = import (f, cw_test_options (NULL), &error);
+  cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", "nothing to import");
   g_clear_error (&error);
 
   /* an existing name needs replace */
-  path = import (f, options ("certificate", fixture_ay ("nopass.p12"), NULL), &error);
+  path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), NULL), &error);
   g_assert_no_error (error);
   g_clear_pointer (&path, g_free);
-  path = import (f, options ("certificate", fixture_ay ("nopass.p12"), NULL), &error);
-  assert_remote_error (error, "org.certward.Error.Exists", "replace");
+  path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), NULL), &error);
+  cw_test_assert_remote_error (error, "org.certward.Error.Exists", "replace");
   g_clear_error (&error);
 
   /* none of the failures left anything behind or announced anything */
@@ -333,7 +298,7 @@ static void
 test_export_reimport (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("full.p12"), "password",
+  g_autofree gchar *path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("full.p12"), "password",
                                                g_variant_new_string ("secret-pass"), NULL), &error);
   g_autoptr(CwDBusCertificate1) cert = NULL, copy = NULL;
   g_autoptr(GBytes) pem = NULL, p12 = NULL, der = NULL, leaf_der = cw_test_fixture ("leaf.der");
@@ -342,24 +307,24 @@ test_export_reimport (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   cert = certificate (path);
 
-  pem = export (cert, options (NULL, NULL), &error);
+  pem = export (cert, cw_test_options (NULL), &error);
   g_assert_no_error (error);
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem), "BEGIN CERTIFICATE"));
   g_assert_null (g_strstr_len (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem), "PRIVATE KEY"));
 
-  der = export (cert, options ("format", g_variant_new_string ("der"), NULL), &error);
+  der = export (cert, cw_test_options ("format", g_variant_new_string ("der"), NULL), &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (der, leaf_der));
 
-  p12 = export (cert, options ("format", g_variant_new_string ("pkcs12"), "include-key", g_variant_new_boolean (TRUE), NULL), &error);
+  p12 = export (cert, cw_test_options ("format", g_variant_new_string ("pkcs12"), "include-key", g_variant_new_boolean (TRUE), NULL), &error);
   g_assert_null (p12);
-  assert_remote_error (error, "org.certward.Error.InvalidArgument", "needs a password");
+  cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", "needs a password");
   g_clear_error (&error);
-  p12 = export (cert, options ("format", g_variant_new_string ("pkcs12"), "include-key", g_variant_new_boolean (TRUE),
+  p12 = export (cert, cw_test_options ("format", g_variant_new_string ("pkcs12"), "include-key", g_variant_new_boolean (TRUE),
                                "password", g_variant_new_string ("round-trip"), NULL), &error);
   g_assert_no_error (error);
 
-  copy_path = import (f, options ("certificate", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, p12, TRUE),
+  copy_path = import (f, cw_test_options ("certificate", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, p12, TRUE),
                                   "password", g_variant_new_string ("round-trip"), "name", g_variant_new_string ("copy"), NULL),
                       &error);
   g_assert_no_error (error);
@@ -368,15 +333,15 @@ test_export_reimport (Fixture *f, gconstpointer data)
   g_assert_true (cw_dbus_certificate1_get_key_matches (copy));
 
   g_clear_pointer (&der, g_bytes_unref);
-  der = export (cert, options ("format", g_variant_new_string ("jpeg"), NULL), &error);
-  assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown export format");
+  der = export (cert, cw_test_options ("format", g_variant_new_string ("jpeg"), NULL), &error);
+  cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", "unknown export format");
 }
 
 static void
 test_install (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("nopass.p12"), NULL), &error);
+  g_autofree gchar *path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), NULL), &error);
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autofree gchar *before = NULL;
 
@@ -384,11 +349,11 @@ test_install (Fixture *f, gconstpointer data)
   cert = certificate (path);
   before = g_strdup (cw_dbus_certificate1_get_fingerprint (cert));
 
-  cw_dbus_certificate1_call_install_sync (cert, fixture_ay ("rsa.pem"), NULL, &error);
-  assert_remote_error (error, "org.certward.Error.KeyMismatch", "does not match");
+  cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("rsa.pem"), NULL, &error);
+  cw_test_assert_remote_error (error, "org.certward.Error.KeyMismatch", "does not match");
   g_clear_error (&error);
 
-  cw_dbus_certificate1_call_install_sync (cert, fixture_ay ("renewed.pem"), NULL, &error);
+  cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("renewed.pem"), NULL, &error);
   g_assert_no_error (error);
   wait_events (f, 2);
   g_assert_cmpstr (((Event *) g_ptr_array_index (f->events, 1))->event, ==, "renewed");
@@ -400,7 +365,7 @@ static void
 test_remove (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("nopass.p12"), NULL), &error);
+  g_autofree gchar *path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), NULL), &error);
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autofree gchar *dir = NULL;
   g_auto(GStrv) paths = NULL;
@@ -409,7 +374,7 @@ test_remove (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   cert = certificate (path);
   dir = g_path_get_dirname (cw_dbus_certificate1_get_certificate_path (cert));
-  cw_dbus_certificate1_call_remove_sync (cert, options (NULL, NULL), NULL, &error);
+  cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
   g_assert_no_error (error);
   wait_events (f, 2);
   g_assert_cmpstr (((Event *) g_ptr_array_index (f->events, 1))->event, ==, "removed");
@@ -427,7 +392,7 @@ test_remove (Fixture *f, gconstpointer data)
     g_assert_null (gone);
   }
 
-  cw_dbus_certificate1_call_remove_sync (cert, options (NULL, NULL), NULL, &error);
+  cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
   g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD);
 }
 
@@ -440,24 +405,24 @@ test_signals (Fixture *f, gconstpointer data)
   static const gchar *const keys[] = { "name", "identities", "fullchain-path", "key-path", "certificate-path",
                                        "chain-path", "fingerprint", "not-after", "revision", "state" };
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = import (f, options ("certificate", fixture_ay ("nopass.p12"), "name", g_variant_new_string ("sig"), NULL), &error);
+  g_autofree gchar *path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), "name", g_variant_new_string ("sig"), NULL), &error);
   g_autofree gchar *again = NULL;
   g_autoptr(CwDBusCertificate1) cert = NULL;
 
   /* a subscriber looks at the files when each signal arrives */
   g_assert_no_error (error);
   wait_events (f, 1);
-  again = import (f, options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
-                                                           (GVariant *[]) { fixture_ay ("self.pem"), fixture_ay ("leaf.key") }, 2),
+  again = import (f, cw_test_options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
+                                                           (GVariant *[]) { cw_test_fixture_ay ("self.pem"), cw_test_fixture_ay ("leaf.key") }, 2),
                               "name", g_variant_new_string ("sig"), "replace", g_variant_new_boolean (TRUE), NULL), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (again, ==, path);
   wait_events (f, 2);
   cert = certificate (path);
-  cw_dbus_certificate1_call_install_sync (cert, fixture_ay ("renewed.pem"), NULL, &error);
+  cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("renewed.pem"), NULL, &error);
   g_assert_no_error (error);
   wait_events (f, 3);
-  cw_dbus_certificate1_call_remove_sync (cert, options (NULL, NULL), NULL, &error);
+  cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
   g_assert_no_error (error);
 
   wait_events (f, 4);
@@ -496,18 +461,18 @@ static void
 test_restart (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *a = import (f, options ("certificate", fixture_ay ("nopass.p12"), "name", g_variant_new_string ("a"),
+  g_autofree gchar *a = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), "name", g_variant_new_string ("a"),
                                             "roles", g_variant_new_strv ((const gchar *[]) { "stir-shaken" }, 1),
                                             "tenant", g_variant_new_string ("t1"), NULL), &error);
-  g_autofree gchar *b = import (f, options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
-                                                                         (GVariant *[]) { fixture_ay ("rsa.pem"), fixture_ay ("rsa-pkcs1.pem") }, 2),
+  g_autofree gchar *b = import (f, cw_test_options ("files", g_variant_new_array (G_VARIANT_TYPE_BYTESTRING,
+                                                                         (GVariant *[]) { cw_test_fixture_ay ("rsa.pem"), cw_test_fixture_ay ("rsa-pkcs1.pem") }, 2),
                                             "name", g_variant_new_string ("b"), NULL), &error);
   g_autoptr(GVariant) before = NULL, after = NULL;
   g_autoptr(CwDBusCertificate1) cert = NULL;
 
   g_assert_no_error (error);
   cert = certificate (b);
-  cw_dbus_certificate1_call_install_sync (cert, fixture_ay ("rsa.pem"), NULL, &error);  /* revision 2 */
+  cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("rsa.pem"), NULL, &error);  /* revision 2 */
   g_assert_no_error (error);
   g_clear_object (&cert);
 

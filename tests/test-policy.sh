@@ -83,7 +83,16 @@ like "nobody can introspect" "org.certward.Certificate1" \
   $AS_NOBODY $CALL --object-path $C --method org.freedesktop.DBus.Introspectable.Introspect
 like "nobody can export the certificate" "BEGIN CERTIFICATE" $AS_NOBODY "$CTL" export www.example.test
 
+like "nobody can ask FindForName" "www_example_test" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.FindForName www.example.test server
+like "nobody can list the trust store" "fingerprint|\\(\\[|@a" \
+  $AS_NOBODY $CALL --object-path $P/TrustStore --method org.certward.TrustStore1.List
 fails "nobody cannot import" "AccessDenied|Rejected" $AS_NOBODY "$CTL" import "$B/files/nopass.p12" --name other
+fails "nobody cannot create certificates" "AccessDenied|Rejected" $AS_NOBODY "$CTL" self-sign mine --id x.example.test
+fails "nobody cannot change the default" "AccessDenied|Rejected" $AS_NOBODY "$CTL" default www.example.test
+fails "nobody cannot change roles" "AccessDenied|Rejected" $AS_NOBODY "$CTL" set www.example.test --role client
+fails "nobody cannot change the trust store" "AccessDenied|Rejected" $AS_NOBODY "$CTL" trust reset
+fails "nobody cannot renew" "AccessDenied|Rejected" $AS_NOBODY "$CTL" renew www.example.test
 fails "nobody cannot remove" "AccessDenied|Rejected" $AS_NOBODY "$CTL" remove www.example.test
 fails "nobody cannot install" "AccessDenied|Rejected" $AS_NOBODY "$CTL" install www.example.test "$B/files/renewed.pem"
 fails "nobody cannot set properties" "AccessDenied|Rejected" \

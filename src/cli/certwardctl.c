@@ -15,6 +15,16 @@ static const CwCtlCommand commands[] = {
   { "install", cw_ctl_install, N_("NAME FILE"), N_("Install a renewed certificate for an existing key") },
   { "remove", cw_ctl_remove, N_("NAME"), N_("Remove a certificate") },
   { "monitor", cw_ctl_monitor, "", N_("Follow certificate events") },
+  { "self-sign", cw_ctl_self_sign, N_("NAME"), N_("Create a self-signed or local-CA certificate") },
+  { "ca", cw_ctl_ca, N_("create NAME"), N_("Create a local CA") },
+  { "csr", cw_ctl_csr, N_("NAME"), N_("Make a key and a request for an outside CA") },
+  { "renew", cw_ctl_renew, N_("NAME"), N_("Reissue a self-signed or local-CA certificate") },
+  { "find", cw_ctl_find, N_("HOST"), N_("Which certificate answers for a name (SNI)") },
+  { "default", cw_ctl_default, N_("[NAME]"), N_("Show or set the default certificate") },
+  { "set", cw_ctl_set, N_("NAME"), N_("Change roles or tenant") },
+  { "tenant", cw_ctl_tenant, N_("list|set"), N_("Tenants and their domains") },
+  { "expiry-days", cw_ctl_expiry_days, N_("[DAYS]"), N_("Show or set the expiry warning") },
+  { "trust", cw_ctl_trust, N_("VERB"), N_("The trusted CA certificates") },
 };
 
 static void
@@ -22,9 +32,9 @@ usage (void)
 {
   g_printerr (_("Usage: certwardctl [--session] [--json] COMMAND [OPTIONS…]\n\nCommands:\n"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
-    g_autofree gchar *args = cw_ctl_pad (*commands[i].args != '\0' ? _(commands[i].args) : "", 11);
+    g_autofree gchar *args = cw_ctl_pad (*commands[i].args != '\0' ? _(commands[i].args) : "", 12);
 
-    g_printerr ("  %-8s %s%s\n", commands[i].name, args, _(commands[i].summary));
+    g_printerr ("  %-12s %s%s\n", commands[i].name, args, _(commands[i].summary));
   }
   g_printerr (_("\nRun certwardctl COMMAND --help for a command's options.\n"));
 }

@@ -65,5 +65,15 @@ int cw_ctl_export (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_install (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_remove (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_monitor (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_self_sign (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_ca (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_csr (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_renew (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_find (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_default (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_set (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_tenant (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_expiry_days (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_trust (CwCtl *ctl, int argc, char **argv);
 
 G_END_DECLS

@@ -9,6 +9,7 @@ struct _CwSniIndex {
   GHashTable *wildcard;   /* base → GPtrArray */
   GPtrArray  *shaken;     /* certificates with the stir-shaken role */
   GHashTable *keys;       /* CwCertificate → GPtrArray of the keys it is under */
+  guint       examined;   /* by the last lookup */
 };
 
 CwSniIndex *
@@ -111,10 +112,12 @@ cw_sni_usable (CwCertificate *cert, const gchar *role, gint64 now)
 /* Among equals, the one that expires last; ties by name, so the answer does
  * not depend on hash order. */
 static CwCertificate *
-best_of (GPtrArray *candidates, const gchar *role, gint64 now)
+best_of (CwSniIndex *index, GPtrArray *candidates, const gchar *role, gint64 now)
 {
   CwCertificate *best = NULL;
 
+  if (candidates != NULL)
+    index->examined += candidates->len;
   for (guint i = 0; candidates != NULL && i < candidates->len; i++) {
     CwCertificate *cert = g_ptr_array_index (candidates, i);
     gint64 end, best_end;
@@ -144,22 +147,29 @@ cw_sni_index_lookup (CwSniIndex *index, const gchar *hostname, const gchar *role
 
   if (role == NULL || *role == '\0')
     role = "server";
-  found = best_of (g_hash_table_lookup (index->exact, name), role, now);
+  index->examined = 0;
+  found = best_of (index, g_hash_table_lookup (index->exact, name), role, now);
   if (found != NULL)
     return found;
   /* a wildcard covers exactly one label: a.example.com, not a.b.example.com */
   parent = cw_identity_is_ip (name) ? NULL : cw_identity_parent (name);
   if (parent != NULL) {
-    found = best_of (g_hash_table_lookup (index->wildcard, parent), role, now);
+    found = best_of (index, g_hash_table_lookup (index->wildcard, parent), role, now);
     if (found != NULL)
       return found;
   }
   if (g_str_equal (role, "stir-shaken")) {
-    found = best_of (index->shaken, role, now);
+    found = best_of (index, index->shaken, role, now);
     if (found != NULL)
       return found;
   }
   if (fallback != NULL && cw_sni_usable (fallback, role, now))
     return fallback;
   return NULL;
+}
+
+guint
+cw_sni_index_get_examined (CwSniIndex *index)
+{
+  return index->examined;
 }

@@ -30,6 +30,10 @@ void           cw_sni_index_remove (CwSniIndex *index, CwCertificate *cert);
 CwCertificate *cw_sni_index_lookup (CwSniIndex *index, const gchar *hostname, const gchar *role,
                                     gint64 now, CwCertificate *fallback);
 
+/* How many certificates the last lookup looked at: the lookup is a hash
+ * lookup, so this depends on how many share a name, not on the store. */
+guint          cw_sni_index_get_examined (CwSniIndex *index);
+
 /* Whether @cert is valid at @now and has @role. */
 gboolean       cw_sni_usable (CwCertificate *cert, const gchar *role, gint64 now);
 

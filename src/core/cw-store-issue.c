@@ -208,8 +208,12 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
   cw_store_track (self, task);
   g_task_set_task_data (task, data, (GDestroyNotify) issue_data_free);
 
+  /* a CA signs; it serves nothing unless asked to */
   if (data->roles == NULL)
-    data->roles = g_strsplit ("server", ",", -1);
+    data->roles = g_strsplit (data->spec->ca ? "ca" : "server", ",", -1);
+  /* a CA is usually made by name alone: "phones-CA" */
+  if (data->spec->common_name == NULL && (data->spec->identities == NULL || data->spec->identities[0] == NULL))
+    data->spec->common_name = g_strdup (data->name);
   if (data->spec->ca && !g_strv_contains ((const gchar * const *) data->roles, "ca")) {
     guint n = g_strv_length (data->roles);
 

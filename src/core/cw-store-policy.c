@@ -250,9 +250,11 @@ check_one (CwStore *self, CwCertificate *cert, gint64 now, gint64 *next)
 
   if (info == NULL)
     return;
+  /* "expiring" after "expired" is a renewed certificate whose own window
+   * came before the check: it is news too */
   if (state == CW_CERT_STATE_EXPIRED && announced != CW_CERT_STATE_EXPIRED) {
     event = CW_EVENT_EXPIRED;
-  } else if (state == CW_CERT_STATE_EXPIRING && announced == CW_CERT_STATE_VALID) {
+  } else if (state == CW_CERT_STATE_EXPIRING && announced != CW_CERT_STATE_EXPIRING) {
     event = CW_EVENT_EXPIRING;
   } else if (state == CW_CERT_STATE_VALID && announced != CW_CERT_STATE_VALID) {
     cw_certificate_set_announced (cert, CW_CERT_STATE_VALID);

@@ -73,6 +73,10 @@ sync_properties (CwCertificateService *self)
   cw_dbus_certificate1_set_full_chain_path (iface, fullchain_path);
   cw_dbus_certificate1_set_key_path (iface, key_path);
   cw_dbus_certificate1_set_revision (iface, cw_certificate_get_revision (cert));
+  /* PropertiesChanged now, not from an idle: before the reply of the call
+   * that made the change, so a client's cached properties are current
+   * when its call returns */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
 }
 
 GVariant *

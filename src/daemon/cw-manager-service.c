@@ -329,6 +329,10 @@ sync_properties (CwManagerService *self)
   cw_dbus_manager1_set_default_certificate (iface, path);
   cw_dbus_manager1_set_expiry_warning_days (iface, cw_store_get_warning_days (self->store));
   cw_dbus_manager1_set_tenants (iface, g_variant_builder_end (&tenants));
+  /* PropertiesChanged now, not from an idle: before the reply of the call
+   * that made the change, so a client's cached properties are current
+   * when its call returns */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
 }
 
 static gboolean
