@@ -64,6 +64,8 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
+  /* settings writes finish before the directory is removed */
+  cw_store_flush (f->store);
   g_clear_object (&f->store);
   g_array_unref (f->events);
   cw_test_rmdir (f->dir);

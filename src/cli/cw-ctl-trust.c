@@ -62,6 +62,26 @@ read_upload (int argc, char **argv, GError **error)
   }
 }
 
+static gboolean
+timed_out (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_for_mode (CwDBusTrustStore1 *trust, const gchar *mode)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (30, timed_out, &expired);
+
+  while (g_strcmp0 (cw_dbus_trust_store1_get_verification_mode (trust), mode) != 0 && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return !expired;
+}
+
 int
 cw_ctl_trust (CwCtl *ctl, int argc, char **argv)
 {
@@ -148,7 +168,12 @@ cw_ctl_trust (CwCtl *ctl, int argc, char **argv)
                                          g_variant_new ("(ssv)", "org.certward.TrustStore1", "VerificationMode",
                                                         g_variant_new_string (argv[2])),
                                          NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-    return reply != NULL ? 0 : cw_ctl_fail (error);
+    if (reply == NULL)
+      return cw_ctl_fail (error);
+    /* the agent writes the mode in the background: return once it is live */
+    if (!wait_for_mode (trust, argv[2]))
+      return cw_ctl_fail_message (_("the agent accepted the mode but did not apply it; see its log"));
+    return 0;
   }
   return cw_ctl_fail_message (_("unknown trust command “%s”"), verb);
 }

@@ -39,7 +39,7 @@ struct _CwTrustStore {
   gboolean   busy;
 };
 
-enum { SIGNAL_CHANGED, N_SIGNALS };
+enum { SIGNAL_CHANGED, SIGNAL_IDLE, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwTrustStore, cw_trust_store, G_TYPE_OBJECT)
@@ -264,6 +264,8 @@ cw_trust_store_class_init (CwTrustStoreClass *klass)
   G_OBJECT_CLASS (klass)->finalize = cw_trust_store_finalize;
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_IDLE] = g_signal_new ("idle", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -562,6 +564,7 @@ change_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->busy = FALSE;
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
     g_task_return_error (task, error);
+    g_signal_emit (self, signals[SIGNAL_IDLE], 0);
     return;
   }
   state_free (self->state);
@@ -571,6 +574,13 @@ change_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_message ("trust store changed: %u certificates, verification %s", self->effective->len, self->state->mode);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
   g_task_return_boolean (task, TRUE);
+  g_signal_emit (self, signals[SIGNAL_IDLE], 0);
+}
+
+gboolean
+cw_trust_store_is_idle (CwTrustStore *self)
+{
+  return !self->busy;
 }
 
 static void

@@ -59,5 +59,7 @@ void          cw_trust_store_set_mode_async (CwTrustStore *self, const gchar *mo
 /* The finish of replace, remove, reset and set_mode. */
 gboolean      cw_trust_store_change_finish (CwTrustStore *self, GAsyncResult *result, GError **error);
 gboolean      cw_trust_store_mode_is_valid (const gchar *mode, GError **error);
+/* TRUE when no change is being written; ::idle fires when one finished. */
+gboolean      cw_trust_store_is_idle (CwTrustStore *self);
 
 G_END_DECLS

@@ -14,9 +14,10 @@
 #include <stdlib.h>
 
 typedef struct {
-  GMainLoop *loop;
-  CwStore   *store;
-  CwDaemon  *daemon;
+  GMainLoop    *loop;
+  CwStore      *store;
+  CwTrustStore *trust;
+  CwDaemon     *daemon;
   int        status;
   gboolean   stopping;
 } Context;
@@ -24,7 +25,7 @@ typedef struct {
 static void
 quit_when_idle (Context *ctx)
 {
-  if (cw_store_is_idle (ctx->store))
+  if (cw_store_is_idle (ctx->store) && cw_trust_store_is_idle (ctx->trust))
     g_main_loop_quit (ctx->loop);
 }
 
@@ -40,6 +41,7 @@ on_signal (gpointer user_data)
     /* no new work: a stream of calls must not keep the daemon from idling */
     cw_daemon_release_name (ctx->daemon);
     g_signal_connect_swapped (ctx->store, "idle", G_CALLBACK (quit_when_idle), ctx);
+    g_signal_connect_swapped (ctx->trust, "idle", G_CALLBACK (quit_when_idle), ctx);
     quit_when_idle (ctx);
   }
   return G_SOURCE_CONTINUE;
@@ -162,6 +164,7 @@ main (int argc, char **argv)
   loop = g_main_loop_new (NULL, FALSE);
   ctx.loop = loop;
   ctx.store = store;
+  ctx.trust = trust;
   ctx.status = EXIT_SUCCESS;
 
   daemon = cw_daemon_new (store, trust);
@@ -178,5 +181,6 @@ main (int argc, char **argv)
   g_main_loop_run (loop);
 
   g_signal_handlers_disconnect_by_data (store, &ctx);
+  g_signal_handlers_disconnect_by_data (trust, &ctx);
   return ctx.status;
 }
