@@ -652,6 +652,20 @@ test_properties (Fixture *f, gconstpointer data)
   cert = certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_tenant (cert), ==, "acme");
 
+  /* an imported one too: nopass.p12 is for www.example.test and example.test */
+  {
+    g_autofree gchar *imported = NULL;
+    g_autoptr(CwDBusCertificate1) other = NULL;
+
+    cw_dbus_manager1_call_set_tenant_sync (f->manager, "ex", (const gchar *[]) { "example.test", NULL }, NULL, &error);
+    g_assert_no_error (error);
+    cw_dbus_manager1_call_import_sync (f->manager, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), NULL),
+                                       &imported, NULL, &error);
+    g_assert_no_error (error);
+    other = certificate (imported);
+    g_assert_cmpstr (cw_dbus_certificate1_get_tenant (other), ==, "ex");
+  }
+
   g_assert_true (set_property (path, "org.certward.Certificate1", "Roles",
                                g_variant_new_strv ((const gchar *[]) { "sip-tls", "client" }, 2), &error));
   g_assert_true (set_property (path, "org.certward.Certificate1", "Tenant", g_variant_new_string ("other"), &error));

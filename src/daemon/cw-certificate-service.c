@@ -8,6 +8,8 @@
 #include "cw-error.h"
 #include "cw-options.h"
 
+#include "cw-writable.h"
+
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -327,17 +329,7 @@ set_property (GDBusConnection *connection, const gchar *sender, const gchar *obj
   return FALSE;
 }
 
-static GDBusInterfaceVTable *
-get_vtable (GDBusInterfaceSkeleton *skeleton)
-{
-  static GDBusInterfaceVTable vtable;
-
-  if (vtable.method_call == NULL) {
-    vtable = *G_DBUS_INTERFACE_SKELETON_CLASS (cw_certificate_service_parent_class)->get_vtable (skeleton);
-    vtable.set_property = set_property;
-  }
-  return &vtable;
-}
+CW_DEFINE_WRITABLE_VTABLE (get_vtable, cw_certificate_service_parent_class, set_property)
 
 /* ---- object ------------------------------------------------------------- */
 

@@ -6,6 +6,8 @@
 #include "cw-trust-store-service.h"
 #include "cw-error.h"
 
+#include "cw-writable.h"
+
 #include <glib/gi18n.h>
 
 struct _CwTrustStoreService {
@@ -165,17 +167,7 @@ set_property (GDBusConnection *connection, const gchar *sender, const gchar *obj
   return FALSE;
 }
 
-static GDBusInterfaceVTable *
-get_vtable (GDBusInterfaceSkeleton *skeleton)
-{
-  static GDBusInterfaceVTable vtable;
-
-  if (vtable.method_call == NULL) {
-    vtable = *G_DBUS_INTERFACE_SKELETON_CLASS (cw_trust_store_service_parent_class)->get_vtable (skeleton);
-    vtable.set_property = set_property;
-  }
-  return &vtable;
-}
+CW_DEFINE_WRITABLE_VTABLE (get_vtable, cw_trust_store_service_parent_class, set_property)
 
 static void
 cw_trust_store_service_dispose (GObject *object)
