@@ -42,7 +42,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Subject, subject_clear)
   { "org", 'O', 0, G_OPTION_ARG_STRING, &(s).org, N_("Organization"), N_("ORG") }, \
   { "ou", 0, 0, G_OPTION_ARG_STRING, &(s).ou, N_("Organizational unit"), N_("UNIT") }, \
   { "country", 'C', 0, G_OPTION_ARG_STRING, &(s).country, N_("Two-letter country code"), N_("CC") }, \
-  { "state", 0, 0, G_OPTION_ARG_STRING, &(s).state, N_("State or province"), N_("STATE") }, \
+  { "state", 0, 0, G_OPTION_ARG_STRING, &(s).state, N_("State or province"), N_("PROVINCE") }, \
   { "locality", 'L', 0, G_OPTION_ARG_STRING, &(s).locality, N_("City"), N_("CITY") }, \
   { "email", 0, 0, G_OPTION_ARG_STRING, &(s).email, N_("E-mail address"), N_("ADDRESS") }, \
   { "key-type", 'k', 0, G_OPTION_ARG_STRING, &(s).key_type, N_("ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096, ed25519"), N_("TYPE") }, \
