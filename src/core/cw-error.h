@@ -35,9 +35,11 @@ typedef enum {
   CW_ERROR_NOT_SUPPORTED,     /* NotSupported */
   CW_ERROR_IN_USE,            /* InUse: still needed by something else */
   CW_ERROR_NOT_DUE,           /* NotDue: a renewal that is not due (use force) */
+  CW_ERROR_ACME,              /* Acme: the ACME server refused (its problem document in words) */
+  CW_ERROR_NETWORK,           /* Network: a server could not be reached */
 } CwError;
 
-#define CW_ERROR_LAST CW_ERROR_NOT_DUE
+#define CW_ERROR_LAST CW_ERROR_NETWORK
 
 GQuark cw_error_quark (void);
 

@@ -24,6 +24,8 @@ static const GDBusErrorEntry entries[] = {
   { CW_ERROR_NOT_SUPPORTED, "org.certward.Error.NotSupported" },
   { CW_ERROR_IN_USE, "org.certward.Error.InUse" },
   { CW_ERROR_NOT_DUE, "org.certward.Error.NotDue" },
+  { CW_ERROR_ACME, "org.certward.Error.Acme" },
+  { CW_ERROR_NETWORK, "org.certward.Error.Network" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (entries) == CW_ERROR_LAST + 1);

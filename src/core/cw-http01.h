@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "cw-challenge.h"
+
+G_BEGIN_DECLS
+
+/* How HTTP-01 challenges are answered (RFC 8555 §8.3). */
+typedef enum {
+  CW_HTTP01_STANDALONE,  /* the agent's own server on the configured address and port */
+  CW_HTTP01_WEBROOT,     /* files under a directory another web server serves */
+  CW_HTTP01_DBUS,        /* the PBX's web server asks Manager1.GetHttpChallenge */
+} CwHttp01Mode;
+
+gboolean     cw_http01_mode_from_string (const gchar *text, CwHttp01Mode *mode, GError **error);
+const gchar *cw_http01_mode_to_string (CwHttp01Mode mode);
+
+#define CW_TYPE_HTTP01 (cw_http01_get_type ())
+G_DECLARE_FINAL_TYPE (CwHttp01, cw_http01, CW, HTTP01, GObject)
+
+/**
+ * CwHttp01:
+ *
+ * The agent's HTTP-01 responder: the key authorizations of every pending
+ * challenge, and a libsoup server on @address:@port (all addresses when
+ * @address is empty) that listens only while standalone challenges are
+ * pending.
+ */
+CwHttp01    *cw_http01_new (const gchar *address, guint port);
+/* The key authorization for @token, or NULL (the D-Bus responder). */
+const gchar *cw_http01_lookup (CwHttp01 *self, const gchar *token);
+gboolean     cw_http01_is_listening (CwHttp01 *self);
+
+/* A solver answering through @responder in @mode (@webroot for webroot). */
+CwChallengeSolver *cw_http01_solver_new (CwHttp01 *responder, CwHttp01Mode mode, const gchar *webroot);
+
+G_END_DECLS
