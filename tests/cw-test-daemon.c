@@ -48,6 +48,13 @@ timed_out (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+void
+cw_test_settle (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 gboolean
 cw_test_wait_until (gboolean (*done) (gpointer data), gpointer data, guint seconds)
 {

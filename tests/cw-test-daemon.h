@@ -44,6 +44,9 @@ GVariant        *cw_test_fixture_ay (const gchar *name);
 /* @error is the D-Bus error @name and its message mentions @substring. */
 void             cw_test_assert_remote_error (const GError *error, const gchar *name, const gchar *substring);
 
+/* Dispatches what already arrived: PropertiesChanged comes before the reply
+ * of the call that caused it, so afterwards cached properties are current. */
+void             cw_test_settle (void);
 /* Iterates the main context until @done (@data) is TRUE or @seconds pass;
  * FALSE on timeout. */
 gboolean         cw_test_wait_until (gboolean (*done) (gpointer data), gpointer data, guint seconds);

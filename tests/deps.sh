@@ -9,7 +9,7 @@ BUILD="meson ninja-build pkg-config gcc libc6-dev gettext
 # glib-networking: libsoup's TLS backend at run time; dbus: the bus itself
 RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
 # the tests run the real components and check against independent tools
-TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3"
+TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3 pebble curl"
 
 missing=$(for p in $BUILD $RUNTIME $TEST; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done)
 if [ -n "$missing" ]; then

@@ -91,15 +91,6 @@ teardown (Fixture *f, gconstpointer data)
   g_ptr_array_unref (f->events);
 }
 
-/* Dispatches what already arrived: PropertiesChanged comes before the reply
- * of the call that caused it, so afterwards cached properties are current. */
-static void
-settle (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
 static CwDBusCertificate1 *
 certificate (const gchar *path)
 {
@@ -638,7 +629,7 @@ test_properties (Fixture *f, gconstpointer data)
 
   cw_dbus_manager1_call_set_tenant_sync (f->manager, "acme", (const gchar *[]) { "acme.example", NULL }, NULL, &error);
   g_assert_no_error (error);
-  settle ();
+  cw_test_settle ();
   tenants = cw_dbus_manager1_get_tenants (f->manager);
   g_assert_nonnull (g_variant_lookup_value (tenants, "acme", G_VARIANT_TYPE_STRING_ARRAY));
   cw_dbus_manager1_call_set_tenant_sync (f->manager, "bad", (const gchar *[]) { "not a domain", NULL }, NULL, &error);

@@ -87,6 +87,16 @@ like "nobody can ask FindForName" "www_example_test" \
   $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.FindForName www.example.test server
 like "nobody can list the trust store" "fingerprint|\\(\\[|@a" \
   $AS_NOBODY $CALL --object-path $P/TrustStore --method org.certward.TrustStore1.List
+like "nobody can list ACME accounts" "@ao \\[\\]|\\(\\[" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetAccounts
+fails "nobody may ask for an HTTP-01 answer (none pending)" "org.certward.Error.NotFound" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetHttpChallenge sometoken
+fails "nobody cannot request ACME certificates" "AccessDenied|Rejected" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.Request x "['x.example.test']" "{}"
+fails "nobody cannot create ACME accounts" "AccessDenied|Rejected" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.CreateAccount "" "{}"
+fails "nobody cannot revoke" "AccessDenied|Rejected" \
+  $AS_NOBODY $CALL --object-path $C --method org.certward.Certificate1.Revoke 1
 fails "nobody cannot import" "AccessDenied|Rejected" $AS_NOBODY "$CTL" import "$B/files/nopass.p12" --name other
 fails "nobody cannot create certificates" "AccessDenied|Rejected" $AS_NOBODY "$CTL" self-sign mine --id x.example.test
 fails "nobody cannot change the default" "AccessDenied|Rejected" $AS_NOBODY "$CTL" default www.example.test

@@ -140,6 +140,7 @@ struct _CwAcmeClient {
 
   gchar       *directory_url;
   SoupSession *session;
+  GTlsDatabase *extra_anchors;
   JsonNode    *directory;
   GPtrArray   *waiting;     /* GTasks waiting for the directory */
   GQueue       nonces;
@@ -155,6 +156,7 @@ cw_acme_client_finalize (GObject *object)
 
   g_free (self->directory_url);
   g_clear_object (&self->session);
+  g_clear_object (&self->extra_anchors);
   g_clear_pointer (&self->directory, json_node_unref);
   g_ptr_array_unref (self->waiting);
   g_queue_clear_full (&self->nonces, g_free);
@@ -175,7 +177,7 @@ cw_acme_client_init (CwAcmeClient *self)
 }
 
 CwAcmeClient *
-cw_acme_client_new (const gchar *directory_url, GTlsDatabase *tls_database)
+cw_acme_client_new (const gchar *directory_url, GTlsDatabase *extra_anchors)
 {
   CwAcmeClient *self = g_object_new (CW_TYPE_ACME_CLIENT, NULL);
 
@@ -184,8 +186,8 @@ cw_acme_client_new (const gchar *directory_url, GTlsDatabase *tls_database)
   self->session = soup_session_new_with_options ("user-agent", "certward/" PACKAGE_VERSION " (ACME)",
                                                  "max-conns", 64, "max-conns-per-host", 32,
                                                  "timeout", 60, NULL);
-  if (tls_database != NULL)
-    soup_session_set_tls_database (self->session, tls_database);
+  if (extra_anchors != NULL)
+    self->extra_anchors = g_object_ref (extra_anchors);
   return self;
 }
 
@@ -268,6 +270,25 @@ sent (GObject *source, GAsyncResult *result, gpointer user_data)
   g_task_return_pointer (task, response, (GDestroyNotify) cw_acme_response_free);
 }
 
+/* The system trust refused the server's chain: accept it when the extra
+ * anchors vouch for it and the only complaint was the unknown issuer (a
+ * wrong host name or an expired certificate stay refused). */
+static gboolean
+accept_certificate (SoupMessage *message, GTlsCertificate *cert, GTlsCertificateFlags errors, CwAcmeClient *self)
+{
+  GUri *uri = soup_message_get_uri (message);
+  g_autoptr(GSocketConnectable) identity = NULL;
+  GTlsCertificateFlags flags;
+
+  if ((errors & ~G_TLS_CERTIFICATE_UNKNOWN_CA) != 0)
+    return FALSE;
+  identity = g_network_address_new (g_uri_get_host (uri), g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 443);
+  flags = g_tls_database_verify_chain (self->extra_anchors, cert, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, identity,
+                                       NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
+
+  return flags == 0;
+}
+
 static void
 exchange (CwAcmeClient *self, const gchar *method, const gchar *url, const gchar *body, const gchar *accept,
           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
@@ -286,6 +307,8 @@ exchange (CwAcmeClient *self, const gchar *method, const gchar *url, const gchar
     return;
   }
   ex->message = soup_message_new_from_uri (method, uri);
+  if (self->extra_anchors != NULL)
+    g_signal_connect_object (ex->message, "accept-certificate", G_CALLBACK (accept_certificate), self, 0);
   if (accept != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (ex->message), "Accept", accept);
   if (body != NULL) {

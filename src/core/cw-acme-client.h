@@ -49,7 +49,9 @@ G_DECLARE_FINAL_TYPE (CwAcmeClient, cw_acme_client, CW, ACME_CLIENT, GObject)
  * handed to the caller as a CwAcmeResponse; only transport failures are
  * errors (CW_ERROR_NETWORK).
  */
-CwAcmeClient *cw_acme_client_new (const gchar *directory_url, GTlsDatabase *tls_database);
+/* @extra_anchors: trust anchors for the CA's HTTPS besides the system's
+ * (the configuration's [acme] ca-file), or NULL. */
+CwAcmeClient *cw_acme_client_new (const gchar *directory_url, GTlsDatabase *extra_anchors);
 const gchar  *cw_acme_client_get_directory_url (CwAcmeClient *self);
 
 void          cw_acme_client_load_directory_async (CwAcmeClient *self, GCancellable *cancellable,

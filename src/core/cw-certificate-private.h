@@ -20,6 +20,10 @@ void cw_certificate_set_busy (CwCertificate *self, gboolean busy);
 /* Takes @spec. */
 void cw_certificate_set_spec (CwCertificate *self, CwIssueSpec *spec);
 void cw_certificate_set_request (CwCertificate *self, const gchar *pem);
+/* Takes @spec. */
+void cw_certificate_set_acme (CwCertificate *self, CwAcmeSpec *spec);
+/* Call update_state afterwards. */
+void cw_certificate_set_activity (CwCertificate *self, CwActivity activity);
 void cw_certificate_set_announced (CwCertificate *self, CwCertState state);
 /* Recomputes State from the time; TRUE when it changed. */
 gboolean cw_certificate_update_state (CwCertificate *self, gint64 now, guint warning_days);

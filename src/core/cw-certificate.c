@@ -23,11 +23,14 @@ struct _CwCertificate {
   gchar      **warnings;
   gchar       *previous_fingerprint;
 
+  CwCertState  validity;
   CwCertState  state;
+  CwActivity   activity;
   gchar       *last_error;
   gboolean     busy;
 
   CwIssueSpec *spec;
+  CwAcmeSpec  *acme;
   gchar       *request;
   CwCertState  announced;
 };
@@ -142,6 +145,7 @@ cw_certificate_finalize (GObject *object)
   g_free (self->previous_fingerprint);
   g_free (self->last_error);
   cw_issue_spec_free (self->spec);
+  cw_acme_spec_free (self->acme);
   g_free (self->request);
   G_OBJECT_CLASS (cw_certificate_parent_class)->finalize (object);
 }
@@ -170,7 +174,7 @@ cw_certificate_init (CwCertificate *self)
   self->tenant = g_strdup ("");
   self->source = g_strdup ("imported");
   self->last_error = g_strdup ("");
-  self->state = CW_CERT_STATE_PENDING;
+  self->state = self->validity = CW_CERT_STATE_PENDING;
   self->announced = CW_CERT_STATE_VALID;
 }
 
@@ -329,21 +333,59 @@ cw_certificate_set_busy (CwCertificate *self, gboolean busy)
 gboolean
 cw_certificate_update_state (CwCertificate *self, gint64 now, guint warning_days)
 {
-  CwCertState state;
+  CwCertState validity, state;
 
   if (self->info == NULL)
-    state = CW_CERT_STATE_PENDING;
+    validity = CW_CERT_STATE_PENDING;
   else if (self->info->not_after < now)
-    state = CW_CERT_STATE_EXPIRED;
+    validity = CW_CERT_STATE_EXPIRED;
   else if (self->info->not_after - now < (gint64) warning_days * 24 * 3600)
-    state = CW_CERT_STATE_EXPIRING;
+    validity = CW_CERT_STATE_EXPIRING;
   else
-    state = CW_CERT_STATE_VALID;
+    validity = CW_CERT_STATE_VALID;
 
-  if (state == self->state)
+  state = validity;
+  if (self->activity == CW_ACTIVITY_FAILED && validity != CW_CERT_STATE_EXPIRED)
+    state = CW_CERT_STATE_FAILED;
+  else if (self->activity == CW_ACTIVITY_WORKING && validity != CW_CERT_STATE_PENDING)
+    state = CW_CERT_STATE_RENEWING;
+
+  if (state == self->state && validity == self->validity)
     return FALSE;
   self->state = state;
+  self->validity = validity;
   return TRUE;
+}
+
+CwCertState
+cw_certificate_get_validity (CwCertificate *self)
+{
+  return self->validity;
+}
+
+CwActivity
+cw_certificate_get_activity (CwCertificate *self)
+{
+  return self->activity;
+}
+
+void
+cw_certificate_set_activity (CwCertificate *self, CwActivity activity)
+{
+  self->activity = activity;
+}
+
+const CwAcmeSpec *
+cw_certificate_get_acme (CwCertificate *self)
+{
+  return self->acme;
+}
+
+void
+cw_certificate_set_acme (CwCertificate *self, CwAcmeSpec *spec)
+{
+  cw_acme_spec_free (self->acme);
+  self->acme = spec;
 }
 
 void

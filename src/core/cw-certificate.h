@@ -3,6 +3,7 @@
 
 #include <glib-object.h>
 
+#include "cw-acme-spec.h"
 #include "cw-issuer.h"
 #include "cw-x509.h"
 
@@ -18,6 +19,13 @@ typedef enum {
 } CwCertState;
 
 const gchar *cw_cert_state_to_string (CwCertState state);
+
+/* Whether the agent is working on obtaining a certificate (ACME). */
+typedef enum {
+  CW_ACTIVITY_IDLE,
+  CW_ACTIVITY_WORKING,   /* an order runs: State "pending" or "renewing" */
+  CW_ACTIVITY_FAILED,    /* the last attempt failed: State "failed" */
+} CwActivity;
 
 /* What happened to a certificate; the `event` of CertificateChanged. */
 typedef enum {
@@ -76,7 +84,13 @@ guint                 cw_certificate_get_revision (CwCertificate *self);
 const CwCertInfo     *cw_certificate_get_info (CwCertificate *self);
 gboolean              cw_certificate_get_key_matches (CwCertificate *self);
 const gchar * const  *cw_certificate_get_warnings (CwCertificate *self);
+/* What State publishes: the validity, unless work on the certificate is
+ * in progress ("pending", "renewing") or failed ("failed"); "expired" wins
+ * over "failed". */
 CwCertState           cw_certificate_get_state (CwCertificate *self);
+/* From the clock alone: valid, expiring, expired, or pending (none yet). */
+CwCertState           cw_certificate_get_validity (CwCertificate *self);
+CwActivity            cw_certificate_get_activity (CwCertificate *self);
 const gchar          *cw_certificate_get_last_error (CwCertificate *self);
 /* The fingerprint of the revision before the current one, or NULL. */
 const gchar          *cw_certificate_get_previous_fingerprint (CwCertificate *self);
@@ -84,6 +98,8 @@ const gchar          *cw_certificate_get_previous_fingerprint (CwCertificate *se
 gboolean              cw_certificate_is_busy (CwCertificate *self);
 /* How a locally made certificate was specified (for Renew), or NULL. */
 const CwIssueSpec    *cw_certificate_get_spec (CwCertificate *self);
+/* How an ACME certificate is obtained, or NULL for others. */
+const CwAcmeSpec     *cw_certificate_get_acme (CwCertificate *self);
 /* The PEM of a request waiting for an outside CA's answer, or NULL. */
 const gchar          *cw_certificate_get_request (CwCertificate *self);
 /* The last expiry state announced: CW_CERT_STATE_VALID (nothing),

@@ -13,6 +13,8 @@ typedef enum {
   TYPE_PATH,   /* absolute path */
   TYPE_ENUM,   /* one of choices, '|'-separated */
   TYPE_STRV,
+  TYPE_URL,    /* an https URL */
+  TYPE_ADDRESS,/* an IP address to listen on, or "" for all */
 } KeyType;
 
 typedef struct {
@@ -31,6 +33,14 @@ static const KeyDef keys[] = {
   { "certificates", "expiry-warning-days", TYPE_INT, 30, 180, "60", NULL },
   { "trust", "system-bundle", TYPE_PATH, 0, 0, "/etc/ssl/certs/ca-certificates.crt", NULL },
   { "trust", "verification-mode", TYPE_ENUM, 0, 0, "outgoing", "none|outgoing|all" },
+  { "acme", "directory", TYPE_URL, 0, 0, "https://acme-v02.api.letsencrypt.org/directory", NULL },
+  { "acme", "ca-file", TYPE_PATH, 0, 0, "", NULL },
+  { "acme", "contact", TYPE_STRV, 0, 0, "", NULL },
+  { "acme", "max-concurrent-orders", TYPE_INT, 1, 1000, "10", NULL },
+  { "http-01", "mode", TYPE_ENUM, 0, 0, "standalone", "standalone|webroot|dbus" },
+  { "http-01", "address", TYPE_ADDRESS, 0, 0, "", NULL },
+  { "http-01", "port", TYPE_INT, 1, 65535, "80", NULL },
+  { "http-01", "webroot", TYPE_PATH, 0, 0, "", NULL },
 };
 
 typedef struct {
@@ -152,6 +162,27 @@ parse_value (guint i, const gchar *text, Value *value, GError **error)
     value->v = (gchar **) g_ptr_array_steal (list, NULL);
     return TRUE;
   }
+  case TYPE_URL: {
+    g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+
+    /* RFC 8555 §6.1: ACME runs over HTTPS only */
+    if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 || g_uri_get_host (uri) == NULL) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("“%s” is not an https:// URL"), text);
+      return FALSE;
+    }
+    g_free (value->s);
+    value->s = g_strdup (text);
+    return TRUE;
+  }
+  case TYPE_ADDRESS:
+    if (*text != '\0' && !g_hostname_is_ip_address (text)) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address (leave it empty to listen on all addresses)"), text);
+      return FALSE;
+    }
+    g_free (value->s);
+    value->s = g_strdup (text);
+    return TRUE;
   case TYPE_STRING:
   default:
     g_free (value->s);
@@ -234,7 +265,8 @@ lookup (CwConfig *self, const gchar *group, const gchar *key, KeyType type)
   /* asking for an undeclared key is a programming error, not user input */
   g_assert (i >= 0);
   g_assert (keys[i].type == type ||
-            (type == TYPE_STRING && (keys[i].type == TYPE_PATH || keys[i].type == TYPE_ENUM)));
+            (type == TYPE_STRING && (keys[i].type == TYPE_PATH || keys[i].type == TYPE_ENUM ||
+                                     keys[i].type == TYPE_URL || keys[i].type == TYPE_ADDRESS)));
   return &self->values[i];
 }
 

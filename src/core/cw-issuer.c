@@ -171,9 +171,21 @@ cw_issue_spec_validate (CwIssueSpec *spec, const gchar * const *roles, GError **
   g_strfreev (spec->identities);
   spec->identities = (gchar **) g_ptr_array_steal (ids, NULL);
 
-  if (spec->common_name == NULL && spec->identities[0] != NULL)
+  if (spec->san_only) {
+    /* public CAs take the names from the SAN; the CN is a courtesy for
+     * old clients and may hold neither an IP address nor a long name */
+    g_clear_pointer (&spec->common_name, g_free);
+    for (guint i = 0; spec->identities[i] != NULL && spec->common_name == NULL; i++)
+      if (!cw_identity_is_ip (spec->identities[i]) && strlen (spec->identities[i]) <= 64)
+        spec->common_name = g_strdup (spec->identities[i]);
+    if (spec->identities[0] == NULL) {
+      g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("give at least one identity"));
+      return FALSE;
+    }
+  }
+  if (spec->common_name == NULL && spec->identities[0] != NULL && !spec->san_only)
     spec->common_name = g_strdup (spec->identities[0]);
-  if (spec->common_name == NULL) {
+  if (spec->common_name == NULL && !spec->san_only) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
                          _("give a common-name or at least one identity"));
     return FALSE;
@@ -235,6 +247,8 @@ cw_issue_spec_save (const CwIssueSpec *spec, GKeyFile *file, const gchar *group)
   g_key_file_set_string (file, group, "key-type", cw_key_type_to_string (spec->key_type));
   g_key_file_set_integer (file, group, "days", spec->days);
   g_key_file_set_boolean (file, group, "ca", spec->ca);
+  if (spec->san_only)
+    g_key_file_set_boolean (file, group, "san-only", TRUE);
 }
 
 CwIssueSpec *
@@ -262,6 +276,7 @@ cw_issue_spec_load (GKeyFile *file, const gchar *group)
     spec->key_type = CW_KEY_EC_P256;
   spec->days = g_key_file_get_integer (file, group, "days", NULL);
   spec->ca = g_key_file_get_boolean (file, group, "ca", NULL);
+  spec->san_only = g_key_file_get_boolean (file, group, "san-only", NULL);
   return g_steal_pointer (&spec);
 }
 

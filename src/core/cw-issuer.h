@@ -40,6 +40,8 @@ typedef struct {
   guint      days;
   gboolean   ca;
   gchar     *issuer;         /* id of the local CA that signs it, or NULL */
+  gboolean   san_only;       /* for a public CA: no subject but a CN from
+                              * the first DNS identity that fits, if any */
 } CwIssueSpec;
 
 CwIssueSpec *cw_issue_spec_new (void);
@@ -48,7 +50,8 @@ void         cw_issue_spec_free (CwIssueSpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwIssueSpec, cw_issue_spec_free)
 
 /* Checks and completes a spec from an administrator: identities parsed
- * and normalised, the CN defaulted to the first identity, the country two
+ * and normalised, the CN defaulted to the first identity (san_only: the
+ * first DNS name of at most 64 characters, or none), the country two
  * letters, days in range (default 365, 3650 for a CA), and a STIR/SHAKEN
  * certificate on P-256. */
 gboolean     cw_issue_spec_validate (CwIssueSpec *spec, const gchar * const *roles, GError **error);

@@ -88,6 +88,7 @@ import_written (GObject *source, GAsyncResult *result, gpointer user_data)
       cw_certificate_set_tenant (cert, data->request->tenant);
     /* an imported certificate is no longer what its old spec describes */
     cw_certificate_set_spec (cert, NULL);
+    cw_certificate_set_acme (cert, NULL);
     cw_store_apply_revision (self, cert, data->job);
     cw_store_save_settings (self, cert);
     cw_cert_message (data->name, "%s: replaced by an imported certificate (revision %u)", data->name,
@@ -99,7 +100,7 @@ import_written (GObject *source, GAsyncResult *result, gpointer user_data)
 
     cert = cw_store_publish_new (self, data->job, data->name,
                                  data->request->roles != NULL ? (const gchar * const *) data->request->roles : default_roles,
-                                 data->tenant, NULL);
+                                 data->tenant, NULL, NULL);
     cw_cert_message (data->name, "%s: imported (%s)", data->name, cw_certificate_get_info (cert)->subject);
     cw_store_emit_event (self, cert, CW_EVENT_ADDED);
   }
@@ -147,7 +148,7 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
     data->job->settings = cw_store_settings_serialize (data->name,
                                                        request->roles != NULL ? (const gchar * const *) request->roles
                                                                               : default_roles,
-                                                       data->tenant, NULL, CW_CERT_STATE_VALID);
+                                                       data->tenant, NULL, NULL, CW_CERT_STATE_VALID);
   }
   cw_store_run_in_thread (self, g_steal_pointer (&task), import_write_thread, import_written);
 }

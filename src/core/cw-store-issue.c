@@ -18,6 +18,7 @@
 typedef struct {
   gchar         *name;
   CwIssueSpec   *spec;
+  CwAcmeSpec    *acme;         /* a request for an ACME CA */
   gchar        **roles;
   gchar         *tenant;
   gboolean       request;      /* a CSR instead of a certificate */
@@ -34,6 +35,7 @@ issue_data_free (IssueData *data)
 {
   g_free (data->name);
   cw_issue_spec_free (data->spec);
+  cw_acme_spec_free (data->acme);
   g_strfreev (data->roles);
   g_free (data->tenant);
   g_free (data->issuer_dir);
@@ -139,7 +141,8 @@ issue_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
 
   if (data->existing == NULL) {
-    cert = cw_store_publish_new (self, data->job, data->name, roles, data->tenant, g_steal_pointer (&data->spec));
+    cert = cw_store_publish_new (self, data->job, data->name, roles, data->tenant, g_steal_pointer (&data->spec),
+                                 g_steal_pointer (&data->acme));
     if (data->request) {
       cw_cert_message (data->name, "%s: new key and request made; waiting for the CA's certificate", data->name);
     } else {
@@ -154,6 +157,8 @@ issue_done (GObject *source, GAsyncResult *result, gpointer user_data)
       cw_certificate_set_tenant (cert, data->tenant);
     }
     cw_certificate_set_spec (cert, g_steal_pointer (&data->spec));
+    if (data->acme != NULL)
+      cw_certificate_set_acme (cert, g_steal_pointer (&data->acme));
     if (data->request) {
       cw_certificate_set_request (cert, data->job->request);
       cw_store_save_settings (self, cert);
@@ -246,7 +251,17 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
     return NULL;
   }
 
-  source = data->request ? "csr" : issuer != NULL ? "local-ca" : "self-signed";
+  if (data->existing != NULL && (data->acme != NULL) != (cw_certificate_get_acme (data->existing) != NULL)) {
+    cw_certificate_set_busy (data->existing, FALSE);
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_EXISTS,
+                             data->acme != NULL
+                               ? _("“%s” exists and does not come from ACME; remove it or choose another name")
+                               : _("“%s” comes from ACME; use Request or Renew for it"),
+                             data->name);
+    return NULL;
+  }
+
+  source = data->acme != NULL ? "acme" : data->request ? "csr" : issuer != NULL ? "local-ca" : "self-signed";
   /* a re-key of an existing certificate keeps its revisions and source */
   data->job = cw_store_new_write_job (self, data->existing,
                                       data->request && data->existing != NULL ? cw_certificate_get_source (data->existing)
@@ -254,7 +269,7 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
   if (data->existing == NULL) {
     data->job->id = g_strdup (data->reserved_id);
     data->job->settings = cw_store_settings_serialize (data->name, (const gchar * const *) data->roles, data->tenant,
-                                                       data->spec, CW_CERT_STATE_VALID);
+                                                       data->spec, data->acme, CW_CERT_STATE_VALID);
   }
   return g_steal_pointer (&task);
 }
@@ -306,6 +321,28 @@ cw_store_request_async (CwStore *self, const gchar *name, CwIssueSpec *spec, con
     cw_store_run_in_thread (self, task, issue_thread, issue_done);
 }
 
+void
+cw_store_prepare_acme_async (CwStore *self, const gchar *name, CwIssueSpec *spec, CwAcmeSpec *acme,
+                             const gchar * const *roles, const gchar *tenant, gboolean reuse_key, gboolean replace,
+                             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  IssueData *data = issue_data_new (name, spec, roles, tenant);
+  CwCertificate *existing = cw_store_lookup (self, name);
+  GTask *task;
+
+  data->request = TRUE;
+  data->acme = acme;
+  spec->ca = FALSE;
+  spec->san_only = TRUE;
+  g_clear_pointer (&spec->issuer, g_free);
+  /* the key of the certificate in use, when asked to and there is one */
+  data->reuse_key = reuse_key && existing != NULL && cw_certificate_get_info (existing) != NULL &&
+                    cw_certificate_get_key_matches (existing);
+  task = start (self, data, cancellable, callback, user_data, cw_store_prepare_acme_async, replace, NULL);
+  if (task != NULL)
+    cw_store_run_in_thread (self, task, issue_thread, issue_done);
+}
+
 CwCertificate *
 cw_store_request_finish (CwStore *self, GAsyncResult *result, gchar **csr_pem, GError **error)
 {
@@ -347,9 +384,12 @@ cw_store_renew_async (CwStore *self, CwCertificate *cert, gboolean force, gboole
   IssueData *data;
 
   g_task_set_source_tag (task, cw_store_renew_async);
-  if (g_str_equal (source, "csr") || g_str_equal (source, "imported") || spec == NULL) {
+  if (g_str_equal (source, "csr") || g_str_equal (source, "imported") || spec == NULL ||
+      cw_certificate_get_acme (cert) != NULL) {
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_SUPPORTED,
-                             g_str_equal (source, "csr")
+                             cw_certificate_get_acme (cert) != NULL
+                               ? _("“%s” comes from an ACME CA: the ACME manager renews it")
+                               : g_str_equal (source, "csr")
                                ? _("“%s” comes from an outside CA: make a new request (CreateRequest with replace) and Install its answer")
                                : _("“%s” was imported: Install a renewed certificate for it"),
                              name);

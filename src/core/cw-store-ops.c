@@ -123,10 +123,10 @@ install_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
-  /* the answer to our own request stays a "csr" certificate */
+  /* the answer to our own request stays a "csr" (or "acme") certificate */
   if (data->job->consume_pending) {
     g_free (data->job->source);
-    data->job->source = g_strdup ("csr");
+    data->job->source = g_strdup (cw_certificate_get_acme (data->cert) != NULL ? "acme" : "csr");
   }
   cw_store_apply_revision (self, data->cert, data->job);
   until = cw_format_date (cw_certificate_get_info (data->cert)->not_after);
@@ -152,8 +152,9 @@ cw_store_install_async (CwStore *self, CwCertificate *cert, GBytes *chain, GCanc
   data->chain = g_bytes_ref (chain);
   data->has_current = cw_certificate_get_info (cert) != NULL;
   data->has_pending = cw_certificate_get_request (cert) != NULL;
-  data->job = cw_store_new_write_job (self, cert,
-                                      g_str_equal (cw_certificate_get_source (cert), "csr") ? "csr" : "imported");
+  data->job = cw_store_new_write_job (self, cert, cw_certificate_get_acme (cert) != NULL ? "acme"
+                                                  : g_str_equal (cw_certificate_get_source (cert), "csr") ? "csr"
+                                                  : "imported");
   g_task_set_task_data (task, data, (GDestroyNotify) install_data_free);
 
   if (!cw_store_claim (cert, &error)) {

@@ -241,7 +241,7 @@ static void
 check_one (CwStore *self, CwCertificate *cert, gint64 now, gint64 *next)
 {
   gboolean changed = cw_certificate_update_state (cert, now, cw_store_get_warning_days (self));
-  CwCertState state = cw_certificate_get_state (cert);
+  CwCertState state = cw_certificate_get_validity (cert);
   CwCertState announced = cw_certificate_get_announced (cert);
   const CwCertInfo *info = cw_certificate_get_info (cert);
   const gchar *name = cw_certificate_get_name (cert);
@@ -325,7 +325,7 @@ cw_store_policy_changed (CwStore *self, CwCertificate *cert)
   /* announcements come from the check, after the event of the operation
    * that made this change: an alarm due now fires from an idle */
   if (info != NULL) {
-    CwCertState state = cw_certificate_get_state (cert);
+    CwCertState state = cw_certificate_get_validity (cert);
 
     if (state != cw_certificate_get_announced (cert))
       at = now;

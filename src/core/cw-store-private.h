@@ -83,7 +83,7 @@ CwBundle *cw_store_build_bundle (CwStore *self, GPtrArray *inputs, const gchar *
 
 /* settings.ini of a certificate, from the model */
 gchar    *cw_store_settings_serialize (const gchar *name, const gchar * const *roles, const gchar *tenant,
-                                       const CwIssueSpec *spec, CwCertState announced);
+                                       const CwIssueSpec *spec, const CwAcmeSpec *acme, CwCertState announced);
 void      cw_store_save_settings (CwStore *self, CwCertificate *cert);
 void      cw_store_save_manager (CwStore *self);
 
@@ -96,7 +96,8 @@ void      cw_store_unreserve (CwStore *self, const gchar *name, const gchar *id)
 
 /* A new CwCertificate for a committed new directory, added to the model. */
 CwCertificate *cw_store_publish_new (CwStore *self, CwWriteJob *job, const gchar *name,
-                                     const gchar * const *roles, const gchar *tenant, CwIssueSpec *spec);
+                                     const gchar * const *roles, const gchar *tenant, CwIssueSpec *spec,
+                                     CwAcmeSpec *acme);
 void      cw_store_add_certificate (CwStore *self, CwCertificate *cert);
 void      cw_store_forget_certificate (CwStore *self, CwCertificate *cert);
 void      cw_store_emit_event (CwStore *self, CwCertificate *cert, CwEvent event);

@@ -22,6 +22,7 @@
 #define SETTINGS_FILE "settings.ini"
 #define SETTINGS_GROUP "certificate"
 #define ISSUE_GROUP "issue"
+#define ACME_GROUP "acme"
 #define MANAGER_FILE "manager.ini"
 #define PENDING_DIR "pending"
 #define REQUEST_FILE "request.pem"
@@ -136,7 +137,7 @@ cw_store_flush (CwStore *self)
 
 gchar *
 cw_store_settings_serialize (const gchar *name, const gchar * const *roles, const gchar *tenant,
-                             const CwIssueSpec *spec, CwCertState announced)
+                             const CwIssueSpec *spec, const CwAcmeSpec *acme, CwCertState announced)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
 
@@ -147,6 +148,8 @@ cw_store_settings_serialize (const gchar *name, const gchar * const *roles, cons
     g_key_file_set_string (kf, SETTINGS_GROUP, "announced", cw_cert_state_to_string (announced));
   if (spec != NULL)
     cw_issue_spec_save (spec, kf, ISSUE_GROUP);
+  if (acme != NULL)
+    cw_acme_spec_save (acme, kf, ACME_GROUP);
   return g_key_file_to_data (kf, NULL, NULL);
 }
 
@@ -156,7 +159,7 @@ cw_store_save_settings (CwStore *self, CwCertificate *cert)
   queue_save (self, cw_certificate_get_dir (cert), SETTINGS_FILE,
               cw_store_settings_serialize (cw_certificate_get_name (cert), cw_certificate_get_roles (cert),
                                            cw_certificate_get_tenant (cert), cw_certificate_get_spec (cert),
-                                           cw_certificate_get_announced (cert)));
+                                           cw_certificate_get_acme (cert), cw_certificate_get_announced (cert)));
 }
 
 void
@@ -415,6 +418,7 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
   cw_certificate_set_roles (cert, roles != NULL ? (const gchar * const *) roles : NULL);
   cw_certificate_set_tenant (cert, tenant);
   cw_certificate_set_spec (cert, cw_issue_spec_load (kf, ISSUE_GROUP));
+  cw_certificate_set_acme (cert, cw_acme_spec_load (kf, ACME_GROUP));
   cw_certificate_set_request (cert, request);
   if (g_strcmp0 (announced, "expiring") == 0)
     cw_certificate_set_announced (cert, CW_CERT_STATE_EXPIRING);
@@ -429,7 +433,7 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
   } else {
     /* only a request so far: prune revisions a crash left behind */
     cw_revision_prune (fd, name, 0, 0);
-    cw_certificate_set_revision (cert, 0, "csr", NULL, FALSE, NULL);
+    cw_certificate_set_revision (cert, 0, cw_certificate_get_acme (cert) != NULL ? "acme" : "csr", NULL, FALSE, NULL);
   }
   cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
   return g_steal_pointer (&cert);
@@ -681,7 +685,9 @@ cw_store_apply_revision (CwStore *self, CwCertificate *cert, CwWriteJob *job)
 {
   cw_certificate_set_revision (cert, job->revision, job->source, g_steal_pointer (&job->info), TRUE,
                                (const gchar * const *) job->bundle->warnings->pdata);
+  /* a new certificate ends whatever was being tried for it */
   cw_certificate_set_last_error (cert, NULL);
+  cw_certificate_set_activity (cert, CW_ACTIVITY_IDLE);
   if (job->consume_pending)
     cw_certificate_set_request (cert, NULL);
   cw_store_policy_changed (self, cert);
@@ -728,6 +734,18 @@ cw_store_new_write_job (CwStore *self, CwCertificate *existing, const gchar *sou
 }
 
 /* ---- reservations and publication --------------------------------------- */
+
+void
+cw_store_set_activity (CwStore *self, CwCertificate *cert, CwActivity activity, const gchar *message)
+{
+  cw_certificate_set_activity (cert, activity);
+  if (message != NULL)
+    cw_certificate_set_last_error (cert, message);
+  cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
+  cw_certificate_emit_changed (cert);
+  if (activity == CW_ACTIVITY_FAILED)
+    cw_store_emit_event (self, cert, CW_EVENT_FAILED);
+}
 
 gboolean
 cw_store_claim (CwCertificate *cert, GError **error)
@@ -803,7 +821,7 @@ cw_store_unreserve (CwStore *self, const gchar *name, const gchar *id)
 
 CwCertificate *
 cw_store_publish_new (CwStore *self, CwWriteJob *job, const gchar *name, const gchar * const *roles,
-                      const gchar *tenant, CwIssueSpec *spec)
+                      const gchar *tenant, CwIssueSpec *spec, CwAcmeSpec *acme)
 {
   g_autofree gchar *dir = g_build_filename (self->certs_dir, job->id, NULL);
   CwCertificate *cert = cw_certificate_new (job->id, name, dir);
@@ -811,6 +829,7 @@ cw_store_publish_new (CwStore *self, CwWriteJob *job, const gchar *name, const g
   cw_certificate_set_roles (cert, roles);
   cw_certificate_set_tenant (cert, tenant);
   cw_certificate_set_spec (cert, spec);
+  cw_certificate_set_acme (cert, acme);
   cw_certificate_set_request (cert, job->request);
   if (job->bundle != NULL) {
     cw_certificate_set_revision (cert, job->revision, job->source, g_steal_pointer (&job->info), TRUE,

@@ -146,6 +146,24 @@ void           cw_store_request_async (CwStore *self, const gchar *name, CwIssue
 CwCertificate *cw_store_request_finish (CwStore *self, GAsyncResult *result, gchar **csr_pem,
                                         GError **error);
 
+/* A new key (or the current one, with @reuse_key) and the request an
+ * ACME order finalizes with, kept as the pending request of certificate
+ * @name (Source "acme"), which is created or, with @replace, updated.
+ * The order's certificate is then installed with cw_store_install_async.
+ * Takes @spec and @acme. Finish with cw_store_request_finish. */
+void           cw_store_prepare_acme_async (CwStore *self, const gchar *name, CwIssueSpec *spec,
+                                            CwAcmeSpec *acme, const gchar * const *roles,
+                                            const gchar *tenant, gboolean reuse_key, gboolean replace,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+
+/* Marks the work on @cert: CW_ACTIVITY_WORKING while an order runs,
+ * CW_ACTIVITY_FAILED with @message (LastError) and a CW_EVENT_FAILED
+ * event when it failed, CW_ACTIVITY_IDLE when given up. Installing a
+ * certificate clears it. */
+void           cw_store_set_activity (CwStore *self, CwCertificate *cert, CwActivity activity,
+                                      const gchar *message);
+
 /* Reissues a self-signed or local-CA certificate; CW_ERROR_NOT_DUE unless
  * due or @force. */
 void           cw_store_renew_async (CwStore *self, CwCertificate *cert, gboolean force,

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "cw-x509.h"
+#include "cw-jws.h"
 #include "cw-error.h"
 
 #include <arpa/inet.h>
@@ -326,6 +327,24 @@ crt_get_serial (gnutls_x509_crt_t crt)
   return cw_hex_encode (buf + skip, size - skip);
 }
 
+/* RFC 9773 §4.1: the serial is the DER INTEGER's contents, leading zero
+ * included, which is what GnuTLS returns. */
+static gchar *
+crt_get_ari_id (gnutls_x509_crt_t crt)
+{
+  guint8 aki[64], serial[64];
+  size_t aki_len = sizeof aki, serial_len = sizeof serial;
+  unsigned critical = 0;
+  g_autofree gchar *a = NULL, *s = NULL;
+
+  if (gnutls_x509_crt_get_authority_key_id (crt, aki, &aki_len, &critical) < 0 ||
+      gnutls_x509_crt_get_serial (crt, serial, &serial_len) < 0 || aki_len == 0 || serial_len == 0)
+    return NULL;
+  a = cw_base64url_encode (aki, aki_len);
+  s = cw_base64url_encode (serial, serial_len);
+  return g_strconcat (a, ".", s, NULL);
+}
+
 CwCertInfo *
 cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
 {
@@ -348,6 +367,7 @@ cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
   info->not_after = not_after;
   info->is_ca = cw_x509_crt_is_ca (crt);
   info->self_signed = cw_x509_crt_is_self_signed (crt);
+  info->ari_id = crt_get_ari_id (crt);
   return g_steal_pointer (&info);
 }
 
@@ -362,6 +382,7 @@ cw_cert_info_free (CwCertInfo *info)
   g_free (info->fingerprint);
   g_free (info->key_type);
   g_strfreev (info->identities);
+  g_free (info->ari_id);
   g_free (info);
 }
 

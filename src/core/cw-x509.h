@@ -45,6 +45,8 @@ typedef struct {
   gint64   not_after;
   gboolean is_ca;
   gboolean self_signed;
+  gchar   *ari_id;       /* RFC 9773 certID: base64url(AKI keyIdentifier) "."
+                          * base64url(serial), or NULL without an AKI */
 } CwCertInfo;
 
 CwCertInfo *cw_cert_info_new (gnutls_x509_crt_t crt, GError **error);

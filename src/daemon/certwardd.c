@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "cw-acme-manager.h"
 #include "cw-clock.h"
 #include "cw-daemon.h"
 #include "cw-store.h"
@@ -90,6 +91,7 @@ main (int argc, char **argv)
   g_autoptr(CwConfig) config = NULL;
   g_autoptr(CwStore) store = NULL;
   g_autoptr(CwTrustStore) trust = NULL;
+  g_autoptr(CwAcmeManager) acme = NULL;
   g_autofree gchar *trust_dir = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -152,6 +154,12 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
+  acme = cw_acme_manager_new (store, &error);
+  if (acme == NULL) {
+    g_printerr ("certwardd: %s\n", error->message);
+    return EXIT_FAILURE;
+  }
+
   /* every installation gets its own identity before the first client comes */
   {
     gboolean done = FALSE;
@@ -167,7 +175,7 @@ main (int argc, char **argv)
   ctx.trust = trust;
   ctx.status = EXIT_SUCCESS;
 
-  daemon = cw_daemon_new (store, trust);
+  daemon = cw_daemon_new (store, trust, acme);
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
@@ -175,6 +183,9 @@ main (int argc, char **argv)
                         : _("certwardd: cannot connect to the system bus: %s\n"), error->message);
     return EXIT_FAILURE;
   }
+
+  /* orders a restart interrupted go on where their requests wait */
+  cw_acme_manager_resume (acme);
 
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);

@@ -17,6 +17,7 @@ struct _CwCertificateService {
   CwDBusCertificate1Skeleton parent_instance;
 
   CwStore       *store;
+  CwAcmeManager *acme;
   CwCertificate *cert;
   gulong         changed_id;
 };
@@ -40,6 +41,37 @@ cw_certificate_from_path (CwStore *store, const gchar *path)
   if (path == NULL || !g_str_has_prefix (path, prefix))
     return NULL;
   return cw_store_lookup_id (store, path + strlen (prefix));
+}
+
+static GVariant *
+acme_options (CwCertificate *cert)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  const CwAcmeSpec *acme = cw_certificate_get_acme (cert);
+  const CwIssueSpec *spec = cw_certificate_get_spec (cert);
+  const struct { const gchar *key; const gchar *value; } strings[] = {
+    { "directory", acme != NULL ? acme->directory : NULL },
+    { "challenge", acme != NULL ? acme->challenge : NULL },
+    { "http-01-mode", acme != NULL ? acme->http01_mode : NULL },
+    { "webroot", acme != NULL ? acme->webroot : NULL },
+    { "profile", acme != NULL ? acme->profile : NULL },
+    { "preferred-chain", acme != NULL ? acme->preferred_chain : NULL },
+  };
+
+  if (acme == NULL)
+    return g_variant_builder_end (&b);
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    if (strings[i].value != NULL)
+      g_variant_builder_add (&b, "{sv}", strings[i].key, g_variant_new_string (strings[i].value));
+  if (acme->account != NULL) {
+    g_autofree gchar *path = g_strconcat (CW_OBJECT_PATH "/account/", acme->account, NULL);
+
+    g_variant_builder_add (&b, "{sv}", "account", g_variant_new_object_path (path));
+  }
+  if (spec != NULL)
+    g_variant_builder_add (&b, "{sv}", "key-type", g_variant_new_string (cw_key_type_to_string (spec->key_type)));
+  g_variant_builder_add (&b, "{sv}", "reuse-key", g_variant_new_boolean (acme->reuse_key));
+  return g_variant_builder_end (&b);
 }
 
 static void
@@ -75,6 +107,7 @@ sync_properties (CwCertificateService *self)
   cw_dbus_certificate1_set_full_chain_path (iface, fullchain_path);
   cw_dbus_certificate1_set_key_path (iface, key_path);
   cw_dbus_certificate1_set_revision (iface, cw_certificate_get_revision (cert));
+  cw_dbus_certificate1_set_acme_options (iface, acme_options (cert));
   /* PropertiesChanged now, not from an idle: before the reply of the call
    * that made the change, so a client's cached properties are current
    * when its call returns */
@@ -155,8 +188,10 @@ renew_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   GError *error = NULL;
+  gboolean ok = CW_IS_STORE (source) ? cw_store_renew_finish (CW_STORE (source), result, &error)
+                                     : cw_acme_manager_renew_finish (CW_ACME_MANAGER (source), result, &error);
 
-  if (!cw_store_renew_finish (CW_STORE (source), result, &error))
+  if (!ok)
     g_dbus_method_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
@@ -173,8 +208,37 @@ handle_renew (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVar
     g_dbus_method_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
+  if (cw_certificate_get_acme (self->cert) != NULL) {
+    gboolean reuse = FALSE;
+    gint reuse_key = g_variant_lookup (options, "reuse-key", "b", &reuse) ? reuse : -1;
+
+    cw_acme_manager_renew_async (self->acme, self->cert, cw_options_get_bool (options, "force", FALSE), reuse_key,
+                                 NULL, renew_done, g_object_ref (invocation));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   cw_store_renew_async (self->store, self->cert, cw_options_get_bool (options, "force", FALSE),
                         cw_options_get_bool (options, "reuse-key", FALSE), NULL, renew_done, g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+revoke_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  GError *error = NULL;
+
+  if (!cw_acme_manager_revoke_finish (CW_ACME_MANAGER (source), result, &error))
+    g_dbus_method_invocation_take_error (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static gboolean
+handle_revoke (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, guint reason)
+{
+  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
+
+  cw_acme_manager_revoke_async (self->acme, self->cert, reason, NULL, revoke_done, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -307,6 +371,7 @@ certificate_iface_init (CwDBusCertificate1Iface *iface)
   iface->handle_install = handle_install;
   iface->handle_renew = handle_renew;
   iface->handle_get_request = handle_get_request;
+  iface->handle_revoke = handle_revoke;
 }
 
 /* Properties.Set: through the store, which checks the value and, on
@@ -341,6 +406,7 @@ cw_certificate_service_dispose (GObject *object)
   g_clear_signal_handler (&self->changed_id, self->cert);
   g_clear_object (&self->cert);
   g_clear_object (&self->store);
+  g_clear_object (&self->acme);
   G_OBJECT_CLASS (cw_certificate_service_parent_class)->dispose (object);
 }
 
@@ -357,11 +423,12 @@ cw_certificate_service_init (CwCertificateService *self)
 }
 
 CwCertificateService *
-cw_certificate_service_new (CwStore *store, CwCertificate *cert)
+cw_certificate_service_new (CwStore *store, CwAcmeManager *acme, CwCertificate *cert)
 {
   CwCertificateService *self = g_object_new (CW_TYPE_CERTIFICATE_SERVICE, NULL);
 
   self->store = g_object_ref (store);
+  self->acme = g_object_ref (acme);
   self->cert = g_object_ref (cert);
   sync_properties (self);
   self->changed_id = g_signal_connect_swapped (cert, "changed", G_CALLBACK (sync_properties), self);

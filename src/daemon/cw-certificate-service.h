@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "cw-acme-manager.h"
 #include "cw-dbus-generated.h"
 #include "cw-store.h"
 
@@ -17,7 +18,7 @@ G_DECLARE_FINAL_TYPE (CwCertificateService, cw_certificate_service, CW, CERTIFIC
  * properties whenever it changes and turns method calls into store
  * operations.
  */
-CwCertificateService *cw_certificate_service_new (CwStore *store, CwCertificate *cert);
+CwCertificateService *cw_certificate_service_new (CwStore *store, CwAcmeManager *acme, CwCertificate *cert);
 CwCertificate        *cw_certificate_service_get_certificate (CwCertificateService *self);
 
 /* D-Bus object path for a certificate id, and back (NULL when @path is not

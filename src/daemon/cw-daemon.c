@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-daemon.h"
+#include "cw-account-service.h"
 #include "cw-certificate-service.h"
 #include "cw-dbus-error.h"
 #include "cw-manager-service.h"
@@ -18,6 +19,7 @@ struct _CwDaemon {
 
   CwStore                  *store;
   CwTrustStore             *trust;
+  CwAcmeManager            *acme;
   GDBusConnection          *connection;
   GDBusObjectManagerServer *object_manager;
   CwManagerService         *manager;
@@ -34,10 +36,27 @@ export_certificate (CwDaemon *self, CwCertificate *cert)
 {
   g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
   g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (path);
-  g_autoptr(CwCertificateService) service = cw_certificate_service_new (self->store, cert);
+  g_autoptr(CwCertificateService) service = cw_certificate_service_new (self->store, self->acme, cert);
 
   cw_dbus_object_skeleton_set_certificate1 (object, CW_DBUS_CERTIFICATE1 (service));
   g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+}
+
+static void
+export_account (CwDaemon *self, CwAcmeAccount *account)
+{
+  g_autofree gchar *path = cw_account_object_path (cw_acme_account_get_id (account));
+  g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (path);
+  g_autoptr(CwAccountService) service = cw_account_service_new (self->acme, account);
+
+  cw_dbus_object_skeleton_set_account1 (object, CW_DBUS_ACCOUNT1 (service));
+  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+}
+
+static void
+on_account_added (CwAcmeManager *acme, CwAcmeAccount *account, CwDaemon *self)
+{
+  export_account (self, account);
 }
 
 static void
@@ -102,6 +121,7 @@ gboolean
 cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
 {
   g_autoptr(GPtrArray) certs = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
 
   self->connection = g_bus_get_sync (bus_type, NULL, error);
   if (self->connection == NULL)
@@ -109,7 +129,7 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   g_dbus_connection_set_exit_on_close (self->connection, FALSE);
 
   self->object_manager = g_dbus_object_manager_server_new (CW_OBJECT_PATH);
-  self->manager = cw_manager_service_new (self->store);
+  self->manager = cw_manager_service_new (self->store, self->acme);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager), self->connection,
                                          CW_OBJECT_PATH, error))
     return FALSE;
@@ -117,6 +137,9 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   certs = cw_store_get_certificates (self->store);
   for (guint i = 0; i < certs->len; i++)
     export_certificate (self, g_ptr_array_index (certs, i));
+  accounts = cw_acme_manager_get_accounts (self->acme);
+  for (guint i = 0; i < accounts->len; i++)
+    export_account (self, g_ptr_array_index (accounts, i));
   {
     g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (CW_OBJECT_PATH "/TrustStore");
     g_autoptr(CwTrustStoreService) service = cw_trust_store_service_new (self->trust);
@@ -127,6 +150,7 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   g_signal_connect (self->store, "event", G_CALLBACK (on_store_event), self);
   g_signal_connect (self->store, "certificate-added", G_CALLBACK (on_certificate_added), self);
   g_signal_connect (self->store, "certificate-removed", G_CALLBACK (on_certificate_removed), self);
+  g_signal_connect (self->acme, "account-added", G_CALLBACK (on_account_added), self);
   if (cw_clock_is_fake () && cw_testing_service_export (self->connection, error) == 0)
     return FALSE;
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
@@ -155,11 +179,14 @@ cw_daemon_dispose (GObject *object)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
+  if (self->acme != NULL)
+    g_signal_handlers_disconnect_by_data (self->acme, self);
   g_clear_object (&self->manager);
   g_clear_object (&self->object_manager);
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
   g_clear_object (&self->trust);
+  g_clear_object (&self->acme);
   G_OBJECT_CLASS (cw_daemon_parent_class)->dispose (object);
 }
 
@@ -179,10 +206,11 @@ cw_daemon_init (CwDaemon *self)
 }
 
 CwDaemon *
-cw_daemon_new (CwStore *store, CwTrustStore *trust)
+cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme)
 {
   CwDaemon *self = g_object_new (CW_TYPE_DAEMON, NULL);
 
+  self->acme = g_object_ref (acme);
   self->store = g_object_ref (store);
   self->trust = g_object_ref (trust);
   return self;

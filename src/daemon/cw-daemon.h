@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "cw-acme-manager.h"
 #include "cw-store.h"
 #include "cw-trust-store.h"
 
@@ -16,14 +17,14 @@ G_DECLARE_FINAL_TYPE (CwDaemon, cw_daemon, CW, DAEMON, GObject)
  *
  * Puts a CwStore on the bus: Manager1 and the ObjectManager at
  * /org/certward/Certward1, one Certificate1 object per certificate, the
- * TrustStore1 object, and
+ * TrustStore1 object, one Account1 object per ACME account, and
  * CertificateChanged for every store event. Owns the bus name only after
  * every object is exported, so a client activated by the name finds them.
  *
  * Signals:
  *   ::name-lost (): the bus name could not be owned or was taken away.
  */
-CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust);
+CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme);
 gboolean  cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error);
 /* Gives up the bus name so that no new work arrives (shutdown). */
 void      cw_daemon_release_name (CwDaemon *self);

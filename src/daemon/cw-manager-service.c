@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-manager-service.h"
+#include "cw-account-service.h"
 #include "cw-certificate-service.h"
 #include "cw-error.h"
 #include "cw-options.h"
@@ -15,13 +16,28 @@
 struct _CwManagerService {
   CwDBusManager1Skeleton parent_instance;
 
-  CwStore *store;
+  CwStore       *store;
+  CwAcmeManager *acme;
 };
 
 static void manager_iface_init (CwDBusManager1Iface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (CwManagerService, cw_manager_service, CW_DBUS_TYPE_MANAGER1_SKELETON,
                                G_IMPLEMENT_INTERFACE (CW_DBUS_TYPE_MANAGER1, manager_iface_init))
+
+/* Answers @invocation with the object path of @cert, or with @error. */
+static void
+reply_certificate (GDBusMethodInvocation *invocation, CwCertificate *cert, GError *error)
+{
+  g_autofree gchar *path = NULL;
+
+  if (cert == NULL) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return;
+  }
+  path = cw_certificate_object_path (cw_certificate_get_id (cert));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
 
 static const CwOptionSpec import_specs[] = {
   { "name", "s" },
@@ -42,17 +58,10 @@ static void
 import_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  g_autoptr(CwCertificate) cert = NULL;
-  g_autofree gchar *path = NULL;
   GError *error = NULL;
+  g_autoptr(CwCertificate) cert = cw_store_import_finish (CW_STORE (source), result, &error);
 
-  cert = cw_store_import_finish (CW_STORE (source), result, &error);
-  if (cert == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
-    return;
-  }
-  path = cw_certificate_object_path (cw_certificate_get_id (cert));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  reply_certificate (invocation, cert, error);
 }
 
 /* Turns the Import options into a store request. */
@@ -172,17 +181,10 @@ static void
 create_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  g_autoptr(CwCertificate) cert = NULL;
-  g_autofree gchar *path = NULL;
   GError *error = NULL;
+  g_autoptr(CwCertificate) cert = cw_store_create_finish (CW_STORE (source), result, &error);
 
-  cert = cw_store_create_finish (CW_STORE (source), result, &error);
-  if (cert == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
-    return;
-  }
-  path = cw_certificate_object_path (cw_certificate_get_id (cert));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  reply_certificate (invocation, cert, error);
 }
 
 static gboolean
@@ -253,6 +255,145 @@ handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- ACME --------------------------------------------------------------- */
+
+static const CwOptionSpec acme_specs[] = {
+  { "account", "o" }, { "directory", "s" }, { "challenge", "s" }, { "provider", "o" }, { "http-01-mode", "s" },
+  { "webroot", "s" }, { "key-type", "s" }, { "reuse-key", "b" }, { "profile", "s" }, { "preferred-chain", "s" },
+  { "roles", "as" }, { "tenant", "s" },
+  { NULL, NULL },
+};
+
+static void
+acme_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  GError *error = NULL;
+  g_autoptr(CwCertificate) cert = cw_acme_manager_request_finish (CW_ACME_MANAGER (source), result, &error);
+
+  reply_certificate (invocation, cert, error);
+}
+
+static gboolean
+handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *name,
+                const gchar * const *identities, GVariant *options)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autoptr(CwAcmeSpec) acme = cw_acme_spec_new ();
+  g_auto(GStrv) roles = NULL;
+  const gchar *account_path = cw_options_get_string (options, "account", NULL);
+  const gchar *key_type = cw_options_get_string (options, "key-type", NULL);
+  CwKeyType type = CW_KEY_EC_P256;
+  GError *error = NULL;
+
+  if (!cw_options_check (options, acme_specs, &error) ||
+      (key_type != NULL && !cw_key_type_from_string (key_type, &type, &error))) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (account_path != NULL) {
+    CwAcmeAccount *account = cw_account_from_path (self->acme, account_path);
+
+    if (account == NULL) {
+      g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND, _("no ACME account at %s"),
+                                             account_path);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    acme->account = g_strdup (cw_acme_account_get_id (account));
+  }
+  if (cw_options_get_string (options, "provider", NULL) != NULL) {
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_SUPPORTED,
+                                           _("no DNS provider is available for the dns-01 challenge"));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  acme->directory = g_strdup (cw_options_get_string (options, "directory", NULL));
+  g_free (acme->challenge);
+  acme->challenge = g_strdup (cw_options_get_string (options, "challenge", "http-01"));
+  acme->http01_mode = g_strdup (cw_options_get_string (options, "http-01-mode", NULL));
+  acme->webroot = g_strdup (cw_options_get_string (options, "webroot", NULL));
+  acme->profile = g_strdup (cw_options_get_string (options, "profile", NULL));
+  acme->preferred_chain = g_strdup (cw_options_get_string (options, "preferred-chain", NULL));
+  acme->reuse_key = cw_options_get_bool (options, "reuse-key", FALSE);
+  roles = cw_options_dup_strv (options, "roles");
+  cw_acme_manager_request_async (self->acme, name, identities, type, g_steal_pointer (&acme),
+                                 (const gchar * const *) roles, cw_options_get_string (options, "tenant", NULL), NULL,
+                                 acme_request_done, g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_http_challenge (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *token)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  const gchar *answer = cw_http01_lookup (cw_acme_manager_get_http01 (self->acme), token);
+
+  if (answer == NULL)
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
+                                           _("no HTTP-01 challenge with this token is pending"));
+  else
+    cw_dbus_manager1_complete_get_http_challenge (iface, invocation, answer);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+account_created (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(CwAcmeAccount) account = NULL;
+  g_autofree gchar *path = NULL;
+  GError *error = NULL;
+
+  account = cw_acme_manager_create_account_finish (CW_ACME_MANAGER (source), result, &error);
+  if (account == NULL) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return;
+  }
+  path = cw_account_object_path (cw_acme_account_get_id (account));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+}
+
+static gboolean
+handle_create_account (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *directory,
+                       GVariant *options)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  static const CwOptionSpec specs[] = {
+    { "contact", "as" }, { "agree-terms", "b" }, { "eab-kid", "s" }, { "eab-hmac-key", "s" }, { "key-type", "s" },
+    { NULL, NULL },
+  };
+  g_autoptr(CwAcmeAccountOptions) account_options = g_new0 (CwAcmeAccountOptions, 1);
+  const gchar *key_type = cw_options_get_string (options, "key-type", NULL);
+  GError *error = NULL;
+
+  account_options->key_type = CW_KEY_EC_P256;
+  if (!cw_options_check (options, specs, &error) ||
+      (key_type != NULL && !cw_key_type_from_string (key_type, &account_options->key_type, &error))) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  account_options->contact = cw_options_dup_strv (options, "contact");
+  account_options->agree_terms = cw_options_get_bool (options, "agree-terms", FALSE);
+  account_options->eab_kid = g_strdup (cw_options_get_string (options, "eab-kid", NULL));
+  account_options->eab_hmac_key = g_strdup (cw_options_get_string (options, "eab-hmac-key", NULL));
+  cw_acme_manager_create_account_async (self->acme, directory, g_steal_pointer (&account_options), NULL,
+                                        account_created, g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_accounts (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autoptr(GPtrArray) accounts = cw_acme_manager_get_accounts (self->acme);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < accounts->len; i++)
+    g_ptr_array_add (paths, cw_account_object_path (cw_acme_account_get_id (g_ptr_array_index (accounts, i))));
+  g_ptr_array_add (paths, NULL);
+  cw_dbus_manager1_complete_get_accounts (iface, invocation, (const gchar * const *) paths->pdata);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- names, default, tenants --------------------------------------------- */
 
 static gboolean
@@ -313,6 +454,10 @@ manager_iface_init (CwDBusManager1Iface *iface)
   iface->handle_find_for_name = handle_find_for_name;
   iface->handle_set_default = handle_set_default;
   iface->handle_set_tenant = handle_set_tenant;
+  iface->handle_request = handle_request;
+  iface->handle_get_http_challenge = handle_get_http_challenge;
+  iface->handle_create_account = handle_create_account;
+  iface->handle_get_accounts = handle_get_accounts;
 }
 
 static void
@@ -360,6 +505,7 @@ cw_manager_service_dispose (GObject *object)
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   g_clear_object (&self->store);
+  g_clear_object (&self->acme);
   G_OBJECT_CLASS (cw_manager_service_parent_class)->dispose (object);
 }
 
@@ -376,12 +522,15 @@ cw_manager_service_init (CwManagerService *self)
 }
 
 CwManagerService *
-cw_manager_service_new (CwStore *store)
+cw_manager_service_new (CwStore *store, CwAcmeManager *acme)
 {
   CwManagerService *self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
 
   self->store = g_object_ref (store);
+  self->acme = g_object_ref (acme);
   cw_dbus_manager1_set_version (CW_DBUS_MANAGER1 (self), PACKAGE_VERSION);
+  cw_dbus_manager1_set_default_directory (CW_DBUS_MANAGER1 (self),
+                                          cw_config_get_string (cw_store_get_config (store), "acme", "directory"));
   sync_properties (self);
   g_signal_connect_swapped (store, "manager-changed", G_CALLBACK (sync_properties), self);
   /* the default can change with a certificate (a forced removal) */

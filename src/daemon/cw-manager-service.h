@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "cw-acme-manager.h"
 #include "cw-dbus-generated.h"
 #include "cw-store.h"
 
@@ -12,10 +13,10 @@ G_DECLARE_FINAL_TYPE (CwManagerService, cw_manager_service, CW, MANAGER_SERVICE,
 /**
  * CwManagerService:
  *
- * org.certward.Manager1 at /org/certward/Certward1: imports into the store
- * and lists what it holds. CertificateChanged is emitted by CwDaemon, which
+ * org.certward.Manager1 at /org/certward/Certward1: imports into the store,
+ * makes certificates locally and through ACME, and lists what it holds. CertificateChanged is emitted by CwDaemon, which
  * sees every store event.
  */
-CwManagerService *cw_manager_service_new (CwStore *store);
+CwManagerService *cw_manager_service_new (CwStore *store, CwAcmeManager *acme);
 
 G_END_DECLS

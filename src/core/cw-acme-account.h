@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cw-jws.h"
+
+G_BEGIN_DECLS
+
+#define CW_TYPE_ACME_ACCOUNT (cw_acme_account_get_type ())
+G_DECLARE_FINAL_TYPE (CwAcmeAccount, cw_acme_account, CW, ACME_ACCOUNT, GObject)
+
+/**
+ * CwAcmeAccount:
+ *
+ * An ACME account: its key (0600 on disk, never on D-Bus), the directory it
+ * lives at, its URL there (the JWS "kid"), contact, status and the terms it
+ * agreed to. Kept in STATE/accounts/<id>/{account.ini,key.pem}.
+ *
+ * Signals: ::changed () after any property changed.
+ */
+CwAcmeAccount *cw_acme_account_new (const gchar *id, const gchar *dir, const gchar *directory,
+                                    gnutls_x509_privkey_t key, GError **error);
+CwAcmeAccount *cw_acme_account_load (const gchar *id, const gchar *dir, GError **error);
+
+const gchar  *cw_acme_account_get_id (CwAcmeAccount *self);
+const gchar  *cw_acme_account_get_directory (CwAcmeAccount *self);
+/* The account URL (kid), NULL until registered. */
+const gchar  *cw_acme_account_get_url (CwAcmeAccount *self);
+const gchar * const *cw_acme_account_get_contact (CwAcmeAccount *self);
+/* "pending" (not registered yet), "valid", "deactivated", "revoked". */
+const gchar  *cw_acme_account_get_status (CwAcmeAccount *self);
+const gchar  *cw_acme_account_get_key_type (CwAcmeAccount *self);
+const gchar  *cw_acme_account_get_thumbprint (CwAcmeAccount *self);
+const gchar  *cw_acme_account_get_terms_of_service (CwAcmeAccount *self);
+/* Signing key and its JWK. */
+gnutls_privkey_t cw_acme_account_get_key (CwAcmeAccount *self);
+JsonNode     *cw_acme_account_get_jwk (CwAcmeAccount *self);
+
+void          cw_acme_account_set_url (CwAcmeAccount *self, const gchar *url);
+void          cw_acme_account_set_status (CwAcmeAccount *self, const gchar *status);
+void          cw_acme_account_set_contact (CwAcmeAccount *self, const gchar * const *contact);
+void          cw_acme_account_set_terms_of_service (CwAcmeAccount *self, const gchar *url);
+/* A new key (after keyChange succeeded); takes @key. */
+gboolean      cw_acme_account_set_key (CwAcmeAccount *self, gnutls_x509_privkey_t key, GError **error);
+
+/* Writes account.ini and key.pem, in a worker thread. */
+void          cw_acme_account_save_async (CwAcmeAccount *self, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data);
+gboolean      cw_acme_account_save_finish (CwAcmeAccount *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between the files of CwAcmeManager:
+ *
+ *   cw-acme-manager.c           the object, clients, orders and their queue
+ *   cw-acme-manager-accounts.c  accounts: loading, registration, updates
+ */
+
+#include "cw-acme-client.h"
+#include "cw-acme-manager.h"
+#include "cw-config.h"
+
+G_BEGIN_DECLS
+
+struct _CwAcmeManager {
+  GObject       parent_instance;
+
+  CwStore      *store;
+  CwConfig     *config;
+  gchar        *accounts_dir;
+  GTlsDatabase *extra_anchors;  /* [acme] ca-file, or NULL */
+  CwHttp01     *http01;
+  GHashTable   *clients;        /* directory URL → CwAcmeClient */
+  GHashTable   *accounts;       /* id → CwAcmeAccount */
+  GHashTable   *registering;    /* directory URL → GPtrArray of GTasks waiting for its account */
+  GHashTable   *jobs;           /* certificate id → Job (queued or running) */
+  GHashTable   *queues;         /* directory URL → Queue */
+  GHashTable   *windows;        /* certificate id → CwRenewalWindow (ARI) */
+  GCancellable *cancellable;    /* cancelled on dispose */
+};
+
+/* The client for @directory (made on first use). */
+CwAcmeClient *cw_acme_manager_client (CwAcmeManager *self, const gchar *directory);
+
+/* Reads STATE/accounts; broken entries are skipped with a warning. */
+void          cw_acme_manager_load_accounts (CwAcmeManager *self);
+
+/* The account an order at @directory uses when none is named: the first
+ * valid one, or a new one registered with the configured contact (one
+ * registration however many orders ask at once). */
+void           cw_acme_manager_default_account_async (CwAcmeManager *self, const gchar *directory,
+                                                      GAsyncReadyCallback callback, gpointer user_data);
+CwAcmeAccount *cw_acme_manager_default_account_finish (CwAcmeManager *self, GAsyncResult *result,
+                                                       GError **error);
+
+/* Loads @client's directory, then continues with @next (@task passed on),
+ * or returns the failure on @task. */
+void          cw_acme_manager_load_then (CwAcmeClient *client, GTask *task, void (*next) (GTask *task));
+
+/* Returns @error on @task and drops the reference held. */
+static inline void
+cw_task_fail (GTask *task, GError *error)
+{
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* An error for an account that cannot order ("deactivated" …), or NULL. */
+GError       *cw_acme_account_check_usable (CwAcmeAccount *account);
+
+G_END_DECLS

@@ -1,0 +1,937 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ACME orders for the store's certificates: one job per certificate, queued
+ * per CA up to [acme] max-concurrent-orders, each running the order engine
+ * (cw-acme-order.c) with the certificate's pending request and installing
+ * the result. */
+#include "config.h"
+
+#include "cw-acme-manager-private.h"
+#include "cw-acme-order.h"
+#include "cw-certificate-private.h"
+#include "cw-chain.h"
+#include "cw-clock.h"
+#include "cw-error.h"
+#include "cw-log.h"
+#include "cw-names.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+enum { SIGNAL_ACCOUNT_ADDED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, G_TYPE_OBJECT)
+
+/* ARI (RFC 9773): the window the CA suggests for renewing a certificate. */
+typedef struct {
+  gint64 start;
+  gint64 end;
+} CwRenewalWindow;
+
+/* Orders waiting for and holding a CA's slots. */
+typedef struct {
+  guint  active;
+  GQueue waiting;   /* Job */
+} Queue;
+
+typedef struct {
+  CwAcmeManager *manager;
+  CwCertificate *cert;
+  gchar         *directory;
+  GCancellable  *cancellable;
+  CwAcmeAccount *account;
+  CwAcmeClient  *client;
+  gchar         *replaces;     /* ARI id of the certificate this one replaces */
+  gboolean       running;      /* holds a slot */
+} Job;
+
+static void
+queue_free (Queue *queue)
+{
+  g_queue_clear (&queue->waiting);
+  g_free (queue);
+}
+
+static void
+job_free (Job *job)
+{
+  g_object_unref (job->cert);
+  g_free (job->directory);
+  g_object_unref (job->cancellable);
+  g_clear_object (&job->account);
+  g_clear_object (&job->client);
+  g_free (job->replaces);
+  g_free (job);
+}
+
+static void
+certificate_removed (CwStore *store, CwCertificate *cert, CwAcmeManager *self)
+{
+  Job *job = g_hash_table_lookup (self->jobs, cw_certificate_get_id (cert));
+
+  g_hash_table_remove (self->windows, cw_certificate_get_id (cert));
+  if (job != NULL) {
+    g_info ("%s: removed; its ACME order is abandoned", cw_certificate_get_name (cert));
+    g_cancellable_cancel (job->cancellable);
+  }
+}
+
+static void
+cw_acme_manager_dispose (GObject *object)
+{
+  CwAcmeManager *self = CW_ACME_MANAGER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+  G_OBJECT_CLASS (cw_acme_manager_parent_class)->dispose (object);
+}
+
+static void
+cw_acme_manager_finalize (GObject *object)
+{
+  CwAcmeManager *self = CW_ACME_MANAGER (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->config);
+  g_free (self->accounts_dir);
+  g_clear_object (&self->extra_anchors);
+  g_clear_object (&self->http01);
+  g_hash_table_unref (self->clients);
+  g_hash_table_unref (self->accounts);
+  g_hash_table_unref (self->registering);
+  g_hash_table_unref (self->jobs);
+  g_hash_table_unref (self->queues);
+  g_hash_table_unref (self->windows);
+  g_object_unref (self->cancellable);
+  G_OBJECT_CLASS (cw_acme_manager_parent_class)->finalize (object);
+}
+
+static void
+cw_acme_manager_class_init (CwAcmeManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cw_acme_manager_dispose;
+  object_class->finalize = cw_acme_manager_finalize;
+  signals[SIGNAL_ACCOUNT_ADDED] = g_signal_new ("account-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_ACME_ACCOUNT);
+}
+
+static void
+cw_acme_manager_init (CwAcmeManager *self)
+{
+  self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->registering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  /* jobs free themselves when they end */
+  self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) queue_free);
+  self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cancellable = g_cancellable_new ();
+}
+
+CwAcmeManager *
+cw_acme_manager_new (CwStore *store, GError **error)
+{
+  g_autoptr(CwAcmeManager) self = g_object_new (CW_TYPE_ACME_MANAGER, NULL);
+  const gchar *ca_file;
+
+  self->store = g_object_ref (store);
+  self->config = g_object_ref (cw_store_get_config (store));
+  self->accounts_dir = g_build_filename (cw_store_get_state_dir (store), "accounts", NULL);
+  ca_file = cw_config_get_string (self->config, "acme", "ca-file");
+  if (*ca_file != '\0') {
+    g_autoptr(GError) local = NULL;
+
+    self->extra_anchors = g_tls_file_database_new (ca_file, &local);
+    if (self->extra_anchors == NULL) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("%s: [acme] ca-file: cannot read “%s”: %s"),
+                   cw_config_get_path (self->config) != NULL ? cw_config_get_path (self->config) : "",
+                   ca_file, local->message);
+      return NULL;
+    }
+  }
+  self->http01 = cw_http01_new (cw_config_get_string (self->config, "http-01", "address"),
+                                cw_config_get_int (self->config, "http-01", "port"));
+  g_signal_connect (store, "certificate-removed", G_CALLBACK (certificate_removed), self);
+  cw_acme_manager_load_accounts (self);
+  return g_steal_pointer (&self);
+}
+
+CwHttp01 *
+cw_acme_manager_get_http01 (CwAcmeManager *self)
+{
+  return self->http01;
+}
+
+CwAcmeClient *
+cw_acme_manager_client (CwAcmeManager *self, const gchar *directory)
+{
+  CwAcmeClient *client = g_hash_table_lookup (self->clients, directory);
+
+  if (client == NULL) {
+    client = cw_acme_client_new (directory, self->extra_anchors);
+    g_hash_table_insert (self->clients, g_strdup (directory), client);
+  }
+  return client;
+}
+
+gboolean
+cw_acme_manager_is_working (CwAcmeManager *self, CwCertificate *cert)
+{
+  return g_hash_table_contains (self->jobs, cw_certificate_get_id (cert));
+}
+
+guint
+cw_acme_manager_get_order_count (CwAcmeManager *self)
+{
+  return g_hash_table_size (self->jobs);
+}
+
+typedef struct {
+  GTask *task;
+  void (*next) (GTask *task);
+} LoadThen;
+
+static void
+load_then_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LoadThen *lt = user_data;
+  GTask *task = lt->task;
+  void (*next) (GTask *) = lt->next;
+  GError *error = NULL;
+
+  g_free (lt);
+  if (cw_acme_client_load_directory_finish (CW_ACME_CLIENT (source), result, &error) == NULL)
+    cw_task_fail (task, error);
+  else
+    next (task);
+}
+
+void
+cw_acme_manager_load_then (CwAcmeClient *client, GTask *task, void (*next) (GTask *task))
+{
+  LoadThen *lt = g_new0 (LoadThen, 1);
+
+  lt->task = task;
+  lt->next = next;
+  cw_acme_client_load_directory_async (client, g_task_get_cancellable (task), load_then_done, lt);
+}
+
+/* ---- a job's end and the queue ------------------------------------------ */
+
+static void job_run (Job *job);
+
+static void
+queue_release (CwAcmeManager *self, const gchar *directory)
+{
+  Queue *queue = g_hash_table_lookup (self->queues, directory);
+  Job *next;
+
+  g_assert (queue != NULL && queue->active > 0);
+  queue->active--;
+  next = g_queue_pop_head (&queue->waiting);
+  if (next != NULL) {
+    queue->active++;
+    job_run (next);
+  } else if (queue->active == 0) {
+    g_hash_table_remove (self->queues, directory);
+  }
+}
+
+/* Ends @job; @error: why it failed (NULL: the certificate is installed). */
+static void
+job_end (Job *job, GError *error)
+{
+  CwAcmeManager *self = job->manager;
+  const gchar *name = cw_certificate_get_name (job->cert);
+  gboolean abandoned = g_cancellable_is_cancelled (job->cancellable) ||
+                       cw_store_lookup_id (self->store, cw_certificate_get_id (job->cert)) != job->cert;
+
+  g_hash_table_remove (self->jobs, cw_certificate_get_id (job->cert));
+  if (job->running)
+    queue_release (self, job->directory);
+  if (error != NULL && !abandoned) {
+    cw_cert_warning (name, "%s: the ACME order failed: %s", name, error->message);
+    cw_store_set_activity (self->store, job->cert, CW_ACTIVITY_FAILED, error->message);
+  } else if (error != NULL) {
+    g_debug ("%s: abandoned order ended: %s", name, error->message);
+  }
+  g_clear_error (&error);
+  job_free (job);
+  g_object_unref (self);
+}
+
+static void
+installed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Job *job = user_data;
+  GError *error = NULL;
+
+  if (!cw_store_install_finish (CW_STORE (source), result, &error)) {
+    g_prefix_error (&error, _("the CA's certificate cannot be installed: "));
+    job_end (job, error);
+    return;
+  }
+  job_end (job, NULL);
+}
+
+static void
+ordered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Job *job = user_data;
+  gint64 retry_after = -1;
+  GError *error = NULL;
+  g_autofree gchar *chain = cw_acme_order_run_finish (result, &retry_after, &error);
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len;
+
+  if (chain == NULL) {
+    if (retry_after > 0)
+      g_prefix_error (&error, _("(the CA asks to wait %" G_GINT64_FORMAT " s) "), retry_after);
+    job_end (job, error);
+    return;
+  }
+  /* removed, or turned into something else, while the CA worked */
+  if (g_cancellable_is_cancelled (job->cancellable) || cw_certificate_get_acme (job->cert) == NULL) {
+    job_end (job, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "abandoned"));
+    return;
+  }
+  len = strlen (chain);
+  bytes = g_bytes_new_take (g_steal_pointer (&chain), len);
+  cw_store_install_async (job->manager->store, job->cert, bytes, NULL, installed, job);
+}
+
+/* ---- running an order --------------------------------------------------- */
+
+static GBytes *
+csr_to_der (const gchar *pem, GError **error)
+{
+  g_auto(gnutls_x509_crq_t) crq = NULL;
+  g_auto(CwDatum) der = { 0 };
+  gnutls_datum_t datum = { (guint8 *) pem, pem != NULL ? strlen (pem) : 0 };
+  int ret;
+
+  gnutls_x509_crq_init (&crq);
+  if (pem == NULL || (ret = gnutls_x509_crq_import (crq, &datum, GNUTLS_X509_FMT_PEM)) < 0 ||
+      (ret = gnutls_x509_crq_export2 (crq, GNUTLS_X509_FMT_DER, &der)) < 0) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                         _("the certificate's pending request is unreadable; request the certificate again"));
+    return NULL;
+  }
+  return g_bytes_new (der.data, der.size);
+}
+
+static CwChallengeSolver *
+make_solver (CwAcmeManager *self, const CwAcmeSpec *acme, GError **error)
+{
+  const gchar *mode_name = acme->http01_mode != NULL ? acme->http01_mode
+                                                     : cw_config_get_string (self->config, "http-01", "mode");
+  const gchar *webroot = acme->webroot != NULL ? acme->webroot : cw_config_get_string (self->config, "http-01", "webroot");
+  CwHttp01Mode mode;
+
+  if (g_strcmp0 (acme->challenge, "http-01") != 0) {
+    g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("the %s challenge is not available"), acme->challenge);
+    return NULL;
+  }
+  if (!cw_http01_mode_from_string (mode_name, &mode, error))
+    return NULL;
+  if (mode == CW_HTTP01_WEBROOT && *webroot == '\0') {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                         _("HTTP-01 in webroot mode needs a webroot directory (the webroot option or [http-01] webroot)"));
+    return NULL;
+  }
+  return cw_http01_solver_new (self->http01, mode, webroot);
+}
+
+static void
+start_order (Job *job)
+{
+  CwAcmeManager *self = job->manager;
+  const CwIssueSpec *spec = cw_certificate_get_spec (job->cert);
+  const CwAcmeSpec *acme = cw_certificate_get_acme (job->cert);
+  g_autoptr(CwAcmeOrderSpec) order = g_new0 (CwAcmeOrderSpec, 1);
+  g_autoptr(CwChallengeSolver) solver = NULL;
+  GError *error = NULL;
+
+  if (spec == NULL || acme == NULL) {
+    job_end (job, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "abandoned"));
+    return;
+  }
+  order->csr = csr_to_der (cw_certificate_get_request (job->cert), &error);
+  solver = order->csr != NULL ? make_solver (self, acme, &error) : NULL;
+  if (solver == NULL) {
+    job_end (job, error);
+    return;
+  }
+  order->identifiers = g_strdupv (spec->identities);
+  order->profile = g_strdup (acme->profile);
+  order->preferred_chain = g_strdup (acme->preferred_chain);
+  order->replaces = g_strdup (job->replaces);
+  g_debug ("%s: ordering from %s", cw_certificate_get_name (job->cert), job->directory);
+  cw_acme_order_run_async (job->client, job->account, solver, g_steal_pointer (&order), job->cancellable, ordered, job);
+}
+
+static gint64
+parse_time (JsonObject *object, const gchar *member)
+{
+  const gchar *text = object != NULL ? json_object_get_string_member_with_default (object, member, NULL) : NULL;
+  g_autoptr(GDateTime) time = text != NULL ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
+
+  return time != NULL ? g_date_time_to_unix (time) : -1;
+}
+
+/* RFC 9773 §4.2: the suggested window, kept for the renewal schedule; and
+ * the certificate this order replaces, named in newOrder (§5). */
+static void
+renewal_info_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Job *job = user_data;
+  const gchar *name = cw_certificate_get_name (job->cert);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CwAcmeResponse) response = cw_acme_client_get_finish (job->client, result, &error);
+  JsonObject *object = response != NULL ? cw_acme_response_object (response) : NULL;
+  JsonObject *window = object != NULL && json_object_has_member (object, "suggestedWindow")
+                         ? json_object_get_object_member (object, "suggestedWindow") : NULL;
+  CwRenewalWindow w = { parse_time (window, "start"), parse_time (window, "end") };
+
+  if (response == NULL || response->status != 200 || w.start < 0 || w.end < w.start) {
+    g_info ("%s: no renewal information from the CA (%s)", name,
+            error != NULL ? error->message : response != NULL && response->status != 200 ? "HTTP error" : "no window");
+  } else {
+    g_autofree gchar *from = cw_format_date (w.start), *until = cw_format_date (w.end);
+
+    g_info ("%s: the CA suggests renewing between %s and %s", name, from, until);
+    g_hash_table_insert (job->manager->windows, g_strdup (cw_certificate_get_id (job->cert)),
+                         g_memdup2 (&w, sizeof w));
+    job->replaces = g_strdup (cw_certificate_get_info (job->cert)->ari_id);
+  }
+  if (g_cancellable_is_cancelled (job->cancellable)) {
+    job_end (job, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "abandoned"));
+    return;
+  }
+  start_order (job);
+}
+
+static gboolean
+check_profile (Job *job, GError **error)
+{
+  const CwAcmeSpec *acme = cw_certificate_get_acme (job->cert);
+  JsonObject *meta = cw_acme_client_get_meta (job->client);
+  JsonObject *profiles = meta != NULL && json_object_has_member (meta, "profiles") &&
+                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (meta, "profiles"))
+                           ? json_object_get_object_member (meta, "profiles") : NULL;
+  g_autoptr(GList) names = NULL;
+  g_autoptr(GString) list = g_string_new (NULL);
+
+  if (acme == NULL || acme->profile == NULL)
+    return TRUE;
+  if (profiles == NULL) {
+    g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("the CA at %s offers no profiles; drop the profile option"),
+                 job->directory);
+    return FALSE;
+  }
+  if (json_object_has_member (profiles, acme->profile))
+    return TRUE;
+  names = json_object_get_members (profiles);
+  for (GList *l = names; l != NULL; l = l->next)
+    g_string_append_printf (list, "%s%s", list->len > 0 ? ", " : "", (const gchar *) l->data);
+  g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("the CA at %s has no profile “%s” (it offers %s)"),
+               job->directory, acme->profile, list->str);
+  return FALSE;
+}
+
+static void
+directory_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Job *job = user_data;
+  const CwCertInfo *info = cw_certificate_get_info (job->cert);
+  const gchar *renewal_info = NULL;
+  GError *error = NULL;
+
+  if (cw_acme_client_load_directory_finish (job->client, result, &error) == NULL || !check_profile (job, &error)) {
+    job_end (job, error);
+    return;
+  }
+  /* a renewal asks the CA about the certificate it replaces (ARI) */
+  renewal_info = cw_acme_client_endpoint (job->client, "renewalInfo");
+  if (info != NULL && info->ari_id != NULL && renewal_info != NULL) {
+    g_autofree gchar *url = g_strconcat (renewal_info, g_str_has_suffix (renewal_info, "/") ? "" : "/", info->ari_id,
+                                         NULL);
+
+    cw_acme_client_get_async (job->client, url, job->cancellable, renewal_info_fetched, job);
+    return;
+  }
+  start_order (job);
+}
+
+static void
+account_ready (Job *job, CwAcmeAccount *account)
+{
+  GError *error = cw_acme_account_check_usable (account);
+
+  if (error != NULL) {
+    job_end (job, error);
+    return;
+  }
+  job->account = g_object_ref (account);
+  job->client = g_object_ref (cw_acme_manager_client (job->manager, job->directory));
+  cw_acme_client_load_directory_async (job->client, job->cancellable, directory_loaded, job);
+}
+
+static void
+default_account_found (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Job *job = user_data;
+  GError *error = NULL;
+  g_autoptr(CwAcmeAccount) account = cw_acme_manager_default_account_finish (CW_ACME_MANAGER (source), result, &error);
+
+  if (account == NULL)
+    job_end (job, error);
+  else
+    account_ready (job, account);
+}
+
+/* @job holds a slot now. */
+static void
+job_run (Job *job)
+{
+  const CwAcmeSpec *acme = cw_certificate_get_acme (job->cert);
+  CwAcmeAccount *account;
+
+  job->running = TRUE;
+  if (acme == NULL || g_cancellable_is_cancelled (job->cancellable)) {
+    job_end (job, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "abandoned"));
+    return;
+  }
+  if (acme->account == NULL) {
+    cw_acme_manager_default_account_async (job->manager, job->directory, default_account_found, job);
+    return;
+  }
+  account = cw_acme_manager_lookup_account (job->manager, acme->account);
+  if (account == NULL) {
+    job_end (job, g_error_new (CW_ERROR, CW_ERROR_NOT_FOUND,
+                               _("the ACME account “%s” is gone; request the certificate with another account"),
+                               acme->account));
+    return;
+  }
+  account_ready (job, account);
+}
+
+static const gchar *
+directory_of (CwAcmeManager *self, const CwAcmeSpec *acme)
+{
+  CwAcmeAccount *account = acme->account != NULL ? cw_acme_manager_lookup_account (self, acme->account) : NULL;
+
+  if (account != NULL)
+    return cw_acme_account_get_directory (account);
+  return acme->directory != NULL ? acme->directory : cw_config_get_string (self->config, "acme", "directory");
+}
+
+/* Queues an order for @cert's pending request. */
+static gboolean
+job_start (CwAcmeManager *self, CwCertificate *cert, GError **error)
+{
+  Job *job;
+  Queue *queue;
+  guint cap = cw_config_get_int (self->config, "acme", "max-concurrent-orders");
+
+  if (cw_acme_manager_is_working (self, cert)) {
+    g_set_error (error, CW_ERROR, CW_ERROR_BUSY, _("an ACME order for “%s” is already running"),
+                 cw_certificate_get_name (cert));
+    return FALSE;
+  }
+  job = g_new0 (Job, 1);
+  job->manager = g_object_ref (self);
+  job->cert = g_object_ref (cert);
+  job->directory = g_strdup (directory_of (self, cw_certificate_get_acme (cert)));
+  job->cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel), job->cancellable,
+                           G_CONNECT_SWAPPED);
+  g_hash_table_insert (self->jobs, g_strdup (cw_certificate_get_id (cert)), job);
+  cw_store_set_activity (self->store, cert, CW_ACTIVITY_WORKING, NULL);
+
+  queue = g_hash_table_lookup (self->queues, job->directory);
+  if (queue == NULL) {
+    queue = g_new0 (Queue, 1);
+    g_queue_init (&queue->waiting);
+    g_hash_table_insert (self->queues, g_strdup (job->directory), queue);
+  }
+  if (queue->active < cap) {
+    queue->active++;
+    job_run (job);
+  } else {
+    g_debug ("%s: waiting for one of %u orders at %s to finish", cw_certificate_get_name (cert), cap, job->directory);
+    g_queue_push_tail (&queue->waiting, job);
+  }
+  return TRUE;
+}
+
+void
+cw_acme_manager_resume (CwAcmeManager *self)
+{
+  g_autoptr(GPtrArray) all = cw_store_get_certificates (self->store);
+
+  for (guint i = 0; i < all->len; i++) {
+    CwCertificate *cert = g_ptr_array_index (all, i);
+
+    if (cw_certificate_get_acme (cert) != NULL && cw_certificate_get_request (cert) != NULL &&
+        !cw_acme_manager_is_working (self, cert)) {
+      g_info ("%s: resuming its ACME order", cw_certificate_get_name (cert));
+      job_start (self, cert, NULL);
+    }
+  }
+}
+
+/* ---- Request and Renew -------------------------------------------------- */
+
+static void
+prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CwAcmeManager *self = g_task_get_source_object (task);
+  g_autoptr(CwCertificate) cert = NULL;
+  GError *error = NULL;
+
+  cert = cw_store_request_finish (CW_STORE (source), result, NULL, &error);
+  if (cert == NULL || !job_start (self, cert, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_pointer (task, g_steal_pointer (&cert), g_object_unref);
+}
+
+static gboolean
+check_identities (const gchar * const *identities, const CwAcmeSpec *acme, GError **error)
+{
+  if (identities == NULL || identities[0] == NULL) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                         _("name at least one DNS name or IP address to certify"));
+    return FALSE;
+  }
+  for (guint i = 0; identities[i] != NULL; i++)
+    if (g_str_has_prefix (identities[i], "*.") && g_strcmp0 (acme->challenge, "dns-01") != 0) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                   _("the wildcard “%s” can only be validated with the dns-01 challenge"), identities[i]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+cw_acme_manager_request_async (CwAcmeManager *self, const gchar *name, const gchar * const *identities,
+                               CwKeyType key_type, CwAcmeSpec *acme, const gchar * const *roles, const gchar *tenant,
+                               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(CwAcmeSpec) owned = acme;
+  CwCertificate *existing = cw_store_lookup (self->store, name);
+  CwIssueSpec *spec;
+  g_autoptr(GError) error = NULL;
+
+  g_task_set_source_tag (task, cw_acme_manager_request_async);
+  if (!cw_acme_spec_validate (acme, &error) || !check_identities (identities, acme, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (g_str_equal (acme->challenge, "dns-01")) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_SUPPORTED,
+                             _("no DNS provider is available for the dns-01 challenge"));
+    return;
+  }
+  if (acme->account != NULL) {
+    CwAcmeAccount *account = cw_acme_manager_lookup_account (self, acme->account);
+
+    if (account == NULL) {
+      g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_FOUND, _("there is no ACME account “%s”"), acme->account);
+      return;
+    }
+    if (acme->directory != NULL && !g_str_equal (acme->directory, cw_acme_account_get_directory (account))) {
+      g_task_return_new_error (task, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                               _("the account “%s” belongs to %s, not %s"), acme->account,
+                               cw_acme_account_get_directory (account), acme->directory);
+      return;
+    }
+    g_free (acme->directory);
+    acme->directory = g_strdup (cw_acme_account_get_directory (account));
+  } else if (acme->directory == NULL) {
+    acme->directory = g_strdup (cw_config_get_string (self->config, "acme", "directory"));
+  }
+  if (existing != NULL && cw_acme_manager_is_working (self, existing)) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_BUSY,
+                             _("an ACME order for “%s” is already running; try again when it has finished"), name);
+    return;
+  }
+  /* an update keeps what it does not change */
+  if (existing != NULL && roles == NULL)
+    roles = cw_certificate_get_roles (existing);
+  if (existing != NULL && tenant == NULL)
+    tenant = cw_certificate_get_tenant (existing);
+
+  spec = cw_issue_spec_new ();
+  spec->identities = g_strdupv ((gchar **) identities);
+  spec->key_type = key_type;
+  cw_store_prepare_acme_async (self->store, name, spec, g_steal_pointer (&owned), roles, tenant, acme->reuse_key, TRUE,
+                               cancellable, prepared, g_steal_pointer (&task));
+}
+
+CwCertificate *
+cw_acme_manager_request_finish (CwAcmeManager *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+renew_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CwAcmeManager *self = g_task_get_source_object (task);
+  g_autoptr(CwCertificate) cert = NULL;
+  GError *error = NULL;
+
+  cert = cw_store_request_finish (CW_STORE (source), result, NULL, &error);
+  if (cert == NULL || !job_start (self, cert, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* A new request for @cert, and its order. */
+static void
+reissue (CwAcmeManager *self, CwCertificate *cert, gboolean reuse_key, GTask *task)
+{
+  cw_store_prepare_acme_async (self->store, cw_certificate_get_name (cert),
+                               cw_issue_spec_copy (cw_certificate_get_spec (cert)),
+                               cw_acme_spec_copy (cw_certificate_get_acme (cert)), cw_certificate_get_roles (cert),
+                               cw_certificate_get_tenant (cert), reuse_key, TRUE, g_task_get_cancellable (task),
+                               renew_prepared, task);
+}
+
+static gboolean
+check_acme (CwAcmeManager *self, CwCertificate *cert, GError **error)
+{
+  if (cw_certificate_get_acme (cert) == NULL || cw_certificate_get_spec (cert) == NULL) {
+    g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("“%s” does not come from an ACME CA"),
+                 cw_certificate_get_name (cert));
+    return FALSE;
+  }
+  if (cw_acme_manager_is_working (self, cert)) {
+    g_set_error (error, CW_ERROR, CW_ERROR_BUSY,
+                 _("an ACME order for “%s” is already running; try again when it has finished"),
+                 cw_certificate_get_name (cert));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+cw_acme_manager_renew_async (CwAcmeManager *self, CwCertificate *cert, gboolean force, gint reuse_key,
+                             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  const CwCertInfo *info = cw_certificate_get_info (cert);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, cw_acme_manager_renew_async);
+  if (!check_acme (self, cert, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (info != NULL && !force && !cw_certificate_is_due (cert, cw_clock_now ())) {
+    g_autofree gchar *when = cw_format_date (info->not_after - (info->not_after - info->not_before) / 3);
+
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_DUE,
+                             _("“%s” is not due for renewal until %s; use force to reissue it now"),
+                             cw_certificate_get_name (cert), when);
+    return;
+  }
+  /* never issued yet (a failed first order): try the same request again */
+  if (info == NULL && cw_certificate_get_request (cert) != NULL) {
+    if (!job_start (self, cert, &error))
+      g_task_return_error (task, error);
+    else
+      g_task_return_boolean (task, TRUE);
+    return;
+  }
+  reissue (self, cert, reuse_key < 0 ? cw_certificate_get_acme (cert)->reuse_key : reuse_key > 0,
+           g_steal_pointer (&task));
+}
+
+gboolean
+cw_acme_manager_renew_finish (CwAcmeManager *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- Revoke ------------------------------------------------------------- */
+
+typedef struct {
+  CwCertificate *cert;
+  guint          reason;
+  GBytes        *der;
+  CwAcmeClient  *client;
+} Revoke;
+
+static void
+revoke_free (Revoke *r)
+{
+  g_object_unref (r->cert);
+  g_clear_pointer (&r->der, g_bytes_unref);
+  g_clear_object (&r->client);
+  g_free (r);
+}
+
+static void
+revoked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CwAcmeManager *self = g_task_get_source_object (task);
+  Revoke *r = g_task_get_task_data (task);
+  const gchar *name = cw_certificate_get_name (r->cert);
+  GError *error = NULL;
+  g_autoptr(CwAcmeResponse) response = cw_acme_client_post_finish (r->client, result, &error);
+
+  if (response == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (cw_acme_response_is_problem (response) &&
+      !g_str_equal (cw_acme_response_problem_type (response), "urn:ietf:params:acme:error:alreadyRevoked")) {
+    g_task_return_error (task, cw_acme_response_to_error (response, _("revocation")));
+    return;
+  }
+  cw_cert_message (name, "%s: certificate %s revoked (reason %u); ordering its replacement", name,
+                   cw_certificate_get_info (r->cert)->serial, r->reason);
+  /* the old key may be why it was revoked: the replacement gets a new one */
+  reissue (self, r->cert, FALSE, g_steal_pointer (&task));
+}
+
+static void
+revoke_post (GTask *task, CwAcmeAccount *account)
+{
+  CwAcmeManager *self = g_task_get_source_object (task);
+  Revoke *r = g_task_get_task_data (task);
+  g_autofree gchar *certificate = NULL, *payload = NULL;
+  const gchar *url;
+  GError *error = cw_acme_account_check_usable (account);
+
+  if (error != NULL) {
+    cw_task_fail (task, error);
+    return;
+  }
+  r->client = g_object_ref (cw_acme_manager_client (self, cw_acme_account_get_directory (account)));
+  url = cw_acme_client_endpoint (r->client, "revokeCert");
+  if (url == NULL) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_ACME, _("the ACME directory names no revokeCert"));
+    g_object_unref (task);
+    return;
+  }
+  certificate = cw_base64url_encode (g_bytes_get_data (r->der, NULL), g_bytes_get_size (r->der));
+  payload = g_strdup_printf ("{\"certificate\":\"%s\",\"reason\":%u}", certificate, r->reason);
+  cw_acme_client_post_async (r->client, url, payload, cw_acme_account_get_key (account),
+                             cw_acme_account_get_url (account), NULL, g_task_get_cancellable (task), revoked, task);
+}
+
+static void
+revoke_post_with_account (GTask *task)
+{
+  revoke_post (task, g_object_get_data (G_OBJECT (task), "account"));
+}
+
+static void
+revoke_with (GTask *task, CwAcmeAccount *account)
+{
+  CwAcmeManager *self = g_task_get_source_object (task);
+
+  g_object_set_data_full (G_OBJECT (task), "account", g_object_ref (account), g_object_unref);
+  cw_acme_manager_load_then (cw_acme_manager_client (self, cw_acme_account_get_directory (account)), task,
+                             revoke_post_with_account);
+}
+
+static void
+revoke_account_found (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+  g_autoptr(CwAcmeAccount) account = cw_acme_manager_default_account_finish (CW_ACME_MANAGER (source), result, &error);
+
+  if (account == NULL) {
+    cw_task_fail (task, error);
+    return;
+  }
+  revoke_with (task, account);
+}
+
+static void
+revoke_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  CwAcmeManager *self = g_task_get_source_object (task);
+  Revoke *r = g_task_get_task_data (task);
+  const CwAcmeSpec *acme = cw_certificate_get_acme (r->cert);
+  g_autofree gchar *pem = NULL;
+  gsize len = 0;
+  g_auto(gnutls_x509_crt_t) crt = NULL;
+  CwAcmeAccount *account;
+  GError *error = NULL;
+
+  if (!g_file_load_contents_finish (G_FILE (source), result, &pem, &len, NULL, &error) ||
+      (crt = cw_x509_crt_import ((const guint8 *) pem, len, GNUTLS_X509_FMT_PEM, &error)) == NULL ||
+      (r->der = cw_x509_crt_export_der (crt, &error)) == NULL) {
+    cw_task_fail (task, error);
+    return;
+  }
+  if (acme->account == NULL) {
+    cw_acme_manager_default_account_async (self, directory_of (self, acme), revoke_account_found, task);
+    return;
+  }
+  account = cw_acme_manager_lookup_account (self, acme->account);
+  if (account == NULL) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_FOUND, _("the ACME account “%s” is gone"), acme->account);
+    g_object_unref (task);
+    return;
+  }
+  revoke_with (task, account);
+}
+
+void
+cw_acme_manager_revoke_async (CwAcmeManager *self, CwCertificate *cert, guint reason, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  Revoke *r = g_new0 (Revoke, 1);
+  g_autofree gchar *path = NULL;
+  g_autoptr(GFile) file = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, cw_acme_manager_revoke_async);
+  r->cert = g_object_ref (cert);
+  r->reason = reason;
+  g_task_set_task_data (task, r, (GDestroyNotify) revoke_free);
+  if (!check_acme (self, cert, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  /* RFC 5280 §5.3.1 CRLReason; 7 is unused */
+  if (reason > 10 || reason == 7) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                             _("%u is not a revocation reason (RFC 5280: 0 unspecified, 1 keyCompromise, "
+                               "3 affiliationChanged, 4 superseded, 5 cessationOfOperation …)"), reason);
+    return;
+  }
+  if (cw_certificate_get_info (cert) == NULL) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_FOUND, _("“%s” has no certificate to revoke yet"),
+                             cw_certificate_get_name (cert));
+    return;
+  }
+  path = cw_certificate_get_path (cert, CW_CERT_FILE_CERT);
+  file = g_file_new_for_path (path);
+  g_file_load_contents_async (file, cancellable, revoke_loaded, g_steal_pointer (&task));
+}
+
+gboolean
+cw_acme_manager_revoke_finish (CwAcmeManager *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "cw-acme-account.h"
+#include "cw-http01.h"
+#include "cw-store.h"
+
+G_BEGIN_DECLS
+
+/* What an account is made with (Manager1.CreateAccount). */
+typedef struct {
+  gchar    **contact;       /* e-mail addresses or mailto: URIs; NULL: the configuration's */
+  gboolean   agree_terms;   /* required */
+  gchar     *eab_kid;       /* External Account Binding, or NULL */
+  gchar     *eab_hmac_key;  /* base64url */
+  CwKeyType  key_type;      /* CW_KEY_EC_P256 by default */
+} CwAcmeAccountOptions;
+
+void cw_acme_account_options_free (CwAcmeAccountOptions *options);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwAcmeAccountOptions, cw_acme_account_options_free)
+
+#define CW_TYPE_ACME_MANAGER (cw_acme_manager_get_type ())
+G_DECLARE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, CW, ACME_MANAGER, GObject)
+
+/**
+ * CwAcmeManager:
+ *
+ * Obtains certificates from ACME CAs for the store: keeps the accounts
+ * (STATE/accounts), one client per CA directory, and the orders in flight,
+ * at most [acme] max-concurrent-orders at a time per CA (the rest wait
+ * their turn). Every order runs on the main loop; keys are made in worker
+ * threads by the store, which also commits each certificate.
+ *
+ * An order's certificate waits in the store as a pending request (key and
+ * CSR on disk) until the CA has issued it, so a restart resumes it
+ * (cw_acme_manager_resume) and a failure leaves the current revision in
+ * place: the certificate becomes "failed" with the CA's reason in
+ * LastError and a CW_EVENT_FAILED event.
+ *
+ * Signals: ::account-added (CwAcmeAccount *account).
+ */
+CwAcmeManager *cw_acme_manager_new (CwStore *store, GError **error);
+
+CwHttp01      *cw_acme_manager_get_http01 (CwAcmeManager *self);
+/* Sorted by id; new array of new references. */
+GPtrArray     *cw_acme_manager_get_accounts (CwAcmeManager *self);
+CwAcmeAccount *cw_acme_manager_lookup_account (CwAcmeManager *self, const gchar *id);
+/* TRUE while an order for @cert is queued or running. */
+gboolean       cw_acme_manager_is_working (CwAcmeManager *self, CwCertificate *cert);
+/* Orders queued or running, for all CAs. */
+guint          cw_acme_manager_get_order_count (CwAcmeManager *self);
+
+/* Restarts the orders of every ACME certificate still waiting for its
+ * certificate (a restart in the middle of an order). */
+void           cw_acme_manager_resume (CwAcmeManager *self);
+
+/* A certificate for @identities that the agent obtains and keeps renewed:
+ * creates the certificate @name (or updates the ACME certificate of that
+ * name), makes its key and CSR, starts the order and returns — the order's
+ * outcome shows in the certificate's State and the store's events.
+ * Takes @acme. */
+void           cw_acme_manager_request_async (CwAcmeManager *self, const gchar *name,
+                                              const gchar * const *identities, CwKeyType key_type,
+                                              CwAcmeSpec *acme, const gchar * const *roles,
+                                              const gchar *tenant, GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data);
+CwCertificate *cw_acme_manager_request_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
+
+/* Starts a reissue: CW_ERROR_NOT_DUE unless due or @force. @reuse_key: -1
+ * as the certificate says, 0 a new key, 1 the current key. */
+void           cw_acme_manager_renew_async (CwAcmeManager *self, CwCertificate *cert, gboolean force,
+                                            gint reuse_key, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean       cw_acme_manager_renew_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
+
+/* Revokes the current certificate (RFC 5280 @reason) and starts its
+ * replacement with a new key. */
+void           cw_acme_manager_revoke_async (CwAcmeManager *self, CwCertificate *cert, guint reason,
+                                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                                             gpointer user_data);
+gboolean       cw_acme_manager_revoke_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
+
+/* ---- accounts (cw-acme-manager-accounts.c) ------------------------------ */
+
+/* Registers a new account at @directory. Takes @options. */
+void           cw_acme_manager_create_account_async (CwAcmeManager *self, const gchar *directory,
+                                                     CwAcmeAccountOptions *options, GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback, gpointer user_data);
+CwAcmeAccount *cw_acme_manager_create_account_finish (CwAcmeManager *self, GAsyncResult *result,
+                                                      GError **error);
+
+/* Account updates (RFC 8555 §7.3.2, §7.3.5, §7.3.6). */
+void           cw_acme_manager_update_contact_async (CwAcmeManager *self, CwAcmeAccount *account,
+                                                     const gchar * const *contact, GCancellable *cancellable,
+                                                     GAsyncReadyCallback callback, gpointer user_data);
+void           cw_acme_manager_rollover_async (CwAcmeManager *self, CwAcmeAccount *account,
+                                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                                               gpointer user_data);
+void           cw_acme_manager_deactivate_async (CwAcmeManager *self, CwAcmeAccount *account,
+                                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                                 gpointer user_data);
+/* Finishes any of the three. */
+gboolean       cw_acme_manager_account_op_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS
