@@ -220,3 +220,81 @@ cw_test_assert_remote_error (const GError *error, const gchar *name, const gchar
   if (strstr (error->message, substring) == NULL)
     g_error ("“%s” does not mention “%s”", error->message, substring);
 }
+
+/* ---- CertificateChanged ------------------------------------------------- */
+
+static void
+on_certificate_changed (GDBusConnection *c, const gchar *sender, const gchar *path, const gchar *iface,
+                        const gchar *member, GVariant *params, gpointer user_data)
+{
+  CwTestEvents *events = user_data;
+  const gchar *event = NULL, *name = NULL;
+  g_autoptr(GVariant) details = NULL;
+
+  g_variant_get (params, "(&o&s@a{sv})", NULL, &event, &details);
+  g_variant_lookup (details, "name", "&s", &name);
+  g_ptr_array_add (events->list, g_strdup_printf ("%s %s", event, name));
+}
+
+CwTestEvents *
+cw_test_events_new (void)
+{
+  CwTestEvents *events = g_new0 (CwTestEvents, 1);
+
+  events->list = g_ptr_array_new_with_free_func (g_free);
+  events->subscription = g_dbus_connection_signal_subscribe (cw_test_bus (), "org.certward.Certward1",
+                                                             "org.certward.Manager1", "CertificateChanged",
+                                                             "/org/certward/Certward1", NULL,
+                                                             G_DBUS_SIGNAL_FLAGS_NONE, on_certificate_changed,
+                                                             events, NULL);
+  return events;
+}
+
+void
+cw_test_events_free (CwTestEvents *events)
+{
+  if (events == NULL)
+    return;
+  g_dbus_connection_signal_unsubscribe (cw_test_bus (), events->subscription);
+  g_ptr_array_unref (events->list);
+  g_free (events);
+}
+
+typedef struct {
+  CwTestEvents *events;
+  const gchar  *name;
+  gint          index;
+} Outcome;
+
+static gboolean
+find_outcome (gpointer data)
+{
+  Outcome *o = data;
+
+  for (guint i = 0; i < o->events->list->len; i++) {
+    const gchar *e = g_ptr_array_index (o->events->list, i);
+    const gchar *space = strchr (e, ' ');
+
+    if (g_str_equal (space + 1, o->name) &&
+        (g_str_has_prefix (e, "added ") || g_str_has_prefix (e, "renewed ") || g_str_has_prefix (e, "failed "))) {
+      o->index = i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gchar *
+cw_test_events_wait_outcome (CwTestEvents *events, const gchar *name, guint seconds)
+{
+  Outcome o = { events, name, -1 };
+  const gchar *e;
+  gchar *event;
+
+  if (!cw_test_wait_until (find_outcome, &o, seconds))
+    g_error ("no outcome for the order of %s within %u s", name, seconds);
+  e = g_ptr_array_index (events->list, o.index);
+  event = g_strndup (e, strchr (e, ' ') - e);
+  g_ptr_array_remove_index (events->list, o.index);
+  return event;
+}

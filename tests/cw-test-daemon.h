@@ -32,6 +32,21 @@ void             cw_test_daemon_kill (CwTestDaemon *daemon);
 void             cw_test_daemon_free (CwTestDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwTestDaemon, cw_test_daemon_free)
 
+/* CertificateChanged as it arrives on the test bus, kept as "event name"
+ * strings (in order). */
+typedef struct {
+  GPtrArray *list;
+  guint      subscription;
+} CwTestEvents;
+
+CwTestEvents    *cw_test_events_new (void);
+void             cw_test_events_free (CwTestEvents *events);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwTestEvents, cw_test_events_free)
+/* Waits up to @seconds for the end of an ACME order for @name ("added",
+ * "renewed" or "failed"), removes that event from the list and returns it;
+ * the test fails on timeout. */
+gchar           *cw_test_events_wait_outcome (CwTestEvents *events, const gchar *name, guint seconds);
+
 /* Moves the test clock of the running daemon (org.certward.Testing1). */
 void             cw_test_set_time (gint64 now);
 

@@ -22,24 +22,10 @@ static CwTestPebble *pebble;   /* the shared one, on 24100 */
 typedef struct {
   CwTestDaemon   *daemon;
   CwDBusManager1 *manager;
-  GPtrArray      *events;   /* "event name" strings */
-  guint           subscription;
+  CwTestEvents   *events;
   SoupServer     *web;      /* the "PBX's web server" on Pebble's HTTP-01 port */
   gchar          *webroot;
 } Fixture;
-
-static void
-on_changed (GDBusConnection *c, const gchar *sender, const gchar *path, const gchar *iface, const gchar *member,
-            GVariant *params, gpointer user_data)
-{
-  Fixture *f = user_data;
-  const gchar *event = NULL, *name = NULL;
-  g_autoptr(GVariant) details = NULL;
-
-  g_variant_get (params, "(&o&s@a{sv})", NULL, &event, &details);
-  g_variant_lookup (details, "name", "&s", &name);
-  g_ptr_array_add (f->events, g_strdup_printf ("%s %s", event, name));
-}
 
 static gchar *
 config_for (CwTestPebble *p, const gchar *extra)
@@ -55,12 +41,9 @@ fixture_start (Fixture *f, CwTestPebble *p, const gchar *extra_config)
   g_autofree gchar *config = config_for (p, extra_config);
   g_autoptr(GError) error = NULL;
 
-  f->events = g_ptr_array_new_with_free_func (g_free);
   f->daemon = cw_test_daemon_new (config);
   cw_test_daemon_start (f->daemon);
-  f->subscription = g_dbus_connection_signal_subscribe (cw_test_bus (), BUS_NAME, "org.certward.Manager1",
-                                                        "CertificateChanged", MANAGER_PATH, NULL,
-                                                        G_DBUS_SIGNAL_FLAGS_NONE, on_changed, f, NULL);
+  f->events = cw_test_events_new ();
   f->manager = cw_dbus_manager1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
                                                 MANAGER_PATH, NULL, &error);
   g_assert_no_error (error);
@@ -69,7 +52,7 @@ fixture_start (Fixture *f, CwTestPebble *p, const gchar *extra_config)
 static void
 fixture_stop (Fixture *f)
 {
-  g_dbus_connection_signal_unsubscribe (cw_test_bus (), f->subscription);
+  g_clear_pointer (&f->events, cw_test_events_free);
   g_clear_object (&f->manager);
   if (f->web != NULL) {
     soup_server_disconnect (f->web);
@@ -81,52 +64,13 @@ fixture_stop (Fixture *f)
   }
   cw_test_daemon_stop (f->daemon);
   cw_test_daemon_free (f->daemon);
-  g_ptr_array_unref (f->events);
 }
 
-typedef struct {
-  Fixture     *f;
-  const gchar *name;
-} Waiting;
-
-static gboolean
-has_outcome (gpointer data)
-{
-  Waiting *w = data;
-
-  for (guint i = 0; i < w->f->events->len; i++) {
-    const gchar *e = g_ptr_array_index (w->f->events, i);
-    const gchar *space = strchr (e, ' ');
-
-    if (g_str_equal (space + 1, w->name) &&
-        (g_str_has_prefix (e, "added ") || g_str_has_prefix (e, "renewed ") || g_str_has_prefix (e, "failed ")))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-/* Waits for @name's order to end and returns its event ("added", "renewed",
- * "failed"), consuming it. */
+/* Waits for @name's order to end: "added", "renewed" or "failed". */
 static gchar *
 wait_outcome (Fixture *f, const gchar *name)
 {
-  Waiting w = { f, name };
-
-  if (!cw_test_wait_until (has_outcome, &w, ISSUE_TIMEOUT))
-    g_error ("no outcome for %s within %d s", name, ISSUE_TIMEOUT);
-  for (guint i = 0; i < f->events->len; i++) {
-    const gchar *e = g_ptr_array_index (f->events, i);
-    const gchar *space = strchr (e, ' ');
-
-    if (g_str_equal (space + 1, name) &&
-        (g_str_has_prefix (e, "added ") || g_str_has_prefix (e, "renewed ") || g_str_has_prefix (e, "failed "))) {
-      gchar *event = g_strndup (e, space - e);
-
-      g_ptr_array_remove_index (f->events, i);
-      return event;
-    }
-  }
-  g_assert_not_reached ();
+  return cw_test_events_wait_outcome (f->events, name, ISSUE_TIMEOUT);
 }
 
 static gchar *
@@ -699,6 +643,55 @@ test_eab (void)
   fixture_stop (&f);
 }
 
+/* certwardctl request, show, renew, revoke and account, as an administrator
+ * types them. */
+static void
+test_cli (void)
+{
+  Fixture f = { 0 };
+  g_autofree gchar *out = NULL;
+  const gchar *ctl = g_getenv ("CERTWARDCTL");
+  g_autofree gchar *request = g_strdup_printf ("%s --session request cli --id cli.example.test --id 127.0.0.1 2>&1", ctl);
+  g_autofree gchar *show = g_strdup_printf ("%s --session show cli 2>&1", ctl);
+  g_autofree gchar *renew = g_strdup_printf ("%s --session renew cli --force --reuse-key 2>&1", ctl);
+  g_autofree gchar *revoke = g_strdup_printf ("%s --session revoke cli --reason keyCompromise 2>&1", ctl);
+  g_autofree gchar *accounts = g_strdup_printf ("%s --session account list 2>&1", ctl);
+  g_autofree gchar *wildcard = g_strdup_printf ("%s --session request w --id '*.example.test' 2>&1", ctl);
+  g_autofree gchar *fail = g_strdup_printf ("%s --session request cli --id cli.example.test --http-01-mode webroot "
+                                            "--webroot /nonexistent/certward-www 2>&1", ctl);
+
+  fixture_start (&f, pebble, NULL);
+  /* the CLI waits for the outcome and says it */
+  g_assert_cmpint (cw_test_run (request, &out), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_true (g_str_has_prefix (out, "Issued cli by "));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cw_test_run (show, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "acme"));
+  g_assert_nonnull (strstr (out, pebble->directory));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cw_test_run (renew, &out), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "Renewed cli by "));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cw_test_run (revoke, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "Revoked cli"));
+  g_assert_nonnull (strstr (out, "Renewed cli by "));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cw_test_run (accounts, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "valid"));
+  g_assert_nonnull (strstr (out, "mailto:admin@example.test"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cw_test_run (wildcard, &out), ==, 1);
+  g_assert_nonnull (strstr (out, "dns-01"));
+  g_clear_pointer (&out, g_free);
+  /* a failed order: the CA's reason, exit status 1 */
+  g_assert_cmpint (cw_test_run (fail, &out), ==, 1);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "certwardctl: cli: the webroot “/nonexistent/certward-www” is not a directory"));
+  g_assert_false (g_file_test ("/nonexistent", G_FILE_TEST_EXISTS));
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -718,6 +711,7 @@ main (int argc, char **argv)
   g_test_add_func ("/acme/rollover", test_rollover);
   g_test_add_func ("/acme/reissue-key", test_reissue_key);
   g_test_add_func ("/acme/bad-requests", test_bad_requests);
+  g_test_add_func ("/acme/cli", test_cli);
   g_test_add_func ("/acme/nonce-reject", test_nonce_reject);
   g_test_add_func ("/acme/eab", test_eab);
   status = g_test_run ();

@@ -120,6 +120,21 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
   g_print ("%-15s %s%s\n", _("Key type:"), cw_dbus_certificate1_get_key_type (cert),
            cw_dbus_certificate1_get_key_matches (cert) ? "" : _(" (the key does not match!)"));
   g_print ("%-15s %s\n", _("Source:"), cw_dbus_certificate1_get_source (cert));
+  {
+    GVariant *acme = cw_dbus_certificate1_get_acme_options (cert);
+    const gchar *directory = NULL, *challenge = NULL, *mode = NULL, *account = NULL;
+
+    if (acme != NULL && g_variant_lookup (acme, "directory", "&s", &directory)) {
+      g_variant_lookup (acme, "challenge", "&s", &challenge);
+      g_variant_lookup (acme, "http-01-mode", "&s", &mode);
+      g_variant_lookup (acme, "account", "&o", &account);
+      g_print ("%-15s %s\n", _("ACME CA:"), directory);
+      g_print ("%-15s %s%s%s\n", _("Challenge:"), challenge != NULL ? challenge : "http-01", mode != NULL ? " " : "",
+               mode != NULL ? mode : "");
+      if (account != NULL)
+        g_print ("%-15s %s\n", _("Account:"), strrchr (account, '/') + 1);
+    }
+  }
   g_print ("%-15s %s\n", _("Roles:"), roles);
   g_print ("%-15s %s\n", _("Tenant:"), *cw_dbus_certificate1_get_tenant (cert) != '\0' ? cw_dbus_certificate1_get_tenant (cert) : "-");
   g_print ("%-15s %u\n", _("Revision:"), cw_dbus_certificate1_get_revision (cert));

@@ -194,18 +194,25 @@ cw_ctl_csr (CwCtl *ctl, int argc, char **argv)
 int
 cw_ctl_renew (CwCtl *ctl, int argc, char **argv)
 {
-  gboolean force = FALSE, reuse_key = FALSE;
+  gboolean force = FALSE, reuse_key = FALSE, new_key = FALSE, no_wait = FALSE;
   const GOptionEntry entries[] = {
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Reissue now even when not due"), NULL },
     { "reuse-key", 0, 0, G_OPTION_ARG_NONE, &reuse_key, N_("Keep the current key"), NULL },
+    { "new-key", 0, 0, G_OPTION_ARG_NONE, &new_key, N_("Make a new key (an ACME certificate requested with --reuse-key)"), NULL },
+    { "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait, N_("ACME: return once the order has started"), NULL },
     { NULL }
   };
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  CwCtlWaiter *waiter = NULL;
+  int status = 0;
 
-  if (!cw_ctl_parse ("renew", "NAME", _("Reissue a self-signed or local-CA certificate."), entries, &argc, &argv))
+  if (!cw_ctl_parse ("renew", "NAME", _("Reissue a certificate: self-signed and local-CA ones at once, ACME ones with a new order."),
+                     entries, &argc, &argv))
     return 1;
+  if (reuse_key && new_key)
+    return cw_ctl_fail_message (_("--reuse-key and --new-key contradict each other"));
   if (argc != 2)
     return cw_ctl_fail_message (_("renew needs the name of a certificate"));
   cert = cw_ctl_find_certificate (ctl, argv[1], &error);
@@ -213,13 +220,22 @@ cw_ctl_renew (CwCtl *ctl, int argc, char **argv)
     return cw_ctl_fail (error);
   if (force)
     g_variant_builder_add (&b, "{sv}", "force", g_variant_new_boolean (TRUE));
-  if (reuse_key)
-    g_variant_builder_add (&b, "{sv}", "reuse-key", g_variant_new_boolean (TRUE));
-  if (!cw_dbus_certificate1_call_renew_sync (cert, g_variant_builder_end (&b), NULL, &error))
+  if (reuse_key || new_key)
+    g_variant_builder_add (&b, "{sv}", "reuse-key", g_variant_new_boolean (reuse_key));
+  if (g_strcmp0 (cw_dbus_certificate1_get_source (cert), "acme") == 0 && !no_wait)
+    waiter = cw_ctl_waiter_new (ctl);
+  if (!cw_dbus_certificate1_call_renew_sync (cert, g_variant_builder_end (&b), NULL, &error)) {
+    g_clear_pointer (&waiter, cw_ctl_waiter_free);
     return cw_ctl_fail (error);
-  if (!ctl->json)
-    g_print (_("Renewed %s\n"), argv[1]);
-  return 0;
+  }
+  if (waiter != NULL) {
+    status = cw_ctl_waiter_finish (waiter, g_dbus_proxy_get_object_path (G_DBUS_PROXY (cert)), 300);
+    cw_ctl_waiter_free (waiter);
+  } else if (!ctl->json) {
+    g_print (g_strcmp0 (cw_dbus_certificate1_get_source (cert), "acme") == 0 ? _("Renewal of %s started\n")
+                                                                             : _("Renewed %s\n"), argv[1]);
+  }
+  return status;
 }
 
 /* The certificate at @path, by name, for messages. */

@@ -58,6 +58,14 @@ GVariant *cw_ctl_bytes_variant (GBytes *bytes);
 /* @text left-aligned in @width characters (not bytes). */
 gchar    *cw_ctl_pad (const gchar *text, guint width);
 
+/* Waits for the outcome of an ACME order: create the waiter before the
+ * call that starts the order, finish it with the certificate's path.
+ * finish prints the outcome and returns the exit status. */
+typedef struct _CwCtlWaiter CwCtlWaiter;
+CwCtlWaiter *cw_ctl_waiter_new (CwCtl *ctl);
+int          cw_ctl_waiter_finish (CwCtlWaiter *waiter, const gchar *path, guint seconds);
+void         cw_ctl_waiter_free (CwCtlWaiter *waiter);
+
 int cw_ctl_list (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_show (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_import (CwCtl *ctl, int argc, char **argv);
@@ -75,5 +83,8 @@ int cw_ctl_set (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_tenant (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_expiry_days (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_trust (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_request (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_revoke (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_account (CwCtl *ctl, int argc, char **argv);
 
 G_END_DECLS

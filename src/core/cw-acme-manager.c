@@ -288,8 +288,13 @@ ordered (GObject *source, GAsyncResult *result, gpointer user_data)
   gsize len;
 
   if (chain == NULL) {
-    if (retry_after > 0)
-      g_prefix_error (&error, _("(the CA asks to wait %" G_GINT64_FORMAT " s) "), retry_after);
+    if (retry_after > 0) {
+      GError *hinted = g_error_new (error->domain, error->code, _("%s; the CA asks to wait %" G_GINT64_FORMAT " s"),
+                                    error->message, retry_after);
+
+      g_error_free (error);
+      error = hinted;
+    }
     job_end (job, error);
     return;
   }

@@ -198,6 +198,13 @@ webroot_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   WebrootJob *job = task_data;
   g_autofree gchar *dir = g_build_filename (job->webroot, ".well-known", "acme-challenge", NULL);
 
+  /* the web server's document root must exist: making it would hide a typo */
+  if (!job->remove && !g_file_test (job->webroot, G_FILE_TEST_IS_DIR)) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_FOUND,
+                             _("the webroot “%s” is not a directory; give the directory your web server serves"),
+                             job->webroot);
+    return;
+  }
   if (!job->remove && g_mkdir_with_parents (dir, 0755) < 0) {
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_IO, _("cannot create “%s” for HTTP-01: %s"), dir,
                              g_strerror (errno));
