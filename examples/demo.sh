@@ -1,8 +1,9 @@
 #!/bin/bash
 # The README's main job: build Certward, start certwardd on a private session
 # bus with a temporary state directory, bring in a certificate the way an
-# administrator would (a key, a certificate and the CA bundle), and show it
-# with certwardctl, with a PBX-style subscriber watching the events.
+# administrator would (a key, a certificate and the CA bundle), obtain one
+# from a local ACME CA (Debian's Pebble) over HTTP-01, and show both with
+# certwardctl, with a PBX-style subscriber watching the events.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,9 +17,11 @@ fi
 
 W=$(mktemp -d /tmp/certward-demo-XXXXXX)
 CTL="build/src/cli/certwardctl --session"
+. tests/pebble.sh
 cleanup() {
   [ -n "${MON:-}" ] && kill "$MON" 2>/dev/null || true
   [ -n "${DAEMON:-}" ] && kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null || true
+  pebble_down
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -40,8 +43,23 @@ step "What the administrator brings: pbx.key, pbx.crt and the CA's ca-bundle.pem
   ls -l pbx.key pbx.crt ca-bundle.pem
 )
 
-step "Start certwardd (session bus, state in $W/state)"
-build/src/daemon/certwardd --session --state-dir "$W/state" --config data/certward.conf 2>"$W/daemon.log" &
+step "Start a local ACME CA: Pebble on 127.0.0.1:24400 (the tests' recipe)"
+pebble_up 24400 "$W/pebble"
+echo "ACME directory: $PEBBLE_DIRECTORY"
+
+step "Start certwardd (session bus, state in $W/state, configuration below)"
+cat > "$W/certward.conf" <<EOF
+[acme]
+directory=$PEBBLE_DIRECTORY
+ca-file=$PEBBLE_CA
+contact=admin@example.test
+[http-01]
+mode=standalone
+address=127.0.0.1
+port=$PEBBLE_HTTP_PORT
+EOF
+cat "$W/certward.conf"
+build/src/daemon/certwardd --session --state-dir "$W/state" --config "$W/certward.conf" 2>"$W/daemon.log" &
 DAEMON=$!
 for i in $(seq 100); do
   gdbus call --session --dest org.certward.Certward1 --object-path /org/certward/Certward1 \
@@ -72,6 +90,21 @@ step "The same over plain D-Bus: gdbus call … Properties.Get NotAfter"
 gdbus call --session --dest org.certward.Certward1 \
   --object-path /org/certward/Certward1/certificate/pbx_example_test \
   --method org.freedesktop.DBus.Properties.Get org.certward.Certificate1 NotAfter
+
+step "certwardctl request voip --id voip.example.test --id 127.0.0.1   (ACME, HTTP-01, from Pebble)"
+$CTL request voip --id voip.example.test --id 127.0.0.1
+
+step "certwardctl show voip"
+$CTL show voip
+pebble_root "$W/pebble-root.pem"
+openssl verify -CAfile "$W/pebble-root.pem" -untrusted "$W/state/certificates/voip/current/chain.pem" \
+  "$W/state/certificates/voip/current/cert.pem"
+
+step "certwardctl account list   (registered on first use, key 0600 in the state directory)"
+$CTL account list
+
+step "certwardctl renew voip --force   (a new order; the service reloads on \"renewed\")"
+$CTL renew voip --force
 
 step "Refused with a clear error: the wrong key"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/wrong.key" 2>/dev/null

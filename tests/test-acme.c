@@ -469,6 +469,25 @@ test_rollover (void)
     cw_test_settle ();
     g_assert_cmpstr (cw_dbus_account1_get_contact (account)[0], ==, "mailto:pbx-admin@example.test");
   }
+
+  /* deactivated for good: orders with it are refused with a reason */
+  cw_dbus_account1_call_deactivate_sync (account, NULL, &error);
+  g_assert_no_error (error);
+  cw_test_settle ();
+  g_assert_cmpstr (cw_dbus_account1_get_status (account), ==, "deactivated");
+  {
+    static const gchar *const more[] = { "after.example.test", NULL };
+    g_autoptr(CwDBusCertificate1) after = NULL;
+
+    g_free (path);
+    path = request (&f, "after", more,
+                    cw_test_options ("account", g_variant_new_object_path (accounts[0]), NULL));
+    g_free (event);
+    event = wait_outcome (&f, "after");
+    g_assert_cmpstr (event, ==, "failed");
+    after = certificate (path);
+    g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (after), "is deactivated"));
+  }
   fixture_stop (&f);
 }
 

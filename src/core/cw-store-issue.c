@@ -162,8 +162,12 @@ issue_done (GObject *source, GAsyncResult *result, gpointer user_data)
     if (data->request) {
       cw_certificate_set_request (cert, data->job->request);
       cw_store_save_settings (self, cert);
-      cw_cert_message (data->name, "%s: new key and request made; the current certificate stays in use until Install",
-                       data->name);
+      if (cw_certificate_get_acme (cert) != NULL)
+        cw_cert_info (data->name, "%s: %s and request for a new ACME order", data->name,
+                      data->reuse_key ? "same key" : "new key");
+      else
+        cw_cert_message (data->name, "%s: new key and request made; the current certificate stays in use until Install",
+                         data->name);
       cw_certificate_emit_changed (cert);
     } else {
       cw_store_apply_revision (self, cert, data->job);

@@ -130,8 +130,12 @@ install_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   cw_store_apply_revision (self, data->cert, data->job);
   until = cw_format_date (cw_certificate_get_info (data->cert)->not_after);
-  cw_cert_message (name, "%s: new certificate installed (revision %u, valid until %s)", name,
-                   data->job->revision, until);
+  if (g_str_equal (data->job->source, "acme"))
+    cw_cert_message (name, "%s: %s by the ACME CA (revision %u, valid until %s)", name,
+                     data->has_current ? "renewed" : "issued", data->job->revision, until);
+  else
+    cw_cert_message (name, "%s: new certificate installed (revision %u, valid until %s)", name,
+                     data->job->revision, until);
   cw_certificate_emit_changed (data->cert);
   cw_store_emit_event (self, data->cert, data->has_current ? CW_EVENT_RENEWED : CW_EVENT_ADDED);
   g_task_return_boolean (task, TRUE);

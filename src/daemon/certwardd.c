@@ -154,6 +154,10 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
+  /* libsoup's HTTPS comes from glib-networking, loaded at run time */
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    g_warning ("no TLS backend: ACME CAs cannot be reached over HTTPS; install glib-networking");
+
   acme = cw_acme_manager_new (store, &error);
   if (acme == NULL) {
     g_printerr ("certwardd: %s\n", error->message);

@@ -55,7 +55,9 @@ cw_options_get_string (GVariant *options, const gchar *name, const gchar *def)
 {
   const gchar *value = def;
 
-  g_variant_lookup (options, name, "&s", &value);
+  /* object paths are strings too (account, provider, issuer) */
+  if (!g_variant_lookup (options, name, "&s", &value))
+    g_variant_lookup (options, name, "&o", &value);
   return value;
 }
 

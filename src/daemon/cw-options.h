@@ -17,7 +17,7 @@ typedef struct {
 gboolean cw_options_check (GVariant *options, const CwOptionSpec *specs, GError **error);
 
 gboolean     cw_options_get_bool (GVariant *options, const gchar *name, gboolean def);
-/* Borrowed from @options, or @def. */
+/* A string or object path, borrowed from @options, or @def. */
 const gchar *cw_options_get_string (GVariant *options, const gchar *name, const gchar *def);
 /* Newly allocated, or NULL when absent. */
 gchar      **cw_options_dup_strv (GVariant *options, const gchar *name);
