@@ -382,6 +382,27 @@ test_unreachable_ca (void)
   fixture_stop (&f);
 }
 
+/* Without [acme] ca-file the CA's HTTPS is not trusted: the agent's own
+ * TLS verification must refuse it. */
+static void
+test_untrusted_ca (void)
+{
+  Fixture f = { 0 };
+  static const gchar *const ids[] = { "untrusted.example.test", NULL };
+  g_autofree gchar *path = NULL, *event = NULL;
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+
+  fixture_start (&f, pebble, "[acme]\nca-file=\n");
+  path = request (&f, "untrusted", ids, NULL);
+  event = wait_outcome (&f, "untrusted");
+  g_assert_cmpstr (event, ==, "failed");
+  cert = certificate (path);
+  g_test_message ("%s", cw_dbus_certificate1_get_last_error (cert));
+  g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (cert), "cannot reach the ACME server"));
+  g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (cert), "TLS certificate"));
+  fixture_stop (&f);
+}
+
 static void
 test_revoke (void)
 {
@@ -726,6 +747,7 @@ main (int argc, char **argv)
   g_test_add_func ("/acme/http01-dbus", test_dbus_responder);
   g_test_add_func ("/acme/failing-challenge", test_failing_challenge);
   g_test_add_func ("/acme/unreachable-ca", test_unreachable_ca);
+  g_test_add_func ("/acme/untrusted-ca", test_untrusted_ca);
   g_test_add_func ("/acme/revoke", test_revoke);
   g_test_add_func ("/acme/rollover", test_rollover);
   g_test_add_func ("/acme/reissue-key", test_reissue_key);

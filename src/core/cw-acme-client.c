@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "cw-acme-client.h"
+#include "cw-json.h"
 #include "cw-clock.h"
 #include "cw-error.h"
 
@@ -96,7 +97,7 @@ cw_acme_response_problem_type (CwAcmeResponse *response)
 {
   JsonObject *o = cw_acme_response_object (response);
 
-  return o != NULL ? json_object_get_string_member_with_default (o, "type", "") : "";
+  return cw_json_string (o, "type", "");
 }
 
 static const gchar *
@@ -109,28 +110,35 @@ GError *
 cw_acme_response_to_error (CwAcmeResponse *response, const gchar *what)
 {
   JsonObject *o = cw_acme_response_object (response);
+  const gchar *detail = cw_json_string (o, "detail", NULL);
+  const gchar *type = cw_json_string (o, "type", NULL);
+  JsonArray *subproblems = cw_json_array (o, "subproblems");
   g_autoptr(GString) text = g_string_new (NULL);
-  JsonArray *subproblems;
 
-  if (o == NULL || !json_object_has_member (o, "detail")) {
+  if (detail == NULL) {
     return g_error_new (CW_ERROR, CW_ERROR_ACME, _("%s: the ACME server answered %u %s"), what, response->status,
                         soup_status_get_phrase (response->status));
   }
-  g_string_append_printf (text, "%s: %s", what, json_object_get_string_member_with_default (o, "detail", ""));
-  if (json_object_has_member (o, "type"))
-    g_string_append_printf (text, " (%s)", short_type (json_object_get_string_member (o, "type")));
-  subproblems = json_object_has_member (o, "subproblems") ? json_object_get_array_member (o, "subproblems") : NULL;
-  for (guint i = 0; subproblems != NULL && i < json_array_get_length (subproblems); i++) {
-    JsonObject *sub = json_array_get_object_element (subproblems, i);
-    JsonObject *id = sub != NULL && json_object_has_member (sub, "identifier")
-                       ? json_object_get_object_member (sub, "identifier") : NULL;
+  g_string_append_printf (text, "%s: %s", what, detail);
+  if (type != NULL)
+    g_string_append_printf (text, " (%s)", short_type (type));
+  for (guint i = 0; subproblems != NULL && i < json_array_get_length (subproblems) && i < 20; i++) {
+    JsonObject *sub = cw_json_array_object (subproblems, i);
 
-    if (sub == NULL)
-      continue;
-    g_string_append_printf (text, "; %s: %s", id != NULL ? json_object_get_string_member_with_default (id, "value", "?") : "?",
-                            json_object_get_string_member_with_default (sub, "detail", ""));
+    if (sub != NULL)
+      g_string_append_printf (text, "; %s: %s", cw_json_string (cw_json_object (sub, "identifier"), "value", "?"),
+                              cw_json_string (sub, "detail", ""));
   }
   return g_error_new_literal (CW_ERROR, CW_ERROR_ACME, text->str);
+}
+
+gchar *
+cw_acme_response_resolve (CwAcmeResponse *response, const gchar *reference)
+{
+  if (reference == NULL)
+    return NULL;
+  /* Location and Link may be relative (RFC 9110 §10.2.2, RFC 8288 §3.1) */
+  return g_uri_resolve_relative (response->url, reference, G_URI_FLAGS_NONE, NULL);
 }
 
 /* ---- client ------------------------------------------------------------- */
@@ -140,7 +148,6 @@ struct _CwAcmeClient {
 
   gchar       *directory_url;
   SoupSession *session;
-  GTlsDatabase *extra_anchors;
   JsonNode    *directory;
   GPtrArray   *waiting;     /* GTasks waiting for the directory */
   GQueue       nonces;
@@ -156,7 +163,6 @@ cw_acme_client_finalize (GObject *object)
 
   g_free (self->directory_url);
   g_clear_object (&self->session);
-  g_clear_object (&self->extra_anchors);
   g_clear_pointer (&self->directory, json_node_unref);
   g_ptr_array_unref (self->waiting);
   g_queue_clear_full (&self->nonces, g_free);
@@ -176,8 +182,31 @@ cw_acme_client_init (CwAcmeClient *self)
   g_queue_init (&self->nonces);
 }
 
+/* A system daemon follows https_proxy/no_proxy from its unit, not a
+ * desktop's proxy settings: GIO's default resolver would load libproxy
+ * (and with it libstdc++) for nothing. */
+static GProxyResolver *
+proxy_resolver (void)
+{
+  static GProxyResolver *resolver;
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    const gchar *proxy = g_getenv ("https_proxy") != NULL ? g_getenv ("https_proxy") : g_getenv ("HTTPS_PROXY");
+    const gchar *no_proxy = g_getenv ("no_proxy") != NULL ? g_getenv ("no_proxy") : g_getenv ("NO_PROXY");
+
+    if (proxy != NULL && *proxy != '\0') {
+      g_auto(GStrv) ignore = no_proxy != NULL ? g_strsplit (no_proxy, ",", -1) : NULL;
+
+      resolver = g_simple_proxy_resolver_new (proxy, ignore);
+    }
+    g_once_init_leave (&done, 1);
+  }
+  return resolver;
+}
+
 CwAcmeClient *
-cw_acme_client_new (const gchar *directory_url, GTlsDatabase *extra_anchors)
+cw_acme_client_new (const gchar *directory_url)
 {
   CwAcmeClient *self = g_object_new (CW_TYPE_ACME_CLIENT, NULL);
 
@@ -185,9 +214,7 @@ cw_acme_client_new (const gchar *directory_url, GTlsDatabase *extra_anchors)
   /* many orders at once share few connections (HTTP/2 where the CA has it) */
   self->session = soup_session_new_with_options ("user-agent", "certward/" PACKAGE_VERSION " (ACME)",
                                                  "max-conns", 64, "max-conns-per-host", 32,
-                                                 "timeout", 60, NULL);
-  if (extra_anchors != NULL)
-    self->extra_anchors = g_object_ref (extra_anchors);
+                                                 "timeout", 60, "proxy-resolver", proxy_resolver (), NULL);
   return self;
 }
 
@@ -210,7 +237,7 @@ cw_acme_client_endpoint (CwAcmeClient *self, const gchar *name)
 
   if (o == NULL || !json_object_has_member (o, name))
     return NULL;
-  return json_object_get_string_member_with_default (o, name, NULL);
+  return cw_json_string (o, name, NULL);
 }
 
 JsonObject *
@@ -218,75 +245,136 @@ cw_acme_client_get_meta (CwAcmeClient *self)
 {
   JsonObject *o = self->directory != NULL ? json_node_get_object (self->directory) : NULL;
 
-  return o != NULL && json_object_has_member (o, "meta") ? json_object_get_object_member (o, "meta") : NULL;
+  return cw_json_object (o, "meta");
 }
 
 /* ---- one exchange ------------------------------------------------------- */
 
+#define MAX_BODY (1024 * 1024)   /* a certificate chain, a JSON object: far less */
+#define MAX_NONCES 16
+
 typedef struct {
   CwAcmeClient *client;
   SoupMessage  *message;
+  GInputStream *stream;
+  GByteArray   *body;
 } Exchange;
 
 static void
 exchange_free (Exchange *ex)
 {
   g_object_unref (ex->client);
-  g_object_unref (ex->message);
+  g_clear_object (&ex->message);
+  g_clear_object (&ex->stream);
+  if (ex->body != NULL)
+    g_byte_array_unref (ex->body);
   g_free (ex);
+}
+
+/* RFC 8555 §6.5.1: a nonce is base64url; anything else is not kept. */
+static gboolean
+nonce_ok (const gchar *nonce)
+{
+  if (*nonce == '\0' || strlen (nonce) > 256)
+    return FALSE;
+  for (const gchar *p = nonce; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static void
+keep_nonce (CwAcmeClient *self, const gchar *nonce)
+{
+  if (nonce == NULL || !nonce_ok (nonce))
+    return;
+  /* the newest first: older ones are the likeliest to have gone stale */
+  g_queue_push_head (&self->nonces, g_strdup (nonce));
+  while (g_queue_get_length (&self->nonces) > MAX_NONCES)
+    g_free (g_queue_pop_tail (&self->nonces));
+}
+
+static void
+complete (GTask *task)
+{
+  Exchange *ex = g_task_get_task_data (task);
+  CwAcmeResponse *response = g_new0 (CwAcmeResponse, 1);
+  const gchar *type;
+
+  response->status = soup_message_get_status (ex->message);
+  response->headers = soup_message_headers_ref (soup_message_get_response_headers (ex->message));
+  response->body = g_byte_array_free_to_bytes (g_steal_pointer (&ex->body));
+  response->url = g_uri_to_string (soup_message_get_uri (ex->message));
+  type = soup_message_headers_get_content_type (response->headers, NULL);
+  if (type != NULL && (g_str_equal (type, "application/json") || g_str_equal (type, "application/problem+json")))
+    response->json = cw_json_parse (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body), NULL);
+  keep_nonce (ex->client, soup_message_headers_get_one (response->headers, "Replay-Nonce"));
+  g_task_return_pointer (task, response, (GDestroyNotify) cw_acme_response_free);
+  g_object_unref (task);
+}
+
+static void
+read_more (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Exchange *ex = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (chunk == NULL) {
+    g_autofree gchar *url = g_uri_to_string (soup_message_get_uri (ex->message));
+
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NETWORK, _("the answer of the ACME server at %s broke off: %s"),
+                             url, error->message);
+    g_error_free (error);
+    g_object_unref (task);
+    return;
+  }
+  if (g_bytes_get_size (chunk) == 0) {
+    complete (task);
+    return;
+  }
+  if (ex->body->len + g_bytes_get_size (chunk) > MAX_BODY) {
+    g_autofree gchar *url = g_uri_to_string (soup_message_get_uri (ex->message));
+
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_ACME, _("the ACME server at %s sent more than %d KiB"), url,
+                             MAX_BODY / 1024);
+    g_object_unref (task);
+    return;
+  }
+  g_byte_array_append (ex->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  g_input_stream_read_bytes_async (ex->stream, 64 * 1024, G_PRIORITY_DEFAULT, g_task_get_cancellable (task), read_more,
+                                   task);
 }
 
 static void
 sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  GTask *task = user_data;
   Exchange *ex = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  CwAcmeResponse *response;
-  const gchar *nonce, *type;
-  g_autofree gchar *url = g_uri_to_string (soup_message_get_uri (ex->message));
 
-  if (body == NULL) {
+  ex->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (ex->stream == NULL) {
+    g_autofree gchar *url = g_uri_to_string (soup_message_get_uri (ex->message));
+
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_NETWORK, _("cannot reach the ACME server at %s: %s"), url,
                              error->message);
+    g_object_unref (task);
     return;
   }
-  response = g_new0 (CwAcmeResponse, 1);
-  response->status = soup_message_get_status (ex->message);
-  response->headers = soup_message_headers_ref (soup_message_get_response_headers (ex->message));
-  response->body = g_bytes_ref (body);
-  response->url = g_steal_pointer (&url);
-  type = soup_message_headers_get_content_type (response->headers, NULL);
-  if (type != NULL && (g_str_equal (type, "application/json") || g_str_equal (type, "application/problem+json"))) {
-    g_autoptr(JsonParser) parser = json_parser_new ();
+  /* refused up front when the server says it is too big */
+  if (soup_message_headers_get_content_length (soup_message_get_response_headers (ex->message)) > MAX_BODY) {
+    g_autofree gchar *url = g_uri_to_string (soup_message_get_uri (ex->message));
 
-    if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
-      response->json = json_node_ref (json_parser_get_root (parser));
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_ACME, _("the ACME server at %s sent more than %d KiB"), url,
+                             MAX_BODY / 1024);
+    g_object_unref (task);
+    return;
   }
-  nonce = soup_message_headers_get_one (response->headers, "Replay-Nonce");
-  if (nonce != NULL)
-    g_queue_push_tail (&ex->client->nonces, g_strdup (nonce));
-  g_task_return_pointer (task, response, (GDestroyNotify) cw_acme_response_free);
-}
-
-/* The system trust refused the server's chain: accept it when the extra
- * anchors vouch for it and the only complaint was the unknown issuer (a
- * wrong host name or an expired certificate stay refused). */
-static gboolean
-accept_certificate (SoupMessage *message, GTlsCertificate *cert, GTlsCertificateFlags errors, CwAcmeClient *self)
-{
-  GUri *uri = soup_message_get_uri (message);
-  g_autoptr(GSocketConnectable) identity = NULL;
-  GTlsCertificateFlags flags;
-
-  if ((errors & ~G_TLS_CERTIFICATE_UNKNOWN_CA) != 0)
-    return FALSE;
-  identity = g_network_address_new (g_uri_get_host (uri), g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 443);
-  flags = g_tls_database_verify_chain (self->extra_anchors, cert, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, identity,
-                                       NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
-
-  return flags == 0;
+  ex->body = g_byte_array_new ();
+  g_input_stream_read_bytes_async (ex->stream, 64 * 1024, G_PRIORITY_DEFAULT, g_task_get_cancellable (task), read_more,
+                                   task);
 }
 
 static void
@@ -295,20 +383,25 @@ exchange (CwAcmeClient *self, const gchar *method, const gchar *url, const gchar
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Exchange *ex = g_new0 (Exchange, 1);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, &error);
+  g_autoptr(GUri) uri = url != NULL ? g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+  const gchar *scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
 
   g_task_set_task_data (task, ex, (GDestroyNotify) exchange_free);
   ex->client = g_object_ref (self);
-  if (uri == NULL) {
-    ex->message = soup_message_new (SOUP_METHOD_GET, "http://invalid/");
-    g_task_return_new_error (task, CW_ERROR, CW_ERROR_ACME, _("the ACME server gave an invalid URL “%s”"), url);
+  if (uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
+      (g_strcmp0 (scheme, "https") == 0 || g_strcmp0 (scheme, "http") == 0))
+    ex->message = soup_message_new_from_uri (method, uri);
+  if (ex->message == NULL) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_ACME, _("the ACME server gave an unusable URL “%s”"),
+                             url != NULL ? url : "");
     g_object_unref (task);
     return;
   }
-  ex->message = soup_message_new_from_uri (method, uri);
-  if (self->extra_anchors != NULL)
-    g_signal_connect_object (ex->message, "accept-certificate", G_CALLBACK (accept_certificate), self, 0);
+  /* POSTs may use the open connection (one HTTP/2 connection carries every
+   * order): libsoup opens a new TLS connection for each non-idempotent
+   * request otherwise. A POST lost with a dropped connection is safe to
+   * send again: its nonce is spent, and badNonce is retried. */
+  soup_message_add_flags (ex->message, SOUP_MESSAGE_IDEMPOTENT);
   if (accept != NULL)
     soup_message_headers_replace (soup_message_get_request_headers (ex->message), "Accept", accept);
   if (body != NULL) {
@@ -317,7 +410,7 @@ exchange (CwAcmeClient *self, const gchar *method, const gchar *url, const gchar
     soup_message_set_request_body_from_bytes (ex->message, "application/jose+json", bytes);
   }
   self->requests++;
-  soup_session_send_and_read_async (self->session, ex->message, G_PRIORITY_DEFAULT, cancellable, sent, task);
+  soup_session_send_async (self->session, ex->message, G_PRIORITY_DEFAULT, cancellable, sent, task);
 }
 
 static CwAcmeResponse *
@@ -337,11 +430,14 @@ directory_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GPtrArray) waiting = g_steal_pointer (&self->waiting);
 
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
-  if (response != NULL && cw_acme_response_object (response) == NULL && error == NULL) {
-    g_set_error (&error, CW_ERROR, CW_ERROR_ACME,
-                 cw_acme_response_is_problem (response) ? _("%s is not an ACME directory (HTTP %u)")
-                                                        : _("%s is not an ACME directory (no JSON object, HTTP %u)"),
-                 self->directory_url, response->status);
+  /* only a real directory is kept: a maintenance page is tried again next time */
+  if (response != NULL && error == NULL) {
+    JsonObject *o = cw_acme_response_object (response);
+
+    if (response->status != 200 || cw_json_string (o, "newNonce", NULL) == NULL ||
+        cw_json_string (o, "newAccount", NULL) == NULL || cw_json_string (o, "newOrder", NULL) == NULL)
+      g_set_error (&error, CW_ERROR, CW_ERROR_ACME, _("%s is not an ACME directory (HTTP %u)"), self->directory_url,
+                   response->status);
   }
   if (error == NULL) {
     self->directory = json_node_ref (response->json);

@@ -34,6 +34,9 @@ const gchar *cw_acme_response_problem_type (CwAcmeResponse *response);
 /* An error saying what the CA said, for @what ("new order", …):
  * CW_ERROR_ACME with the CA's detail and its subproblems' identifiers. */
 GError      *cw_acme_response_to_error (CwAcmeResponse *response, const gchar *what);
+/* @reference (a Location or Link target) made absolute against the URL
+ * that was asked, or NULL. */
+gchar       *cw_acme_response_resolve (CwAcmeResponse *response, const gchar *reference);
 
 #define CW_TYPE_ACME_CLIENT (cw_acme_client_get_type ())
 G_DECLARE_FINAL_TYPE (CwAcmeClient, cw_acme_client, CW, ACME_CLIENT, GObject)
@@ -43,15 +46,14 @@ G_DECLARE_FINAL_TYPE (CwAcmeClient, cw_acme_client, CW, ACME_CLIENT, GObject)
  *
  * Speaks to one ACME directory over libsoup's asynchronous API: fetches and
  * caches the directory, keeps a pool of Replay-Nonces (asking newNonce only
- * when the pool is empty), signs POSTs (and POST-as-GETs), retries a
+ * when the pool is empty, the newest first), signs POSTs (and POST-as-GETs), retries a
  * badNonce at once with the nonce it came with and a 503 after its
  * Retry-After when that is short. Everything else — problems included — is
  * handed to the caller as a CwAcmeResponse; only transport failures are
  * errors (CW_ERROR_NETWORK).
  */
-/* @extra_anchors: trust anchors for the CA's HTTPS besides the system's
- * (the configuration's [acme] ca-file), or NULL. */
-CwAcmeClient *cw_acme_client_new (const gchar *directory_url, GTlsDatabase *extra_anchors);
+/* HTTPS is verified by the default GTlsDatabase (see cw-tls-database.h). */
+CwAcmeClient *cw_acme_client_new (const gchar *directory_url);
 const gchar  *cw_acme_client_get_directory_url (CwAcmeClient *self);
 
 void          cw_acme_client_load_directory_async (CwAcmeClient *self, GCancellable *cancellable,

@@ -19,7 +19,6 @@ struct _CwAcmeManager {
   CwStore      *store;
   CwConfig     *config;
   gchar        *accounts_dir;
-  GTlsDatabase *extra_anchors;  /* [acme] ca-file, or NULL */
   CwHttp01     *http01;
   GHashTable   *clients;        /* directory URL → CwAcmeClient */
   GHashTable   *accounts;       /* id → CwAcmeAccount */

@@ -95,7 +95,6 @@ cw_acme_manager_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->config);
   g_free (self->accounts_dir);
-  g_clear_object (&self->extra_anchors);
   g_clear_object (&self->http01);
   g_hash_table_unref (self->clients);
   g_hash_table_unref (self->accounts);
@@ -135,23 +134,9 @@ CwAcmeManager *
 cw_acme_manager_new (CwStore *store, GError **error)
 {
   g_autoptr(CwAcmeManager) self = g_object_new (CW_TYPE_ACME_MANAGER, NULL);
-  const gchar *ca_file;
-
   self->store = g_object_ref (store);
   self->config = g_object_ref (cw_store_get_config (store));
   self->accounts_dir = g_build_filename (cw_store_get_state_dir (store), "accounts", NULL);
-  ca_file = cw_config_get_string (self->config, "acme", "ca-file");
-  if (*ca_file != '\0') {
-    g_autoptr(GError) local = NULL;
-
-    self->extra_anchors = g_tls_file_database_new (ca_file, &local);
-    if (self->extra_anchors == NULL) {
-      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("%s: [acme] ca-file: cannot read “%s”: %s"),
-                   cw_config_get_path (self->config) != NULL ? cw_config_get_path (self->config) : "",
-                   ca_file, local->message);
-      return NULL;
-    }
-  }
   self->http01 = cw_http01_new (cw_config_get_string (self->config, "http-01", "address"),
                                 cw_config_get_int (self->config, "http-01", "port"));
   g_signal_connect (store, "certificate-removed", G_CALLBACK (certificate_removed), self);
@@ -171,7 +156,7 @@ cw_acme_manager_client (CwAcmeManager *self, const gchar *directory)
   CwAcmeClient *client = g_hash_table_lookup (self->clients, directory);
 
   if (client == NULL) {
-    client = cw_acme_client_new (directory, self->extra_anchors);
+    client = cw_acme_client_new (directory);
     g_hash_table_insert (self->clients, g_strdup (directory), client);
   }
   return client;
@@ -246,7 +231,9 @@ job_end (Job *job, GError *error)
 {
   CwAcmeManager *self = job->manager;
   const gchar *name = cw_certificate_get_name (job->cert);
+  /* removed, replaced by an import, or the daemon is going away */
   gboolean abandoned = g_cancellable_is_cancelled (job->cancellable) ||
+                       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
                        cw_store_lookup_id (self->store, cw_certificate_get_id (job->cert)) != job->cert;
 
   g_hash_table_remove (self->jobs, cw_certificate_get_id (job->cert));

@@ -39,6 +39,8 @@ G_DECLARE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, CW, ACME_MANAGER, GObject)
  *
  * Signals: ::account-added (CwAcmeAccount *account).
  */
+/* HTTPS to the CAs is verified by the default TLS database: see
+ * cw_tls_database_install(). */
 CwAcmeManager *cw_acme_manager_new (CwStore *store, GError **error);
 
 CwHttp01      *cw_acme_manager_get_http01 (CwAcmeManager *self);

@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <glib/gi18n.h>
+#include <gmodule.h>
 #include <string.h>
 
 /* Certificate bundles are a few kilobytes; these bounds are generous. */
@@ -14,8 +15,65 @@
 #define MAX_ENTRY_SIZE  (1024 * 1024)
 #define MAX_TOTAL_SIZE  (8 * 1024 * 1024)
 
+/* libarchive, opened on first use (see meson.build for why) */
+static struct {
+  struct archive *(*read_new) (void);
+  int             (*read_free) (struct archive *);
+  int             (*support_format_zip) (struct archive *);
+  int             (*open_memory) (struct archive *, const void *, size_t);
+  int             (*next_header) (struct archive *, struct archive_entry **);
+  la_ssize_t      (*read_data) (struct archive *, void *, size_t);
+  const char     *(*error_string) (struct archive *);
+  const char     *(*entry_pathname) (struct archive_entry *);
+  la_int64_t      (*entry_size) (struct archive_entry *);
+  int             (*entry_size_is_set) (struct archive_entry *);
+  __LA_MODE_T     (*entry_filetype) (struct archive_entry *);
+} la;
+
+static gpointer
+load_libarchive (gpointer data)
+{
+  GModule *module = g_module_open (CW_LIBARCHIVE_SONAME, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  const struct { const gchar *name; gpointer *slot; } symbols[] = {
+    { "archive_read_new", (gpointer *) &la.read_new },
+    { "archive_read_free", (gpointer *) &la.read_free },
+    { "archive_read_support_format_zip", (gpointer *) &la.support_format_zip },
+    { "archive_read_open_memory", (gpointer *) &la.open_memory },
+    { "archive_read_next_header", (gpointer *) &la.next_header },
+    { "archive_read_data", (gpointer *) &la.read_data },
+    { "archive_error_string", (gpointer *) &la.error_string },
+    { "archive_entry_pathname", (gpointer *) &la.entry_pathname },
+    { "archive_entry_size", (gpointer *) &la.entry_size },
+    { "archive_entry_size_is_set", (gpointer *) &la.entry_size_is_set },
+    { "archive_entry_filetype", (gpointer *) &la.entry_filetype },
+  };
+
+  if (module == NULL)
+    return g_strdup (g_module_error ());
+  for (guint i = 0; i < G_N_ELEMENTS (symbols); i++)
+    if (!g_module_symbol (module, symbols[i].name, symbols[i].slot))
+      return g_strdup (g_module_error ());
+  g_module_make_resident (module);
+  return NULL;
+}
+
+/* NULL when libarchive is usable, else why not. */
+static const gchar *
+libarchive_error (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  return g_once (&once, load_libarchive, NULL);
+}
+
 typedef struct archive CwArchive;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwArchive, archive_read_free)
+
+static void
+cw_archive_close (CwArchive *a)
+{
+  la.read_free (a);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwArchive, cw_archive_close)
 
 void
 cw_archive_entry_free (CwArchiveEntry *entry)
@@ -46,23 +104,29 @@ entry_is_noise (const gchar *path)
 GPtrArray *
 cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
 {
-  g_autoptr(CwArchive) a = archive_read_new ();
+  g_autoptr(CwArchive) a = NULL;
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_archive_entry_free);
   struct archive_entry *ae;
   gsize total = 0;
   guint seen = 0;
   int r;
 
-  archive_read_support_format_zip (a);
-  if (archive_read_open_memory (a, data, len) != ARCHIVE_OK) {
+  if (libarchive_error () != NULL) {
+    g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("ZIP bundles need libarchive (%s): %s"),
+                 CW_LIBARCHIVE_SONAME, libarchive_error ());
+    return NULL;
+  }
+  a = la.read_new ();
+  la.support_format_zip (a);
+  if (la.open_memory (a, data, len) != ARCHIVE_OK) {
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("not a readable ZIP archive: %s"),
-                 archive_error_string (a) ? archive_error_string (a) : _("unknown error"));
+                 la.error_string (a) ? la.error_string (a) : _("unknown error"));
     return NULL;
   }
 
-  while ((r = archive_read_next_header (a, &ae)) == ARCHIVE_OK) {
-    const gchar *path = archive_entry_pathname (ae);
-    la_int64_t size = archive_entry_size (ae);
+  while ((r = la.next_header (a, &ae)) == ARCHIVE_OK) {
+    const gchar *path = la.entry_pathname (ae);
+    la_int64_t size = la.entry_size (ae);
     g_autoptr(GByteArray) buf = NULL;
     CwArchiveEntry *entry;
 
@@ -72,9 +136,9 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
                    MAX_ENTRIES);
       return NULL;
     }
-    if (path == NULL || archive_entry_filetype (ae) != AE_IFREG || entry_is_noise (path))
+    if (path == NULL || la.entry_filetype (ae) != AE_IFREG || entry_is_noise (path))
       continue;
-    if (archive_entry_size_is_set (ae) && size > MAX_ENTRY_SIZE) {
+    if (la.entry_size_is_set (ae) && size > MAX_ENTRY_SIZE) {
       g_autofree gchar *name = g_utf8_make_valid (path, -1);
 
       g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
@@ -86,12 +150,12 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
     buf = g_byte_array_new ();
     for (;;) {
       guint8 chunk[16384];
-      la_ssize_t n = archive_read_data (a, chunk, sizeof chunk);
+      la_ssize_t n = la.read_data (a, chunk, sizeof chunk);
 
       if (n < 0) {
         g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
                      _("cannot read “%s” from the ZIP archive: %s"), path,
-                     archive_error_string (a) ? archive_error_string (a) : _("unknown error"));
+                     la.error_string (a) ? la.error_string (a) : _("unknown error"));
         return NULL;
       }
       if (n == 0)
@@ -120,7 +184,7 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
   }
   if (r != ARCHIVE_EOF) {
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the ZIP archive is damaged: %s"),
-                 archive_error_string (a) ? archive_error_string (a) : _("unknown error"));
+                 la.error_string (a) ? la.error_string (a) : _("unknown error"));
     return NULL;
   }
   return g_steal_pointer (&entries);

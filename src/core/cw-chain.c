@@ -210,16 +210,7 @@ check_signature (gnutls_x509_crt_t crt, GError **error)
 static gboolean
 issuer_is_known_root (const CwChainPolicy *policy, gnutls_x509_crt_t crt)
 {
-  gnutls_x509_crt_t issuer = NULL;
-
-  if (policy->roots == NULL)
-    return FALSE;
-  /* a copy: without it GnuTLS may write into the shared list (PKCS#11
-   * trust), and workers consult it concurrently */
-  if (gnutls_x509_trust_list_get_issuer (policy->roots, crt, &issuer, GNUTLS_TL_GET_COPY) < 0 || issuer == NULL)
-    return FALSE;
-  gnutls_x509_crt_deinit (issuer);
-  return TRUE;
+  return policy->roots != NULL && cw_roots_knows_issuer_of (policy->roots, crt);
 }
 
 CwBundle *

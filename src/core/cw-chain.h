@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cw-material.h"
+#include "cw-roots.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +15,7 @@ typedef struct {
   gnutls_x509_privkey_t    key;
   /* Roots that complete a chain without being in it (system trust); used
    * only to decide whether an intermediate is missing. May be NULL. */
-  gnutls_x509_trust_list_t roots;
+  CwRoots                 *roots;
 } CwChainPolicy;
 
 /**

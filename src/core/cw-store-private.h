@@ -50,7 +50,7 @@ struct _CwStore {
   guint        saves_pending;
 
   GMutex       roots_lock;
-  gnutls_x509_trust_list_t roots;
+  CwRoots     *roots;            /* the system bundle, loaded on first use */
   gboolean     roots_loaded;
 };
 

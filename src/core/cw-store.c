@@ -200,8 +200,7 @@ cw_store_finalize (GObject *object)
   g_free (self->default_id);
   g_free (self->state_dir);
   g_free (self->certs_dir);
-  if (self->roots != NULL)
-    gnutls_x509_trust_list_deinit (self->roots, 1);
+  g_clear_pointer (&self->roots, cw_roots_unref);
   g_mutex_clear (&self->roots_lock);
   g_mutex_clear (&self->save_lock);
   g_cond_clear (&self->save_cond);
@@ -271,19 +270,20 @@ cw_store_keep_revisions (CwStore *self)
 
 /* Roots that make a chain complete without being part of it. Loaded on
  * first use, from a worker thread. */
-static gnutls_x509_trust_list_t
+/* The roots a chain may end in without including them: the system bundle
+ * of [trust] system-bundle. Loaded once, in whichever worker needs it. */
+static CwRoots *
 get_roots (CwStore *self)
 {
   g_mutex_lock (&self->roots_lock);
   if (!self->roots_loaded) {
-    int ret;
+    const gchar *bundle = cw_config_get_string (self->config, "trust", "system-bundle");
+    g_autoptr(GError) error = NULL;
 
     self->roots_loaded = TRUE;
-    gnutls_x509_trust_list_init (&self->roots, 0);
-    ret = gnutls_x509_trust_list_add_system_trust (self->roots, 0, 0);
-    if (ret < 0)
-      g_info ("no system trust store (%s): missing intermediates cannot be told from roots",
-              gnutls_strerror (ret));
+    self->roots = cw_roots_new ();
+    if (!cw_roots_add_file (self->roots, bundle, &error))
+      g_info ("no system CA bundle (%s): missing intermediates cannot be told from roots", error->message);
   }
   g_mutex_unlock (&self->roots_lock);
   return self->roots;

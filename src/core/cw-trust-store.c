@@ -181,36 +181,36 @@ pem_of (GPtrArray *entries)
 
 /* ---- disk --------------------------------------------------------------- */
 
+typedef struct {
+  GPtrArray   *out;
+  gboolean     from_system;
+  const gchar *what;
+} Parse;
+
+static void
+parse_one (const guint8 *der, gsize len, guint index, gpointer user_data)
+{
+  Parse *parse = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(gnutls_x509_crt_t) crt = der != NULL ? cw_x509_crt_import (der, len, GNUTLS_X509_FMT_DER, &error) : NULL;
+  CwTrustEntry *entry = crt != NULL ? entry_new (crt, parse->from_system, &error) : NULL;
+
+  if (entry != NULL)
+    g_ptr_array_add (parse->out, entry);
+  else
+    g_warning ("%s: certificate %u skipped: %s", parse->what, index,
+               error != NULL ? error->message : _("not valid base64"));
+}
+
 /* Entries from PEM text; what does not parse is skipped with a warning,
  * so one damaged certificate in the system bundle costs only itself. */
 static GPtrArray *
 parse_bundle (const gchar *data, gsize len, gboolean from_system, const gchar *what)
 {
-  GPtrArray *out = entries_new ();
-  gnutls_x509_crt_t *list = NULL;
-  unsigned n = 0;
-  gnutls_datum_t datum = { (guint8 *) data, (guint) len };
-  int ret;
+  Parse parse = { entries_new (), from_system, what };
 
-  if (len == 0)
-    return out;
-  ret = gnutls_x509_crt_list_import2 (&list, &n, &datum, GNUTLS_X509_FMT_PEM, 0);
-  if (ret < 0) {
-    g_warning ("%s: %s", what, gnutls_strerror (ret));
-    return out;
-  }
-  for (unsigned i = 0; i < n; i++) {
-    g_autoptr(GError) error = NULL;
-    CwTrustEntry *entry = entry_new (list[i], from_system, &error);
-
-    if (entry != NULL)
-      g_ptr_array_add (out, entry);
-    else
-      g_warning ("%s: certificate %u skipped: %s", what, i + 1, error->message);
-    gnutls_x509_crt_deinit (list[i]);
-  }
-  gnutls_free (list);
-  return out;
+  cw_pem_foreach_certificate (data, len, parse_one, &parse);
+  return parse.out;
 }
 
 static gboolean

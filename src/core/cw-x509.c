@@ -345,6 +345,33 @@ crt_get_ari_id (gnutls_x509_crt_t crt)
   return g_strconcat (a, ".", s, NULL);
 }
 
+void
+cw_pem_foreach_certificate (const gchar *text, gsize len, CwDerFunc func, gpointer user_data)
+{
+  static const gchar begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+  const gchar *limit = text + len;
+  const gchar *p = g_strstr_len (text, len, begin);
+  guint index = 0;
+
+  while (p != NULL) {
+    const gchar *stop = g_strstr_len (p, limit - p, end);
+    g_auto(CwDatum) der = { 0 };
+    gnutls_datum_t block;
+
+    if (stop == NULL)
+      break;
+    stop += strlen (end);
+    block.data = (guint8 *) p;
+    block.size = stop - p;
+    index++;
+    if (gnutls_pem_base64_decode2 ("CERTIFICATE", &block, &der) >= 0)
+      func (der.data, der.size, index, user_data);
+    else
+      func (NULL, 0, index, user_data);
+    p = g_strstr_len (stop, limit - stop, begin);
+  }
+}
+
 CwCertInfo *
 cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
 {

@@ -53,6 +53,12 @@ CwCertInfo *cw_cert_info_new (gnutls_x509_crt_t crt, GError **error);
 void        cw_cert_info_free (CwCertInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwCertInfo, cw_cert_info_free)
 
+/* Calls @func with the DER of each PEM "CERTIFICATE" block of @text, one
+ * block at a time (a bundle parsed at once weighs megabytes); @index
+ * counts blocks from 1, undecodable ones included (then @der is NULL). */
+typedef void (*CwDerFunc) (const guint8 *der, gsize len, guint index, gpointer user_data);
+void      cw_pem_foreach_certificate (const gchar *text, gsize len, CwDerFunc func, gpointer user_data);
+
 gnutls_x509_crt_t cw_x509_crt_import (const guint8 *data, gsize len,
                                       gnutls_x509_crt_fmt_t fmt, GError **error);
 gnutls_x509_crt_t cw_x509_crt_copy (gnutls_x509_crt_t crt);

@@ -7,11 +7,13 @@
 #include "cw-clock.h"
 #include "cw-daemon.h"
 #include "cw-store.h"
+#include "cw-tls-database.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <gnutls/gnutls.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdlib.h>
 
 typedef struct {
@@ -97,6 +99,12 @@ main (int argc, char **argv)
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
 
+#ifdef M_ARENA_MAX
+  /* worker threads (key generation, writes) come and go; with an arena
+   * each, freed memory stays spread over them: one arena keeps the
+   * agent's footprint at what it uses (bench/acme-issue) */
+  mallopt (M_ARENA_MAX, 1);
+#endif
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -154,9 +162,15 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
-  /* libsoup's HTTPS comes from glib-networking, loaded at run time */
-  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+  /* libsoup's HTTPS comes from glib-networking, loaded at run time; the
+   * trust it checks against is ours (cw-tls-database.h) */
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ())) {
     g_warning ("no TLS backend: ACME CAs cannot be reached over HTTPS; install glib-networking");
+  } else if (!cw_tls_database_install (cw_config_get_string (config, "trust", "system-bundle"),
+                                       cw_config_get_string (config, "acme", "ca-file"), &error)) {
+    g_printerr ("certwardd: %s: [acme] ca-file: %s\n", cw_config_get_path (config), error->message);
+    return EXIT_FAILURE;
+  }
 
   acme = cw_acme_manager_new (store, &error);
   if (acme == NULL) {
