@@ -61,10 +61,17 @@ cw_acme_response_links (CwAcmeResponse *response, const gchar *rel)
     if (close == NULL || params == NULL)
       continue;
     table = soup_header_parse_semi_param_list (params + 1);
-    if (g_strcmp0 (g_hash_table_lookup (table, "rel"), rel) == 0)
-      g_ptr_array_add (out, g_strndup (open + 1, close - open - 1));
+    /* rel is a space-separated list of relation types (RFC 8288 §3.3) */
+    if (g_hash_table_lookup (table, "rel") != NULL) {
+      g_auto(GStrv) rels = g_strsplit (g_hash_table_lookup (table, "rel"), " ", -1);
+      g_autofree gchar *target = g_strndup (open + 1, close - open - 1);
+
+      if (g_strv_contains ((const gchar * const *) rels, rel) && out->len < 16)
+        g_ptr_array_add (out, cw_acme_response_resolve (response, target));
+    }
   }
   soup_header_free_list (items);
+  g_ptr_array_remove (out, NULL);   /* targets that did not resolve */
   g_ptr_array_add (out, NULL);
   return (gchar **) g_ptr_array_steal (out, NULL);
 }

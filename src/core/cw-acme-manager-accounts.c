@@ -8,6 +8,7 @@
 #include "cw-error.h"
 #include "cw-fs.h"
 #include "cw-issuer.h"
+#include "cw-json.h"
 
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -81,6 +82,11 @@ cw_acme_manager_load_accounts (CwAcmeManager *self)
 
     if (id[0] == '.')
       continue;
+    /* ids end D-Bus object paths */
+    if (strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen (id)) {
+      g_warning ("ignoring %s: account directories are named with letters, digits and _ only", path);
+      continue;
+    }
     account = cw_acme_account_load (id, path, &error);
     if (account == NULL) {
       g_warning ("ignoring the ACME account in %s: %s", path, error->message);
@@ -135,11 +141,16 @@ make_account_id (CwAcmeManager *self, const gchar *directory)
 
   for (const gchar *p = host; *p != '\0' && base->len < 48; p++)
     g_string_append_c (base, g_ascii_isalnum (*p) ? *p : '_');
+  if (g_mkdir_with_parents (self->accounts_dir, 0700) < 0)
+    return g_strdup (base->str);   /* the save will say why */
   id = g_strdup (base->str);
+  /* the directory is the reservation: two registrations never share one */
   for (guint n = 2;; n++) {
     g_autofree gchar *path = g_build_filename (self->accounts_dir, id, NULL);
 
-    if (!g_hash_table_contains (self->accounts, id) && !g_file_test (path, G_FILE_TEST_EXISTS))
+    if (!g_hash_table_contains (self->accounts, id) && g_mkdir (path, 0700) == 0)
+      break;
+    if (n > 1000)
       break;
     g_free (id);
     id = g_strdup_printf ("%s_%u", base->str, n);
@@ -174,15 +185,14 @@ take_account_object (CwAcmeAccount *account, JsonObject *object)
 {
   if (object == NULL)
     return;
-  if (json_object_has_member (object, "status"))
-    cw_acme_account_set_status (account, json_object_get_string_member_with_default (object, "status", "valid"));
-  if (json_object_has_member (object, "contact") &&
-      JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "contact"))) {
-    JsonArray *array = json_object_get_array_member (object, "contact");
+  if (cw_json_string (object, "status", NULL) != NULL)
+    cw_acme_account_set_status (account, cw_json_string (object, "status", "valid"));
+  if (cw_json_array (object, "contact") != NULL) {
+    JsonArray *array = cw_json_array (object, "contact");
     g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
 
-    for (guint i = 0; i < json_array_get_length (array); i++) {
-      const gchar *c = json_node_get_string (json_array_get_element (array, i));
+    for (guint i = 0; i < json_array_get_length (array) && i < 16; i++) {
+      const gchar *c = cw_json_array_string (array, i);
 
       if (c != NULL)
         g_ptr_array_add (list, g_strdup (c));
@@ -222,11 +232,17 @@ typedef struct {
   CwAcmeAccountOptions *options;
   CwAcmeClient         *client;
   CwAcmeAccount        *account;
+  gchar                *dir;      /* reserved by make_account_id */
+  gboolean              saved;
 } Register;
 
 static void
 register_free (Register *r)
 {
+  /* a registration that did not make it gives its reservation back */
+  if (r->dir != NULL && !r->saved)
+    g_rmdir (r->dir);
+  g_free (r->dir);
   g_free (r->directory);
   cw_acme_account_options_free (r->options);
   g_clear_object (&r->client);
@@ -247,6 +263,7 @@ registered_saved (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, error);
     return;
   }
+  r->saved = TRUE;
   g_hash_table_insert (self->accounts, g_strdup (cw_acme_account_get_id (r->account)), g_object_ref (r->account));
   g_message ("ACME account %s registered at %s (%s)", cw_acme_account_get_id (r->account), r->directory,
              cw_acme_account_get_url (r->account));
@@ -261,6 +278,7 @@ registered (GObject *source, GAsyncResult *result, gpointer user_data)
   Register *r = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr(CwAcmeResponse) response = cw_acme_client_post_finish (r->client, result, &error);
+  g_autofree gchar *url = NULL;
   const gchar *location;
 
   if (response == NULL) {
@@ -272,11 +290,12 @@ registered (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   location = cw_acme_response_header (response, "Location");
-  if (location == NULL) {
+  url = cw_acme_response_resolve (response, location);
+  if (url == NULL) {
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_ACME, _("the ACME server registered the account without its URL"));
     return;
   }
-  cw_acme_account_set_url (r->account, location);
+  cw_acme_account_set_url (r->account, url);
   cw_acme_account_set_status (r->account, "valid");
   take_account_object (r->account, cw_acme_response_object (response));
   cw_acme_account_save_async (r->account, NULL, registered_saved, g_steal_pointer (&task));
@@ -288,7 +307,7 @@ register_post (GTask *task)
   Register *r = g_task_get_task_data (task);
   JsonObject *meta = cw_acme_client_get_meta (r->client);
   const gchar *url = cw_acme_client_endpoint (r->client, "newAccount");
-  const gchar *terms = meta != NULL ? json_object_get_string_member_with_default (meta, "termsOfService", "") : "";
+  const gchar *terms = cw_json_string (meta, "termsOfService", "");
   g_autoptr(JsonObject) payload = json_object_new ();
   g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
   g_autofree gchar *text = NULL;
@@ -306,7 +325,7 @@ register_post (GTask *task)
     g_object_unref (task);
     return;
   }
-  if (meta != NULL && json_object_get_boolean_member_with_default (meta, "externalAccountRequired", FALSE) &&
+  if (cw_json_bool (meta, "externalAccountRequired", FALSE) &&
       r->options->eab_kid == NULL) {
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
                              _("the CA at %s requires External Account Binding: create the account with the "
@@ -349,6 +368,7 @@ register_key_made (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   id = make_account_id (self, r->directory);
   dir = g_build_filename (self->accounts_dir, id, NULL);
+  r->dir = g_strdup (dir);
   r->account = cw_acme_account_new (id, dir, r->directory, key, &error);
   if (r->account == NULL) {
     g_task_return_error (task, error);
@@ -422,8 +442,10 @@ default_registered (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(CwAcmeAccount) account = NULL;
   g_autoptr(GError) error = NULL;
 
+  g_autofree gchar *key = NULL;
+
   account = cw_acme_manager_create_account_finish (self, result, &error);
-  g_hash_table_steal_extended (self->registering, directory, NULL, (gpointer *) &waiting);
+  g_hash_table_steal_extended (self->registering, directory, (gpointer *) &key, (gpointer *) &waiting);
   for (guint i = 0; waiting != NULL && i < waiting->len; i++) {
     GTask *task = g_ptr_array_index (waiting, i);
 
@@ -475,6 +497,7 @@ cw_acme_manager_default_account_finish (CwAcmeManager *self, GAsyncResult *resul
 /* ---- updates ------------------------------------------------------------ */
 
 typedef struct {
+  CwAcmeManager *manager;         /* set while the account is claimed */
   CwAcmeAccount *account;
   CwAcmeClient  *client;
   gchar         *payload;
@@ -486,6 +509,12 @@ typedef struct {
 static void
 account_op_free (AccountOp *op)
 {
+  /* a key the CA never took is not kept */
+  if (op->staged != NULL && op->new_key != NULL)
+    g_unlink (op->staged);
+  if (op->manager != NULL)
+    g_hash_table_remove (op->manager->busy_accounts, cw_acme_account_get_id (op->account));
+  g_clear_object (&op->manager);
   g_clear_object (&op->account);
   g_clear_object (&op->client);
   g_free (op->payload);
@@ -566,6 +595,15 @@ op_start (CwAcmeManager *self, CwAcmeAccount *account, const gchar *what, GCance
                              cw_acme_account_get_id (account), cw_acme_account_get_status (account));
     return NULL;
   }
+  /* one change at a time: saves in flight must not overtake each other */
+  if (g_hash_table_contains (self->busy_accounts, cw_acme_account_get_id (account))) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_BUSY,
+                             _("another change of the ACME account “%s” is in progress; try again when it has finished"),
+                             cw_acme_account_get_id (account));
+    return NULL;
+  }
+  g_hash_table_add (self->busy_accounts, g_strdup (cw_acme_account_get_id (account)));
+  op->manager = g_object_ref (self);
   return g_steal_pointer (&task);
 }
 

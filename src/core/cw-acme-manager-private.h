@@ -26,6 +26,8 @@ struct _CwAcmeManager {
   GHashTable   *jobs;           /* certificate id → Job (queued or running) */
   GHashTable   *queues;         /* directory URL → Queue */
   GHashTable   *windows;        /* certificate id → CwRenewalWindow (ARI) */
+  GHashTable   *busy_accounts;  /* ids of accounts being changed */
+  GHashTable   *revoking;       /* ids of certificates being revoked */
   GCancellable *cancellable;    /* cancelled on dispose */
 };
 

@@ -11,6 +11,7 @@
 #include "cw-chain.h"
 #include "cw-clock.h"
 #include "cw-error.h"
+#include "cw-json.h"
 #include "cw-log.h"
 #include "cw-names.h"
 
@@ -102,6 +103,8 @@ cw_acme_manager_finalize (GObject *object)
   g_hash_table_unref (self->jobs);
   g_hash_table_unref (self->queues);
   g_hash_table_unref (self->windows);
+  g_hash_table_unref (self->busy_accounts);
+  g_hash_table_unref (self->revoking);
   g_object_unref (self->cancellable);
   G_OBJECT_CLASS (cw_acme_manager_parent_class)->finalize (object);
 }
@@ -127,6 +130,8 @@ cw_acme_manager_init (CwAcmeManager *self)
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) queue_free);
   self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->busy_accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->revoking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
 }
 
@@ -234,6 +239,7 @@ job_end (Job *job, GError *error)
   /* removed, replaced by an import, or the daemon is going away */
   gboolean abandoned = g_cancellable_is_cancelled (job->cancellable) ||
                        g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+                       cw_certificate_get_acme (job->cert) == NULL ||
                        cw_store_lookup_id (self->store, cw_certificate_get_id (job->cert)) != job->cert;
 
   g_hash_table_remove (self->jobs, cw_certificate_get_id (job->cert));
@@ -276,8 +282,9 @@ ordered (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (chain == NULL) {
     if (retry_after > 0) {
-      GError *hinted = g_error_new (error->domain, error->code, _("%s; the CA asks to wait %" G_GINT64_FORMAT " s"),
-                                    error->message, retry_after);
+      g_autofree gchar *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
+      GError *hinted = g_error_new (error->domain, error->code, _("%s; the CA asks to wait %s s"), error->message,
+                                    seconds);
 
       g_error_free (error);
       error = hinted;
@@ -368,7 +375,7 @@ start_order (Job *job)
 static gint64
 parse_time (JsonObject *object, const gchar *member)
 {
-  const gchar *text = object != NULL ? json_object_get_string_member_with_default (object, member, NULL) : NULL;
+  const gchar *text = cw_json_string (object, member, NULL);
   g_autoptr(GDateTime) time = text != NULL ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
 
   return time != NULL ? g_date_time_to_unix (time) : -1;
@@ -384,8 +391,7 @@ renewal_info_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(CwAcmeResponse) response = cw_acme_client_get_finish (job->client, result, &error);
   JsonObject *object = response != NULL ? cw_acme_response_object (response) : NULL;
-  JsonObject *window = object != NULL && json_object_has_member (object, "suggestedWindow")
-                         ? json_object_get_object_member (object, "suggestedWindow") : NULL;
+  JsonObject *window = cw_json_object (object, "suggestedWindow");
   CwRenewalWindow w = { parse_time (window, "start"), parse_time (window, "end") };
 
   if (response == NULL || response->status != 200 || w.start < 0 || w.end < w.start) {
@@ -411,9 +417,7 @@ check_profile (Job *job, GError **error)
 {
   const CwAcmeSpec *acme = cw_certificate_get_acme (job->cert);
   JsonObject *meta = cw_acme_client_get_meta (job->client);
-  JsonObject *profiles = meta != NULL && json_object_has_member (meta, "profiles") &&
-                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (meta, "profiles"))
-                           ? json_object_get_object_member (meta, "profiles") : NULL;
+  JsonObject *profiles = cw_json_object (meta, "profiles");
   g_autoptr(GList) names = NULL;
   g_autoptr(GString) list = g_string_new (NULL);
 
@@ -708,7 +712,7 @@ check_acme (CwAcmeManager *self, CwCertificate *cert, GError **error)
                  cw_certificate_get_name (cert));
     return FALSE;
   }
-  if (cw_acme_manager_is_working (self, cert)) {
+  if (cw_acme_manager_is_working (self, cert) || g_hash_table_contains (self->revoking, cw_certificate_get_id (cert))) {
     g_set_error (error, CW_ERROR, CW_ERROR_BUSY,
                  _("an ACME order for “%s” is already running; try again when it has finished"),
                  cw_certificate_get_name (cert));
@@ -759,6 +763,7 @@ cw_acme_manager_renew_finish (CwAcmeManager *self, GAsyncResult *result, GError 
 /* ---- Revoke ------------------------------------------------------------- */
 
 typedef struct {
+  CwAcmeManager *manager;   /* set while the certificate is claimed */
   CwCertificate *cert;
   guint          reason;
   GBytes        *der;
@@ -768,6 +773,9 @@ typedef struct {
 static void
 revoke_free (Revoke *r)
 {
+  if (r->manager != NULL)
+    g_hash_table_remove (r->manager->revoking, cw_certificate_get_id (r->cert));
+  g_clear_object (&r->manager);
   g_object_unref (r->cert);
   g_clear_pointer (&r->der, g_bytes_unref);
   g_clear_object (&r->client);
@@ -917,6 +925,8 @@ cw_acme_manager_revoke_async (CwAcmeManager *self, CwCertificate *cert, guint re
                              cw_certificate_get_name (cert));
     return;
   }
+  g_hash_table_add (self->revoking, g_strdup (cw_certificate_get_id (cert)));
+  r->manager = g_object_ref (self);
   path = cw_certificate_get_path (cert, CW_CERT_FILE_CERT);
   file = g_file_new_for_path (path);
   g_file_load_contents_async (file, cancellable, revoke_loaded, g_steal_pointer (&task));

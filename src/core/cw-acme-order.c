@@ -5,6 +5,7 @@
 
 #include "cw-acme-order.h"
 #include "cw-error.h"
+#include "cw-json.h"
 #include "cw-names.h"
 
 #include <glib/gi18n.h>
@@ -43,7 +44,11 @@ typedef struct {
   guint       outstanding;      /* requests of a fan-out in flight */
   GError     *failure;          /* the first failure of a fan-out */
   GPtrArray  *invalid;          /* what went wrong per identifier (gchar*) */
-  gint64      retry_after;      /* the CA's last hint, -1 none */
+  gint64      retry_after;      /* the CA's last hint for polling, -1 none */
+  gint64      problem_wait;     /* Retry-After of the last problem, -1 none */
+  guint       problem_status;   /* HTTP status of the last problem */
+  gchar      *problem_type;     /* and its type */
+  gboolean    replaces_dropped; /* newOrder retried without "replaces" */
   gint64      deadline;         /* monotonic, seconds */
   guint       polls;
   gchar      *chain;            /* the result */
@@ -69,6 +74,7 @@ order_free (Order *o)
   g_clear_error (&o->failure);
   g_free (o->chain);
   g_strfreev (o->alternates);
+  g_free (o->problem_type);
   g_free (o);
 }
 
@@ -106,6 +112,10 @@ take_response (GTask *task, GAsyncResult *result, const gchar *what, GError **er
     return NULL;
   o->retry_after = cw_acme_response_retry_after (response);
   if (cw_acme_response_is_problem (response)) {
+    o->problem_wait = o->retry_after;
+    o->problem_status = response->status;
+    g_free (o->problem_type);
+    o->problem_type = g_strdup (cw_acme_response_problem_type (response));
     g_propagate_error (error, cw_acme_response_to_error (response, what));
     cw_acme_response_free (response);
     return NULL;
@@ -284,7 +294,12 @@ poll_order (gpointer user_data)
 {
   GTask *task = user_data;
   Order *o = order_of (task);
+  GError *error = NULL;
 
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error)) {
+    finish (task, error);
+    return G_SOURCE_REMOVE;
+  }
   o->polls++;
   post (task, o->order_url, NULL, NULL, order_polled);
   g_object_unref (task);
@@ -295,11 +310,12 @@ static void
 order_state (GTask *task, JsonObject *order)
 {
   Order *o = order_of (task);
-  const gchar *status = json_object_get_string_member_with_default (order, "status", "");
+  const gchar *status = cw_json_string (order, "status", "");
+  const gchar *certificate = cw_json_string (order, "certificate", NULL);
 
-  if (g_str_equal (status, "valid") && json_object_has_member (order, "certificate")) {
+  if (g_str_equal (status, "valid") && certificate != NULL) {
     g_free (o->cert_url);
-    o->cert_url = g_strdup (json_object_get_string_member (order, "certificate"));
+    o->cert_url = g_strdup (certificate);
     download (task);
   } else if (g_str_equal (status, "processing") || g_str_equal (status, "ready") || g_str_equal (status, "valid")) {
     if (now_seconds () > o->deadline) {
@@ -309,11 +325,10 @@ order_state (GTask *task, JsonObject *order)
     }
     g_timeout_add_seconds (poll_interval (o), poll_order, task);
   } else {
-    JsonObject *problem = json_object_has_member (order, "error") ? json_object_get_object_member (order, "error") : NULL;
+    const gchar *detail = cw_json_string (cw_json_object (order, "error"), "detail", NULL);
 
-    finish (task, g_error_new (CW_ERROR, CW_ERROR_ACME, _("the order is %s: %s"), status,
-                               problem != NULL ? json_object_get_string_member_with_default (problem, "detail", "")
-                                               : _("no reason given")));
+    finish (task, g_error_new (CW_ERROR, CW_ERROR_ACME, _("the order is %s: %s"), *status != '\0' ? status : "?",
+                               detail != NULL ? detail : _("no reason given")));
   }
 }
 
@@ -378,10 +393,9 @@ invalid_error (Order *o)
 static gchar *
 authz_identifier (JsonObject *authz)
 {
-  JsonObject *id = json_object_has_member (authz, "identifier") ? json_object_get_object_member (authz, "identifier") : NULL;
-  const gchar *value = id != NULL ? json_object_get_string_member_with_default (id, "value", "?") : "?";
+  const gchar *value = cw_json_string (cw_json_object (authz, "identifier"), "value", "?");
 
-  if (json_object_get_boolean_member_with_default (authz, "wildcard", FALSE))
+  if (cw_json_bool (authz, "wildcard", FALSE))
     return g_strconcat ("*.", value, NULL);
   return g_strdup (value);
 }
@@ -390,16 +404,12 @@ static void
 note_invalid (Order *o, JsonObject *authz)
 {
   g_autofree gchar *id = authz_identifier (authz);
-  JsonArray *challenges = json_object_has_member (authz, "challenges") ? json_object_get_array_member (authz, "challenges") : NULL;
+  JsonArray *challenges = cw_json_array (authz, "challenges");
   const gchar *detail = NULL;
   const gchar *type = cw_challenge_solver_get_challenge_type (o->solver);
 
-  for (guint i = 0; challenges != NULL && i < json_array_get_length (challenges) && detail == NULL; i++) {
-    JsonObject *c = json_array_get_object_element (challenges, i);
-
-    if (c != NULL && json_object_has_member (c, "error"))
-      detail = json_object_get_string_member_with_default (json_object_get_object_member (c, "error"), "detail", NULL);
-  }
+  for (guint i = 0; challenges != NULL && i < json_array_get_length (challenges) && detail == NULL; i++)
+    detail = cw_json_string (cw_json_object (cw_json_array_object (challenges, i), "error"), "detail", NULL);
   g_ptr_array_add (o->invalid, g_strdup_printf ("%s for %s: %s", type, id,
                                                 detail != NULL ? detail : _("the CA refused it without a reason")));
 }
@@ -419,7 +429,7 @@ authz_polled (GObject *source, GAsyncResult *result, gpointer user_data)
       g_error_free (error);
   } else {
     JsonObject *authz = cw_acme_response_object (response);
-    const gchar *status = authz != NULL ? json_object_get_string_member_with_default (authz, "status", "") : "";
+    const gchar *status = cw_json_string (authz, "status", "");
     guint index;
 
     if (g_str_equal (status, "invalid") || g_str_equal (status, "revoked") || g_str_equal (status, "expired") ||
@@ -459,7 +469,13 @@ poll_authorizations (GTask *task)
 {
   Order *o = order_of (task);
   g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  GError *error = NULL;
 
+  /* a removed certificate's challenges are taken away now, not after the wait */
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error)) {
+    finish (task, error);
+    return;
+  }
   /* o->pending shrinks while the answers come in */
   for (guint i = 0; i < o->pending->len; i++)
     g_ptr_array_add (urls, g_strdup (g_ptr_array_index (o->pending, i)));
@@ -506,7 +522,6 @@ presented (GObject *source, GAsyncResult *result, gpointer user_data)
     finish (g_steal_pointer (&task), error);
     return;
   }
-  o->presented = TRUE;
   o->outstanding = o->challenge_urls->len;
   for (guint i = 0; i < o->challenge_urls->len; i++)
     post (task, g_ptr_array_index (o->challenge_urls, i), "{}", NULL, responded);
@@ -522,16 +537,16 @@ authz_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   JsonObject *authz = response != NULL ? cw_acme_response_object (response) : NULL;
 
   if (authz != NULL) {
-    const gchar *status = json_object_get_string_member_with_default (authz, "status", "");
+    const gchar *status = cw_json_string (authz, "status", "");
     const gchar *type = cw_challenge_solver_get_challenge_type (o->solver);
-    JsonArray *list = json_object_has_member (authz, "challenges") ? json_object_get_array_member (authz, "challenges") : NULL;
+    JsonArray *list = cw_json_array (authz, "challenges");
     g_autoptr(GPtrArray) offered = g_ptr_array_new ();
     JsonObject *challenge = NULL;
 
     if (g_str_equal (status, "pending")) {
       for (guint i = 0; list != NULL && i < json_array_get_length (list); i++) {
-        JsonObject *c = json_array_get_object_element (list, i);
-        const gchar *ctype = c != NULL ? json_object_get_string_member_with_default (c, "type", "") : "";
+        JsonObject *c = cw_json_array_object (list, i);
+        const gchar *ctype = cw_json_string (c, "type", "");
 
         g_ptr_array_add (offered, (gpointer) ctype);
         if (g_str_equal (ctype, type))
@@ -546,15 +561,22 @@ authz_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
         error = g_error_new (CW_ERROR, CW_ERROR_ACME, _("the CA offers no %s challenge for %s (it offers %s)"),
                              type, id, *types != '\0' ? types : _("none"));
       } else {
-        const gchar *token = json_object_get_string_member_with_default (challenge, "token", "");
-        g_autofree gchar *key_authorization = g_strconcat (token, ".", cw_acme_account_get_thumbprint (o->account), NULL);
-        JsonObject *id = json_object_get_object_member (authz, "identifier");
+        const gchar *token = cw_json_string (challenge, "token", NULL);
+        const gchar *url = cw_json_string (challenge, "url", NULL);
+        const gchar *value = cw_json_string (cw_json_object (authz, "identifier"), "value", NULL);
 
-        g_ptr_array_add (o->challenges,
-                         cw_challenge_new (json_object_get_string_member_with_default (id, "value", ""), token,
-                                           key_authorization, json_object_get_boolean_member_with_default (authz, "wildcard", FALSE)));
-        g_ptr_array_add (o->challenge_urls, g_strdup (json_object_get_string_member_with_default (challenge, "url", "")));
-        g_ptr_array_add (o->pending, g_strdup (response->url));
+        if (token == NULL || url == NULL || value == NULL) {
+          error = g_error_new (CW_ERROR, CW_ERROR_ACME, _("the ACME server sent a %s challenge without %s"), type,
+                               token == NULL ? "token" : url == NULL ? "url" : "identifier");
+        } else {
+          g_autofree gchar *key_authorization = g_strconcat (token, ".", cw_acme_account_get_thumbprint (o->account),
+                                                             NULL);
+
+          g_ptr_array_add (o->challenges, cw_challenge_new (value, token, key_authorization,
+                                                            cw_json_bool (authz, "wildcard", FALSE)));
+          g_ptr_array_add (o->challenge_urls, g_strdup (url));
+          g_ptr_array_add (o->pending, g_strdup (response->url));
+        }
       }
     } else if (!g_str_equal (status, "valid")) {
       note_invalid (o, authz);
@@ -576,11 +598,15 @@ authz_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   } else {
     GCancellable *cancellable = g_task_get_cancellable (task);
 
+    /* cleaned up whatever happens, a half-done present included */
+    o->presented = TRUE;
     cw_challenge_solver_present_async (o->solver, o->challenges, cancellable, presented, g_steal_pointer (&task));
   }
 }
 
 /* ---- the order ---------------------------------------------------------- */
+
+static gchar *new_order_payload (const CwAcmeOrderSpec *spec);
 
 static void
 order_created (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -593,22 +619,41 @@ order_created (GObject *source, GAsyncResult *result, gpointer user_data)
   JsonArray *authzs;
   const gchar *location;
 
+  /* RFC 9773 §5: the certificate is already being replaced (an earlier
+   * attempt, another account): order again without claiming it */
+  if (response == NULL && o->spec->replaces != NULL && !o->replaces_dropped &&
+      (o->problem_status == 409 || g_strcmp0 (o->problem_type, "urn:ietf:params:acme:error:alreadyReplaced") == 0)) {
+    g_autofree gchar *payload = NULL;
+
+    g_info ("newOrder refused “replaces” (%s); ordering without it", error->message);
+    g_clear_error (&error);
+    g_clear_pointer (&o->spec->replaces, g_free);
+    o->replaces_dropped = TRUE;
+    payload = new_order_payload (o->spec);
+    post (task, cw_acme_client_endpoint (o->client, "newOrder"), payload, NULL, order_created);
+    return;
+  }
   if (response == NULL) {
     finish (g_steal_pointer (&task), error);
     return;
   }
   order = cw_acme_response_object (response);
   location = cw_acme_response_header (response, "Location");
-  authzs = json_object_has_member (order, "authorizations") ? json_object_get_array_member (order, "authorizations") : NULL;
-  if (location == NULL || authzs == NULL || !json_object_has_member (order, "finalize")) {
+  authzs = cw_json_array (order, "authorizations");
+  if (location == NULL || authzs == NULL || cw_json_string (order, "finalize", NULL) == NULL ||
+      json_array_get_length (authzs) > 100) {
     finish (g_steal_pointer (&task),
             g_error_new_literal (CW_ERROR, CW_ERROR_ACME, _("the ACME server answered newOrder without an order")));
     return;
   }
-  o->order_url = g_strdup (location);
-  o->finalize_url = g_strdup (json_object_get_string_member (order, "finalize"));
-  for (guint i = 0; i < json_array_get_length (authzs); i++)
-    g_ptr_array_add (o->authz_urls, g_strdup (json_array_get_string_element (authzs, i)));
+  o->order_url = cw_acme_response_resolve (response, location);
+  o->finalize_url = g_strdup (cw_json_string (order, "finalize", NULL));
+  for (guint i = 0; i < json_array_get_length (authzs); i++) {
+    const gchar *url = cw_json_array_string (authzs, i);
+
+    if (url != NULL)
+      g_ptr_array_add (o->authz_urls, g_strdup (url));
+  }
   g_debug ("order %s: %u authorizations", o->order_url, o->authz_urls->len);
 
   if (o->authz_urls->len == 0) {
@@ -693,6 +738,7 @@ cw_acme_order_run_async (CwAcmeClient *client, CwAcmeAccount *account, CwChallen
   o->pending = g_ptr_array_new_with_free_func (g_free);
   o->invalid = g_ptr_array_new_with_free_func (g_free);
   o->retry_after = -1;
+  o->problem_wait = -1;
   g_task_set_task_data (task, o, (GDestroyNotify) order_free);
   cw_acme_client_load_directory_async (client, cancellable, directory_ready, task);
 }
@@ -703,6 +749,6 @@ cw_acme_order_run_finish (GAsyncResult *result, gint64 *retry_after, GError **er
   Order *o = order_of (G_TASK (result));
 
   if (retry_after != NULL)
-    *retry_after = o->retry_after;
+    *retry_after = o->problem_wait;
   return g_task_propagate_pointer (G_TASK (result), error);
 }

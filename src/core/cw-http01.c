@@ -169,13 +169,17 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (CwHttp01Solver, cw_http01_solver, G_TYPE_OBJECT,
 static gboolean
 token_ok (const gchar *token, GError **error)
 {
+  gboolean ok = *token != '\0' && strlen (token) <= 256;
+
   /* tokens are base64url (RFC 8555 §8.3); anything else must not reach a path */
-  for (const gchar *p = token; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_') {
-      g_set_error (error, CW_ERROR, CW_ERROR_ACME, _("the ACME server sent an unusable token “%s”"), token);
-      return FALSE;
-    }
-  return *token != '\0';
+  for (const gchar *p = token; ok && *p != '\0'; p++)
+    ok = g_ascii_isalnum (*p) || *p == '-' || *p == '_';
+  if (!ok) {
+    g_autofree gchar *shown = g_utf8_make_valid (token, MIN (strlen (token), 64));
+
+    g_set_error (error, CW_ERROR, CW_ERROR_ACME, _("the ACME server sent an unusable token “%s”"), shown);
+  }
+  return ok;
 }
 
 typedef struct {

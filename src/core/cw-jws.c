@@ -30,15 +30,24 @@ cw_base64url_decode (const gchar *text, gsize *len, GError **error)
 {
   g_autoptr(GString) b64 = g_string_new (NULL);
 
-  for (const gchar *p = text; *p != '\0'; p++) {
-    if (*p == '-')
+  gsize n = strlen (text);
+
+  /* padding is not base64url's, but keys are often pasted with it */
+  while (n > 0 && text[n - 1] == '=')
+    n--;
+  for (gsize i = 0; i < n; i++) {
+    gchar c = text[i];
+
+    if (c == '-')
       g_string_append_c (b64, '+');
-    else if (*p == '_')
+    else if (c == '_')
       g_string_append_c (b64, '/');
-    else if (g_ascii_isalnum (*p))
-      g_string_append_c (b64, *p);
+    else if (g_ascii_isalnum (c))
+      g_string_append_c (b64, c);
     else {
-      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("“%s” is not base64url"), text);
+      /* never the text itself: it may be a secret (an EAB key) */
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                   _("not base64url: character %u is not a letter, digit, “-” or “_”"), (guint) (i + 1));
       return NULL;
     }
   }

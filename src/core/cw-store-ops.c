@@ -44,7 +44,9 @@ install_data_free (InstallData *data)
 static CwBundle *
 bundle_for_held_key (CwStore *self, InstallData *data, int fd, GPtrArray *inputs, GError **error)
 {
-  const gchar *subdirs[] = { data->has_current ? "current" : NULL, data->has_pending ? "pending" : NULL };
+  /* the pending key first: with a reused key it is also the current one,
+   * and the answer to the request must consume the request */
+  const gchar *subdirs[] = { data->has_pending ? "pending" : NULL, data->has_current ? "current" : NULL };
   g_autoptr(GError) mismatch = NULL;
   guint tried = 0;
 
@@ -61,7 +63,7 @@ bundle_for_held_key (CwStore *self, InstallData *data, int fd, GPtrArray *inputs
     tried++;
     bundle = cw_store_build_bundle (self, inputs, NULL, FALSE, key, &local);
     if (bundle != NULL) {
-      data->job->consume_pending = i == 1;
+      data->job->consume_pending = i == 0;
       return bundle;
     }
     if (!g_error_matches (local, CW_ERROR, CW_ERROR_KEY_MISMATCH)) {
