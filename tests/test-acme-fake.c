@@ -40,6 +40,7 @@ typedef struct {
   guint       bad_nonce;    /* reject the next POST(s) with badNonce */
   gboolean    rate_limit;   /* refuse newOrder with rateLimited */
   gboolean    hang;         /* finalize never answers */
+  guint       hostile;      /* newOrder answers with garbage of kind N */
   GPtrArray  *hung;         /* messages held */
 } Fake;
 
@@ -153,6 +154,31 @@ serve_new_order (SoupServerMessage *msg)
   json_generator_set_root (gen, json_parser_get_root (parser));
   text = json_generator_to_data (gen, NULL);
   g_ptr_array_add (fake.new_orders, g_strdup (text));
+  if (fake.hostile != 0) {
+    g_autoptr(GString) deep = g_string_new (NULL);
+    g_autofree gchar *bad = NULL;
+    g_autofree gchar *location = url ("/orders/999");
+
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", location);
+    switch (fake.hostile) {
+    case 1:   /* members of the wrong types */
+      reply_json (msg, 201, "{\"status\":1,\"authorizations\":\"x\",\"finalize\":5}");
+      return;
+    case 2:   /* nested deeper than any parser should recurse */
+      for (guint i = 0; i < 100000; i++)
+        g_string_append_c (deep, '[');
+      reply_json (msg, 201, deep->str);
+      return;
+    case 3:   /* a URL libsoup cannot fetch */
+      reply_json (msg, 201, "{\"status\":\"ready\",\"authorizations\":[],\"finalize\":\"file:///etc/passwd\"}");
+      return;
+    default:  /* a challenge whose token is a number */
+      bad = g_strdup_printf ("{\"status\":\"pending\",\"authorizations\":[\"%s/authz/1\"],\"finalize\":\"%s/finalize/999\"}",
+                             fake.base, fake.base);
+      reply_json (msg, 201, bad);
+      return;
+    }
+  }
   if (fake.rate_limit) {
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "3600");
     reply_problem (msg, 429, "rateLimited", "too many certificates for this name this week");
@@ -281,6 +307,9 @@ serve (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable 
 
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", location);
     reply_json (msg, 201, "{\"status\":\"valid\",\"contact\":[]}");
+  } else if (g_str_equal (path, "/authz/1")) {
+    reply_json (msg, 200, "{\"status\":\"pending\",\"identifier\":{\"type\":\"dns\",\"value\":\"h.example.test\"},"
+                          "\"challenges\":[{\"type\":\"http-01\",\"url\":\"https://127.0.0.1/c\",\"token\":42}]}");
   } else if (g_str_equal (path, "/order")) {
     serve_new_order (msg);
   } else if (sscanf (path, "/finalize/%u", &n) == 1) {
@@ -630,6 +659,42 @@ test_preferred_chain (void)
   fixture_stop (&f);
 }
 
+/* Garbage from the CA fails the order with a reason, never the daemon. */
+static void
+test_hostile (void)
+{
+  Fixture f = { 0 };
+  static const gchar *const ids[] = { "h.example.test", NULL };
+  static const gchar *const expected[] = {
+    NULL, "answered newOrder without an order", "without an object", "unusable URL “file:///etc/passwd”",
+    "http-01 challenge without token",
+  };
+
+  fixture_start (&f);
+  for (guint kind = 1; kind < G_N_ELEMENTS (expected); kind++) {
+    g_autofree gchar *name = g_strdup_printf ("hostile%u", kind);
+    g_autoptr(CwDBusCertificate1) cert = NULL;
+    g_autofree gchar *event = NULL;
+
+    fake.hostile = kind;
+    cert = request (&f, name, ids, NULL);
+    event = wait_outcome (&f, name);
+    g_assert_cmpstr (event, ==, "failed");
+    reload (&cert);
+    g_test_message ("%u: %s", kind, cw_dbus_certificate1_get_last_error (cert));
+    g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (cert), expected[kind]));
+  }
+  fake.hostile = 0;
+  /* and the agent goes on working */
+  {
+    g_autoptr(CwDBusCertificate1) cert = request (&f, "after", ids, NULL);
+    g_autofree gchar *event = wait_outcome (&f, "after");
+
+    g_assert_cmpstr (event, ==, "added");
+  }
+  fixture_stop (&f);
+}
+
 static gboolean
 finalize_held (gpointer data)
 {
@@ -682,6 +747,7 @@ main (int argc, char **argv)
   g_test_add_func ("/acme-fake/retry-after", test_retry_after);
   g_test_add_func ("/acme-fake/preferred-chain", test_preferred_chain);
   g_test_add_func ("/acme-fake/resume", test_resume);
+  g_test_add_func ("/acme-fake/hostile", test_hostile);
   status = g_test_run ();
 
   fake_stop ();
