@@ -4,6 +4,7 @@
 /* Shared between the files of CwAcmeManager:
  *
  *   cw-acme-manager.c           the object, clients, orders and their queue
+ *   cw-acme-manager-requests.c  Request, Renew, Revoke
  *   cw-acme-manager-accounts.c  accounts: loading, registration, updates
  */
 
@@ -30,6 +31,12 @@ struct _CwAcmeManager {
   GHashTable   *revoking;       /* ids of certificates being revoked */
   GCancellable *cancellable;    /* cancelled on dispose */
 };
+
+/* Queues an order for @cert's pending request (Busy when one runs). */
+gboolean      cw_acme_manager_start_job (CwAcmeManager *self, CwCertificate *cert, GError **error);
+/* The directory @acme orders from: its account's, its own, or the
+ * configuration's. */
+const gchar  *cw_acme_manager_directory_of (CwAcmeManager *self, const CwAcmeSpec *acme);
 
 /* The client for @directory (made on first use). */
 CwAcmeClient *cw_acme_manager_client (CwAcmeManager *self, const gchar *directory);
