@@ -524,11 +524,12 @@ test_ari (void)
   event = wait_outcome (&f, "ari");
   g_assert_cmpstr (event, ==, "added");
   reload (&cert);
-  /* a first order replaces nothing and asks nothing */
+  /* a first order replaces nothing (the renewal engine may already ask
+   * for the new certificate's window) */
   g_assert_cmpuint (fake.new_orders->len, ==, 1);
   g_assert_null (strstr (g_ptr_array_index (fake.new_orders, 0), "replaces"));
-  g_assert_cmpuint (fake.renewal_ids->len, ==, 0);
   expected = ari_id (cw_dbus_certificate1_get_certificate_path (cert));
+  g_ptr_array_set_size (fake.renewal_ids, 0);
   first_orders = fake.new_orders->len;
 
   cw_dbus_certificate1_call_renew_sync (cert, cw_test_options ("force", g_variant_new_boolean (TRUE), NULL), NULL,
@@ -538,7 +539,7 @@ test_ari (void)
   event = wait_outcome (&f, "ari");
   g_assert_cmpstr (event, ==, "renewed");
   /* the renewal asked about the certificate it replaces, and said so */
-  g_assert_cmpuint (fake.renewal_ids->len, ==, 1);
+  g_assert_cmpuint (fake.renewal_ids->len, >=, 1);
   g_assert_cmpstr (g_ptr_array_index (fake.renewal_ids, 0), ==, expected);
   g_assert_cmpuint (fake.new_orders->len, ==, first_orders + 1);
   needle = g_strdup_printf ("\"replaces\":\"%s\"", expected);

@@ -26,7 +26,6 @@ struct _CwAcmeManager {
   GHashTable   *registering;    /* directory URL → GPtrArray of GTasks waiting for its account */
   GHashTable   *jobs;           /* certificate id → Job (queued or running) */
   GHashTable   *queues;         /* directory URL → Queue */
-  GHashTable   *windows;        /* certificate id → CwRenewalWindow (ARI) */
   GHashTable   *busy_accounts;  /* ids of accounts being changed */
   GHashTable   *revoking;       /* ids of certificates being revoked */
   GCancellable *cancellable;    /* cancelled on dispose */
@@ -34,9 +33,6 @@ struct _CwAcmeManager {
 
 /* Queues an order for @cert's pending request (Busy when one runs). */
 gboolean      cw_acme_manager_start_job (CwAcmeManager *self, CwCertificate *cert, GError **error);
-/* The directory @acme orders from: its account's, its own, or the
- * configuration's. */
-const gchar  *cw_acme_manager_directory_of (CwAcmeManager *self, const CwAcmeSpec *acme);
 
 /* The client for @directory (made on first use). */
 CwAcmeClient *cw_acme_manager_client (CwAcmeManager *self, const gchar *directory);

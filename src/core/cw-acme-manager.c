@@ -18,16 +18,10 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-enum { SIGNAL_ACCOUNT_ADDED, N_SIGNALS };
+enum { SIGNAL_ACCOUNT_ADDED, SIGNAL_ORDER_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, G_TYPE_OBJECT)
-
-/* ARI (RFC 9773): the window the CA suggests for renewing a certificate. */
-typedef struct {
-  gint64 start;
-  gint64 end;
-} CwRenewalWindow;
 
 /* Orders waiting for and holding a CA's slots. */
 typedef struct {
@@ -43,6 +37,7 @@ typedef struct {
   CwAcmeAccount *account;
   CwAcmeClient  *client;
   gchar         *replaces;     /* ARI id of the certificate this one replaces */
+  gint64         retry_after;  /* the CA's wait after a failure, -1 none */
   gboolean       running;      /* holds a slot */
 } Job;
 
@@ -70,7 +65,6 @@ certificate_removed (CwStore *store, CwCertificate *cert, CwAcmeManager *self)
 {
   Job *job = g_hash_table_lookup (self->jobs, cw_certificate_get_id (cert));
 
-  g_hash_table_remove (self->windows, cw_certificate_get_id (cert));
   if (job != NULL) {
     g_info ("%s: removed; its ACME order is abandoned", cw_certificate_get_name (cert));
     g_cancellable_cancel (job->cancellable);
@@ -102,7 +96,6 @@ cw_acme_manager_finalize (GObject *object)
   g_hash_table_unref (self->registering);
   g_hash_table_unref (self->jobs);
   g_hash_table_unref (self->queues);
-  g_hash_table_unref (self->windows);
   g_hash_table_unref (self->busy_accounts);
   g_hash_table_unref (self->revoking);
   g_object_unref (self->cancellable);
@@ -118,6 +111,9 @@ cw_acme_manager_class_init (CwAcmeManagerClass *klass)
   object_class->finalize = cw_acme_manager_finalize;
   signals[SIGNAL_ACCOUNT_ADDED] = g_signal_new ("account-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                                 NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_ACME_ACCOUNT);
+  signals[SIGNAL_ORDER_FINISHED] = g_signal_new ("order-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                 NULL, NULL, NULL, G_TYPE_NONE, 3, CW_TYPE_CERTIFICATE,
+                                                 G_TYPE_ERROR, G_TYPE_INT64);
 }
 
 static void
@@ -129,7 +125,6 @@ cw_acme_manager_init (CwAcmeManager *self)
   /* jobs free themselves when they end */
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) queue_free);
-  self->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->busy_accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->revoking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
@@ -251,6 +246,8 @@ job_end (Job *job, GError *error)
   } else if (error != NULL) {
     g_debug ("%s: abandoned order ended: %s", name, error->message);
   }
+  if (!abandoned)
+    g_signal_emit (self, signals[SIGNAL_ORDER_FINISHED], 0, job->cert, error, job->retry_after);
   g_clear_error (&error);
   job_free (job);
   g_object_unref (self);
@@ -281,6 +278,7 @@ ordered (GObject *source, GAsyncResult *result, gpointer user_data)
   gsize len;
 
   if (chain == NULL) {
+    job->retry_after = retry_after;
     if (retry_after > 0) {
       g_autofree gchar *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, retry_after);
       GError *hinted = g_error_new (error->domain, error->code, _("%s; the CA asks to wait %s s"), error->message,
@@ -372,39 +370,18 @@ start_order (Job *job)
   cw_acme_order_run_async (job->client, job->account, solver, g_steal_pointer (&order), job->cancellable, ordered, job);
 }
 
-static gint64
-parse_time (JsonObject *object, const gchar *member)
-{
-  const gchar *text = cw_json_string (object, member, NULL);
-  g_autoptr(GDateTime) time = text != NULL ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
-
-  return time != NULL ? g_date_time_to_unix (time) : -1;
-}
-
-/* RFC 9773 §4.2: the suggested window, kept for the renewal schedule; and
- * the certificate this order replaces, named in newOrder (§5). */
+/* RFC 9773 §5: a renewal names the certificate it replaces, when the CA
+ * knows it (its renewalInfo answered). */
 static void
 renewal_info_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Job *job = user_data;
-  const gchar *name = cw_certificate_get_name (job->cert);
   g_autoptr(GError) error = NULL;
-  g_autoptr(CwAcmeResponse) response = cw_acme_client_get_finish (job->client, result, &error);
-  JsonObject *object = response != NULL ? cw_acme_response_object (response) : NULL;
-  JsonObject *window = cw_json_object (object, "suggestedWindow");
-  CwRenewalWindow w = { parse_time (window, "start"), parse_time (window, "end") };
 
-  if (response == NULL || response->status != 200 || w.start < 0 || w.end < w.start) {
-    g_info ("%s: no renewal information from the CA (%s)", name,
-            error != NULL ? error->message : response != NULL && response->status != 200 ? "HTTP error" : "no window");
-  } else {
-    g_autofree gchar *from = cw_format_date (w.start), *until = cw_format_date (w.end);
-
-    g_info ("%s: the CA suggests renewing between %s and %s", name, from, until);
-    g_hash_table_insert (job->manager->windows, g_strdup (cw_certificate_get_id (job->cert)),
-                         g_memdup2 (&w, sizeof w));
+  if (cw_acme_manager_fetch_renewal_info_finish (CW_ACME_MANAGER (source), result, &error))
     job->replaces = g_strdup (cw_certificate_get_info (job->cert)->ari_id);
-  }
+  else
+    g_info ("%s: no renewal information from the CA (%s)", cw_certificate_get_name (job->cert), error->message);
   if (g_cancellable_is_cancelled (job->cancellable)) {
     job_end (job, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "abandoned"));
     return;
@@ -443,7 +420,6 @@ directory_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Job *job = user_data;
   const CwCertInfo *info = cw_certificate_get_info (job->cert);
-  const gchar *renewal_info = NULL;
   GError *error = NULL;
 
   if (cw_acme_client_load_directory_finish (job->client, result, &error) == NULL || !check_profile (job, &error)) {
@@ -451,12 +427,8 @@ directory_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   /* a renewal asks the CA about the certificate it replaces (ARI) */
-  renewal_info = cw_acme_client_endpoint (job->client, "renewalInfo");
-  if (info != NULL && info->ari_id != NULL && renewal_info != NULL) {
-    g_autofree gchar *url = g_strconcat (renewal_info, g_str_has_suffix (renewal_info, "/") ? "" : "/", info->ari_id,
-                                         NULL);
-
-    cw_acme_client_get_async (job->client, url, job->cancellable, renewal_info_fetched, job);
+  if (info != NULL && info->ari_id != NULL && cw_acme_client_endpoint (job->client, "renewalInfo") != NULL) {
+    cw_acme_manager_fetch_renewal_info_async (job->manager, job->cert, job->cancellable, renewal_info_fetched, job);
     return;
   }
   start_order (job);
@@ -542,6 +514,7 @@ cw_acme_manager_start_job (CwAcmeManager *self, CwCertificate *cert, GError **er
   job->cert = g_object_ref (cert);
   job->directory = g_strdup (cw_acme_manager_directory_of (self, cw_certificate_get_acme (cert)));
   job->cancellable = g_cancellable_new ();
+  job->retry_after = -1;
   g_signal_connect_object (self->cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel), job->cancellable,
                            G_CONNECT_SWAPPED);
   g_hash_table_insert (self->jobs, g_strdup (cw_certificate_get_id (cert)), job);
@@ -579,3 +552,113 @@ cw_acme_manager_resume (CwAcmeManager *self)
   }
 }
 
+
+/* ---- ARI ---------------------------------------------------------------- */
+
+typedef struct {
+  CwCertificate *cert;
+  CwAcmeClient  *client;
+  gchar         *url;
+} Ari;
+
+static void
+ari_free (Ari *a)
+{
+  g_object_unref (a->cert);
+  g_clear_object (&a->client);
+  g_free (a->url);
+  g_free (a);
+}
+
+static gint64
+parse_time (JsonObject *object, const gchar *member)
+{
+  const gchar *text = cw_json_string (object, member, NULL);
+  g_autoptr(GDateTime) time = text != NULL ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
+
+  return time != NULL ? g_date_time_to_unix (time) : -1;
+}
+
+static void
+ari_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CwAcmeManager *self = g_task_get_source_object (task);
+  Ari *a = g_task_get_task_data (task);
+  const gchar *name = cw_certificate_get_name (a->cert);
+  GError *error = NULL;
+  g_autoptr(CwAcmeResponse) response = cw_acme_client_get_finish (a->client, result, &error);
+  JsonObject *window = cw_json_object (response != NULL ? cw_acme_response_object (response) : NULL, "suggestedWindow");
+  gint64 start = parse_time (window, "start"), end = parse_time (window, "end");
+  gint64 wait = response != NULL ? cw_acme_response_retry_after (response) : -1;
+  g_autoptr(CwRenewal) renewal = NULL;
+
+  if (response == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (response->status != 200 || start < 0 || end < start) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_ACME, _("the CA has no renewal window for “%s” (HTTP %u)"), name,
+                             response->status);
+    return;
+  }
+  /* asked again as the CA says, and at least twice a day (RFC 9773 §4.3) */
+  renewal = cw_renewal_copy (cw_certificate_get_renewal (a->cert));
+  if (renewal->ari_start != start || renewal->ari_end != end)
+    renewal->ari_choice = 0;   /* a new window: a new moment is picked in it */
+  renewal->ari_start = start;
+  renewal->ari_end = end;
+  renewal->ari_refresh_at = cw_clock_now () + CLAMP (wait > 0 ? wait : 12 * 3600, 60, 12 * 3600);
+  cw_store_update_renewal (self->store, a->cert, g_steal_pointer (&renewal));
+  {
+    g_autofree gchar *from = cw_format_date (start), *until = cw_format_date (end);
+
+    g_info ("%s: the CA suggests renewing between %s and %s", name, from, until);
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+ari_directory_ready (GTask *task)
+{
+  Ari *a = g_task_get_task_data (task);
+  const gchar *base = cw_acme_client_endpoint (a->client, "renewalInfo");
+  const CwCertInfo *info = cw_certificate_get_info (a->cert);
+
+  if (base == NULL || info == NULL || info->ari_id == NULL) {
+    cw_task_fail (task, g_error_new (CW_ERROR, CW_ERROR_NOT_SUPPORTED,
+                                     base == NULL ? _("the CA offers no renewal information (ARI)")
+                                                  : _("“%s” has no certificate the CA could identify"),
+                                     cw_certificate_get_name (a->cert)));
+    return;
+  }
+  a->url = g_strconcat (base, g_str_has_suffix (base, "/") ? "" : "/", info->ari_id, NULL);
+  cw_acme_client_get_async (a->client, a->url, g_task_get_cancellable (task), ari_fetched, task);
+}
+
+void
+cw_acme_manager_fetch_renewal_info_async (CwAcmeManager *self, CwCertificate *cert, GCancellable *cancellable,
+                                          GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Ari *a = g_new0 (Ari, 1);
+  const CwAcmeSpec *acme = cw_certificate_get_acme (cert);
+
+  g_task_set_source_tag (task, cw_acme_manager_fetch_renewal_info_async);
+  a->cert = g_object_ref (cert);
+  g_task_set_task_data (task, a, (GDestroyNotify) ari_free);
+  if (acme == NULL) {
+    cw_task_fail (task, g_error_new (CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("“%s” does not come from an ACME CA"),
+                                     cw_certificate_get_name (cert)));
+    return;
+  }
+  a->client = g_object_ref (cw_acme_manager_client (self, cw_acme_manager_directory_of (self, acme)));
+  cw_acme_manager_load_then (a->client, task, ari_directory_ready);
+}
+
+gboolean
+cw_acme_manager_fetch_renewal_info_finish (CwAcmeManager *self, GAsyncResult *result,
+                                           GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

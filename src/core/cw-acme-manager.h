@@ -37,7 +37,10 @@ G_DECLARE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, CW, ACME_MANAGER, GObject)
  * place: the certificate becomes "failed" with the CA's reason in
  * LastError and a CW_EVENT_FAILED event.
  *
- * Signals: ::account-added (CwAcmeAccount *account).
+ * Signals: ::account-added (CwAcmeAccount *account);
+ * ::order-finished (CwCertificate *cert, GError *error, gint64 retry_after):
+ * an order ended, installed (@error NULL) or failed (@retry_after: the
+ * CA's wait in seconds, -1 when it gave none); not for abandoned orders.
  */
 /* HTTPS to the CAs is verified by the default TLS database: see
  * cw_tls_database_install(). */
@@ -51,6 +54,10 @@ CwAcmeAccount *cw_acme_manager_lookup_account (CwAcmeManager *self, const gchar 
 gboolean       cw_acme_manager_is_working (CwAcmeManager *self, CwCertificate *cert);
 /* Orders queued or running, for all CAs. */
 guint          cw_acme_manager_get_order_count (CwAcmeManager *self);
+
+/* The directory @acme orders from: its account's, its own, or the
+ * configuration's. */
+const gchar   *cw_acme_manager_directory_of (CwAcmeManager *self, const CwAcmeSpec *acme);
 
 /* Restarts the orders of every ACME certificate still waiting for its
  * certificate (a restart in the middle of an order). */
@@ -81,6 +88,15 @@ void           cw_acme_manager_revoke_async (CwAcmeManager *self, CwCertificate 
                                              GCancellable *cancellable, GAsyncReadyCallback callback,
                                              gpointer user_data);
 gboolean       cw_acme_manager_revoke_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
+
+/* Asks the CA for @cert's renewal window (RFC 9773) and keeps it in the
+ * certificate's renewal state (ari_start, ari_end, ari_refresh_at).
+ * CW_ERROR_NOT_SUPPORTED when the CA offers no ARI. */
+void           cw_acme_manager_fetch_renewal_info_async (CwAcmeManager *self, CwCertificate *cert,
+                                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                                         gpointer user_data);
+gboolean       cw_acme_manager_fetch_renewal_info_finish (CwAcmeManager *self, GAsyncResult *result,
+                                                          GError **error);
 
 /* ---- accounts (cw-acme-manager-accounts.c) ------------------------------ */
 

@@ -20,6 +20,9 @@ void cw_certificate_set_busy (CwCertificate *self, gboolean busy);
 /* Takes @spec. */
 void cw_certificate_set_spec (CwCertificate *self, CwIssueSpec *spec);
 void cw_certificate_set_request (CwCertificate *self, const gchar *pem);
+void cw_certificate_set_last_actions (CwCertificate *self, const gchar * const *lines);
+/* Takes @renewal. */
+void cw_certificate_set_renewal (CwCertificate *self, CwRenewal *renewal);
 /* Takes @spec. */
 void cw_certificate_set_acme (CwCertificate *self, CwAcmeSpec *spec);
 /* Call update_state afterwards. */

@@ -31,6 +31,8 @@ struct _CwCertificate {
 
   CwIssueSpec *spec;
   CwAcmeSpec  *acme;
+  CwRenewal   *renewal;
+  gchar      **last_actions;
   gchar       *request;
   CwCertState  announced;
 };
@@ -146,6 +148,8 @@ cw_certificate_finalize (GObject *object)
   g_free (self->last_error);
   cw_issue_spec_free (self->spec);
   cw_acme_spec_free (self->acme);
+  cw_renewal_free (self->renewal);
+  g_strfreev (self->last_actions);
   g_free (self->request);
   G_OBJECT_CLASS (cw_certificate_parent_class)->finalize (object);
 }
@@ -176,6 +180,8 @@ cw_certificate_init (CwCertificate *self)
   self->last_error = g_strdup ("");
   self->state = self->validity = CW_CERT_STATE_PENDING;
   self->announced = CW_CERT_STATE_VALID;
+  self->renewal = cw_renewal_new ();
+  self->last_actions = g_new0 (gchar *, 1);
 }
 
 CwCertificate *
@@ -373,6 +379,32 @@ void
 cw_certificate_set_activity (CwCertificate *self, CwActivity activity)
 {
   self->activity = activity;
+}
+
+const gchar * const *
+cw_certificate_get_last_actions (CwCertificate *self)
+{
+  return (const gchar * const *) self->last_actions;
+}
+
+void
+cw_certificate_set_last_actions (CwCertificate *self, const gchar * const *lines)
+{
+  g_strfreev (self->last_actions);
+  self->last_actions = lines != NULL ? g_strdupv ((gchar **) lines) : g_new0 (gchar *, 1);
+}
+
+const CwRenewal *
+cw_certificate_get_renewal (CwCertificate *self)
+{
+  return self->renewal;
+}
+
+void
+cw_certificate_set_renewal (CwCertificate *self, CwRenewal *renewal)
+{
+  cw_renewal_free (self->renewal);
+  self->renewal = renewal != NULL ? renewal : cw_renewal_new ();
 }
 
 const CwAcmeSpec *

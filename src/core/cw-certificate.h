@@ -5,6 +5,7 @@
 
 #include "cw-acme-spec.h"
 #include "cw-issuer.h"
+#include "cw-renewal.h"
 #include "cw-x509.h"
 
 G_BEGIN_DECLS
@@ -98,6 +99,10 @@ const gchar          *cw_certificate_get_previous_fingerprint (CwCertificate *se
 gboolean              cw_certificate_is_busy (CwCertificate *self);
 /* How a locally made certificate was specified (for Renew), or NULL. */
 const CwIssueSpec    *cw_certificate_get_spec (CwCertificate *self);
+/* What the last reload actions did, one line each (never NULL). */
+const gchar * const  *cw_certificate_get_last_actions (CwCertificate *self);
+/* Its renewal: options and the engine's memory (never NULL). */
+const CwRenewal      *cw_certificate_get_renewal (CwCertificate *self);
 /* How an ACME certificate is obtained, or NULL for others. */
 const CwAcmeSpec     *cw_certificate_get_acme (CwCertificate *self);
 /* The PEM of a request waiting for an outside CA's answer, or NULL. */

@@ -41,6 +41,13 @@ static const KeyDef keys[] = {
   { "http-01", "address", TYPE_ADDRESS, 0, 0, "", NULL },
   { "http-01", "port", TYPE_INT, 1, 65535, "80", NULL },
   { "http-01", "webroot", TYPE_PATH, 0, 0, "", NULL },
+  { "renewal", "check-interval", TYPE_INT, 60, 7 * 86400, "86400", NULL },
+  { "renewal", "max-concurrent", TYPE_INT, 1, 1000, "10", NULL },
+  { "renewal", "jitter", TYPE_INT, 0, 3600, "60", NULL },
+  { "renewal", "retry-min", TYPE_INT, 10, 86400, "600", NULL },
+  { "renewal", "retry-max", TYPE_INT, 60, 7 * 86400, "43200", NULL },
+  { "renewal", "guard", TYPE_INT, 0, 86400, "300", NULL },
+  { "actions", "timeout", TYPE_INT, 1, 3600, "60", NULL },
 };
 
 typedef struct {

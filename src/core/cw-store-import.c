@@ -148,7 +148,7 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
     data->job->settings = cw_store_settings_serialize (data->name,
                                                        request->roles != NULL ? (const gchar * const *) request->roles
                                                                               : default_roles,
-                                                       data->tenant, NULL, NULL, CW_CERT_STATE_VALID);
+                                                       data->tenant, NULL, NULL, NULL, CW_CERT_STATE_VALID);
   }
   cw_store_run_in_thread (self, g_steal_pointer (&task), import_write_thread, import_written);
 }

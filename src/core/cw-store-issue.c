@@ -273,7 +273,7 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
   if (data->existing == NULL) {
     data->job->id = g_strdup (data->reserved_id);
     data->job->settings = cw_store_settings_serialize (data->name, (const gchar * const *) data->roles, data->tenant,
-                                                       data->spec, data->acme, CW_CERT_STATE_VALID);
+                                                       data->spec, data->acme, NULL, CW_CERT_STATE_VALID);
   }
   return g_steal_pointer (&task);
 }

@@ -234,6 +234,62 @@ cw_store_set_warning_days (CwStore *self, guint days, GError **error)
   return TRUE;
 }
 
+gboolean
+cw_store_set_renewal_options (CwStore *self, CwCertificate *cert, gint auto_renew, const gchar * const *units,
+                              const gchar * const *hooks, GError **error)
+{
+  g_autoptr(CwRenewal) renewal = cw_renewal_copy (cw_certificate_get_renewal (cert));
+  const gchar *source = cw_certificate_get_source (cert);
+
+  if (!cw_renewal_validate_actions (units, hooks, error))
+    return FALSE;
+  if (auto_renew > 0 && !g_str_equal (source, "self-signed") && !g_str_equal (source, "local-ca")) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                 g_str_equal (source, "acme") ? _("“%s” comes from ACME and renews itself anyway")
+                                              : _("“%s” is not made by the agent: only self-signed and local-CA certificates renew themselves"),
+                 cw_certificate_get_name (cert));
+    return FALSE;
+  }
+  if (auto_renew >= 0)
+    renewal->auto_renew = auto_renew > 0;
+  if (units != NULL) {
+    g_strfreev (renewal->reload_units);
+    renewal->reload_units = g_strdupv ((gchar **) units);
+  }
+  if (hooks != NULL) {
+    g_strfreev (renewal->deploy_hooks);
+    renewal->deploy_hooks = g_strdupv ((gchar **) hooks);
+  }
+  cw_store_update_renewal (self, cert, g_steal_pointer (&renewal));
+  return TRUE;
+}
+
+void
+cw_store_update_renewal (CwStore *self, CwCertificate *cert, CwRenewal *renewal)
+{
+  cw_certificate_set_renewal (cert, renewal);
+  cw_store_save_settings (self, cert);
+  cw_certificate_emit_changed (cert);
+}
+
+void
+cw_store_set_last_actions (CwStore *self, CwCertificate *cert, const gchar * const *lines)
+{
+  cw_certificate_set_last_actions (cert, lines);
+  cw_certificate_emit_changed (cert);
+}
+
+void
+cw_store_set_next_renewal (CwStore *self, CwCertificate *cert, gint64 at)
+{
+  CwRenewal *renewal = (CwRenewal *) cw_certificate_get_renewal (cert);
+
+  if (renewal->next_renewal == at)
+    return;
+  renewal->next_renewal = at;
+  cw_certificate_emit_changed (cert);
+}
+
 /* Announces a certificate's entry into "expiring" or "expired" once: the
  * announcement is remembered in its settings, so a restart does not repeat
  * it, and forgotten when it is valid again (renewed, or a smaller window). */

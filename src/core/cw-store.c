@@ -23,6 +23,7 @@
 #define SETTINGS_GROUP "certificate"
 #define ISSUE_GROUP "issue"
 #define ACME_GROUP "acme"
+#define RENEWAL_GROUP "renewal"
 #define MANAGER_FILE "manager.ini"
 #define PENDING_DIR "pending"
 #define REQUEST_FILE "request.pem"
@@ -137,7 +138,8 @@ cw_store_flush (CwStore *self)
 
 gchar *
 cw_store_settings_serialize (const gchar *name, const gchar * const *roles, const gchar *tenant,
-                             const CwIssueSpec *spec, const CwAcmeSpec *acme, CwCertState announced)
+                             const CwIssueSpec *spec, const CwAcmeSpec *acme, const CwRenewal *renewal,
+                             CwCertState announced)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
 
@@ -150,6 +152,8 @@ cw_store_settings_serialize (const gchar *name, const gchar * const *roles, cons
     cw_issue_spec_save (spec, kf, ISSUE_GROUP);
   if (acme != NULL)
     cw_acme_spec_save (acme, kf, ACME_GROUP);
+  if (renewal != NULL)
+    cw_renewal_save (renewal, kf, RENEWAL_GROUP);
   return g_key_file_to_data (kf, NULL, NULL);
 }
 
@@ -159,7 +163,8 @@ cw_store_save_settings (CwStore *self, CwCertificate *cert)
   queue_save (self, cw_certificate_get_dir (cert), SETTINGS_FILE,
               cw_store_settings_serialize (cw_certificate_get_name (cert), cw_certificate_get_roles (cert),
                                            cw_certificate_get_tenant (cert), cw_certificate_get_spec (cert),
-                                           cw_certificate_get_acme (cert), cw_certificate_get_announced (cert)));
+                                           cw_certificate_get_acme (cert), cw_certificate_get_renewal (cert),
+                                           cw_certificate_get_announced (cert)));
 }
 
 void
@@ -419,6 +424,13 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
   cw_certificate_set_tenant (cert, tenant);
   cw_certificate_set_spec (cert, cw_issue_spec_load (kf, ISSUE_GROUP));
   cw_certificate_set_acme (cert, cw_acme_spec_load (kf, ACME_GROUP));
+  {
+    g_autoptr(GError) bad = NULL;
+
+    cw_certificate_set_renewal (cert, cw_renewal_load (kf, RENEWAL_GROUP, &bad));
+    if (bad != NULL)
+      cw_cert_warning (name, "%s: reload actions in %s/%s ignored: %s", name, dir, SETTINGS_FILE, bad->message);
+  }
   cw_certificate_set_request (cert, request);
   if (g_strcmp0 (announced, "expiring") == 0)
     cw_certificate_set_announced (cert, CW_CERT_STATE_EXPIRING);

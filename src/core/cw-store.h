@@ -87,6 +87,23 @@ gboolean       cw_store_set_roles (CwStore *self, CwCertificate *cert, const gch
                                    GError **error);
 gboolean       cw_store_set_tenant (CwStore *self, CwCertificate *cert, const gchar *tenant, GError **error);
 
+/* Renewal options: @auto_renew (-1: unchanged; only for self-signed and
+ * local-CA certificates), @units and @hooks (NULL: unchanged), checked by
+ * cw_renewal_validate_actions. */
+gboolean       cw_store_set_renewal_options (CwStore *self, CwCertificate *cert, gint auto_renew,
+                                             const gchar * const *units, const gchar * const *hooks,
+                                             GError **error);
+/* The renewal engine's memory of @cert, replaced and saved (takes
+ * @renewal); emits ::changed. */
+void           cw_store_update_renewal (CwStore *self, CwCertificate *cert, CwRenewal *renewal);
+
+/* Publishes what the reload actions after @cert's last change did. */
+void           cw_store_set_last_actions (CwStore *self, CwCertificate *cert, const gchar * const *lines);
+
+/* When the engine will renew @cert next (0: never): published, not saved
+ * (it is computed again at start). */
+void           cw_store_set_next_renewal (CwStore *self, CwCertificate *cert, gint64 at);
+
 /* ExpiryWarningDays: from the configuration unless set here (30–180). */
 guint          cw_store_get_warning_days (CwStore *self);
 gboolean       cw_store_set_warning_days (CwStore *self, guint days, GError **error);

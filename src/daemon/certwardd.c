@@ -6,6 +6,7 @@
 #include "cw-acme-manager.h"
 #include "cw-clock.h"
 #include "cw-daemon.h"
+#include "cw-scheduler.h"
 #include "cw-store.h"
 #include "cw-tls-database.h"
 
@@ -94,6 +95,7 @@ main (int argc, char **argv)
   g_autoptr(CwStore) store = NULL;
   g_autoptr(CwTrustStore) trust = NULL;
   g_autoptr(CwAcmeManager) acme = NULL;
+  g_autoptr(CwScheduler) scheduler = NULL;
   g_autofree gchar *trust_dir = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -193,7 +195,8 @@ main (int argc, char **argv)
   ctx.trust = trust;
   ctx.status = EXIT_SUCCESS;
 
-  daemon = cw_daemon_new (store, trust, acme);
+  scheduler = cw_scheduler_new (store, acme);
+  daemon = cw_daemon_new (store, trust, acme, scheduler);
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
@@ -204,6 +207,8 @@ main (int argc, char **argv)
 
   /* orders a restart interrupted go on where their requests wait */
   cw_acme_manager_resume (acme);
+  /* the first check (when one is due) runs now, then as the clock says */
+  cw_scheduler_start (scheduler);
 
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);

@@ -108,6 +108,11 @@ sync_properties (CwCertificateService *self)
   cw_dbus_certificate1_set_key_path (iface, key_path);
   cw_dbus_certificate1_set_revision (iface, cw_certificate_get_revision (cert));
   cw_dbus_certificate1_set_acme_options (iface, acme_options (cert));
+  cw_dbus_certificate1_set_next_renewal (iface, (guint64) MAX (cw_certificate_get_renewal (cert)->next_renewal, 0));
+  cw_dbus_certificate1_set_auto_renew (iface, cw_certificate_get_renewal (cert)->auto_renew);
+  cw_dbus_certificate1_set_reload_units (iface, (const gchar * const *) cw_certificate_get_renewal (cert)->reload_units);
+  cw_dbus_certificate1_set_deploy_hooks (iface, (const gchar * const *) cw_certificate_get_renewal (cert)->deploy_hooks);
+  cw_dbus_certificate1_set_last_actions (iface, cw_certificate_get_last_actions (cert));
   /* PropertiesChanged now, not from an idle: before the reply of the call
    * that made the change, so a client's cached properties are current
    * when its call returns */
@@ -390,6 +395,15 @@ set_property (GDBusConnection *connection, const gchar *sender, const gchar *obj
   }
   if (g_str_equal (property_name, "Tenant") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
     return cw_store_set_tenant (self->store, self->cert, g_variant_get_string (value, NULL), error);
+  if (g_str_equal (property_name, "AutoRenew") && g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    return cw_store_set_renewal_options (self->store, self->cert, g_variant_get_boolean (value), NULL, NULL, error);
+  if ((g_str_equal (property_name, "ReloadUnits") || g_str_equal (property_name, "DeployHooks")) &&
+      g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY)) {
+    g_autofree const gchar **list = g_variant_get_strv (value, NULL);
+    gboolean units = g_str_equal (property_name, "ReloadUnits");
+
+    return cw_store_set_renewal_options (self->store, self->cert, -1, units ? list : NULL, units ? NULL : list, error);
+  }
   g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY, "%s cannot be set", property_name);
   return FALSE;
 }

@@ -8,6 +8,7 @@
 #include "cw-certificate-service.h"
 #include "cw-dbus-error.h"
 #include "cw-manager-service.h"
+#include "cw-reloader.h"
 #include "cw-testing-service.h"
 #include "cw-trust-store-service.h"
 #include "cw-clock.h"
@@ -20,6 +21,8 @@ struct _CwDaemon {
   CwStore                  *store;
   CwTrustStore             *trust;
   CwAcmeManager            *acme;
+  CwScheduler              *scheduler;
+  CwReloader               *reloader;
   GDBusConnection          *connection;
   GDBusObjectManagerServer *object_manager;
   CwManagerService         *manager;
@@ -129,7 +132,10 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   g_dbus_connection_set_exit_on_close (self->connection, FALSE);
 
   self->object_manager = g_dbus_object_manager_server_new (CW_OBJECT_PATH);
-  self->manager = cw_manager_service_new (self->store, self->acme);
+  self->manager = cw_manager_service_new (self->store, self->acme, self->scheduler);
+  /* units are reloaded over the agent's own bus: the system bus, or the
+   * tests' bus with --session */
+  self->reloader = cw_reloader_new (self->store, self->scheduler, self->connection);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager), self->connection,
                                          CW_OBJECT_PATH, error))
     return FALSE;
@@ -182,6 +188,8 @@ cw_daemon_dispose (GObject *object)
   if (self->acme != NULL)
     g_signal_handlers_disconnect_by_data (self->acme, self);
   g_clear_object (&self->manager);
+  g_clear_object (&self->reloader);
+  g_clear_object (&self->scheduler);
   g_clear_object (&self->object_manager);
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
@@ -206,10 +214,11 @@ cw_daemon_init (CwDaemon *self)
 }
 
 CwDaemon *
-cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme)
+cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme, CwScheduler *scheduler)
 {
   CwDaemon *self = g_object_new (CW_TYPE_DAEMON, NULL);
 
+  self->scheduler = g_object_ref (scheduler);
   self->acme = g_object_ref (acme);
   self->store = g_object_ref (store);
   self->trust = g_object_ref (trust);

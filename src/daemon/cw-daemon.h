@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "cw-acme-manager.h"
+#include "cw-scheduler.h"
 #include "cw-store.h"
 #include "cw-trust-store.h"
 
@@ -24,7 +25,7 @@ G_DECLARE_FINAL_TYPE (CwDaemon, cw_daemon, CW, DAEMON, GObject)
  * Signals:
  *   ::name-lost (): the bus name could not be owned or was taken away.
  */
-CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme);
+CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme, CwScheduler *scheduler);
 gboolean  cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error);
 /* Gives up the bus name so that no new work arrives (shutdown). */
 void      cw_daemon_release_name (CwDaemon *self);

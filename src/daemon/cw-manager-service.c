@@ -18,6 +18,7 @@ struct _CwManagerService {
 
   CwStore       *store;
   CwAcmeManager *acme;
+  CwScheduler   *scheduler;
 };
 
 static void manager_iface_init (CwDBusManager1Iface *iface);
@@ -25,12 +26,43 @@ static void manager_iface_init (CwDBusManager1Iface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CwManagerService, cw_manager_service, CW_DBUS_TYPE_MANAGER1_SKELETON,
                                G_IMPLEMENT_INTERFACE (CW_DBUS_TYPE_MANAGER1, manager_iface_init))
 
+/* reload-units, deploy-hooks and auto-renew of a creating call, applied to
+ * the certificate it made; an invalid value fails the call before. */
+static gboolean
+renewal_options_check (GVariant *options, GError **error)
+{
+  g_auto(GStrv) units = cw_options_dup_strv (options, "reload-units");
+  g_auto(GStrv) hooks = cw_options_dup_strv (options, "deploy-hooks");
+
+  return cw_renewal_validate_actions ((const gchar * const *) units, (const gchar * const *) hooks, error);
+}
+
+static gboolean
+renewal_options_apply (CwStore *store, CwCertificate *cert, GVariant *options, GError **error)
+{
+  g_auto(GStrv) units = cw_options_dup_strv (options, "reload-units");
+  g_auto(GStrv) hooks = cw_options_dup_strv (options, "deploy-hooks");
+  gboolean auto_renew = FALSE;
+  gint auto_opt = g_variant_lookup (options, "auto-renew", "b", &auto_renew) ? auto_renew : -1;
+
+  if (units == NULL && hooks == NULL && auto_opt < 0)
+    return TRUE;
+  return cw_store_set_renewal_options (store, cert, auto_opt, (const gchar * const *) units,
+                                       (const gchar * const *) hooks, error);
+}
+
 /* Answers @invocation with the object path of @cert, or with @error. */
 static void
 reply_certificate (GDBusMethodInvocation *invocation, CwCertificate *cert, GError *error)
 {
   g_autofree gchar *path = NULL;
+  CwManagerService *self = CW_MANAGER_SERVICE (g_dbus_method_invocation_get_user_data (invocation));
+  GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
+  g_autoptr(GVariant) options = g_variant_get_child_value (params, g_variant_n_children (params) - 1);
 
+  if (cert != NULL && g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT) &&
+      !renewal_options_apply (self->store, cert, options, &error))
+    cert = NULL;
   if (cert == NULL) {
     g_dbus_method_invocation_take_error (invocation, error);
     return;
@@ -51,6 +83,8 @@ static const CwOptionSpec import_specs[] = {
   { "tenant", "s" },
   { "allow-expired", "b" },
   { "replace", "b" },
+  { "reload-units", "as" },
+  { "deploy-hooks", "as" },
   { NULL, NULL },
 };
 
@@ -73,7 +107,7 @@ import_request_from_options (GVariant *options, GError **error)
   g_autoptr(GVariant) files = NULL;
   g_auto(GStrv) file_names = NULL;
 
-  if (!cw_options_check (options, import_specs, error))
+  if (!cw_options_check (options, import_specs, error) || !renewal_options_check (options, error))
     return NULL;
   file_names = cw_options_dup_strv (options, "file-names");
 
@@ -145,6 +179,7 @@ static const CwOptionSpec create_specs[] = {
   { "common-name", "s" }, { "identities", "as" }, { "organization", "s" }, { "organizational-unit", "s" },
   { "country", "s" }, { "state", "s" }, { "locality", "s" }, { "email", "s" }, { "key-type", "s" },
   { "days", "u" }, { "ca", "b" }, { "issuer", "o" }, { "roles", "as" }, { "tenant", "s" }, { "replace", "b" },
+  { "reload-units", "as" }, { "deploy-hooks", "as" }, { "auto-renew", "b" },
   { NULL, NULL },
 };
 
@@ -152,7 +187,7 @@ static const CwOptionSpec create_specs[] = {
 static const CwOptionSpec request_specs[] = {
   { "common-name", "s" }, { "identities", "as" }, { "organization", "s" }, { "organizational-unit", "s" },
   { "country", "s" }, { "state", "s" }, { "locality", "s" }, { "email", "s" }, { "key-type", "s" },
-  { "roles", "as" }, { "tenant", "s" }, { "replace", "b" },
+  { "roles", "as" }, { "tenant", "s" }, { "replace", "b" }, { "reload-units", "as" }, { "deploy-hooks", "as" },
   { NULL, NULL },
 };
 
@@ -198,7 +233,8 @@ handle_create_self_signed (CwDBusManager1 *iface, GDBusMethodInvocation *invocat
   CwIssueSpec *spec;
   GError *error = NULL;
 
-  if (!cw_options_check (options, create_specs, &error) || (spec = spec_from_options (options, &error)) == NULL) {
+  if (!cw_options_check (options, create_specs, &error) || !renewal_options_check (options, &error) ||
+      (spec = spec_from_options (options, &error)) == NULL) {
     g_dbus_method_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
@@ -227,6 +263,13 @@ request_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   cert = cw_store_request_finish (CW_STORE (source), result, &csr, &error);
+  if (cert != NULL) {
+    GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
+    g_autoptr(GVariant) options = g_variant_get_child_value (params, 1);
+
+    if (!renewal_options_apply (CW_STORE (source), cert, options, &error))
+      g_clear_object (&cert);
+  }
   if (cert == NULL) {
     g_dbus_method_invocation_take_error (invocation, error);
     return;
@@ -244,7 +287,8 @@ handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
   CwIssueSpec *spec;
   GError *error = NULL;
 
-  if (!cw_options_check (options, request_specs, &error) || (spec = spec_from_options (options, &error)) == NULL) {
+  if (!cw_options_check (options, request_specs, &error) || !renewal_options_check (options, &error) ||
+      (spec = spec_from_options (options, &error)) == NULL) {
     g_dbus_method_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
@@ -260,7 +304,7 @@ handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
 static const CwOptionSpec acme_specs[] = {
   { "account", "o" }, { "directory", "s" }, { "challenge", "s" }, { "provider", "o" }, { "http-01-mode", "s" },
   { "webroot", "s" }, { "key-type", "s" }, { "reuse-key", "b" }, { "profile", "s" }, { "preferred-chain", "s" },
-  { "roles", "as" }, { "tenant", "s" },
+  { "roles", "as" }, { "tenant", "s" }, { "reload-units", "as" }, { "deploy-hooks", "as" },
   { NULL, NULL },
 };
 
@@ -286,7 +330,7 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
   CwKeyType type = CW_KEY_EC_P256;
   GError *error = NULL;
 
-  if (!cw_options_check (options, acme_specs, &error) ||
+  if (!cw_options_check (options, acme_specs, &error) || !renewal_options_check (options, &error) ||
       (key_type != NULL && !cw_key_type_from_string (key_type, &type, &error))) {
     g_dbus_method_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -444,6 +488,51 @@ handle_set_tenant (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, con
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_check_now (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+
+  cw_scheduler_check_now (self->scheduler);
+  cw_dbus_manager1_complete_check_now (iface, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static GVariant *
+paths_of (GPtrArray *certs)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_OBJECT_PATH_ARRAY);
+
+  for (guint i = 0; i < certs->len; i++) {
+    g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (g_ptr_array_index (certs, i)));
+
+    g_variant_builder_add (&b, "o", path);
+  }
+  return g_variant_builder_end (&b);
+}
+
+static void
+on_check_finished (CwScheduler *scheduler, GPtrArray *renewed, GPtrArray *failed, CwManagerService *self)
+{
+  g_autoptr(GVariant) r = g_variant_ref_sink (paths_of (renewed));
+  g_autoptr(GVariant) f = g_variant_ref_sink (paths_of (failed));
+  g_autofree const gchar **rv = g_variant_get_objv (r, NULL);
+  g_autofree const gchar **fv = g_variant_get_objv (f, NULL);
+
+  cw_dbus_manager1_emit_check_finished (CW_DBUS_MANAGER1 (self), rv, fv);
+}
+
+static void
+sync_schedule (CwManagerService *self)
+{
+  CwDBusManager1 *iface = CW_DBUS_MANAGER1 (self);
+
+  cw_dbus_manager1_set_check_interval (iface, cw_scheduler_get_interval (self->scheduler));
+  cw_dbus_manager1_set_last_check (iface, MAX (cw_scheduler_get_last_check (self->scheduler), 0));
+  cw_dbus_manager1_set_next_check (iface, MAX (cw_scheduler_get_next_check (self->scheduler), 0));
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
+}
+
 static void
 manager_iface_init (CwDBusManager1Iface *iface)
 {
@@ -458,6 +547,7 @@ manager_iface_init (CwDBusManager1Iface *iface)
   iface->handle_get_http_challenge = handle_get_http_challenge;
   iface->handle_create_account = handle_create_account;
   iface->handle_get_accounts = handle_get_accounts;
+  iface->handle_check_now = handle_check_now;
 }
 
 static void
@@ -504,8 +594,11 @@ cw_manager_service_dispose (GObject *object)
 
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
+  if (self->scheduler != NULL)
+    g_signal_handlers_disconnect_by_data (self->scheduler, self);
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
+  g_clear_object (&self->scheduler);
   G_OBJECT_CLASS (cw_manager_service_parent_class)->dispose (object);
 }
 
@@ -522,12 +615,16 @@ cw_manager_service_init (CwManagerService *self)
 }
 
 CwManagerService *
-cw_manager_service_new (CwStore *store, CwAcmeManager *acme)
+cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler)
 {
   CwManagerService *self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
 
   self->store = g_object_ref (store);
   self->acme = g_object_ref (acme);
+  self->scheduler = g_object_ref (scheduler);
+  sync_schedule (self);
+  g_signal_connect_swapped (scheduler, "changed", G_CALLBACK (sync_schedule), self);
+  g_signal_connect (scheduler, "check-finished", G_CALLBACK (on_check_finished), self);
   cw_dbus_manager1_set_version (CW_DBUS_MANAGER1 (self), PACKAGE_VERSION);
   cw_dbus_manager1_set_default_directory (CW_DBUS_MANAGER1 (self),
                                           cw_config_get_string (cw_store_get_config (store), "acme", "directory"));

@@ -3,6 +3,7 @@
 
 #include "cw-acme-manager.h"
 #include "cw-dbus-generated.h"
+#include "cw-scheduler.h"
 #include "cw-store.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,6 @@ G_DECLARE_FINAL_TYPE (CwManagerService, cw_manager_service, CW, MANAGER_SERVICE,
  * makes certificates locally and through ACME, and lists what it holds. CertificateChanged is emitted by CwDaemon, which
  * sees every store event.
  */
-CwManagerService *cw_manager_service_new (CwStore *store, CwAcmeManager *acme);
+CwManagerService *cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler);
 
 G_END_DECLS
