@@ -507,6 +507,18 @@ ari_id (const gchar *pem_path)
 
 /* ---- the tests ---------------------------------------------------------- */
 
+static gboolean
+renews_within_two_days (gpointer data)
+{
+  CwDBusCertificate1 **cert = data;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint64 next;
+
+  cw_test_settle ();
+  next = cw_dbus_certificate1_get_next_renewal (*cert);
+  return next > 0 && (gint64) next <= now + 2 * 24 * 3600;
+}
+
 static void
 test_ari (void)
 {
@@ -529,6 +541,9 @@ test_ari (void)
   g_assert_cmpuint (fake.new_orders->len, ==, 1);
   g_assert_null (strstr (g_ptr_array_index (fake.new_orders, 0), "replaces"));
   expected = ari_id (cw_dbus_certificate1_get_certificate_path (cert));
+  /* the renewal engine takes the CA's window (today and tomorrow here)
+   * over two thirds of the 90 days */
+  g_assert_true (cw_test_wait_until (renews_within_two_days, &cert, 20));
   g_ptr_array_set_size (fake.renewal_ids, 0);
   first_orders = fake.new_orders->len;
 
@@ -619,6 +634,9 @@ test_retry_after (void)
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (other), "too many certificates"));
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (other), "3600"));
   g_assert_cmpstr (cw_dbus_certificate1_get_state (other), ==, "failed");
+  /* the next attempt waits as long as the CA asked, not the shorter backoff */
+  g_assert_cmpint ((gint64) cw_dbus_certificate1_get_next_renewal (other), >=,
+                   g_get_real_time () / G_USEC_PER_SEC + 3500);
   fixture_stop (&f);
 }
 

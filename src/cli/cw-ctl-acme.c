@@ -394,3 +394,85 @@ cw_ctl_account (CwCtl *ctl, int argc, char **argv)
     return account_update (ctl, verb, argc - 1, argv + 1);
   return cw_ctl_fail_message (_("unknown account command “%s” (list, create, contact, rollover, deactivate)"), verb);
 }
+
+/* ---- check -------------------------------------------------------------- */
+
+typedef struct {
+  gboolean  done;
+  GVariant *renewed;
+  GVariant *failed;
+} Check;
+
+static void
+on_check_finished (CwDBusManager1 *manager, const gchar * const *renewed, const gchar * const *failed, Check *check)
+{
+  check->renewed = g_variant_ref_sink (g_variant_new_objv (renewed, -1));
+  check->failed = g_variant_ref_sink (g_variant_new_objv (failed, -1));
+  check->done = TRUE;
+}
+
+static void
+print_names (CwCtl *ctl, const gchar *label, GVariant *paths)
+{
+  g_autofree const gchar **list = g_variant_get_objv (paths, NULL);
+
+  for (guint i = 0; list[i] != NULL; i++) {
+    g_autoptr(CwDBusCertificate1) cert = cw_dbus_certificate1_proxy_new_sync (ctl->bus, G_DBUS_PROXY_FLAGS_NONE,
+                                                                             CW_BUS_NAME, list[i], NULL, NULL);
+    const gchar *name = cert != NULL ? cw_dbus_certificate1_get_name (cert) : NULL;
+
+    g_print ("%s %s", label, name != NULL ? name : list[i]);
+    if (cert != NULL && *cw_dbus_certificate1_get_last_error (cert) != '\0' && g_str_equal (label, _("failed")))
+      g_print (": %s", cw_dbus_certificate1_get_last_error (cert));
+    g_print ("\n");
+  }
+}
+
+int
+cw_ctl_check (CwCtl *ctl, int argc, char **argv)
+{
+  gboolean no_wait = FALSE;
+  gint wait = 600;
+  const GOptionEntry entries[] = {
+    { "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait, N_("Return once the check has started"), NULL },
+    { "wait", 0, 0, G_OPTION_ARG_INT, &wait, N_("Seconds to wait for the check's renewals (default 600)"), N_("SECONDS") },
+    { NULL }
+  };
+  Check check = { FALSE, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  gboolean expired = FALSE;
+  guint timeout;
+  gulong handler;
+  int status = 0;
+
+  if (!cw_ctl_parse ("check", "", _("Renew every certificate that is due, now."), entries, &argc, &argv))
+    return 1;
+  handler = g_signal_connect (ctl->manager, "check-finished", G_CALLBACK (on_check_finished), &check);
+  if (!cw_dbus_manager1_call_check_now_sync (ctl->manager, NULL, &error)) {
+    g_signal_handler_disconnect (ctl->manager, handler);
+    return cw_ctl_fail (error);
+  }
+  if (no_wait) {
+    g_signal_handler_disconnect (ctl->manager, handler);
+    return 0;
+  }
+  timeout = g_timeout_add_seconds (wait > 0 ? wait : 600, timed_out, &expired);
+  while (!check.done && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (timeout);
+  g_signal_handler_disconnect (ctl->manager, handler);
+  if (!check.done)
+    return cw_ctl_fail_message (_("the check goes on; see certwardctl monitor"));
+  if (!ctl->json) {
+    print_names (ctl, _("renewed"), check.renewed);
+    print_names (ctl, _("failed"), check.failed);
+    if (g_variant_n_children (check.renewed) == 0 && g_variant_n_children (check.failed) == 0)
+      g_print (_("nothing was due\n"));
+  }
+  if (g_variant_n_children (check.failed) > 0)
+    status = 1;
+  g_variant_unref (check.renewed);
+  g_variant_unref (check.failed);
+  return status;
+}

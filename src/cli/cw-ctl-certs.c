@@ -78,6 +78,13 @@ format_time (guint64 t)
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup ("-");
 }
 
+static void
+list_lines (const gchar *label, const gchar * const *lines)
+{
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    g_print ("%-15s %s\n", i == 0 ? label : "", lines[i]);
+}
+
 int
 cw_ctl_show (CwCtl *ctl, int argc, char **argv)
 {
@@ -140,6 +147,18 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
   g_print ("%-15s %u\n", _("Revision:"), cw_dbus_certificate1_get_revision (cert));
   g_print ("%-15s %s\n", _("Full chain:"), cw_dbus_certificate1_get_full_chain_path (cert));
   g_print ("%-15s %s\n", _("Key:"), cw_dbus_certificate1_get_key_path (cert));
+  if (cw_dbus_certificate1_get_next_renewal (cert) != 0) {
+    g_autofree gchar *next = format_time (cw_dbus_certificate1_get_next_renewal (cert));
+
+    g_print ("%-15s %s\n", _("Next renewal:"), next);
+  } else {
+    g_print ("%-15s %s\n", _("Next renewal:"), g_strcmp0 (cw_dbus_certificate1_get_source (cert), "imported") == 0 ||
+                                                g_strcmp0 (cw_dbus_certificate1_get_source (cert), "csr") == 0
+                                                  ? _("by the administrator (Install)") : _("none (see set --auto-renew)"));
+  }
+  list_lines (_("Reload units:"), cw_dbus_certificate1_get_reload_units (cert));
+  list_lines (_("Deploy hooks:"), cw_dbus_certificate1_get_deploy_hooks (cert));
+  list_lines (_("Last actions:"), cw_dbus_certificate1_get_last_actions (cert));
   warnings = cw_dbus_certificate1_get_warnings (cert);
   for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
     g_print ("%-15s %s\n", i == 0 ? _("Warnings:") : "", warnings[i]);

@@ -317,20 +317,31 @@ set_property (CwCtl *ctl, GDBusProxy *proxy, const gchar *iface, const gchar *pr
 int
 cw_ctl_set (CwCtl *ctl, int argc, char **argv)
 {
-  g_auto(GStrv) roles = NULL;
+  g_auto(GStrv) roles = NULL, units = NULL, hooks = NULL;
   g_autofree gchar *tenant = NULL;
+  gboolean auto_renew = FALSE, no_auto_renew = FALSE, no_actions = FALSE;
   const GOptionEntry entries[] = {
     { "role", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &roles, N_("The roles (repeatable; replaces the current ones)"), N_("ROLE") },
     { "tenant", 't', 0, G_OPTION_ARG_STRING, &tenant, N_("The tenant (\"\" for none)"), N_("TENANT") },
+    { "reload-unit", 'u', 0, G_OPTION_ARG_STRING_ARRAY, &units, N_("A systemd unit to reload after a change (repeatable; replaces the current ones)"), N_("UNIT") },
+    { "deploy-hook", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &hooks, N_("A program to run after a change (repeatable; replaces the current ones)"), N_("PROGRAM") },
+    { "no-actions", 0, 0, G_OPTION_ARG_NONE, &no_actions, N_("Remove every reload unit and deploy hook"), NULL },
+    { "auto-renew", 0, 0, G_OPTION_ARG_NONE, &auto_renew, N_("Renew this self-signed or local-CA certificate by itself"), NULL },
+    { "no-auto-renew", 0, 0, G_OPTION_ARG_NONE, &no_auto_renew, N_("Do not"), NULL },
     { NULL }
   };
+  static const gchar *const none[] = { NULL };
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!cw_ctl_parse ("set", "NAME", _("Change the roles or the tenant of a certificate."), entries, &argc, &argv))
+  if (!cw_ctl_parse ("set", "NAME", _("Change the roles, the tenant, the reload actions or the renewal of a certificate."),
+                     entries, &argc, &argv))
     return 1;
-  if (argc != 2 || (roles == NULL && tenant == NULL))
-    return cw_ctl_fail_message (_("set needs the name of a certificate and --role or --tenant"));
+  if (argc != 2 || (roles == NULL && tenant == NULL && units == NULL && hooks == NULL && !no_actions && !auto_renew &&
+                    !no_auto_renew))
+    return cw_ctl_fail_message (_("set needs the name of a certificate and what to change (see certwardctl set --help)"));
+  if (auto_renew && no_auto_renew)
+    return cw_ctl_fail_message (_("--auto-renew and --no-auto-renew contradict each other"));
   cert = cw_ctl_find_certificate (ctl, argv[1], &error);
   if (cert == NULL)
     return cw_ctl_fail (error);
@@ -341,6 +352,18 @@ cw_ctl_set (CwCtl *ctl, int argc, char **argv)
   if (tenant != NULL &&
       !set_property (ctl, G_DBUS_PROXY (cert), "org.certward.Certificate1", "Tenant", g_variant_new_string (tenant),
                      &error))
+    return cw_ctl_fail (error);
+  if ((units != NULL || no_actions) &&
+      !set_property (ctl, G_DBUS_PROXY (cert), "org.certward.Certificate1", "ReloadUnits",
+                     g_variant_new_strv (units != NULL ? (const gchar * const *) units : none, -1), &error))
+    return cw_ctl_fail (error);
+  if ((hooks != NULL || no_actions) &&
+      !set_property (ctl, G_DBUS_PROXY (cert), "org.certward.Certificate1", "DeployHooks",
+                     g_variant_new_strv (hooks != NULL ? (const gchar * const *) hooks : none, -1), &error))
+    return cw_ctl_fail (error);
+  if ((auto_renew || no_auto_renew) &&
+      !set_property (ctl, G_DBUS_PROXY (cert), "org.certward.Certificate1", "AutoRenew",
+                     g_variant_new_boolean (auto_renew), &error))
     return cw_ctl_fail (error);
   return 0;
 }

@@ -10,7 +10,55 @@
 typedef struct {
   CwCtl     *ctl;
   GMainLoop *loop;
+  gchar     *exec;      /* run for each event, or NULL */
 } Monitor;
+
+static void
+program_exited (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GSubprocess) process = G_SUBPROCESS (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_subprocess_wait_check_finish (process, result, &error))
+    g_printerr ("certwardctl monitor: %s\n", error->message);
+}
+
+/* PROGRAM EVENT NAME, with the details in CERTWARD_* variables (as deploy
+ * hooks get them). */
+static void
+run_program (Monitor *m, const gchar *path, const gchar *event, GVariant *details)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  static const struct { const gchar *key, *var; } strings[] = {
+    { "name", "CERTWARD_NAME" }, { "certificate-path", "CERTWARD_CERT" }, { "chain-path", "CERTWARD_CHAIN" },
+    { "fullchain-path", "CERTWARD_FULLCHAIN" }, { "key-path", "CERTWARD_KEY" }, { "fingerprint", "CERTWARD_FINGERPRINT" },
+  };
+  const gchar *name = "";
+  g_autofree const gchar **ids = NULL;
+  g_autofree gchar *joined = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++) {
+    const gchar *value = NULL;
+
+    if (g_variant_lookup (details, strings[i].key, "&s", &value))
+      g_subprocess_launcher_setenv (launcher, strings[i].var, value, TRUE);
+  }
+  if (g_variant_lookup (details, "identities", "^a&s", &ids)) {
+    joined = g_strjoinv (" ", (gchar **) ids);
+    g_subprocess_launcher_setenv (launcher, "CERTWARD_IDENTITIES", joined, TRUE);
+  }
+  g_variant_lookup (details, "name", "&s", &name);
+  g_subprocess_launcher_setenv (launcher, "CERTWARD_EVENT", event, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CERTWARD_OBJECT", path, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, m->exec, event, name, NULL);
+  if (process == NULL) {
+    g_printerr ("certwardctl monitor: %s: %s\n", m->exec, error->message);
+    return;
+  }
+  g_subprocess_wait_check_async (process, NULL, program_exited, NULL);
+}
 
 static void
 on_changed (CwDBusManager1 *manager, const gchar *path, const gchar *event, GVariant *details, Monitor *m)
@@ -50,6 +98,8 @@ on_changed (CwDBusManager1 *manager, const gchar *path, const gchar *event, GVar
     g_print ("%s %-9s %s %s fingerprint=%s expires=%s\n", stamp, event, name, path, fingerprint, expiry);
   }
   fflush (stdout);
+  if (m->exec != NULL)
+    run_program (m, path, event, details);
 }
 
 static void
@@ -71,10 +121,17 @@ int
 cw_ctl_monitor (CwCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  Monitor m = { ctl, loop };
+  g_autofree gchar *exec = NULL;
+  const GOptionEntry entries[] = {
+    { "exec", 'e', 0, G_OPTION_ARG_FILENAME, &exec,
+      N_("Run PROGRAM EVENT NAME for each event, the details in CERTWARD_* variables"), N_("PROGRAM") },
+    { NULL }
+  };
+  Monitor m = { ctl, loop, NULL };
 
-  if (!cw_ctl_parse ("monitor", "", _("Print one line per certificate event as it happens."), NULL, &argc, &argv))
+  if (!cw_ctl_parse ("monitor", "", _("Print one line per certificate event as it happens."), entries, &argc, &argv))
     return 1;
+  m.exec = exec;
   g_signal_connect (ctl->manager, "certificate-changed", G_CALLBACK (on_changed), &m);
   g_signal_connect (ctl->manager, "notify::g-name-owner", G_CALLBACK (on_owner), &m);
   g_unix_signal_add (SIGINT, on_signal, &m);

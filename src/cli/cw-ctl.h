@@ -86,5 +86,6 @@ int cw_ctl_trust (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_request (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_revoke (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_account (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_check (CwCtl *ctl, int argc, char **argv);
 
 G_END_DECLS

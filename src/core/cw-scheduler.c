@@ -171,6 +171,11 @@ renewal_done (CwScheduler *self, CwCertificate *cert, const GError *error, gint6
       backoff = retry_after;
     renewal->failures++;
     renewal->retry_at = cw_clock_now () + backoff;
+    /* the ACME manager says its own failures; a local renewal's is said here */
+    if (cw_certificate_get_acme (cert) == NULL) {
+      cw_cert_warning (name, "%s: renewal failed: %s", name, error->message);
+      cw_store_set_activity (self->store, cert, CW_ACTIVITY_FAILED, error->message);
+    }
     cw_cert_info (name, "%s: renewal failed %u time(s); next attempt in %" G_GINT64_FORMAT " s", name,
                   renewal->failures, backoff);
   }
@@ -566,6 +571,7 @@ cw_scheduler_start (CwScheduler *self)
   gint64 now = cw_clock_now ();
 
   load_state (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
   /* a check missed while the agent was stopped (or a clock that went
    * backwards past it) runs right away */
   if (self->last_check == 0 || self->last_check + self->policy.check_interval <= now || self->last_check > now)
