@@ -141,4 +141,22 @@ assert len(lines) == $EVENTS, len(lines)
 assert lines[0]['event'] == 'added' and lines[0]['details']['name'] == 'www.example.test', lines[0]
 "
 
+# renewal: actions, auto-renew, check, monitor --exec
+printf '#!/bin/sh\necho "$1 $2 $CERTWARD_FULLCHAIN" >> "%s/exec.log"\n' "$S" > "$S/on-event"
+chmod 755 "$S/on-event"
+"$CERTWARDCTL" --session monitor --exec "$S/on-event" > /dev/null &
+MON_PID=$!
+sleep 0.3
+ok "set --reload-unit and --deploy-hook" bash -c "$CTL set phones --reload-unit pbx.service --deploy-hook /usr/bin/true &&
+  $CTL show phones | grep -Eq '^Reload units: +pbx.service$' && $CTL show phones | grep -Eq '^Deploy hooks: +/usr/bin/true$'"
+fails "set refuses a unit that is not one" "not a systemd unit name" $CTL set phones --reload-unit "pbx service"
+fails "set refuses a hook that is not an absolute path" "absolute path" $CTL set phones --deploy-hook ./hook.sh
+ok "set --no-actions clears them" bash -c "$CTL set phones --no-actions && ! $CTL show phones | grep -q '^Reload units:'"
+like "a local certificate renews itself with --auto-renew" "^Next renewal: +[0-9]{4}-" \
+  bash -c "$CTL set phones --auto-renew && $CTL show phones"
+fails "an imported certificate cannot renew itself" "not made by the agent" $CTL set www.example.test --auto-renew
+like "check: nothing due" "nothing was due" $CTL check
+ok "monitor --exec runs the program for each event" bash -c "$CTL renew phones --force >/dev/null &&
+  for i in \$(seq 50); do grep -q '^renewed phones /' '$S/exec.log' 2>/dev/null && exit 0; sleep 0.1; done; exit 1"
+
 tap_done

@@ -561,6 +561,7 @@ cw_scheduler_new (CwStore *store, CwAcmeManager *acme)
   g_signal_connect (store, "event", G_CALLBACK (on_store_event), self);
   g_signal_connect_swapped (store, "certificate-added", G_CALLBACK (on_certificate_changed), self);
   g_signal_connect_swapped (store, "certificate-removed", G_CALLBACK (on_certificate_changed), self);
+  g_signal_connect_swapped (store, "renewal-options-changed", G_CALLBACK (on_certificate_changed), self);
   g_signal_connect (acme, "order-finished", G_CALLBACK (on_order_finished), self);
   return self;
 }

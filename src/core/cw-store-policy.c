@@ -261,6 +261,7 @@ cw_store_set_renewal_options (CwStore *self, CwCertificate *cert, gint auto_rene
     renewal->deploy_hooks = g_strdupv ((gchar **) hooks);
   }
   cw_store_update_renewal (self, cert, g_steal_pointer (&renewal));
+  cw_store_emit_renewal_options_changed (self, cert);
   return TRUE;
 }
 

@@ -102,6 +102,7 @@ CwCertificate *cw_store_publish_new (CwStore *self, CwWriteJob *job, const gchar
 void      cw_store_add_certificate (CwStore *self, CwCertificate *cert);
 void      cw_store_forget_certificate (CwStore *self, CwCertificate *cert);
 void      cw_store_emit_event (CwStore *self, CwCertificate *cert, CwEvent event);
+void      cw_store_emit_renewal_options_changed (CwStore *self, CwCertificate *cert);
 /* Publishes a committed revision in the model (and the index). */
 void      cw_store_apply_revision (CwStore *self, CwCertificate *cert, CwWriteJob *job);
 /* Runs @func in a worker thread on @task's data; @done then runs on the

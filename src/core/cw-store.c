@@ -28,7 +28,8 @@
 #define PENDING_DIR "pending"
 #define REQUEST_FILE "request.pem"
 
-enum { SIGNAL_EVENT, SIGNAL_IDLE, SIGNAL_MANAGER_CHANGED, SIGNAL_ADDED, SIGNAL_REMOVED, N_SIGNALS };
+enum { SIGNAL_EVENT, SIGNAL_IDLE, SIGNAL_MANAGER_CHANGED, SIGNAL_ADDED, SIGNAL_REMOVED, SIGNAL_RENEWAL_OPTIONS,
+       N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwStore, cw_store, G_TYPE_OBJECT)
@@ -227,6 +228,9 @@ cw_store_class_init (CwStoreClass *klass)
                                         NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_CERTIFICATE);
   signals[SIGNAL_REMOVED] = g_signal_new ("certificate-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_CERTIFICATE);
+  signals[SIGNAL_RENEWAL_OPTIONS] = g_signal_new ("renewal-options-changed", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                  CW_TYPE_CERTIFICATE);
 }
 
 static void
@@ -353,6 +357,12 @@ cw_store_forget_certificate (CwStore *self, CwCertificate *cert)
   g_hash_table_remove (self->by_name, cw_certificate_get_name (cert));
   g_signal_emit (self, signals[SIGNAL_REMOVED], 0, cert);
   cw_store_policy_removed (self, cert);
+}
+
+void
+cw_store_emit_renewal_options_changed (CwStore *self, CwCertificate *cert)
+{
+  g_signal_emit (self, signals[SIGNAL_RENEWAL_OPTIONS], 0, cert);
 }
 
 void

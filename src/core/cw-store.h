@@ -50,6 +50,8 @@ G_DECLARE_FINAL_TYPE (CwStore, cw_store, CW, STORE, GObject)
  *   no files to announce yet).
  *   ::certificate-removed (CwCertificate *cert): it left (after its
  *   CW_EVENT_REMOVED).
+ *   ::renewal-options-changed (CwCertificate *cert): AutoRenew or the
+ *   reload actions were set.
  */
 
 CwStore       *cw_store_new (const gchar *state_dir, CwConfig *config);
