@@ -156,7 +156,13 @@ like "a local certificate renews itself with --auto-renew" "^Next renewal: +[0-9
   bash -c "$CTL set phones --auto-renew && $CTL show phones"
 fails "an imported certificate cannot renew itself" "not made by the agent" $CTL set www.example.test --auto-renew
 like "check: nothing due" "nothing was due" $CTL check
+"$CW_BUILD_DIR/examples/reload-on-renew" --session phones touch "$S/reloaded" > "$S/subscriber.log" &
+SUB_PID=$!
+sleep 0.3
 ok "monitor --exec runs the program for each event" bash -c "$CTL renew phones --force >/dev/null &&
   for i in \$(seq 50); do grep -q '^renewed phones /' '$S/exec.log' 2>/dev/null && exit 0; sleep 0.1; done; exit 1"
+ok "the example subscriber (examples/reload-on-renew.c) reloads on renewed" bash -c "
+  for i in \$(seq 50); do [ -e '$S/reloaded' ] && exit 0; sleep 0.1; done; exit 1"
+kill "$SUB_PID" 2>/dev/null
 
 tap_done
