@@ -422,6 +422,9 @@ test_key_mismatch_on_disk (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (key, other, -1, NULL));
   cw_test_expect_warning ("*www*does not match the certificate*");
   again = open_store (f, NULL);
+  /* the start trusts the revision's cache; the audit behind it finds out */
+  while (cw_store_is_auditing (again))
+    g_main_context_iteration (NULL, TRUE);
   cw_test_assert_expected_warnings ();
   g_assert_false (cw_certificate_get_key_matches (cw_store_lookup (again, "www")));
 }

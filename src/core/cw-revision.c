@@ -77,6 +77,16 @@ cw_revision_write (int cert_dirfd, guint number, const gchar *source, CwBundle *
   g_key_file_set_int64 (kf, "revision", "created", g_get_real_time () / G_USEC_PER_SEC);
   g_key_file_set_string_list (kf, "revision", "warnings",
                               (const gchar * const *) bundle->warnings->pdata, bundle->warnings->len);
+  /* what the leaf says, so that a start need not parse ten thousand
+   * certificates (the store audits the files in the background) */
+  {
+    g_autoptr(CwCertInfo) info = cw_cert_info_new (g_ptr_array_index (bundle->certs, 0), NULL);
+
+    if (info != NULL) {
+      cw_cert_info_save (info, kf, "info");
+      g_key_file_set_boolean (kf, "info", "key-matches", TRUE);
+    }
+  }
   meta = g_key_file_to_data (kf, NULL, NULL);
 
   /* a directory of that name can only be a leftover of a crash */
@@ -197,7 +207,7 @@ cw_revision_load_key (int cert_dirfd, const gchar *subdir, GError **error)
 }
 
 CwRevision *
-cw_revision_read_current (int cert_dirfd, GError **error)
+cw_revision_read_current (int cert_dirfd, gboolean verify, GError **error)
 {
   g_autoptr(CwRevision) rev = g_new0 (CwRevision, 1);
   g_autofree gchar *target = cw_fs_readlink_at (cert_dirfd, "current");
@@ -231,6 +241,13 @@ cw_revision_read_current (int cert_dirfd, GError **error)
   if (rev->warnings == NULL)
     rev->warnings = g_new0 (gchar *, 1);
 
+  if (!verify) {
+    rev->info = cw_cert_info_load (kf, "info");
+    if (rev->info != NULL) {
+      rev->key_matches = g_key_file_get_boolean (kf, "info", "key-matches", NULL);
+      return g_steal_pointer (&rev);
+    }
+  }
   chain = load_pem_certs (revfd, cw_cert_file_name (CW_CERT_FILE_CERT), TRUE, error);
   if (chain == NULL)
     return NULL;

@@ -41,8 +41,10 @@ gboolean    cw_revision_write (int cert_dirfd, guint number, const gchar *source
                                CwBundle *bundle, GError **error);
 /* Points "current" at rev-<number>. The commit point of every change. */
 gboolean    cw_revision_commit (int cert_dirfd, guint number, GError **error);
-/* Reads the revision "current" points at. */
-CwRevision *cw_revision_read_current (int cert_dirfd, GError **error);
+/* Reads the revision "current" points at: what its leaf says from the
+ * cache in revision.ini, or, with @verify (or no cache), by parsing the
+ * certificate and checking the key against it. */
+CwRevision *cw_revision_read_current (int cert_dirfd, gboolean verify, GError **error);
 /* Removes revisions newer than @current (leftovers of a crash) and all but
  * the @keep newest up to @current. Failures are only logged: old files
  * are harmless. */

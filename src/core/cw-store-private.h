@@ -40,6 +40,7 @@ struct _CwStore {
   gint         warning_days;    /* set over D-Bus, or -1: the configuration's */
 
   guint        in_flight;       /* operations started and not completed */
+  gboolean     auditing;        /* the files behind the loaded revisions are being checked */
   guint        expiry_alarm;
   gint64       expiry_at;
 

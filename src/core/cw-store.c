@@ -423,7 +423,7 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
   announced = g_key_file_get_string (kf, SETTINGS_GROUP, "announced", NULL);
   request = read_request (fd);
 
-  rev = cw_revision_read_current (fd, &rev_error);
+  rev = cw_revision_read_current (fd, FALSE, &rev_error);
   if (rev == NULL && (request == NULL || !g_error_matches (rev_error, CW_ERROR, CW_ERROR_NOT_FOUND))) {
     g_propagate_error (error, g_steal_pointer (&rev_error));
     return NULL;
@@ -474,6 +474,9 @@ load_manager (CwStore *self)
   cw_store_policy_load (self, kf);
 }
 
+static void load_all (CwStore *self, int certs_fd, GPtrArray *names);
+static void audit_start (CwStore *self);
+
 gboolean
 cw_store_load (CwStore *self, GError **error)
 {
@@ -508,17 +511,169 @@ cw_store_load (CwStore *self, GError **error)
       g_ptr_array_add (names, g_strdup (de->d_name));
   closedir (dir);
 
+  load_all (self, certs_fd, names);
+  g_info ("loaded %u certificates from %s", g_hash_table_size (self->by_name), self->certs_dir);
+  cw_store_check_expiry (self);
+  audit_start (self);
+  return TRUE;
+}
+
+/* ---- audit -------------------------------------------------------------- */
+
+/* The start reads each revision's cache; this checks the files behind it
+ * (the certificate parsed, the key against it) in a worker thread, and
+ * corrects the model where someone changed them by hand. */
+typedef struct {
+  gchar      *id;
+  gchar      *dir;
+  guint       revision;
+  gchar      *fingerprint;
+  gboolean    key_matches;
+  CwRevision *found;        /* result when it differs */
+} Audit;
+
+static void
+audit_free (Audit *a)
+{
+  g_free (a->id);
+  g_free (a->dir);
+  g_free (a->fingerprint);
+  g_clear_pointer (&a->found, cw_revision_free);
+  g_free (a);
+}
+
+static void
+audit_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GPtrArray *audits = task_data;
+
+  for (guint i = 0; i < audits->len; i++) {
+    Audit *a = g_ptr_array_index (audits, i);
+    g_auto(CwFd) fd = cw_fs_open_dir (AT_FDCWD, a->dir, FALSE, NULL);
+    g_autoptr(CwRevision) rev = fd >= 0 ? cw_revision_read_current (fd, TRUE, NULL) : NULL;
+
+    if (rev != NULL && rev->number == a->revision &&
+        (g_strcmp0 (rev->info->fingerprint, a->fingerprint) != 0 || rev->key_matches != a->key_matches))
+      a->found = g_steal_pointer (&rev);
+  }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+audit_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CwStore *self = CW_STORE (source);
+  GPtrArray *audits = g_task_get_task_data (G_TASK (result));
+
+  for (guint i = 0; i < audits->len; i++) {
+    Audit *a = g_ptr_array_index (audits, i);
+    CwCertificate *cert = cw_store_lookup_id (self, a->id);
+    const gchar *name;
+
+    /* changed meanwhile by the agent itself: the new revision is right */
+    if (a->found == NULL || cert == NULL || cw_certificate_get_revision (cert) != a->revision)
+      continue;
+    name = cw_certificate_get_name (cert);
+    if (g_strcmp0 (a->found->info->fingerprint, a->fingerprint) != 0)
+      cw_cert_warning (name, "%s: the certificate in %s was changed outside the agent", name, a->dir);
+    if (!a->found->key_matches)
+      cw_cert_warning (name, "%s: the private key in %s does not match the certificate", name, a->dir);
+    cw_certificate_set_revision (cert, a->found->number, a->found->source, g_steal_pointer (&a->found->info),
+                                 a->found->key_matches, (const gchar * const *) a->found->warnings);
+    cw_store_policy_changed (self, cert);
+    cw_certificate_emit_changed (cert);
+  }
+  self->auditing = FALSE;
+}
+
+static void
+audit_start (CwStore *self)
+{
+  g_autoptr(GPtrArray) all = cw_store_get_certificates (self);
+  GPtrArray *audits = g_ptr_array_new_with_free_func ((GDestroyNotify) audit_free);
+  g_autoptr(GTask) task = g_task_new (self, NULL, audit_done, NULL);
+
+  for (guint i = 0; i < all->len; i++) {
+    CwCertificate *cert = g_ptr_array_index (all, i);
+    const CwCertInfo *info = cw_certificate_get_info (cert);
+    Audit *a;
+
+    if (info == NULL)
+      continue;
+    a = g_new0 (Audit, 1);
+    a->id = g_strdup (cw_certificate_get_id (cert));
+    a->dir = g_strdup (cw_certificate_get_dir (cert));
+    a->revision = cw_certificate_get_revision (cert);
+    a->fingerprint = g_strdup (info->fingerprint);
+    a->key_matches = cw_certificate_get_key_matches (cert);
+    g_ptr_array_add (audits, a);
+  }
+  self->auditing = TRUE;
+  g_task_set_task_data (task, audits, (GDestroyNotify) g_ptr_array_unref);
+  /* low priority: it only confirms what the start assumed */
+  g_task_set_priority (task, G_PRIORITY_LOW);
+  g_task_run_in_thread (task, audit_thread);
+}
+
+gboolean
+cw_store_is_auditing (CwStore *self)
+{
+  return self->auditing;
+}
+
+typedef struct {
+  CwStore       *self;
+  int            certs_fd;
+  GPtrArray     *names;
+  CwCertificate **certs;   /* parallel to names */
+  GError       **errors;
+  guint          next;     /* atomic: the next name to load */
+} Loader;
+
+static gpointer
+load_worker (gpointer user_data)
+{
+  Loader *l = user_data;
+  guint i;
+
+  while ((i = (guint) g_atomic_int_add ((gint *) &l->next, 1)) < l->names->len) {
+    const gchar *id = g_ptr_array_index (l->names, i);
+
+    if (id[0] != '.' && id_is_valid (id))
+      l->certs[i] = load_one (l->self, l->certs_fd, id, &l->errors[i]);
+  }
+  return NULL;
+}
+
+/* Every certificate directory: read by one thread per CPU (parsing ten
+ * thousand certificates is most of a start), published here in order. */
+static void
+load_all (CwStore *self, int certs_fd, GPtrArray *names)
+{
+  Loader l = { self, certs_fd, names, g_new0 (CwCertificate *, names->len), g_new0 (GError *, names->len), 0 };
+  guint n_threads = CLAMP (g_get_num_processors (), 1, 8);
+  g_autoptr(GPtrArray) threads = g_ptr_array_new ();
+
+  /* a certificate being created or removed when the daemon stopped */
   for (guint i = 0; i < names->len; i++) {
     const gchar *id = g_ptr_array_index (names, i);
     g_autoptr(GError) local = NULL;
-    CwCertificate *cert;
 
-    /* a certificate being created or removed when the daemon stopped */
-    if (g_str_has_prefix (id, ".new-") || g_str_has_prefix (id, ".trash-")) {
-      if (!cw_fs_remove_tree_at (certs_fd, id, &local))
-        g_warning ("cannot clean up %s/%s: %s", self->certs_dir, id, local->message);
-      continue;
-    }
+    if ((g_str_has_prefix (id, ".new-") || g_str_has_prefix (id, ".trash-")) &&
+        !cw_fs_remove_tree_at (certs_fd, id, &local))
+      g_warning ("cannot clean up %s/%s: %s", self->certs_dir, id, local->message);
+  }
+  for (guint t = 1; t < n_threads && names->len > 64; t++)
+    g_ptr_array_add (threads, g_thread_new ("cw-load", load_worker, &l));
+  load_worker (&l);
+  for (guint t = 0; t < threads->len; t++)
+    g_thread_join (g_ptr_array_index (threads, t));
+
+  for (guint i = 0; i < names->len; i++) {
+    const gchar *id = g_ptr_array_index (names, i);
+    g_autoptr(GError) local = g_steal_pointer (&l.errors[i]);
+    CwCertificate *cert = l.certs[i];
+
     if (id[0] == '.')
       continue;
     if (!id_is_valid (id)) {
@@ -526,7 +681,6 @@ cw_store_load (CwStore *self, GError **error)
                  self->certs_dir, id);
       continue;
     }
-    cert = load_one (self, certs_fd, id, &local);
     if (cert == NULL) {
       g_warning ("ignoring %s/%s: %s", self->certs_dir, id, local->message);
       continue;
@@ -539,9 +693,8 @@ cw_store_load (CwStore *self, GError **error)
     }
     cw_store_add_certificate (self, cert);
   }
-  g_info ("loaded %u certificates from %s", g_hash_table_size (self->by_name), self->certs_dir);
-  cw_store_check_expiry (self);
-  return TRUE;
+  g_free (l.certs);
+  g_free (l.errors);
 }
 
 /* ---- writing (worker threads) ------------------------------------------- */

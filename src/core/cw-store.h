@@ -59,6 +59,9 @@ CwStore       *cw_store_new (const gchar *state_dir, CwConfig *config);
  * Broken directories are skipped with a warning, never deleted. */
 gboolean       cw_store_load (CwStore *self, GError **error);
 const gchar   *cw_store_get_state_dir (CwStore *self);
+/* TRUE until the check of the loaded revisions' files (started by
+ * cw_store_load in a worker thread) has ended. */
+gboolean       cw_store_is_auditing (CwStore *self);
 CwConfig      *cw_store_get_config (CwStore *self);
 
 /* Sorted by name; new array of new references. */

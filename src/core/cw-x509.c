@@ -399,6 +399,53 @@ cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
 }
 
 void
+cw_cert_info_save (const CwCertInfo *info, GKeyFile *file, const gchar *group)
+{
+  g_key_file_set_string (file, group, "subject", info->subject);
+  g_key_file_set_string (file, group, "issuer", info->issuer);
+  g_key_file_set_string (file, group, "serial", info->serial);
+  g_key_file_set_string (file, group, "fingerprint", info->fingerprint);
+  g_key_file_set_string (file, group, "key-type", info->key_type);
+  g_key_file_set_string_list (file, group, "identities", (const gchar * const *) info->identities,
+                              g_strv_length (info->identities));
+  g_key_file_set_int64 (file, group, "not-before", info->not_before);
+  g_key_file_set_int64 (file, group, "not-after", info->not_after);
+  g_key_file_set_boolean (file, group, "is-ca", info->is_ca);
+  g_key_file_set_boolean (file, group, "self-signed", info->self_signed);
+  if (info->ari_id != NULL)
+    g_key_file_set_string (file, group, "ari-id", info->ari_id);
+}
+
+CwCertInfo *
+cw_cert_info_load (GKeyFile *file, const gchar *group)
+{
+  g_autoptr(CwCertInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_key_file_has_group (file, group))
+    return NULL;
+  info = g_new0 (CwCertInfo, 1);
+  info->subject = g_key_file_get_string (file, group, "subject", NULL);
+  info->issuer = g_key_file_get_string (file, group, "issuer", NULL);
+  info->serial = g_key_file_get_string (file, group, "serial", NULL);
+  info->fingerprint = g_key_file_get_string (file, group, "fingerprint", NULL);
+  info->key_type = g_key_file_get_string (file, group, "key-type", NULL);
+  info->identities = g_key_file_get_string_list (file, group, "identities", NULL, NULL);
+  info->not_before = g_key_file_get_int64 (file, group, "not-before", &error);
+  if (error == NULL)
+    info->not_after = g_key_file_get_int64 (file, group, "not-after", &error);
+  info->is_ca = g_key_file_get_boolean (file, group, "is-ca", NULL);
+  info->self_signed = g_key_file_get_boolean (file, group, "self-signed", NULL);
+  info->ari_id = g_key_file_get_string (file, group, "ari-id", NULL);
+  if (error != NULL || info->subject == NULL || info->issuer == NULL || info->serial == NULL ||
+      info->fingerprint == NULL || info->key_type == NULL)
+    return NULL;
+  if (info->identities == NULL)
+    info->identities = g_new0 (gchar *, 1);
+  return g_steal_pointer (&info);
+}
+
+void
 cw_cert_info_free (CwCertInfo *info)
 {
   if (info == NULL)

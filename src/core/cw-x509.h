@@ -50,6 +50,10 @@ typedef struct {
 } CwCertInfo;
 
 CwCertInfo *cw_cert_info_new (gnutls_x509_crt_t crt, GError **error);
+/* The info kept in a GKeyFile group (a revision's cache of its leaf), and
+ * back: NULL when the group is absent or incomplete. */
+void        cw_cert_info_save (const CwCertInfo *info, GKeyFile *file, const gchar *group);
+CwCertInfo *cw_cert_info_load (GKeyFile *file, const gchar *group);
 void        cw_cert_info_free (CwCertInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwCertInfo, cw_cert_info_free)
 

@@ -22,6 +22,8 @@ typedef struct {
   CwStore      *store;
   CwTrustStore *trust;
   CwDaemon     *daemon;
+  CwAcmeManager *acme;
+  CwScheduler  *scheduler;
   int        status;
   gboolean   stopping;
 } Context;
@@ -59,6 +61,13 @@ identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!cw_store_ensure_identity_finish (CW_STORE (source), result, &error))
     g_warning ("cannot make a certificate for this host: %s", error->message);
   *(gboolean *) user_data = TRUE;
+}
+
+static void
+on_ready (CwDaemon *daemon, Context *ctx)
+{
+  cw_acme_manager_resume (ctx->acme);
+  cw_scheduler_start (ctx->scheduler);
 }
 
 static void
@@ -101,12 +110,6 @@ main (int argc, char **argv)
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
 
-#ifdef M_ARENA_MAX
-  /* worker threads (key generation, writes) come and go; with an arena
-   * each, freed memory stays spread over them: one arena keeps the
-   * agent's footprint at what it uses (bench/acme-issue) */
-  mallopt (M_ARENA_MAX, 1);
-#endif
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -155,6 +158,14 @@ main (int argc, char **argv)
     g_printerr ("certwardd: %s\n", error->message);
     return EXIT_FAILURE;
   }
+
+  /* after the store's parallel load, which wants an arena per thread */
+#ifdef M_ARENA_MAX
+  /* worker threads (key generation, writes) come and go; with an arena
+   * each, freed memory stays spread over them: one arena keeps the
+   * agent's footprint at what it uses (bench/acme-issue) */
+  mallopt (M_ARENA_MAX, 1);
+#endif
 
   trust_dir = g_build_filename (state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, "trust", NULL);
   trust = cw_trust_store_new (trust_dir, cw_config_get_string (config, "trust", "system-bundle"),
@@ -205,10 +216,12 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
-  /* orders a restart interrupted go on where their requests wait */
-  cw_acme_manager_resume (acme);
-  /* the first check (when one is due) runs now, then as the clock says */
-  cw_scheduler_start (scheduler);
+  /* once the name is ours: orders a restart interrupted go on where their
+   * requests wait, and the first check (when one is due) runs; clients are
+   * served meanwhile */
+  ctx.acme = acme;
+  ctx.scheduler = scheduler;
+  g_signal_connect (daemon, "ready", G_CALLBACK (on_ready), &ctx);
 
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);

@@ -27,9 +27,10 @@ struct _CwDaemon {
   GDBusObjectManagerServer *object_manager;
   CwManagerService         *manager;
   guint                     owner_id;
+  gboolean                  ready;
 };
 
-enum { SIGNAL_NAME_LOST, N_SIGNALS };
+enum { SIGNAL_NAME_LOST, SIGNAL_READY, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwDaemon, cw_daemon, G_TYPE_OBJECT)
@@ -105,7 +106,13 @@ on_store_event (CwStore *store, CwCertificate *cert, guint event, CwDaemon *self
 static void
 on_name_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
 {
+  CwDaemon *self = CW_DAEMON (user_data);
+
   g_message ("ready: %s is on the bus", name);
+  if (!self->ready) {
+    self->ready = TRUE;
+    g_signal_emit (self, signals[SIGNAL_READY], 0);
+  }
 }
 
 static void
@@ -205,6 +212,8 @@ cw_daemon_class_init (CwDaemonClass *klass)
 
   signals[SIGNAL_NAME_LOST] = g_signal_new ("name-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                             NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_READY] = g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

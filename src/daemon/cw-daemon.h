@@ -24,6 +24,7 @@ G_DECLARE_FINAL_TYPE (CwDaemon, cw_daemon, CW, DAEMON, GObject)
  *
  * Signals:
  *   ::name-lost (): the bus name could not be owned or was taken away.
+ *   ::ready (): the bus name is owned (once).
  */
 CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme, CwScheduler *scheduler);
 gboolean  cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error);
