@@ -6,6 +6,7 @@
 #include "cw-test-daemon.h"
 #include "cw-test-util.h"
 
+#include <string.h>
 #include <sys/stat.h>
 
 #define BUS_NAME "org.certward.Certward1"
@@ -457,6 +458,217 @@ test_signals (Fixture *f, gconstpointer data)
   }
 }
 
+/* The certificates are one D-Bus subtree, not a skeleton each: check that
+ * clients cannot tell. An object manager client sees objects come and go,
+ * PropertiesChanged names exactly the properties that changed, Introspect
+ * lists the certificates, and Get/GetAll agree with GetManagedObjects. */
+typedef struct {
+  GPtrArray *changes;   /* GVariant a{sv} of each PropertiesChanged */
+  guint      added, removed;
+} TreeSeen;
+
+static void
+on_properties_changed (GDBusConnection *c, const gchar *sender, const gchar *path, const gchar *iface,
+                       const gchar *member, GVariant *params, gpointer user_data)
+{
+  TreeSeen *seen = user_data;
+  const gchar *name;
+
+  g_variant_get_child (params, 0, "&s", &name);
+  g_assert_cmpstr (name, ==, "org.certward.Certificate1");
+  g_ptr_array_add (seen->changes, g_variant_get_child_value (params, 1));
+}
+
+static void
+on_object_added (GDBusObjectManager *manager, GDBusObject *object, TreeSeen *seen)
+{
+  if (g_str_has_prefix (g_dbus_object_get_object_path (object), MANAGER_PATH "/certificate/"))
+    seen->added++;
+}
+
+static void
+on_object_removed (GDBusObjectManager *manager, GDBusObject *object, TreeSeen *seen)
+{
+  if (g_str_has_prefix (g_dbus_object_get_object_path (object), MANAGER_PATH "/certificate/"))
+    seen->removed++;
+}
+
+static gboolean
+have_changes (gpointer data)
+{
+  return ((TreeSeen *) data)->changes->len > 0;
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+static GStrv
+sorted_keys (GVariant *dict)
+{
+  GStrvBuilder *b = g_strv_builder_new ();
+  GVariantIter iter;
+  const gchar *key;
+  GStrv keys;
+
+  g_variant_iter_init (&iter, dict);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+    g_strv_builder_add (b, key);
+  keys = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+  qsort (keys, g_strv_length (keys), sizeof (gchar *), compare_strings);
+  return keys;
+}
+
+static void
+test_object_tree (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  TreeSeen seen = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref), 0, 0 };
+  g_autoptr(GDBusObjectManager) client = NULL;
+  g_autofree gchar *path = NULL;
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autoptr(GVariant) reply = NULL, all = NULL, managed = NULL, listed = NULL;
+  g_auto(GStrv) keys = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+  const gchar *xml;
+  gboolean listed_node = FALSE;
+  guint subscription;
+
+  client = cw_dbus_object_manager_client_new_sync (cw_test_bus (), G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE, BUS_NAME,
+                                                   MANAGER_PATH, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (client, "object-added", G_CALLBACK (on_object_added), &seen);
+  g_signal_connect (client, "object-removed", G_CALLBACK (on_object_removed), &seen);
+
+  path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), "name", g_variant_new_string ("tree"), NULL), &error);
+  g_assert_no_error (error);
+  wait_events (f, 1);
+  cw_test_settle ();
+  g_assert_cmpuint (seen.added, ==, 1);
+  {
+    g_autoptr(GDBusInterface) iface = g_dbus_object_manager_get_interface (client, path, "org.certward.Certificate1");
+
+    g_assert_nonnull (iface);
+    g_assert_cmpstr (cw_dbus_certificate1_get_name (CW_DBUS_CERTIFICATE1 (iface)), ==, "tree");
+  }
+
+  /* one writable property set: PropertiesChanged names it and nothing else */
+  subscription = g_dbus_connection_signal_subscribe (cw_test_bus (), BUS_NAME, "org.freedesktop.DBus.Properties",
+                                                     "PropertiesChanged", path, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                     on_properties_changed, &seen, NULL);
+  reply = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, path, "org.freedesktop.DBus.Properties", "Set",
+                                       g_variant_new ("(ssv)", "org.certward.Certificate1", "Tenant",
+                                                      g_variant_new_string ("t9")),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cw_test_wait_until (have_changes, &seen, 10));
+  cw_test_settle ();
+  g_assert_cmpuint (seen.changes->len, ==, 1);
+  keys = sorted_keys (g_ptr_array_index (seen.changes, 0));
+  g_assert_cmpstrv (keys, ((const gchar *[]) { "Tenant", NULL }));
+  g_clear_pointer (&keys, g_strfreev);
+  g_ptr_array_set_size (seen.changes, 0);
+
+  /* a new revision: the certificate's properties change, its name does not */
+  cert = certificate (path);
+  cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("renewed.pem"), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cw_test_wait_until (have_changes, &seen, 10));
+  cw_test_settle ();
+  for (guint i = 0; i < seen.changes->len; i++) {
+    GVariant *changed = g_ptr_array_index (seen.changes, i);
+
+    g_assert_false (g_variant_lookup (changed, "Name", "*", NULL));
+    g_assert_false (g_variant_lookup (changed, "Tenant", "*", NULL));
+  }
+  {
+    gboolean revision = FALSE, fingerprint = FALSE;
+
+    for (guint i = 0; i < seen.changes->len; i++) {
+      revision |= g_variant_lookup (g_ptr_array_index (seen.changes, i), "Revision", "*", NULL);
+      fingerprint |= g_variant_lookup (g_ptr_array_index (seen.changes, i), "Fingerprint", "*", NULL);
+    }
+    g_assert_true (revision);
+    g_assert_true (fingerprint);
+  }
+  g_dbus_connection_signal_unsubscribe (cw_test_bus (), subscription);
+
+  /* GetAll agrees with GetManagedObjects, property by property */
+  all = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                                     g_variant_new ("(s)", "org.certward.Certificate1"), G_VARIANT_TYPE ("(a{sv})"),
+                                     G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  managed = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                                         "GetManagedObjects", NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
+                                         G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr(GVariant) objects = g_variant_get_child_value (managed, 0);
+    g_autoptr(GVariant) ifaces = g_variant_lookup_value (objects, path, G_VARIANT_TYPE ("a{sa{sv}}"));
+    g_autoptr(GVariant) props = NULL;
+    g_autoptr(GVariant) from_all = g_variant_get_child_value (all, 0);
+    g_autoptr(GVariant) revision = NULL;
+
+    g_assert_nonnull (ifaces);
+    props = g_variant_lookup_value (ifaces, "org.certward.Certificate1", G_VARIANT_TYPE_VARDICT);
+    g_assert_nonnull (props);
+    g_assert_cmpuint (g_variant_n_children (props), ==,
+                      g_strv_length ((gchar **) cw_dbus_certificate1_interface_info ()->properties));
+    /* both in the order of the introspection data */
+    g_assert_true (g_variant_equal (props, from_all));
+    revision = g_variant_lookup_value (props, "Revision", G_VARIANT_TYPE_UINT32);
+    g_assert_cmpuint (g_variant_get_uint32 (revision), ==, 2);
+    g_assert_true (g_variant_lookup (from_all, "Tenant", "&s", &xml));
+    g_assert_cmpstr (xml, ==, "t9");
+    /* also reachable through the object manager: the TrustStore skeleton */
+    g_assert_true (g_variant_lookup (objects, MANAGER_PATH "/TrustStore", "*", NULL));
+  }
+
+  /* Introspect: the subtree lists the certificate; the node has the interface */
+  listed = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, MANAGER_PATH "/certificate",
+                                        "org.freedesktop.DBus.Introspectable", "Introspect", NULL,
+                                        G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (listed, "(&s)", &xml);
+  node = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; node->nodes != NULL && node->nodes[i] != NULL; i++)
+    listed_node |= g_str_equal (path + strlen (MANAGER_PATH "/certificate/"), node->nodes[i]->path);
+  g_assert_true (listed_node);
+  g_clear_pointer (&node, g_dbus_node_info_unref);
+  g_clear_pointer (&listed, g_variant_unref);
+  listed = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, path, "org.freedesktop.DBus.Introspectable",
+                                        "Introspect", NULL, G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                        &error);
+  g_assert_no_error (error);
+  g_variant_get (listed, "(&s)", &xml);
+  node = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (g_dbus_node_info_lookup_interface (node, "org.certward.Certificate1"));
+
+  /* a path that is not a certificate */
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, MANAGER_PATH "/certificate/nosuch",
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "org.certward.Certificate1", "Name"), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_null (reply);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
+  g_assert_no_error (error);
+  wait_events (f, 3);
+  g_assert_cmpstr (((Event *) g_ptr_array_index (f->events, 2))->event, ==, "removed");
+  cw_test_settle ();
+  g_assert_cmpuint (seen.removed, ==, 1);
+  g_assert_null (g_dbus_object_manager_get_object (client, path));
+  g_ptr_array_unref (seen.changes);
+}
+
 static void
 test_restart (Fixture *f, gconstpointer data)
 {
@@ -527,6 +739,7 @@ main (int argc, char **argv)
   ADD ("/dbus/install", test_install);
   ADD ("/dbus/remove", test_remove);
   ADD ("/dbus/signals", test_signals);
+  ADD ("/dbus/object-tree", test_object_tree);
   ADD ("/dbus/restart", test_restart);
   status = g_test_run ();
   cw_test_bus_down ();

@@ -8,24 +8,8 @@
 #include "cw-error.h"
 #include "cw-options.h"
 
-#include "cw-writable.h"
-
 #include <glib/gi18n.h>
 #include <string.h>
-
-struct _CwCertificateService {
-  CwDBusCertificate1Skeleton parent_instance;
-
-  CwStore       *store;
-  CwAcmeManager *acme;
-  CwCertificate *cert;
-  gulong         changed_id;
-};
-
-static void certificate_iface_init (CwDBusCertificate1Iface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (CwCertificateService, cw_certificate_service, CW_DBUS_TYPE_CERTIFICATE1_SKELETON,
-                               G_IMPLEMENT_INTERFACE (CW_DBUS_TYPE_CERTIFICATE1, certificate_iface_init))
 
 gchar *
 cw_certificate_object_path (const gchar *id)
@@ -74,49 +58,89 @@ acme_options (CwCertificate *cert)
   return g_variant_builder_end (&b);
 }
 
-static void
-sync_properties (CwCertificateService *self)
+static GVariant *
+string_or_empty (const gchar *value)
 {
-  CwDBusCertificate1 *iface = CW_DBUS_CERTIFICATE1 (self);
-  CwCertificate *cert = self->cert;
-  const CwCertInfo *info = cw_certificate_get_info (cert);
-  static const gchar *const none[] = { NULL };
-  g_autofree gchar *cert_path = cw_certificate_get_path (cert, CW_CERT_FILE_CERT);
-  g_autofree gchar *chain_path = cw_certificate_get_path (cert, CW_CERT_FILE_CHAIN);
-  g_autofree gchar *fullchain_path = cw_certificate_get_path (cert, CW_CERT_FILE_FULLCHAIN);
-  g_autofree gchar *key_path = cw_certificate_get_path (cert, CW_CERT_FILE_KEY);
+  return g_variant_new_string (value != NULL ? value : "");
+}
 
-  cw_dbus_certificate1_set_name (iface, cw_certificate_get_name (cert));
-  cw_dbus_certificate1_set_identities (iface, info != NULL ? (const gchar * const *) info->identities : none);
-  cw_dbus_certificate1_set_subject (iface, info != NULL ? info->subject : "");
-  cw_dbus_certificate1_set_issuer (iface, info != NULL ? info->issuer : "");
-  cw_dbus_certificate1_set_serial (iface, info != NULL ? info->serial : "");
-  cw_dbus_certificate1_set_not_before (iface, info != NULL ? (guint64) MAX (info->not_before, 0) : 0);
-  cw_dbus_certificate1_set_not_after (iface, info != NULL ? (guint64) MAX (info->not_after, 0) : 0);
-  cw_dbus_certificate1_set_fingerprint (iface, info != NULL ? info->fingerprint : "");
-  cw_dbus_certificate1_set_key_type (iface, info != NULL ? info->key_type : "");
-  cw_dbus_certificate1_set_key_matches (iface, cw_certificate_get_key_matches (cert));
-  cw_dbus_certificate1_set_source (iface, cw_certificate_get_source (cert));
-  cw_dbus_certificate1_set_roles (iface, cw_certificate_get_roles (cert));
-  cw_dbus_certificate1_set_tenant (iface, cw_certificate_get_tenant (cert));
-  cw_dbus_certificate1_set_state (iface, cw_cert_state_to_string (cw_certificate_get_state (cert)));
-  cw_dbus_certificate1_set_last_error (iface, cw_certificate_get_last_error (cert));
-  cw_dbus_certificate1_set_warnings (iface, cw_certificate_get_warnings (cert));
-  cw_dbus_certificate1_set_certificate_path (iface, cert_path);
-  cw_dbus_certificate1_set_chain_path (iface, chain_path);
-  cw_dbus_certificate1_set_full_chain_path (iface, fullchain_path);
-  cw_dbus_certificate1_set_key_path (iface, key_path);
-  cw_dbus_certificate1_set_revision (iface, cw_certificate_get_revision (cert));
-  cw_dbus_certificate1_set_acme_options (iface, acme_options (cert));
-  cw_dbus_certificate1_set_next_renewal (iface, (guint64) MAX (cw_certificate_get_renewal (cert)->next_renewal, 0));
-  cw_dbus_certificate1_set_auto_renew (iface, cw_certificate_get_renewal (cert)->auto_renew);
-  cw_dbus_certificate1_set_reload_units (iface, (const gchar * const *) cw_certificate_get_renewal (cert)->reload_units);
-  cw_dbus_certificate1_set_deploy_hooks (iface, (const gchar * const *) cw_certificate_get_renewal (cert)->deploy_hooks);
-  cw_dbus_certificate1_set_last_actions (iface, cw_certificate_get_last_actions (cert));
-  /* PropertiesChanged now, not from an idle: before the reply of the call
-   * that made the change, so a client's cached properties are current
-   * when its call returns */
-  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
+static GVariant *
+strv_or_empty (const gchar * const *value)
+{
+  return g_variant_new_strv (value, value != NULL ? -1 : 0);
+}
+
+static GVariant *
+path_property (CwCertificate *cert, CwCertFile file)
+{
+  g_autofree gchar *path = cw_certificate_get_path (cert, file);
+
+  return string_or_empty (path);
+}
+
+GVariant *
+cw_certificate_property (CwCertificate *cert, const gchar *name)
+{
+  const CwCertInfo *info = cw_certificate_get_info (cert);
+  const CwRenewal *renewal = cw_certificate_get_renewal (cert);
+
+#define IS(n) g_str_equal (name, n)
+  if (IS ("Name"))
+    return string_or_empty (cw_certificate_get_name (cert));
+  if (IS ("Identities"))
+    return strv_or_empty (info != NULL ? (const gchar * const *) info->identities : NULL);
+  if (IS ("Subject"))
+    return string_or_empty (info != NULL ? info->subject : NULL);
+  if (IS ("Issuer"))
+    return string_or_empty (info != NULL ? info->issuer : NULL);
+  if (IS ("Serial"))
+    return string_or_empty (info != NULL ? info->serial : NULL);
+  if (IS ("NotBefore"))
+    return g_variant_new_uint64 (info != NULL ? (guint64) MAX (info->not_before, 0) : 0);
+  if (IS ("NotAfter"))
+    return g_variant_new_uint64 (info != NULL ? (guint64) MAX (info->not_after, 0) : 0);
+  if (IS ("Fingerprint"))
+    return string_or_empty (info != NULL ? info->fingerprint : NULL);
+  if (IS ("KeyType"))
+    return string_or_empty (info != NULL ? info->key_type : NULL);
+  if (IS ("KeyMatches"))
+    return g_variant_new_boolean (cw_certificate_get_key_matches (cert));
+  if (IS ("Source"))
+    return string_or_empty (cw_certificate_get_source (cert));
+  if (IS ("Roles"))
+    return strv_or_empty (cw_certificate_get_roles (cert));
+  if (IS ("Tenant"))
+    return string_or_empty (cw_certificate_get_tenant (cert));
+  if (IS ("State"))
+    return g_variant_new_string (cw_cert_state_to_string (cw_certificate_get_state (cert)));
+  if (IS ("LastError"))
+    return string_or_empty (cw_certificate_get_last_error (cert));
+  if (IS ("Warnings"))
+    return strv_or_empty (cw_certificate_get_warnings (cert));
+  if (IS ("CertificatePath"))
+    return path_property (cert, CW_CERT_FILE_CERT);
+  if (IS ("ChainPath"))
+    return path_property (cert, CW_CERT_FILE_CHAIN);
+  if (IS ("FullChainPath"))
+    return path_property (cert, CW_CERT_FILE_FULLCHAIN);
+  if (IS ("KeyPath"))
+    return path_property (cert, CW_CERT_FILE_KEY);
+  if (IS ("Revision"))
+    return g_variant_new_uint32 (cw_certificate_get_revision (cert));
+  if (IS ("AcmeOptions"))
+    return acme_options (cert);
+  if (IS ("NextRenewal"))
+    return g_variant_new_uint64 ((guint64) MAX (renewal->next_renewal, 0));
+  if (IS ("AutoRenew"))
+    return g_variant_new_boolean (renewal->auto_renew);
+  if (IS ("ReloadUnits"))
+    return strv_or_empty ((const gchar * const *) renewal->reload_units);
+  if (IS ("DeployHooks"))
+    return strv_or_empty ((const gchar * const *) renewal->deploy_hooks);
+  if (IS ("LastActions"))
+    return strv_or_empty (cw_certificate_get_last_actions (cert));
+#undef IS
+  return NULL;
 }
 
 GVariant *
@@ -172,20 +196,19 @@ remove_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
-static gboolean
-handle_remove (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVariant *options)
+static void
+handle_remove (const CwCertificateTarget *self, GDBusMethodInvocation *invocation, GVariant *parameters)
 {
-  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
+  g_autoptr(GVariant) options = g_variant_get_child_value (parameters, 0);
   static const CwOptionSpec specs[] = { { "force", "b" }, { NULL, NULL } };
   GError *error = NULL;
 
   if (!cw_options_check (options, specs, &error)) {
     g_dbus_method_invocation_take_error (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
   }
   cw_store_remove_async (self->store, self->cert, cw_options_get_bool (options, "force", FALSE), NULL,
                          remove_done, g_object_ref (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static void
@@ -202,16 +225,16 @@ renew_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
-static gboolean
-handle_renew (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVariant *options)
+static void
+handle_renew (const CwCertificateTarget *self, GDBusMethodInvocation *invocation, GVariant *parameters)
 {
-  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
+  g_autoptr(GVariant) options = g_variant_get_child_value (parameters, 0);
   static const CwOptionSpec specs[] = { { "force", "b" }, { "reuse-key", "b" }, { NULL, NULL } };
   GError *error = NULL;
 
   if (!cw_options_check (options, specs, &error)) {
     g_dbus_method_invocation_take_error (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
   }
   if (cw_certificate_get_acme (self->cert) != NULL) {
     gboolean reuse = FALSE;
@@ -219,11 +242,10 @@ handle_renew (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVar
 
     cw_acme_manager_renew_async (self->acme, self->cert, cw_options_get_bool (options, "force", FALSE), reuse_key,
                                  NULL, renew_done, g_object_ref (invocation));
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
   }
   cw_store_renew_async (self->store, self->cert, cw_options_get_bool (options, "force", FALSE),
                         cw_options_get_bool (options, "reuse-key", FALSE), NULL, renew_done, g_object_ref (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static void
@@ -238,31 +260,31 @@ revoke_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
-static gboolean
-handle_revoke (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, guint reason)
+static void
+handle_revoke (const CwCertificateTarget *self, GDBusMethodInvocation *invocation, GVariant *parameters)
 {
-  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
+  guint reason;
+
+  g_variant_get (parameters, "(u)", &reason);
 
   cw_acme_manager_revoke_async (self->acme, self->cert, reason, NULL, revoke_done, g_object_ref (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static gboolean
-handle_get_request (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation)
+static void
+handle_get_request (const CwCertificateTarget *self, GDBusMethodInvocation *invocation, GVariant *parameters)
 {
-  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
   const gchar *request = cw_certificate_get_request (self->cert);
 
   if (request == NULL)
     g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
                                            _("“%s” has no pending request"), cw_certificate_get_name (self->cert));
   else
-    cw_dbus_certificate1_complete_get_request (iface, invocation, request);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", request));
 }
 
 typedef struct {
-  CwCertificateService  *self;
+  CwStore               *store;
+  CwCertificate         *cert;
   GDBusMethodInvocation *invocation;
   CwExportOptions        options;
 } ExportCall;
@@ -270,7 +292,8 @@ typedef struct {
 static void
 export_call_free (ExportCall *call)
 {
-  g_object_unref (call->self);
+  g_object_unref (call->store);
+  g_object_unref (call->cert);
   g_clear_object (&call->invocation);
   if (call->options.password != NULL)
     explicit_bzero (call->options.password, strlen (call->options.password));
@@ -291,9 +314,10 @@ export_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_take_error (call->invocation, error);
     return;
   }
-  /* complete_export takes the invocation's reference */
-  cw_dbus_certificate1_complete_export (CW_DBUS_CERTIFICATE1 (call->self), g_steal_pointer (&call->invocation),
-                                        g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE));
+  /* return_value takes the invocation's reference */
+  g_dbus_method_invocation_return_value (g_steal_pointer (&call->invocation),
+                                         g_variant_new ("(@ay)", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
+                                                                                          data, TRUE)));
 }
 
 static void
@@ -307,13 +331,13 @@ export_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
     export_call_free (call);
     return;
   }
-  cw_store_export_async (call->self->store, call->self->cert, &call->options, NULL, export_done, call);
+  cw_store_export_async (call->store, call->cert, &call->options, NULL, export_done, call);
 }
 
-static gboolean
-handle_export (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVariant *options)
+static void
+handle_export (const CwCertificateTarget *self, GDBusMethodInvocation *invocation, GVariant *parameters)
 {
-  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
+  g_autoptr(GVariant) options = g_variant_get_child_value (parameters, 0);
   static const CwOptionSpec specs[] = {
     { "format", "s" }, { "include-key", "b" }, { "password", "s" }, { "legacy", "b" }, { NULL, NULL }
   };
@@ -324,10 +348,11 @@ handle_export (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVa
   if (!cw_options_check (options, specs, &error) ||
       !cw_export_format_from_string (cw_options_get_string (options, "format", "pem"), &format, &error)) {
     g_dbus_method_invocation_take_error (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
   }
   call = g_new0 (ExportCall, 1);
-  call->self = g_object_ref (self);
+  call->store = g_object_ref (self->store);
+  call->cert = g_object_ref (self->cert);
   call->invocation = g_object_ref (invocation);
   call->options.format = format;
   call->options.include_key = cw_options_get_bool (options, "include-key", FALSE);
@@ -336,14 +361,13 @@ handle_export (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVa
   if (!cw_export_options_validate (&call->options, &error)) {
     g_dbus_method_invocation_take_error (invocation, error);
     export_call_free (call);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    return;
   }
 
   if (call->options.include_key)
     cw_caller_check_key_access_async (invocation, export_authorized, call);
   else
     cw_store_export_async (self->store, self->cert, &call->options, NULL, export_done, call);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static void
@@ -358,99 +382,67 @@ install_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
-static gboolean
-handle_install (CwDBusCertificate1 *iface, GDBusMethodInvocation *invocation, GVariant *chain)
+static void
+handle_install (const CwCertificateTarget *self, GDBusMethodInvocation *invocation, GVariant *parameters)
 {
-  CwCertificateService *self = CW_CERTIFICATE_SERVICE (iface);
+  g_autoptr(GVariant) chain = g_variant_get_child_value (parameters, 0);
   g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (chain);
 
   cw_store_install_async (self->store, self->cert, bytes, NULL, install_done, g_object_ref (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static void
-certificate_iface_init (CwDBusCertificate1Iface *iface)
+/* ---- dispatch ----------------------------------------------------------- */
+
+void
+cw_certificate_method_call (const CwCertificateTarget *target, const gchar *method, GVariant *parameters,
+                            GDBusMethodInvocation *invocation)
 {
-  iface->handle_remove = handle_remove;
-  iface->handle_export = handle_export;
-  iface->handle_install = handle_install;
-  iface->handle_renew = handle_renew;
-  iface->handle_get_request = handle_get_request;
-  iface->handle_revoke = handle_revoke;
+  static const struct {
+    const gchar *name;
+    void (*handle) (const CwCertificateTarget *, GDBusMethodInvocation *, GVariant *);
+  } methods[] = {
+    { "Remove", handle_remove },
+    { "Export", handle_export },
+    { "Install", handle_install },
+    { "Renew", handle_renew },
+    { "Revoke", handle_revoke },
+    { "GetRequest", handle_get_request },
+  };
+
+  /* GDBus has checked the signature against the introspection data */
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    if (g_str_equal (method, methods[i].name)) {
+      methods[i].handle (target, invocation, parameters);
+      return;
+    }
+  g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
+                                         "org.certward.Certificate1 has no method %s", method);
 }
 
 /* Properties.Set: through the store, which checks the value and, on
  * success, changes the model, which updates the property. */
-static gboolean
-set_property (GDBusConnection *connection, const gchar *sender, const gchar *object_path,
-              const gchar *interface_name, const gchar *property_name, GVariant *value, GError **error,
-              gpointer user_data)
+gboolean
+cw_certificate_set_property (const CwCertificateTarget *target, const gchar *property_name, GVariant *value,
+                             GError **error)
 {
-  CwCertificateService *self = CW_CERTIFICATE_SERVICE (user_data);
-
   if (g_str_equal (property_name, "Roles") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY)) {
     g_autofree const gchar **roles = g_variant_get_strv (value, NULL);
 
-    return cw_store_set_roles (self->store, self->cert, roles, error);
+    return cw_store_set_roles (target->store, target->cert, roles, error);
   }
   if (g_str_equal (property_name, "Tenant") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
-    return cw_store_set_tenant (self->store, self->cert, g_variant_get_string (value, NULL), error);
+    return cw_store_set_tenant (target->store, target->cert, g_variant_get_string (value, NULL), error);
   if (g_str_equal (property_name, "AutoRenew") && g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-    return cw_store_set_renewal_options (self->store, self->cert, g_variant_get_boolean (value), NULL, NULL, error);
+    return cw_store_set_renewal_options (target->store, target->cert, g_variant_get_boolean (value), NULL, NULL,
+                                         error);
   if ((g_str_equal (property_name, "ReloadUnits") || g_str_equal (property_name, "DeployHooks")) &&
       g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY)) {
     g_autofree const gchar **list = g_variant_get_strv (value, NULL);
     gboolean units = g_str_equal (property_name, "ReloadUnits");
 
-    return cw_store_set_renewal_options (self->store, self->cert, -1, units ? list : NULL, units ? NULL : list, error);
+    return cw_store_set_renewal_options (target->store, target->cert, -1, units ? list : NULL, units ? NULL : list,
+                                         error);
   }
   g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY, "%s cannot be set", property_name);
   return FALSE;
-}
-
-CW_DEFINE_WRITABLE_VTABLE (get_vtable, cw_certificate_service_parent_class, set_property)
-
-/* ---- object ------------------------------------------------------------- */
-
-static void
-cw_certificate_service_dispose (GObject *object)
-{
-  CwCertificateService *self = CW_CERTIFICATE_SERVICE (object);
-
-  g_clear_signal_handler (&self->changed_id, self->cert);
-  g_clear_object (&self->cert);
-  g_clear_object (&self->store);
-  g_clear_object (&self->acme);
-  G_OBJECT_CLASS (cw_certificate_service_parent_class)->dispose (object);
-}
-
-static void
-cw_certificate_service_class_init (CwCertificateServiceClass *klass)
-{
-  G_OBJECT_CLASS (klass)->dispose = cw_certificate_service_dispose;
-  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = get_vtable;
-}
-
-static void
-cw_certificate_service_init (CwCertificateService *self)
-{
-}
-
-CwCertificateService *
-cw_certificate_service_new (CwStore *store, CwAcmeManager *acme, CwCertificate *cert)
-{
-  CwCertificateService *self = g_object_new (CW_TYPE_CERTIFICATE_SERVICE, NULL);
-
-  self->store = g_object_ref (store);
-  self->acme = g_object_ref (acme);
-  self->cert = g_object_ref (cert);
-  sync_properties (self);
-  self->changed_id = g_signal_connect_swapped (cert, "changed", G_CALLBACK (sync_properties), self);
-  return self;
-}
-
-CwCertificate *
-cw_certificate_service_get_certificate (CwCertificateService *self)
-{
-  return self->cert;
 }

@@ -7,25 +7,39 @@
 
 G_BEGIN_DECLS
 
-#define CW_TYPE_CERTIFICATE_SERVICE (cw_certificate_service_get_type ())
-G_DECLARE_FINAL_TYPE (CwCertificateService, cw_certificate_service, CW, CERTIFICATE_SERVICE,
-                      CwDBusCertificate1Skeleton)
-
-/**
- * CwCertificateService:
- *
- * org.certward.Certificate1 for one CwCertificate: mirrors the model into
- * properties whenever it changes and turns method calls into store
- * operations.
+/*
+ * org.certward.Certificate1, computed from the model: property values are
+ * read from the CwCertificate when asked, and method calls become store or
+ * ACME operations. There is no object per certificate; CwCertificateTree
+ * routes calls for every certificate path here.
  */
-CwCertificateService *cw_certificate_service_new (CwStore *store, CwAcmeManager *acme, CwCertificate *cert);
-CwCertificate        *cw_certificate_service_get_certificate (CwCertificateService *self);
+
+/* What a call is about; borrowed for the duration of the call. */
+typedef struct {
+  CwStore       *store;
+  CwAcmeManager *acme;
+  CwCertificate *cert;
+} CwCertificateTarget;
 
 /* D-Bus object path for a certificate id, and back (NULL when @path is not
  * a certificate's). */
 gchar         *cw_certificate_object_path (const gchar *id);
 CwCertificate *cw_certificate_from_path (CwStore *store, const gchar *path);
+
+/* The current value of property @name of org.certward.Certificate1 for
+ * @cert (floating), or NULL when the interface has no such property. */
+GVariant      *cw_certificate_property (CwCertificate *cert, const gchar *name);
+
+/* Handles @method of org.certward.Certificate1 (parameters checked by
+ * GDBus against the introspection data); replies to @invocation. */
+void           cw_certificate_method_call (const CwCertificateTarget *target, const gchar *method,
+                                           GVariant *parameters, GDBusMethodInvocation *invocation);
+
+/* Properties.Set on a writable property: the store checks the value. */
+gboolean       cw_certificate_set_property (const CwCertificateTarget *target, const gchar *property_name,
+                                            GVariant *value, GError **error);
+
 /* The a{sv} details of CertificateChanged for @cert and @event. */
-GVariant *cw_certificate_event_details (CwCertificate *cert, CwEvent event);
+GVariant      *cw_certificate_event_details (CwCertificate *cert, CwEvent event);
 
 G_END_DECLS

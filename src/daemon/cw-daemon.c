@@ -6,8 +6,10 @@
 #include "cw-daemon.h"
 #include "cw-account-service.h"
 #include "cw-certificate-service.h"
+#include "cw-certificate-tree.h"
 #include "cw-dbus-error.h"
 #include "cw-manager-service.h"
+#include "cw-object-manager.h"
 #include "cw-reloader.h"
 #include "cw-testing-service.h"
 #include "cw-trust-store-service.h"
@@ -24,7 +26,8 @@ struct _CwDaemon {
   CwScheduler              *scheduler;
   CwReloader               *reloader;
   GDBusConnection          *connection;
-  GDBusObjectManagerServer *object_manager;
+  CwObjectManager          *objects;
+  CwCertificateTree        *certificates;
   CwManagerService         *manager;
   guint                     owner_id;
   gboolean                  ready;
@@ -36,25 +39,16 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (CwDaemon, cw_daemon, G_TYPE_OBJECT)
 
 static void
-export_certificate (CwDaemon *self, CwCertificate *cert)
-{
-  g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
-  g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (path);
-  g_autoptr(CwCertificateService) service = cw_certificate_service_new (self->store, self->acme, cert);
-
-  cw_dbus_object_skeleton_set_certificate1 (object, CW_DBUS_CERTIFICATE1 (service));
-  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
-}
-
-static void
 export_account (CwDaemon *self, CwAcmeAccount *account)
 {
   g_autofree gchar *path = cw_account_object_path (cw_acme_account_get_id (account));
   g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (path);
   g_autoptr(CwAccountService) service = cw_account_service_new (self->acme, account);
+  g_autoptr(GError) error = NULL;
 
   cw_dbus_object_skeleton_set_account1 (object, CW_DBUS_ACCOUNT1 (service));
-  g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+  if (!cw_object_manager_export (self->objects, G_DBUS_OBJECT_SKELETON (object), &error))
+    g_warning ("cannot export account %s: %s", path, error->message);
 }
 
 static void
@@ -64,41 +58,12 @@ on_account_added (CwAcmeManager *acme, CwAcmeAccount *account, CwDaemon *self)
 }
 
 static void
-unexport_certificate (CwDaemon *self, CwCertificate *cert)
-{
-  g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
-
-  g_dbus_object_manager_server_unexport (self->object_manager, path);
-}
-
-static void
-on_certificate_added (CwStore *store, CwCertificate *cert, CwDaemon *self)
-{
-  export_certificate (self, cert);
-}
-
-static void
-on_certificate_removed (CwStore *store, CwCertificate *cert, CwDaemon *self)
-{
-  unexport_certificate (self, cert);
-}
-
-static void
 on_store_event (CwStore *store, CwCertificate *cert, guint event, CwDaemon *self)
 {
   g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
-  g_autoptr(GDBusObject) object = NULL;
 
-  /* PropertiesChanged first: a subscriber that reads the object when
-   * CertificateChanged arrives sees the new revision */
-  object = g_dbus_object_manager_get_object (G_DBUS_OBJECT_MANAGER (self->object_manager), path);
-  if (object != NULL) {
-    g_autoptr(GDBusInterface) iface = g_dbus_object_get_interface (object, "org.certward.Certificate1");
-
-    if (iface != NULL)
-      g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (iface));
-  }
-
+  /* the certificate's PropertiesChanged went out when the model changed,
+   * before this: a subscriber reading the object now sees the new revision */
   cw_dbus_manager1_emit_certificate_changed (CW_DBUS_MANAGER1 (self->manager), path, cw_event_to_string (event),
                                              cw_certificate_event_details (cert, event));
 }
@@ -130,7 +95,6 @@ on_name_lost (GDBusConnection *connection, const gchar *name, gpointer user_data
 gboolean
 cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
 {
-  g_autoptr(GPtrArray) certs = NULL;
   g_autoptr(GPtrArray) accounts = NULL;
 
   self->connection = g_bus_get_sync (bus_type, NULL, error);
@@ -138,7 +102,6 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
     return FALSE;
   g_dbus_connection_set_exit_on_close (self->connection, FALSE);
 
-  self->object_manager = g_dbus_object_manager_server_new (CW_OBJECT_PATH);
   self->manager = cw_manager_service_new (self->store, self->acme, self->scheduler);
   /* units are reloaded over the agent's own bus: the system bus, or the
    * tests' bus with --session */
@@ -147,9 +110,12 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
                                          CW_OBJECT_PATH, error))
     return FALSE;
 
-  certs = cw_store_get_certificates (self->store);
-  for (guint i = 0; i < certs->len; i++)
-    export_certificate (self, g_ptr_array_index (certs, i));
+  self->objects = cw_object_manager_new (self->connection, CW_OBJECT_PATH, error);
+  if (self->objects == NULL)
+    return FALSE;
+  self->certificates = cw_certificate_tree_new (self->connection, self->store, self->acme, self->objects, error);
+  if (self->certificates == NULL)
+    return FALSE;
   accounts = cw_acme_manager_get_accounts (self->acme);
   for (guint i = 0; i < accounts->len; i++)
     export_account (self, g_ptr_array_index (accounts, i));
@@ -158,15 +124,13 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
     g_autoptr(CwTrustStoreService) service = cw_trust_store_service_new (self->trust);
 
     cw_dbus_object_skeleton_set_trust_store1 (object, CW_DBUS_TRUST_STORE1 (service));
-    g_dbus_object_manager_server_export (self->object_manager, G_DBUS_OBJECT_SKELETON (object));
+    if (!cw_object_manager_export (self->objects, G_DBUS_OBJECT_SKELETON (object), error))
+      return FALSE;
   }
   g_signal_connect (self->store, "event", G_CALLBACK (on_store_event), self);
-  g_signal_connect (self->store, "certificate-added", G_CALLBACK (on_certificate_added), self);
-  g_signal_connect (self->store, "certificate-removed", G_CALLBACK (on_certificate_removed), self);
   g_signal_connect (self->acme, "account-added", G_CALLBACK (on_account_added), self);
   if (cw_clock_is_fake () && cw_testing_service_export (self->connection, error) == 0)
     return FALSE;
-  g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
 
   self->owner_id = g_bus_own_name_on_connection (self->connection, CW_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
                                                  on_name_acquired, on_name_lost, self, NULL);
@@ -197,7 +161,8 @@ cw_daemon_dispose (GObject *object)
   g_clear_object (&self->manager);
   g_clear_object (&self->reloader);
   g_clear_object (&self->scheduler);
-  g_clear_object (&self->object_manager);
+  g_clear_object (&self->certificates);
+  g_clear_object (&self->objects);
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
   g_clear_object (&self->trust);
