@@ -440,6 +440,123 @@ test_find (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   g_free (find (f, "", "", &error));
   cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", "host name");
+  g_clear_error (&error);
+
+  /* answers follow the store at once: a role taken away, then removal */
+  {
+    g_autoptr(CwDBusCertificate1) cert = certificate (tenant);
+    g_autoptr(GVariant) set = NULL;
+    g_autofree gchar *h = NULL, *i = NULL;
+
+    set = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, tenant, "org.freedesktop.DBus.Properties", "Set",
+                                       g_variant_new ("(ssv)", "org.certward.Certificate1", "Roles",
+                                                      g_variant_new_strv ((const gchar *[]) { "server" }, 1)),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+    g_assert_no_error (error);
+    h = find (f, "phone1.tenant.example", "sip-tls", &error);
+    g_assert_cmpstr (h, ==, MANAGER_PATH "/certificate/system");
+    cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
+    g_assert_no_error (error);
+    i = find (f, "PBX.Tenant.Example", "", &error);
+    g_assert_cmpstr (i, ==, MANAGER_PATH "/certificate/system");
+  }
+}
+
+/* FindForName is answered on the agent's D-Bus thread while the main loop
+ * changes the store: hammer it from a thread of this test while
+ * certificates come and go, and check every answer is one the store could
+ * give. */
+typedef struct {
+  GDBusConnection *bus;
+  guint            pending, answered, wrong;
+  gint             stop;   /* atomic */
+} Hammer;
+
+static void hammer_one (Hammer *h);
+
+static void
+hammered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Hammer *h = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  const gchar *path;
+
+  h->pending--;
+  h->answered++;
+  if (reply != NULL) {
+    g_variant_get (reply, "(&o)", &path);
+    /* the name's own certificate, or the default when it is gone */
+    if (!g_str_has_prefix (path, MANAGER_PATH "/certificate/churn") &&
+        !g_str_equal (path, MANAGER_PATH "/certificate/system"))
+      h->wrong++;
+  } else {
+    h->wrong++;
+  }
+  if (!g_atomic_int_get (&h->stop))
+    hammer_one (h);
+}
+
+static void
+hammer_one (Hammer *h)
+{
+  g_autofree gchar *name = g_strdup_printf ("n%u.churn.example", g_random_int_range (0, 8));
+
+  h->pending++;
+  g_dbus_connection_call (h->bus, BUS_NAME, MANAGER_PATH, "org.certward.Manager1", "FindForName",
+                          g_variant_new ("(ss)", name, "server"), G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE,
+                          -1, NULL, hammered, h);
+}
+
+static gpointer
+hammer_thread (gpointer data)
+{
+  Hammer *h = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (context);
+  h->bus = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
+                                                  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                  NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 16; i++)
+    hammer_one (h);
+  while (h->pending > 0)
+    g_main_context_iteration (context, TRUE);
+  g_clear_object (&h->bus);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_find_while_changing (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  Hammer h = { 0 };
+  GThread *thread = g_thread_new ("hammer", hammer_thread, &h);
+
+  for (guint round = 0; round < 3; round++)
+    for (guint i = 0; i < 8; i++) {
+      g_autofree gchar *name = g_strdup_printf ("churn%u", i);
+      g_autofree gchar *host = g_strdup_printf ("n%u.churn.example", i);
+      g_autofree gchar *path = create (f, name, cw_test_options ("identities", g_variant_new_strv ((const gchar *[]) { host }, 1),
+                                                                 "key-type", g_variant_new_string ("ec-p256"), NULL),
+                                       &error);
+      g_autoptr(CwDBusCertificate1) cert = NULL;
+
+      g_assert_no_error (error);
+      cert = certificate (path);
+      cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_atomic_int_set (&h.stop, TRUE);
+  g_thread_join (thread);
+  g_test_message ("%u FindForName answers during the changes", h.answered);
+  /* calls were answered all along, not only at the end */
+  g_assert_cmpuint (h.answered, >, 200);
+  g_assert_cmpuint (h.wrong, ==, 0);
 }
 
 static void
@@ -701,6 +818,7 @@ main (int argc, char **argv)
   ADD ("/local/request-and-install", test_request);
   ADD ("/local/renew", test_renew);
   ADD ("/local/find-for-name", test_find);
+  ADD ("/local/find-while-changing", test_find_while_changing);
   ADD ("/local/trust-store", test_trust);
   g_test_add ("/local/expiry", Fixture, NULL, setup_clock, test_expiry, teardown);
   ADD ("/local/removal-guards", test_removal_guards);

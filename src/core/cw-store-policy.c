@@ -25,6 +25,7 @@ cw_store_policy_load (CwStore *self, GKeyFile *manager)
 
   g_free (self->default_id);
   self->default_id = g_key_file_get_string (manager, "manager", "default", NULL);
+  cw_sni_index_set_default (self->index, self->default_id);
   days = g_key_file_get_integer (manager, "manager", "expiry-warning-days", NULL);
   self->warning_days = days >= 30 && days <= 180 ? days : -1;
   g_hash_table_remove_all (self->tenants);
@@ -51,6 +52,7 @@ set_default_id (CwStore *self, const gchar *id)
     return;
   g_free (self->default_id);
   self->default_id = g_strdup (id);
+  cw_sni_index_set_default (self->index, id);
   cw_store_save_manager (self);
 }
 
@@ -400,11 +402,11 @@ cw_store_policy_changed (CwStore *self, CwCertificate *cert)
 
 /* ---- names -------------------------------------------------------------- */
 
-CwCertificate *
-cw_store_find_for_name (CwStore *self, const gchar *hostname, const gchar *role, GError **error)
+gchar *
+cw_store_find_id_for_name (CwStore *self, const gchar *hostname, const gchar *role, GError **error)
 {
   const gchar *roles[] = { role != NULL && *role != '\0' ? role : "server", NULL };
-  CwCertificate *found;
+  gchar *id;
 
   if (hostname == NULL || *hostname == '\0' || strlen (hostname) > 255 || !g_utf8_validate (hostname, -1, NULL)) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("give a host name or an IP address"));
@@ -412,9 +414,17 @@ cw_store_find_for_name (CwStore *self, const gchar *hostname, const gchar *role,
   }
   if (!cw_roles_validate (roles, error))
     return NULL;
-  found = cw_sni_index_lookup (self->index, hostname, roles[0], cw_clock_now (), cw_store_get_default (self));
-  if (found == NULL)
+  id = cw_sni_index_lookup (self->index, hostname, roles[0], cw_clock_now (), NULL);
+  if (id == NULL)
     g_set_error (error, CW_ERROR, CW_ERROR_NOT_FOUND, _("no valid certificate with the %s role for “%s”"),
                  roles[0], hostname);
-  return found;
+  return id;
+}
+
+CwCertificate *
+cw_store_find_for_name (CwStore *self, const gchar *hostname, const gchar *role, GError **error)
+{
+  g_autofree gchar *id = cw_store_find_id_for_name (self, hostname, role, error);
+  /* the index follows the store on this thread: an id it gives is known */
+  return id != NULL ? cw_store_lookup_id (self, id) : NULL;
 }

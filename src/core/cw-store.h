@@ -120,6 +120,10 @@ void           cw_store_check_expiry (CwStore *self);
 /* FindForName: see org.certward.Manager1.xml. NotFound when nothing fits. */
 CwCertificate *cw_store_find_for_name (CwStore *self, const gchar *hostname, const gchar *role,
                                        GError **error);
+/* The same, answering the certificate's id: safe on any thread, so the
+ * daemon can answer without a trip through the main loop. */
+gchar         *cw_store_find_id_for_name (CwStore *self, const gchar *hostname, const gchar *role,
+                                          GError **error);
 
 void           cw_store_import_async (CwStore *self, CwImportRequest *request,
                                       GCancellable *cancellable,

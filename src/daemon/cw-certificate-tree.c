@@ -105,15 +105,21 @@ static void
 track (CwCertificateTree *self, CwCertificate *cert, gboolean announce)
 {
   guint64 *hashes = g_new (guint64, self->n_properties);
-  g_autoptr(GVariant) interfaces = g_variant_ref_sink (interfaces_of (self, cert, hashes));
 
-  g_hash_table_insert (self->announced, cert, hashes);
-  g_signal_connect (cert, "changed", G_CALLBACK (on_certificate_changed), self);
   if (announce) {
     g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
 
-    cw_object_manager_emit_added (self->objects, path, interfaces);
+    cw_object_manager_emit_added (self->objects, path, interfaces_of (self, cert, hashes));
+  } else {
+    /* at start, for every certificate: only the hashes */
+    for (guint i = 0; i < self->n_properties; i++) {
+      g_autoptr(GVariant) value = g_variant_ref_sink (cw_certificate_property (cert, self->info->properties[i]->name));
+
+      hashes[i] = value_hash (value);
+    }
   }
+  g_hash_table_insert (self->announced, cert, hashes);
+  g_signal_connect (cert, "changed", G_CALLBACK (on_certificate_changed), self);
 }
 
 static void

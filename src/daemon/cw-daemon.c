@@ -8,6 +8,7 @@
 #include "cw-certificate-service.h"
 #include "cw-certificate-tree.h"
 #include "cw-dbus-error.h"
+#include "cw-find-filter.h"
 #include "cw-manager-service.h"
 #include "cw-object-manager.h"
 #include "cw-reloader.h"
@@ -30,6 +31,7 @@ struct _CwDaemon {
   CwCertificateTree        *certificates;
   CwManagerService         *manager;
   guint                     owner_id;
+  guint                     find_filter;
   gboolean                  ready;
 };
 
@@ -101,6 +103,7 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   if (self->connection == NULL)
     return FALSE;
   g_dbus_connection_set_exit_on_close (self->connection, FALSE);
+  self->find_filter = cw_find_filter_add (self->connection, self->store);
 
   self->manager = cw_manager_service_new (self->store, self->acme, self->scheduler);
   /* units are reloaded over the agent's own bus: the system bus, or the
@@ -152,6 +155,10 @@ cw_daemon_dispose (GObject *object)
   CwDaemon *self = CW_DAEMON (object);
 
   cw_daemon_release_name (self);
+  if (self->find_filter != 0) {
+    g_dbus_connection_remove_filter (self->connection, self->find_filter);
+    self->find_filter = 0;
+  }
   if (self->manager != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
   if (self->store != NULL)
