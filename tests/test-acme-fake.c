@@ -637,6 +637,44 @@ test_retry_after (void)
   /* the next attempt waits as long as the CA asked, not the shorter backoff */
   g_assert_cmpint ((gint64) cw_dbus_certificate1_get_next_renewal (other), >=,
                    g_get_real_time () / G_USEC_PER_SEC + 3500);
+
+  /* a renewal that fails keeps the current revision, files included; the
+   * next success replaces it */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *fingerprint = g_strdup (cw_dbus_certificate1_get_fingerprint (cert));
+    g_autofree gchar *on_disk = NULL, *command = NULL;
+    guint revision = cw_dbus_certificate1_get_revision (cert);
+
+    command = g_strdup_printf ("openssl x509 -in '%s' -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f",
+                               cw_dbus_certificate1_get_full_chain_path (cert));
+    fake.rate_limit = TRUE;
+    cw_dbus_certificate1_call_renew_sync (cert, cw_test_options ("force", g_variant_new_boolean (TRUE), NULL), NULL,
+                                          &error);
+    g_assert_no_error (error);
+    g_free (event);
+    event = wait_outcome (&f, "polite");
+    fake.rate_limit = FALSE;
+    g_assert_cmpstr (event, ==, "failed");
+    reload (&cert);
+    g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "failed");
+    g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, revision);
+    g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (cert), ==, fingerprint);
+    g_assert_cmpint (cw_test_run (command, &on_disk), ==, 0);
+    g_assert_cmpstr (g_strstrip (on_disk), ==, fingerprint);
+
+    cw_dbus_certificate1_call_renew_sync (cert, cw_test_options ("force", g_variant_new_boolean (TRUE), NULL), NULL,
+                                          &error);
+    g_assert_no_error (error);
+    g_free (event);
+    event = wait_outcome (&f, "polite");
+    g_assert_cmpstr (event, ==, "renewed");
+    reload (&cert);
+    g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "valid");
+    g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, revision + 1);
+    g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (cert), !=, fingerprint);
+    g_assert_cmpstr (cw_dbus_certificate1_get_last_error (cert), ==, "");
+  }
   fixture_stop (&f);
 }
 
