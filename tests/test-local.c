@@ -6,6 +6,12 @@
 #include "cw-test-daemon.h"
 #include "cw-test-util.h"
 
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #define BUS_NAME "org.certward.Certward1"
 #define MANAGER_PATH "/org/certward/Certward1"
 #define DAY (24 * 3600)
@@ -460,19 +466,52 @@ test_find (Fixture *f, gconstpointer data)
     i = find (f, "PBX.Tenant.Example", "", &error);
     g_assert_cmpstr (i, ==, MANAGER_PATH "/certificate/system");
   }
+
+  /* roles changed by a request that replaces the certificate's key: the
+   * current certificate now answers for its new roles only */
+  {
+    g_autofree gchar *web = create (f, "web", cw_test_options ("identities", g_variant_new_strv ((const gchar *[]) { "web.example.test" }, 1),
+                                                               "roles", g_variant_new_strv ((const gchar *[]) { "server", "sip-tls" }, 2), NULL),
+                                    &error);
+    g_autofree gchar *again = NULL, *csr = NULL, *j = NULL, *k = NULL;
+
+    g_assert_no_error (error);
+    cw_dbus_manager1_call_create_request_sync (f->manager, "web",
+                                               cw_test_options ("identities", g_variant_new_strv ((const gchar *[]) { "web.example.test" }, 1),
+                                                                "roles", g_variant_new_strv ((const gchar *[]) { "client" }, 1),
+                                                                "replace", g_variant_new_boolean (TRUE), NULL),
+                                               &again, &csr, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (again, ==, web);
+    j = find (f, "web.example.test", "sip-tls", &error);
+    g_assert_cmpstr (j, ==, MANAGER_PATH "/certificate/system");
+    k = find (f, "web.example.test", "client", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (k, ==, web);
+  }
 }
 
 /* FindForName is answered on the agent's D-Bus thread while the main loop
  * changes the store: hammer it from a thread of this test while
- * certificates come and go, and check every answer is one the store could
- * give. */
+ * certificates come and go. Every answer for nI.churn.example must be
+ * churnI or, while churnI does not exist, the default. */
 typedef struct {
   GDBusConnection *bus;
-  guint            pending, answered, wrong;
+  guint            pending, answered, churn, wrong;
   gint             stop;   /* atomic */
 } Hammer;
 
 static void hammer_one (Hammer *h);
+
+static gboolean
+is_certificate (const gchar *path, const gchar *id)
+{
+  g_autofree gchar *prefix = g_strconcat (MANAGER_PATH "/certificate/", id, NULL);
+  const gchar *rest = g_str_has_prefix (path, prefix) ? path + strlen (prefix) : NULL;
+
+  /* a re-created name may get a suffixed id (churn3_2) */
+  return rest != NULL && (*rest == '\0' || *rest == '_');
+}
 
 static void
 hammered (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -480,15 +519,16 @@ hammered (GObject *source, GAsyncResult *result, gpointer user_data)
   Hammer *h = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_autofree gchar *id = g_strdup_printf ("churn%u", GPOINTER_TO_UINT (g_object_get_data (source, "asked")));
   const gchar *path;
 
   h->pending--;
   h->answered++;
   if (reply != NULL) {
     g_variant_get (reply, "(&o)", &path);
-    /* the name's own certificate, or the default when it is gone */
-    if (!g_str_has_prefix (path, MANAGER_PATH "/certificate/churn") &&
-        !g_str_equal (path, MANAGER_PATH "/certificate/system"))
+    if (is_certificate (path, id))
+      h->churn++;
+    else if (!g_str_equal (path, MANAGER_PATH "/certificate/system"))
       h->wrong++;
   } else {
     h->wrong++;
@@ -500,8 +540,11 @@ hammered (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 hammer_one (Hammer *h)
 {
-  g_autofree gchar *name = g_strdup_printf ("n%u.churn.example", g_random_int_range (0, 8));
+  guint n = (guint) g_random_int_range (0, 8);
+  g_autofree gchar *name = g_strdup_printf ("n%u.churn.example", n);
 
+  /* one call in flight at a time on this connection: it says which name */
+  g_object_set_data (G_OBJECT (h->bus), "asked", GUINT_TO_POINTER (n));
   h->pending++;
   g_dbus_connection_call (h->bus, BUS_NAME, MANAGER_PATH, "org.certward.Manager1", "FindForName",
                           g_variant_new ("(ss)", name, "server"), G_VARIANT_TYPE ("(o)"), G_DBUS_CALL_FLAGS_NONE,
@@ -521,8 +564,7 @@ hammer_thread (gpointer data)
                                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                   NULL, NULL, &error);
   g_assert_no_error (error);
-  for (guint i = 0; i < 16; i++)
-    hammer_one (h);
+  hammer_one (h);
   while (h->pending > 0)
     g_main_context_iteration (context, TRUE);
   g_clear_object (&h->bus);
@@ -545,18 +587,82 @@ test_find_while_changing (Fixture *f, gconstpointer data)
                                                                  "key-type", g_variant_new_string ("ec-p256"), NULL),
                                        &error);
       g_autoptr(CwDBusCertificate1) cert = NULL;
+      g_autofree gchar *found = NULL, *after = NULL;
 
       g_assert_no_error (error);
+      /* the answer follows the store at once, in both directions */
+      found = find (f, host, "server", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (found, ==, path);
       cert = certificate (path);
       cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
       g_assert_no_error (error);
+      after = find (f, host, "server", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (after, ==, MANAGER_PATH "/certificate/system");
     }
   g_atomic_int_set (&h.stop, TRUE);
   g_thread_join (thread);
-  g_test_message ("%u FindForName answers during the changes", h.answered);
-  /* calls were answered all along, not only at the end */
-  g_assert_cmpuint (h.answered, >, 200);
+  g_test_message ("%u FindForName answers during the changes, %u naming a churn certificate", h.answered, h.churn);
   g_assert_cmpuint (h.wrong, ==, 0);
+  /* the hammer ran along the changes, and saw them */
+  g_assert_cmpuint (h.answered, >, 100);
+  g_assert_cmpuint (h.churn, >, 0);
+}
+
+static void
+unblocked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+/* FindForName does not wait for the main loop: with the main loop held
+ * (the test-only Testing1.Block), it is still answered, while a call that
+ * needs the main loop is not. */
+static void
+test_find_while_blocked (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("certward-block-XXXXXX", &error);
+  g_autofree gchar *fifo = NULL;
+  g_autoptr(GVariant) found = NULL, listed = NULL;
+  gboolean unblocked = FALSE;
+  const gchar *path;
+  int fd;
+
+  g_assert_no_error (error);
+  fifo = g_build_filename (dir, "block", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_dbus_connection_call (cw_test_bus (), BUS_NAME, MANAGER_PATH, "org.certward.Testing1", "Block",
+                          g_variant_new ("(s)", fifo), NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          unblocked_cb, &unblocked);
+  /* opening the writing end returns once the agent's main loop opened the
+   * other: from now on it sits in Block */
+  fd = open (fifo, O_WRONLY | O_CLOEXEC);
+  g_assert_cmpint (fd, >=, 0);
+
+  found = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, MANAGER_PATH, "org.certward.Manager1", "FindForName",
+                                       g_variant_new ("(ss)", "anything.example", "server"), G_VARIANT_TYPE ("(o)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (found, "(&o)", &path);
+  g_assert_cmpstr (path, ==, MANAGER_PATH "/certificate/system");
+  /* the main loop really is held: a call it must answer times out */
+  listed = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, MANAGER_PATH, "org.certward.Manager1",
+                                        "GetCertificates", NULL, G_VARIANT_TYPE ("(ao)"), G_DBUS_CALL_FLAGS_NONE,
+                                        500, NULL, &error);
+  g_assert_null (listed);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+
+  close (fd);
+  g_assert_true (cw_test_wait_timeout (&unblocked, 10));
+  g_unlink (fifo);
+  g_rmdir (dir);
 }
 
 static void
@@ -819,6 +925,7 @@ main (int argc, char **argv)
   ADD ("/local/renew", test_renew);
   ADD ("/local/find-for-name", test_find);
   ADD ("/local/find-while-changing", test_find_while_changing);
+  g_test_add ("/local/find-while-blocked", Fixture, NULL, setup_clock, test_find_while_blocked, teardown);
   ADD ("/local/trust-store", test_trust);
   g_test_add ("/local/expiry", Fixture, NULL, setup_clock, test_expiry, teardown);
   ADD ("/local/removal-guards", test_removal_guards);

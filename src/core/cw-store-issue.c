@@ -12,6 +12,7 @@
 #include "cw-host.h"
 #include "cw-log.h"
 #include "cw-revision.h"
+#include "cw-sni-index.h"
 
 #include <glib/gi18n.h>
 
@@ -155,6 +156,9 @@ issue_done (GObject *source, GAsyncResult *result, gpointer user_data)
     if (!data->renew) {
       cw_certificate_set_roles (cert, roles);
       cw_certificate_set_tenant (cert, data->tenant);
+      /* the index keeps its own copy of the roles: FindForName follows at
+       * once, also while a request waits for its certificate */
+      cw_sni_index_update (self->index, cert);
     }
     cw_certificate_set_spec (cert, g_steal_pointer (&data->spec));
     if (data->acme != NULL)

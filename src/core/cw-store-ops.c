@@ -239,6 +239,9 @@ remove_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   cw_cert_message (name, "%s: removed", name);
+  /* FindForName (answered on another thread) stops naming it before a
+   * client hears of the removal */
+  cw_sni_index_remove (self->index, data->cert);
   cw_store_emit_event (self, data->cert, CW_EVENT_REMOVED);
   /* after the event, so that a new default (perhaps a new certificate)
    * is announced after the removal it follows */

@@ -314,8 +314,8 @@ export_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_dbus_method_invocation_take_error (call->invocation, error);
     return;
   }
-  /* return_value takes the invocation's reference */
-  g_dbus_method_invocation_return_value (g_steal_pointer (&call->invocation),
+  /* return_value takes the handler's reference; the call's own goes with it */
+  g_dbus_method_invocation_return_value (call->invocation,
                                          g_variant_new ("(@ay)", g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING,
                                                                                           data, TRUE)));
 }

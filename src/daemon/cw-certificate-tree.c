@@ -249,6 +249,8 @@ subtree_dispatch (GDBusConnection *connection, const gchar *sender, const gchar 
 {
   CwCertificateTree *self = CW_CERTIFICATE_TREE (user_data);
 
+  /* a path that is no certificate (any more): GDBus answers UnknownMethod,
+   * as it does for an object that was unregistered */
   if (node == NULL || g_strcmp0 (interface_name, CERTIFICATE_IFACE) != 0 ||
       cw_store_lookup_id (self->store, node) == NULL)
     return NULL;
@@ -273,8 +275,11 @@ cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeMana
   while (self->info->properties[self->n_properties] != NULL)
     self->n_properties++;
   self->registration = g_dbus_connection_register_subtree (connection, CW_OBJECT_PATH "/certificate",
-                                                           &subtree_vtable, G_DBUS_SUBTREE_FLAGS_NONE, self, NULL,
-                                                           error);
+                                                           &subtree_vtable,
+                                                           /* or every call would list 10,000 ids first;
+                                                            * the vtable checks the id itself */
+                                                           G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
+                                                           self, NULL, error);
   if (self->registration == 0)
     return NULL;
   for (guint i = 0; i < certs->len; i++)

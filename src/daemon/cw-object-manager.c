@@ -45,9 +45,9 @@ object_interfaces (GDBusObjectSkeleton *object)
 
   for (GList *l = interfaces; l != NULL; l = l->next) {
     GDBusInterfaceSkeleton *iface = l->data;
+    g_autoptr(GVariant) properties = g_dbus_interface_skeleton_get_properties (iface);
 
-    g_variant_builder_add (&b, "{s@a{sv}}", g_dbus_interface_skeleton_get_info (iface)->name,
-                           g_dbus_interface_skeleton_get_properties (iface));
+    g_variant_builder_add (&b, "{s@a{sv}}", g_dbus_interface_skeleton_get_info (iface)->name, properties);
   }
   g_list_free_full (interfaces, g_object_unref);
   return g_variant_builder_end (&b);
