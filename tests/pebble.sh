@@ -64,7 +64,9 @@ pebble_root() {
 
 pebble_down() {
   # shellcheck disable=SC2086
-  [ -n "${PEBBLE_PIDS:-}" ] && kill $PEBBLE_PIDS 2>/dev/null && wait $PEBBLE_PIDS 2>/dev/null
+  # wait reports the SIGTERM they died of: not a failure of the caller's
+  # (under set -e, the last command of an && list would end its EXIT trap)
+  [ -n "${PEBBLE_PIDS:-}" ] && kill $PEBBLE_PIDS 2>/dev/null && wait $PEBBLE_PIDS 2>/dev/null || true
   PEBBLE_PIDS=
   return 0
 }
