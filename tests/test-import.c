@@ -192,7 +192,8 @@ test_cert_info (void)
   g_assert_false (info->self_signed);
   g_assert_cmpint (info->not_after - info->not_before, ==, 365 * 86400);
 
-  command = g_strdup_printf ("openssl x509 -in '%s' -noout -serial | cut -d= -f2 | tr A-F a-f | sed 's/^0*//'", path);
+  /* OpenSSL prints the integer's bytes: "01…" when the first is below 0x10 */
+  command = g_strdup_printf ("openssl x509 -in '%s' -noout -serial | cut -d= -f2 | tr A-F a-f", path);
   g_assert_cmpint (cw_test_run (command, &serial), ==, 0);
   g_strstrip (serial);
   g_assert_cmpstr (info->serial, ==, serial);

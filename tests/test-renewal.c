@@ -34,6 +34,14 @@ systemd_call (GDBusConnection *connection, const gchar *sender, const gchar *pat
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", "/org/freedesktop/systemd1/job/1"));
 }
 
+static gboolean systemd_owned;
+
+static void
+systemd_acquired (GDBusConnection *connection, const gchar *name, gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
 static void
 fake_systemd_up (void)
 {
@@ -50,7 +58,10 @@ fake_systemd_up (void)
                                                       &vtable, NULL, NULL, &error);
   g_assert_no_error (error);
   systemd_name = g_bus_own_name_on_connection (cw_test_bus (), "org.freedesktop.systemd1", G_BUS_NAME_OWNER_FLAGS_NONE,
-                                               NULL, NULL, NULL, NULL);
+                                               systemd_acquired, NULL, &systemd_owned, NULL);
+  /* owned before any test can make the agent reload */
+  if (!cw_test_wait_timeout (&systemd_owned, 10))
+    g_error ("could not own org.freedesktop.systemd1 on the test bus");
 }
 
 typedef struct {
@@ -188,6 +199,12 @@ wait_event (Fixture *f, const gchar *event)
 }
 
 static gboolean
+reloaded (gpointer data)
+{
+  return reloads->len > 0;
+}
+
+static gboolean
 hook_lines (gpointer data)
 {
   const gchar *path = data;
@@ -233,6 +250,10 @@ test_auto_renew_and_actions (Fixture *f, gconstpointer data)
   /* past it: both renew in one check */
   move_clock (f, 2 * DAY);
   g_assert_true (cw_test_wait_until (hook_lines, f->hook_log, 20));
+  /* the events went out before the hook ran, but may still be on their way */
+  wait_event (f, "renewed a.example.test");
+  wait_event (f, "renewed b.example.test");
+  g_assert_true (cw_test_wait_until (reloaded, NULL, 20));
   cw_test_settle ();
   g_assert_cmpuint (count_events (f, "renewed a.example.test"), ==, 1);
   g_assert_cmpuint (count_events (f, "renewed b.example.test"), ==, 1);
