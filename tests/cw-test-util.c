@@ -123,3 +123,16 @@ cw_test_run (const gchar *command, gchar **out)
   g_assert_no_error (error);
   return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
+
+gchar *
+cw_test_openssl_fingerprint (const gchar *pem_path)
+{
+  g_autofree gchar *quoted = g_shell_quote (pem_path);
+  g_autofree gchar *command = g_strdup_printf ("openssl x509 -in %s -noout -fingerprint -sha256 | cut -d= -f2 "
+                                               "| tr -d : | tr A-F a-f", quoted);
+  g_autofree gchar *out = NULL;
+
+  if (cw_test_run (command, &out) != 0 || out == NULL || *g_strstrip (out) == '\0')
+    return NULL;
+  return g_steal_pointer (&out);
+}

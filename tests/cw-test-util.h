@@ -25,5 +25,8 @@ void         cw_test_rmdir (const gchar *path);
 void         cw_test_wait (gboolean *flag);
 /* Runs a shell command line; returns its exit status, stdout in @out. */
 gint         cw_test_run (const gchar *command, gchar **out);
+/* SHA-256 of the first certificate in @pem_path by OpenSSL, lower-case hex
+ * as Certificate1.Fingerprint; NULL when OpenSSL cannot read it. */
+gchar       *cw_test_openssl_fingerprint (const gchar *pem_path);
 
 G_END_DECLS

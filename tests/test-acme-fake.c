@@ -11,6 +11,7 @@
  * (no authorizations), certificates are signed by OpenSSL from the CSR. */
 #include "cw-dbus-generated.h"
 #include "cw-test-daemon.h"
+#include "cw-test-proxy.h"
 #include "cw-test-pebble.h"
 #include "cw-test-util.h"
 
@@ -395,13 +396,9 @@ typedef struct {
 static void
 connect_daemon (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
   cw_test_daemon_start (f->daemon);
   f->events = cw_test_events_new ();
-  f->manager = cw_dbus_manager1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
-                                                MANAGER_PATH, NULL, &error);
-  g_assert_no_error (error);
+  f->manager = cw_test_manager ();
 }
 
 static void
@@ -440,25 +437,11 @@ request (Fixture *f, const gchar *name, const gchar * const *ids, GVariant *opti
 {
   g_autoptr(GError) error = NULL;
   g_autofree gchar *path = NULL;
-  CwDBusCertificate1 *cert;
 
   cw_dbus_manager1_call_request_sync (f->manager, name, ids, options != NULL ? options : cw_test_options (NULL), &path,
                                       NULL, &error);
   g_assert_no_error (error);
-  cert = cw_dbus_certificate1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_NONE, BUS_NAME, path, NULL, &error);
-  g_assert_no_error (error);
-  return cert;
-}
-
-static void
-reload (CwDBusCertificate1 **cert)
-{
-  g_autofree gchar *path = g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (*cert)));
-  g_autoptr(GError) error = NULL;
-
-  g_clear_object (cert);
-  *cert = cw_dbus_certificate1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_NONE, BUS_NAME, path, NULL, &error);
-  g_assert_no_error (error);
+  return cw_test_certificate (path);
 }
 
 /* RFC 9773 §4.1 from OpenSSL's view of @pem_path: base64url(AKI keyid) "."
@@ -535,7 +518,7 @@ test_ari (void)
   cert = request (&f, "ari", ids, NULL);
   event = wait_outcome (&f, "ari");
   g_assert_cmpstr (event, ==, "added");
-  reload (&cert);
+  cw_test_certificate_reload (&cert);
   /* a first order replaces nothing (the renewal engine may already ask
    * for the new certificate's window) */
   g_assert_cmpuint (fake.new_orders->len, ==, 1);
@@ -585,7 +568,7 @@ test_profiles (void)
   g_free (event);
   event = wait_outcome (&f, "noprofile");
   g_assert_cmpstr (event, ==, "failed");
-  reload (&b);
+  cw_test_certificate_reload (&b);
   g_test_message ("%s", cw_dbus_certificate1_get_last_error (b));
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (b), "only allowed with the shortlived profile"));
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (b), "rejectedIdentifier"));
@@ -595,7 +578,7 @@ test_profiles (void)
   g_free (event);
   event = wait_outcome (&f, "unknown");
   g_assert_cmpstr (event, ==, "failed");
-  reload (&c);
+  cw_test_certificate_reload (&c);
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (c), "no profile “forever” (it offers classic, shortlived)"));
   fixture_stop (&f);
 }
@@ -629,7 +612,7 @@ test_retry_after (void)
   event = wait_outcome (&f, "limited");
   fake.rate_limit = FALSE;
   g_assert_cmpstr (event, ==, "failed");
-  reload (&other);
+  cw_test_certificate_reload (&other);
   g_test_message ("%s", cw_dbus_certificate1_get_last_error (other));
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (other), "too many certificates"));
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (other), "3600"));
@@ -643,11 +626,8 @@ test_retry_after (void)
   {
     g_autoptr(GError) error = NULL;
     g_autofree gchar *fingerprint = g_strdup (cw_dbus_certificate1_get_fingerprint (cert));
-    g_autofree gchar *on_disk = NULL, *command = NULL;
+    g_autofree gchar *on_disk = NULL;
     guint revision = cw_dbus_certificate1_get_revision (cert);
-
-    command = g_strdup_printf ("openssl x509 -in '%s' -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f",
-                               cw_dbus_certificate1_get_full_chain_path (cert));
     fake.rate_limit = TRUE;
     cw_dbus_certificate1_call_renew_sync (cert, cw_test_options ("force", g_variant_new_boolean (TRUE), NULL), NULL,
                                           &error);
@@ -656,12 +636,12 @@ test_retry_after (void)
     event = wait_outcome (&f, "polite");
     fake.rate_limit = FALSE;
     g_assert_cmpstr (event, ==, "failed");
-    reload (&cert);
+    cw_test_certificate_reload (&cert);
     g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "failed");
     g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, revision);
     g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (cert), ==, fingerprint);
-    g_assert_cmpint (cw_test_run (command, &on_disk), ==, 0);
-    g_assert_cmpstr (g_strstrip (on_disk), ==, fingerprint);
+    on_disk = cw_test_openssl_fingerprint (cw_dbus_certificate1_get_full_chain_path (cert));
+    g_assert_cmpstr (on_disk, ==, fingerprint);
 
     cw_dbus_certificate1_call_renew_sync (cert, cw_test_options ("force", g_variant_new_boolean (TRUE), NULL), NULL,
                                           &error);
@@ -669,7 +649,7 @@ test_retry_after (void)
     g_free (event);
     event = wait_outcome (&f, "polite");
     g_assert_cmpstr (event, ==, "renewed");
-    reload (&cert);
+    cw_test_certificate_reload (&cert);
     g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "valid");
     g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, revision + 1);
     g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (cert), !=, fingerprint);
@@ -707,8 +687,8 @@ test_preferred_chain (void)
   g_free (event);
   event = wait_outcome (&f, "alt-chain");
   g_assert_cmpstr (event, ==, "added");
-  reload (&def);
-  reload (&alt);
+  cw_test_certificate_reload (&def);
+  cw_test_certificate_reload (&alt);
   def_issuer = top_issuer (def);
   alt_issuer = top_issuer (alt);
   g_assert_nonnull (strstr (def_issuer, "Fake Root X"));
@@ -737,7 +717,7 @@ test_hostile (void)
     cert = request (&f, name, ids, NULL);
     event = wait_outcome (&f, name);
     g_assert_cmpstr (event, ==, "failed");
-    reload (&cert);
+    cw_test_certificate_reload (&cert);
     g_test_message ("%u: %s", kind, cw_dbus_certificate1_get_last_error (cert));
     g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (cert), expected[kind]));
   }

@@ -7,6 +7,7 @@
  * against the root Pebble made. Ports 24100–24199 belong to this program. */
 #include "cw-dbus-generated.h"
 #include "cw-test-daemon.h"
+#include "cw-test-proxy.h"
 #include "cw-test-pebble.h"
 #include "cw-test-util.h"
 
@@ -39,14 +40,11 @@ static void
 fixture_start (Fixture *f, CwTestPebble *p, const gchar *extra_config)
 {
   g_autofree gchar *config = config_for (p, extra_config);
-  g_autoptr(GError) error = NULL;
 
   f->daemon = cw_test_daemon_new (config);
   cw_test_daemon_start (f->daemon);
   f->events = cw_test_events_new ();
-  f->manager = cw_dbus_manager1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
-                                                MANAGER_PATH, NULL, &error);
-  g_assert_no_error (error);
+  f->manager = cw_test_manager ();
 }
 
 static void
@@ -83,28 +81,6 @@ request (Fixture *f, const gchar *name, const gchar * const *identities, GVarian
                                       options != NULL ? options : cw_test_options (NULL), &path, NULL, &error);
   g_assert_no_error (error);
   return path;
-}
-
-static CwDBusCertificate1 *
-certificate (const gchar *path)
-{
-  g_autoptr(GError) error = NULL;
-  CwDBusCertificate1 *cert = cw_dbus_certificate1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_NONE, BUS_NAME,
-                                                                  path, NULL, &error);
-
-  g_assert_no_error (error);
-  return cert;
-}
-
-/* Reads the properties afresh (the proxy's cache follows signals). */
-static CwDBusCertificate1 *
-reload (CwDBusCertificate1 **cert)
-{
-  g_autofree gchar *path = g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (*cert)));
-
-  g_clear_object (cert);
-  *cert = certificate (path);
-  return *cert;
 }
 
 /* The published files chain up to Pebble's root (OpenSSL, not us). */
@@ -157,14 +133,14 @@ test_single_name (void)
 
   fixture_start (&f, pebble, NULL);
   path = request (&f, "www", ids, NULL);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   /* the call returns at once; the order runs in the background */
   g_assert_cmpstr (cw_dbus_certificate1_get_source (cert), ==, "acme");
   g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "pending");
 
   event = wait_outcome (&f, "www");
   g_assert_cmpstr (event, ==, "added");
-  reload (&cert);
+  cw_test_certificate_reload (&cert);
   g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "valid");
   g_assert_cmpstr (cw_dbus_certificate1_get_last_error (cert), ==, "");
   g_assert_cmpstr (cw_dbus_certificate1_get_source (cert), ==, "acme");
@@ -207,7 +183,7 @@ test_names_and_ip (void)
   path = request (&f, "multi", ids, cw_test_options ("key-type", g_variant_new_string ("rsa-2048"), NULL));
   event = wait_outcome (&f, "multi");
   g_assert_cmpstr (event, ==, "added");
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_key_type (cert), ==, "rsa-2048");
   g_assert_true (g_strv_contains (cw_dbus_certificate1_get_identities (cert), "a.example.test"));
   g_assert_true (g_strv_contains (cw_dbus_certificate1_get_identities (cert), "b.example.test"));
@@ -337,7 +313,7 @@ test_failing_challenge (void)
   path = request (&f, "fail", ids, NULL);
   event = wait_outcome (&f, "fail");
   g_assert_cmpstr (event, ==, "added");
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   fingerprint = g_strdup (cw_dbus_certificate1_get_fingerprint (cert));
 
   /* now the token goes where no web server serves it */
@@ -347,7 +323,7 @@ test_failing_challenge (void)
   g_free (event);
   event = wait_outcome (&f, "fail");
   g_assert_cmpstr (event, ==, "failed");
-  reload (&cert);
+  cw_test_certificate_reload (&cert);
   g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "failed");
   /* the CA's reason, naming the name and the challenge */
   g_test_message ("LastError: %s", cw_dbus_certificate1_get_last_error (cert));
@@ -375,7 +351,7 @@ test_unreachable_ca (void)
                   cw_test_options ("directory", g_variant_new_string ("https://127.0.0.1:24199/dir"), NULL));
   event = wait_outcome (&f, "nowhere");
   g_assert_cmpstr (event, ==, "failed");
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "failed");
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (cert), "cannot reach the ACME server"));
   g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 0);
@@ -396,7 +372,7 @@ test_untrusted_ca (void)
   path = request (&f, "untrusted", ids, NULL);
   event = wait_outcome (&f, "untrusted");
   g_assert_cmpstr (event, ==, "failed");
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_test_message ("%s", cw_dbus_certificate1_get_last_error (cert));
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (cert), "cannot reach the ACME server"));
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (cert), "TLS certificate"));
@@ -417,7 +393,7 @@ test_revoke (void)
   path = request (&f, "revoke", ids, NULL);
   event = wait_outcome (&f, "revoke");
   g_assert_cmpstr (event, ==, "added");
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   serial = g_strdup (cw_dbus_certificate1_get_serial (cert));
   key = key_fingerprint (cert);
 
@@ -431,7 +407,7 @@ test_revoke (void)
   g_free (event);
   event = wait_outcome (&f, "revoke");
   g_assert_cmpstr (event, ==, "renewed");
-  reload (&cert);
+  cw_test_certificate_reload (&cert);
   g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "valid");
   g_assert_cmpstr (cw_dbus_certificate1_get_serial (cert), !=, serial);
   new_key = key_fingerprint (cert);
@@ -473,7 +449,7 @@ test_rollover (void)
   g_assert_cmpstr (cw_dbus_account1_get_thumbprint (account), !=, thumbprint);
 
   /* the next order is signed with the new key, and Pebble accepts it */
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   cw_dbus_certificate1_call_renew_sync (cert, cw_test_options ("force", g_variant_new_boolean (TRUE), NULL), NULL,
                                         &error);
   g_assert_no_error (error);
@@ -506,7 +482,7 @@ test_rollover (void)
     g_free (event);
     event = wait_outcome (&f, "after");
     g_assert_cmpstr (event, ==, "failed");
-    after = certificate (path);
+    after = cw_test_certificate (path);
     g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (after), "is deactivated"));
   }
   fixture_stop (&f);
@@ -525,7 +501,7 @@ test_reissue_key (void)
   path = request (&f, "rekey", ids, NULL);
   event = wait_outcome (&f, "rekey");
   g_assert_cmpstr (event, ==, "added");
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   key1 = key_fingerprint (cert);
 
   /* not due: refused without force */
@@ -539,7 +515,7 @@ test_reissue_key (void)
   g_free (event);
   event = wait_outcome (&f, "rekey");
   g_assert_cmpstr (event, ==, "renewed");
-  reload (&cert);
+  cw_test_certificate_reload (&cert);
   key2 = key_fingerprint (cert);
   g_assert_cmpstr (key2, ==, key1);
   g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 2);
@@ -550,7 +526,7 @@ test_reissue_key (void)
   g_free (event);
   event = wait_outcome (&f, "rekey");
   g_assert_cmpstr (event, ==, "renewed");
-  reload (&cert);
+  cw_test_certificate_reload (&cert);
   key3 = key_fingerprint (cert);
   g_assert_cmpstr (key3, !=, key1);
   g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 3);

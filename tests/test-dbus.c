@@ -4,6 +4,7 @@
  * sees it, errors by their D-Bus names, and persistence across a restart. */
 #include "cw-dbus-generated.h"
 #include "cw-test-daemon.h"
+#include "cw-test-proxy.h"
 #include "cw-test-util.h"
 
 #include <string.h>
@@ -49,10 +50,9 @@ on_certificate_changed (GDBusConnection *c, const gchar *sender, const gchar *pa
   g_variant_lookup (e->details, "key-path", "&s", &key);
   g_variant_lookup (e->details, "fingerprint", "&s", &fingerprint);
   if (fullchain != NULL && key != NULL && fingerprint != NULL && g_file_test (key, G_FILE_TEST_IS_REGULAR)) {
-    g_autofree gchar *command = g_strdup_printf ("openssl x509 -in '%s' -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f", fullchain);
-    g_autofree gchar *out = NULL;
+    g_autofree gchar *on_disk = cw_test_openssl_fingerprint (fullchain);
 
-    e->files_ok = cw_test_run (command, &out) == 0 && g_str_equal (g_strstrip (out), fingerprint);
+    e->files_ok = g_strcmp0 (on_disk, fingerprint) == 0;
   }
   g_ptr_array_add (f->events, e);
 }
@@ -60,12 +60,8 @@ on_certificate_changed (GDBusConnection *c, const gchar *sender, const gchar *pa
 static void
 start (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
   cw_test_daemon_start (f->daemon);
-  f->manager = cw_dbus_manager1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
-                                                MANAGER_PATH, NULL, &error);
-  g_assert_no_error (error);
+  f->manager = cw_test_manager ();
 }
 
 static void
@@ -102,17 +98,6 @@ import (Fixture *f, GVariant *opts, GError **error)
 
   cw_dbus_manager1_call_import_sync (f->manager, opts, &path, NULL, error);
   return path;
-}
-
-static CwDBusCertificate1 *
-certificate (const gchar *path)
-{
-  g_autoptr(GError) error = NULL;
-  CwDBusCertificate1 *cert = cw_dbus_certificate1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_NONE, BUS_NAME,
-                                                                  path, NULL, &error);
-
-  g_assert_no_error (error);
-  return cert;
 }
 
 typedef struct {
@@ -168,7 +153,7 @@ test_import_properties (Fixture *f, gconstpointer data)
   g_assert_cmpstr (path, ==, MANAGER_PATH "/certificate/pbx");
   g_assert_cmpstr (cw_dbus_manager1_get_version (f->manager), !=, "");
 
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_name (cert), ==, "pbx");
   g_assert_cmpstrv (cw_dbus_certificate1_get_identities (cert),
                     ((const gchar *[]) { "www.example.test", "example.test", "192.0.2.10", NULL }));
@@ -209,7 +194,7 @@ test_warnings (Fixture *f, gconstpointer data)
   const gchar *const *warnings;
 
   g_assert_no_error (error);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_name (cert), ==, "www.example.test");
   warnings = cw_dbus_certificate1_get_warnings (cert);
   g_assert_cmpuint (g_strv_length ((gchar **) warnings), ==, 1);
@@ -306,7 +291,7 @@ test_export_reimport (Fixture *f, gconstpointer data)
   g_autofree gchar *copy_path = NULL;
 
   g_assert_no_error (error);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
 
   pem = export (cert, cw_test_options (NULL), &error);
   g_assert_no_error (error);
@@ -329,7 +314,7 @@ test_export_reimport (Fixture *f, gconstpointer data)
                                   "password", g_variant_new_string ("round-trip"), "name", g_variant_new_string ("copy"), NULL),
                       &error);
   g_assert_no_error (error);
-  copy = certificate (copy_path);
+  copy = cw_test_certificate (copy_path);
   g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (copy), ==, cw_dbus_certificate1_get_fingerprint (cert));
   g_assert_true (cw_dbus_certificate1_get_key_matches (copy));
 
@@ -347,7 +332,7 @@ test_install (Fixture *f, gconstpointer data)
   g_autofree gchar *before = NULL;
 
   g_assert_no_error (error);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   before = g_strdup (cw_dbus_certificate1_get_fingerprint (cert));
 
   cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("rsa.pem"), NULL, &error);
@@ -373,7 +358,7 @@ test_remove (Fixture *f, gconstpointer data)
   g_autoptr(GVariant) managed = NULL;
 
   g_assert_no_error (error);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   dir = g_path_get_dirname (cw_dbus_certificate1_get_certificate_path (cert));
   cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
   g_assert_no_error (error);
@@ -420,7 +405,7 @@ test_signals (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (again, ==, path);
   wait_events (f, 2);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("renewed.pem"), NULL, &error);
   g_assert_no_error (error);
   wait_events (f, 3);
@@ -576,7 +561,7 @@ test_object_tree (Fixture *f, gconstpointer data)
   g_ptr_array_set_size (seen.changes, 0);
 
   /* a new revision: the certificate's properties change, its name does not */
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("renewed.pem"), NULL, &error);
   g_assert_no_error (error);
   g_assert_true (cw_test_wait_until (have_changes, &seen, 10));
@@ -632,14 +617,12 @@ test_object_tree (Fixture *f, gconstpointer data)
     /* the fingerprint is that of the file the path names, by OpenSSL */
     {
       const gchar *fullchain = NULL, *fingerprint = NULL;
-      g_autofree gchar *command = NULL, *out = NULL;
+      g_autofree gchar *on_disk = NULL;
 
       g_assert_true (g_variant_lookup (from_all, "FullChainPath", "&s", &fullchain));
       g_assert_true (g_variant_lookup (from_all, "Fingerprint", "&s", &fingerprint));
-      command = g_strdup_printf ("openssl x509 -in '%s' -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f",
-                                 fullchain);
-      g_assert_cmpint (cw_test_run (command, &out), ==, 0);
-      g_assert_cmpstr (g_strstrip (out), ==, fingerprint);
+      on_disk = cw_test_openssl_fingerprint (fullchain);
+      g_assert_cmpstr (on_disk, ==, fingerprint);
     }
     /* also reachable through the object manager: the TrustStore skeleton */
     g_assert_true (g_variant_lookup (objects, MANAGER_PATH "/TrustStore", "*", NULL));
@@ -701,7 +684,7 @@ test_restart (Fixture *f, gconstpointer data)
   g_autoptr(CwDBusCertificate1) cert = NULL;
 
   g_assert_no_error (error);
-  cert = certificate (b);
+  cert = cw_test_certificate (b);
   cw_dbus_certificate1_call_install_sync (cert, cw_test_fixture_ay ("rsa.pem"), NULL, &error);  /* revision 2 */
   g_assert_no_error (error);
   g_clear_object (&cert);
@@ -732,11 +715,11 @@ test_restart (Fixture *f, gconstpointer data)
         g_error ("%s differs after the restart", path);
     }
   }
-  cert = certificate (a);
+  cert = cw_test_certificate (a);
   g_assert_cmpstrv (cw_dbus_certificate1_get_roles (cert), ((const gchar *[]) { "stir-shaken", NULL }));
   g_assert_cmpstr (cw_dbus_certificate1_get_tenant (cert), ==, "t1");
   g_clear_object (&cert);
-  cert = certificate (b);
+  cert = cw_test_certificate (b);
   g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 2);
   g_assert_cmpstr (cw_dbus_certificate1_get_key_type (cert), ==, "rsa-2048");
 }

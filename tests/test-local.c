@@ -4,6 +4,7 @@
  * OpenSSL and certtool from the files the agent publishes. */
 #include "cw-dbus-generated.h"
 #include "cw-test-daemon.h"
+#include "cw-test-proxy.h"
 #include "cw-test-util.h"
 
 #include <fcntl.h>
@@ -39,12 +40,8 @@ on_changed (GDBusConnection *c, const gchar *sender, const gchar *path, const gc
 static void
 start (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
   cw_test_daemon_start (f->daemon);
-  f->manager = cw_dbus_manager1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
-                                                MANAGER_PATH, NULL, &error);
-  g_assert_no_error (error);
+  f->manager = cw_test_manager ();
 }
 
 static void
@@ -95,17 +92,6 @@ teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->manager);
   cw_test_daemon_free (f->daemon);
   g_ptr_array_unref (f->events);
-}
-
-static CwDBusCertificate1 *
-certificate (const gchar *path)
-{
-  g_autoptr(GError) error = NULL;
-  CwDBusCertificate1 *cert = cw_dbus_certificate1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_NONE, BUS_NAME,
-                                                                  path, NULL, &error);
-
-  g_assert_no_error (error);
-  return cert;
 }
 
 static gchar *
@@ -193,7 +179,7 @@ test_first_start (Fixture *f, gconstpointer data)
   const gchar *const *ids;
 
   g_assert_cmpstr (path, ==, MANAGER_PATH "/certificate/system");
-  first = certificate (path);
+  first = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_source (first), ==, "self-signed");
   g_assert_cmpstr (cw_dbus_certificate1_get_key_type (first), ==, "ec-p256");
   g_assert_true (g_strv_contains (cw_dbus_certificate1_get_roles (first), "server"));
@@ -212,7 +198,7 @@ test_first_start (Fixture *f, gconstpointer data)
   stop (f);
   other = cw_test_daemon_new (conf);
   cw_test_daemon_start (other);
-  second = certificate (MANAGER_PATH "/certificate/system");
+  second = cw_test_certificate (MANAGER_PATH "/certificate/system");
   g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (second), !=, first_fp);
   g_free (command);
   command = g_strdup_printf ("openssl pkey -in '%s' -pubout", cw_dbus_certificate1_get_key_path (second));
@@ -223,7 +209,7 @@ test_first_start (Fixture *f, gconstpointer data)
   /* and the first keeps its own after a restart: nothing is made twice */
   start (f);
   g_clear_object (&first);
-  first = certificate (MANAGER_PATH "/certificate/system");
+  first = cw_test_certificate (MANAGER_PATH "/certificate/system");
   g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (first), ==, first_fp);
 }
 
@@ -239,7 +225,7 @@ test_phones_ca (Fixture *f, gconstpointer data)
   g_autoptr(CwDBusCertificate1) ca = NULL, phones = NULL;
 
   g_assert_no_error (error);
-  ca = certificate (ca_path);
+  ca = cw_test_certificate (ca_path);
   g_assert_true (g_strv_contains (cw_dbus_certificate1_get_roles (ca), "ca"));
   g_assert_cmpstr (cw_dbus_certificate1_get_subject (ca), ==, "CN=phones-CA,O=Acme");
 
@@ -249,7 +235,7 @@ test_phones_ca (Fixture *f, gconstpointer data)
                                                "key-type", g_variant_new_string ("rsa-2048"), NULL),
                  &error);
   g_assert_no_error (error);
-  phones = certificate (path);
+  phones = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_source (phones), ==, "local-ca");
   g_assert_cmpstr (cw_dbus_certificate1_get_issuer (phones), ==, "CN=phones-CA,O=Acme");
   g_assert_cmpstr (cw_dbus_certificate1_get_key_type (phones), ==, "rsa-2048");
@@ -297,7 +283,7 @@ test_request (Fixture *f, gconstpointer data)
                                                               "organization", g_variant_new_string ("Acme"), NULL),
                                              &path, &csr, NULL, &error);
   g_assert_no_error (error);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "pending");
   g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 0);
   cw_dbus_certificate1_call_get_request_sync (cert, &again, NULL, &error);
@@ -376,7 +362,7 @@ test_renew (Fixture *f, gconstpointer data)
   g_autofree gchar *key1 = NULL, *key2 = NULL, *key3 = NULL, *imported_path = NULL;
 
   g_assert_no_error (error);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   key1 = public_key (cert);
   cw_dbus_certificate1_call_renew_sync (cert, cw_test_options (NULL), NULL, &error);
   cw_test_assert_remote_error (error, "org.certward.Error.NotDue", "use force");
@@ -399,7 +385,7 @@ test_renew (Fixture *f, gconstpointer data)
   cw_dbus_manager1_call_import_sync (f->manager, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), NULL),
                                      &imported_path, NULL, &error);
   g_assert_no_error (error);
-  imported = certificate (imported_path);
+  imported = cw_test_certificate (imported_path);
   cw_dbus_certificate1_call_renew_sync (imported, cw_test_options ("force", g_variant_new_boolean (TRUE), NULL), NULL, &error);
   cw_test_assert_remote_error (error, "org.certward.Error.NotSupported", "Install");
 }
@@ -450,7 +436,7 @@ test_find (Fixture *f, gconstpointer data)
 
   /* answers follow the store at once: a role taken away, then removal */
   {
-    g_autoptr(CwDBusCertificate1) cert = certificate (tenant);
+    g_autoptr(CwDBusCertificate1) cert = cw_test_certificate (tenant);
     g_autoptr(GVariant) set = NULL;
     g_autofree gchar *h = NULL, *i = NULL;
 
@@ -594,7 +580,7 @@ test_find_while_changing (Fixture *f, gconstpointer data)
       found = find (f, host, "server", &error);
       g_assert_no_error (error);
       g_assert_cmpstr (found, ==, path);
-      cert = certificate (path);
+      cert = cw_test_certificate (path);
       cw_dbus_certificate1_call_remove_sync (cert, cw_test_options (NULL), NULL, &error);
       g_assert_no_error (error);
       after = find (f, host, "server", &error);
@@ -745,7 +731,7 @@ test_expiry (Fixture *f, gconstpointer data)
   guint64 not_after;
 
   g_assert_no_error (error);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   not_after = cw_dbus_certificate1_get_not_after (cert);
   g_assert_cmpuint (cw_dbus_manager1_get_expiry_warning_days (f->manager), ==, 60);
 
@@ -767,7 +753,7 @@ test_expiry (Fixture *f, gconstpointer data)
   start (f);
   g_assert_cmpuint (cw_dbus_manager1_get_expiry_warning_days (f->manager), ==, 90);
   g_clear_object (&cert);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "expired");
   g_assert_cmpuint (count_events (f, "expiring soon"), ==, 1);
   g_assert_cmpuint (count_events (f, "expired soon"), ==, 1);
@@ -798,7 +784,7 @@ wait_default (Fixture *f, const gchar *path)
 static gboolean
 remove_cert (const gchar *path, gboolean force, GError **error)
 {
-  g_autoptr(CwDBusCertificate1) cert = certificate (path);
+  g_autoptr(CwDBusCertificate1) cert = cw_test_certificate (path);
 
   return cw_dbus_certificate1_call_remove_sync (cert, cw_test_options ("force", g_variant_new_boolean (force), NULL), NULL, error);
 }
@@ -863,7 +849,7 @@ test_properties (Fixture *f, gconstpointer data)
   path = create (f, "acme-pbx", cw_test_options ("identities", g_variant_new_strv ((const gchar *[]) { "pbx.acme.example" }, 1), NULL),
                  &error);
   g_assert_no_error (error);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_assert_cmpstr (cw_dbus_certificate1_get_tenant (cert), ==, "acme");
 
   /* an imported one too: nopass.p12 is for www.example.test and example.test */
@@ -876,7 +862,7 @@ test_properties (Fixture *f, gconstpointer data)
     cw_dbus_manager1_call_import_sync (f->manager, cw_test_options ("certificate", cw_test_fixture_ay ("nopass.p12"), NULL),
                                        &imported, NULL, &error);
     g_assert_no_error (error);
-    other = certificate (imported);
+    other = cw_test_certificate (imported);
     g_assert_cmpstr (cw_dbus_certificate1_get_tenant (other), ==, "ex");
   }
 
@@ -898,7 +884,7 @@ test_properties (Fixture *f, gconstpointer data)
   stop (f);
   start (f);
   g_clear_object (&cert);
-  cert = certificate (path);
+  cert = cw_test_certificate (path);
   g_assert_cmpstrv (cw_dbus_certificate1_get_roles (cert), ((const gchar *[]) { "sip-tls", "client", NULL }));
   g_assert_cmpstr (cw_dbus_certificate1_get_tenant (cert), ==, "other");
   g_assert_nonnull (g_variant_lookup_value (cw_dbus_manager1_get_tenants (f->manager), "acme", NULL));

@@ -7,6 +7,7 @@
  * certificate that fails until it expires. */
 #include "cw-dbus-generated.h"
 #include "cw-test-daemon.h"
+#include "cw-test-proxy.h"
 #include "cw-test-util.h"
 
 #include <glib/gstdio.h>
@@ -76,13 +77,9 @@ typedef struct {
 static void
 connect_daemon (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-
   cw_test_daemon_start (f->daemon);
   f->events = cw_test_events_new ();
-  f->manager = cw_dbus_manager1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, BUS_NAME,
-                                                MANAGER_PATH, NULL, &error);
-  g_assert_no_error (error);
+  f->manager = cw_test_manager ();
 }
 
 static void
@@ -128,17 +125,6 @@ move_clock (Fixture *f, gint64 seconds)
 }
 
 static CwDBusCertificate1 *
-proxy (const gchar *path)
-{
-  g_autoptr(GError) error = NULL;
-  CwDBusCertificate1 *cert = cw_dbus_certificate1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_NONE, BUS_NAME,
-                                                                  path, NULL, &error);
-
-  g_assert_no_error (error);
-  return cert;
-}
-
-static CwDBusCertificate1 *
 self_signed (Fixture *f, const gchar *name, GVariant *extra_options)
 {
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
@@ -162,7 +148,7 @@ self_signed (Fixture *f, const gchar *name, GVariant *extra_options)
   }
   cw_dbus_manager1_call_create_self_signed_sync (f->manager, name, g_variant_builder_end (&b), &path, NULL, &error);
   g_assert_no_error (error);
-  return proxy (path);
+  return cw_test_certificate (path);
 }
 
 static guint
@@ -267,7 +253,7 @@ test_auto_renew_and_actions (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (log, "a.example.test"));
   g_assert_nonnull (strstr (log, "b.example.test"));
   g_clear_object (&a);
-  a = proxy (MANAGER_PATH "/certificate/a_example_test");
+  a = cw_test_certificate (MANAGER_PATH "/certificate/a_example_test");
   g_assert_cmpstr (cw_dbus_certificate1_get_fingerprint (a), !=, fingerprint);
   g_assert_cmpuint (cw_dbus_certificate1_get_next_renewal (a), >, (guint64) f->now + 50 * DAY);
   g_assert_nonnull (cw_dbus_certificate1_get_last_actions (a)[0]);
@@ -295,7 +281,7 @@ test_failing_action (Fixture *f, gconstpointer data)
   g_assert_true (cw_test_wait_until (hook_lines, f->hook_log, 10));
   for (guint i = 0; i < 50 && !reported; i++) {
     g_clear_object (&c);
-    c = proxy (MANAGER_PATH "/certificate/c_example_test");
+    c = cw_test_certificate (MANAGER_PATH "/certificate/c_example_test");
     lines = cw_dbus_certificate1_get_last_actions (c);
     reported = lines != NULL && g_strv_length ((gchar **) lines) == 2;
     if (!reported)
@@ -376,7 +362,7 @@ test_backoff (Fixture *f, gconstpointer data)
 
     g_clear_object (&cert);
     cw_test_settle ();
-    cert = proxy (path);
+    cert = cw_test_certificate (path);
     g_test_message ("failure %u: next attempt at +%" G_GINT64_FORMAT " s", i + 1,
                     (gint64) cw_dbus_certificate1_get_next_renewal (cert) - f->now);
     g_assert_cmpint ((gint64) cw_dbus_certificate1_get_next_renewal (cert), ==, f->now + waits[i]);
@@ -412,14 +398,14 @@ test_fails_until_expiry (Fixture *f, gconstpointer data)
   move_clock (f, 61 * DAY);
   wait_event (f, "failed lab.example.test");
   g_clear_object (&leaf);
-  leaf = proxy (MANAGER_PATH "/certificate/lab_example_test");
+  leaf = cw_test_certificate (MANAGER_PATH "/certificate/lab_example_test");
   g_assert_cmpstr (cw_dbus_certificate1_get_state (leaf), ==, "failed");
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (leaf), "is gone"));
 
   move_clock (f, 30 * DAY);
   wait_event (f, "expired lab.example.test");
   g_clear_object (&leaf);
-  leaf = proxy (MANAGER_PATH "/certificate/lab_example_test");
+  leaf = cw_test_certificate (MANAGER_PATH "/certificate/lab_example_test");
   g_assert_cmpstr (cw_dbus_certificate1_get_state (leaf), ==, "expired");
   g_assert_cmpuint (count_events (f, "expired lab.example.test"), ==, 1);
 }
