@@ -261,7 +261,8 @@ cw_revision_read_current (int cert_dirfd, gboolean verify, GError **error)
 }
 
 void
-cw_revision_prune (int cert_dirfd, const gchar *what, guint current, guint keep)
+cw_revision_prune (int cert_dirfd, const gchar *what, guint current, guint keep,
+                   gboolean temporaries)
 {
   g_auto(CwFd) fd = cw_fs_open_dir (cert_dirfd, ".", FALSE, NULL);
   DIR *dir;
@@ -278,7 +279,10 @@ cw_revision_prune (int cert_dirfd, const gchar *what, guint current, guint keep)
     guint number;
 
     if (g_str_has_prefix (de->d_name, ".") && strstr (de->d_name, ".tmp-") != NULL) {
-      g_ptr_array_add (doomed, g_strdup (de->d_name)); /* an interrupted replace */
+      /* an interrupted replace, or (after a write) the settings saver's
+       * file in flight, which must not vanish under its rename */
+      if (temporaries)
+        g_ptr_array_add (doomed, g_strdup (de->d_name));
       continue;
     }
     if (!parse_dir_name (de->d_name, &number))

@@ -46,9 +46,12 @@ gboolean    cw_revision_commit (int cert_dirfd, guint number, GError **error);
  * certificate and checking the key against it. */
 CwRevision *cw_revision_read_current (int cert_dirfd, gboolean verify, GError **error);
 /* Removes revisions newer than @current (leftovers of a crash) and all but
- * the @keep newest up to @current. Failures are only logged: old files
+ * the @keep newest up to @current; with @temporaries also the temporary
+ * files of an interrupted replace, which is only safe while nothing else
+ * writes in the directory (at load). Failures are only logged: old files
  * are harmless. */
-void        cw_revision_prune (int cert_dirfd, const gchar *what, guint current, guint keep);
+void        cw_revision_prune (int cert_dirfd, const gchar *what, guint current, guint keep,
+                               gboolean temporaries);
 
 /* A descriptor of the revision "current" points to, resolved once: read
  * every file of one revision through it. */

@@ -447,14 +447,14 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
   else if (g_strcmp0 (announced, "expired") == 0)
     cw_certificate_set_announced (cert, CW_CERT_STATE_EXPIRED);
   if (rev != NULL) {
-    cw_revision_prune (fd, name, rev->number, cw_store_keep_revisions (self));
+    cw_revision_prune (fd, name, rev->number, cw_store_keep_revisions (self), TRUE);
     cw_certificate_set_revision (cert, rev->number, rev->source, g_steal_pointer (&rev->info),
                                  rev->key_matches, (const gchar * const *) rev->warnings);
     if (!cw_certificate_get_key_matches (cert))
       cw_cert_warning (name, "%s: the private key in %s does not match the certificate", name, dir);
   } else {
     /* only a request so far: prune revisions a crash left behind */
-    cw_revision_prune (fd, name, 0, 0);
+    cw_revision_prune (fd, name, 0, 0, TRUE);
     cw_certificate_set_revision (cert, 0, cw_certificate_get_acme (cert) != NULL ? "acme" : "csr", NULL, FALSE, NULL);
   }
   cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
@@ -836,7 +836,7 @@ write_existing (CwWriteJob *job, int certs_fd, GError **error)
     if (!cw_fs_remove_tree_at (fd, PENDING_DIR, &local))
       g_warning ("%s: %s", job->id, local->message);
   }
-  cw_revision_prune (fd, job->id, job->revision, job->keep);
+  cw_revision_prune (fd, job->id, job->revision, job->keep, FALSE);
   return TRUE;
 }
 
