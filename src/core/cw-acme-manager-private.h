@@ -10,6 +10,7 @@
 
 #include "cw-acme-client.h"
 #include "cw-acme-manager.h"
+#include "cw-provider-manager.h"
 #include "cw-config.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,7 @@ struct _CwAcmeManager {
   CwConfig     *config;
   gchar        *accounts_dir;
   CwHttp01     *http01;
+  CwProviderManager *providers;  /* DNS providers for dns-01, or NULL */
   GHashTable   *clients;        /* directory URL → CwAcmeClient */
   GHashTable   *accounts;       /* id → CwAcmeAccount */
   GHashTable   *registering;    /* directory URL → GPtrArray of GTasks waiting for its account */

@@ -48,6 +48,31 @@ check_identities (const gchar * const *identities, const CwAcmeSpec *acme, GErro
   return TRUE;
 }
 
+/* dns-01 needs a configured provider: the one named, or the only one. */
+static gboolean
+pick_provider (CwAcmeManager *self, CwAcmeSpec *acme, GError **error)
+{
+  g_autoptr(GPtrArray) providers = self->providers != NULL ? cw_provider_manager_get_providers (self->providers)
+                                                           : g_ptr_array_new ();
+
+  if (acme->provider != NULL) {
+    if (self->providers == NULL || cw_provider_manager_lookup (self->providers, acme->provider) == NULL) {
+      g_set_error (error, CW_ERROR, CW_ERROR_NOT_FOUND, _("there is no DNS provider “%s”"), acme->provider);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (providers->len == 1) {
+    acme->provider = g_strdup (cw_provider_get_id (g_ptr_array_index (providers, 0)));
+    return TRUE;
+  }
+  g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                       providers->len == 0
+                         ? _("dns-01 needs a DNS provider: add one first (Manager1.AddProvider, certwardctl provider add)")
+                         : _("more than one DNS provider is configured: name the one to use with the provider option"));
+  return FALSE;
+}
+
 void
 cw_acme_manager_request_async (CwAcmeManager *self, const gchar *name, const gchar * const *identities,
                                CwKeyType key_type, CwAcmeSpec *acme, const gchar * const *roles, const gchar *tenant,
@@ -64,9 +89,8 @@ cw_acme_manager_request_async (CwAcmeManager *self, const gchar *name, const gch
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (g_str_equal (acme->challenge, "dns-01")) {
-    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_SUPPORTED,
-                             _("no DNS provider is available for the dns-01 challenge"));
+  if (g_str_equal (acme->challenge, "dns-01") && !pick_provider (self, acme, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
   if (acme->account != NULL) {

@@ -10,6 +10,7 @@
 #include "cw-certificate-private.h"
 #include "cw-chain.h"
 #include "cw-clock.h"
+#include "cw-dns01.h"
 #include "cw-error.h"
 #include "cw-json.h"
 #include "cw-log.h"
@@ -91,6 +92,7 @@ cw_acme_manager_finalize (GObject *object)
   g_clear_object (&self->config);
   g_free (self->accounts_dir);
   g_clear_object (&self->http01);
+  g_clear_object (&self->providers);
   g_hash_table_unref (self->clients);
   g_hash_table_unref (self->accounts);
   g_hash_table_unref (self->registering);
@@ -142,6 +144,18 @@ cw_acme_manager_new (CwStore *store, GError **error)
   g_signal_connect (store, "certificate-removed", G_CALLBACK (certificate_removed), self);
   cw_acme_manager_load_accounts (self);
   return g_steal_pointer (&self);
+}
+
+void
+cw_acme_manager_set_providers (CwAcmeManager *self, CwProviderManager *providers)
+{
+  g_set_object (&self->providers, providers);
+}
+
+CwProviderManager *
+cw_acme_manager_get_providers (CwAcmeManager *self)
+{
+  return self->providers;
 }
 
 CwHttp01 *
@@ -328,6 +342,18 @@ make_solver (CwAcmeManager *self, const CwAcmeSpec *acme, GError **error)
   const gchar *webroot = acme->webroot != NULL ? acme->webroot : cw_config_get_string (self->config, "http-01", "webroot");
   CwHttp01Mode mode;
 
+  if (g_strcmp0 (acme->challenge, "dns-01") == 0) {
+    CwProvider *provider = self->providers != NULL && acme->provider != NULL
+                             ? cw_provider_manager_lookup (self->providers, acme->provider) : NULL;
+
+    if (provider == NULL) {
+      g_set_error (error, CW_ERROR, CW_ERROR_NOT_FOUND,
+                   _("the DNS provider “%s” this certificate publishes its dns-01 records through is gone; "
+                     "add it again or change the certificate's provider"), acme->provider != NULL ? acme->provider : "");
+      return NULL;
+    }
+    return cw_dns01_solver_new (self->providers, provider, self->config, error);
+  }
   if (g_strcmp0 (acme->challenge, "http-01") != 0) {
     g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("the %s challenge is not available"), acme->challenge);
     return NULL;

@@ -17,12 +17,15 @@
 #include <malloc.h>
 #include <stdlib.h>
 
+#define STOP_TIMEOUT_S 20
+
 typedef struct {
   GMainLoop    *loop;
   CwStore      *store;
   CwTrustStore *trust;
   CwDaemon     *daemon;
   CwAcmeManager *acme;
+  CwProviderManager *providers;
   CwScheduler  *scheduler;
   int        status;
   gboolean   stopping;
@@ -31,8 +34,19 @@ typedef struct {
 static void
 quit_when_idle (Context *ctx)
 {
-  if (cw_store_is_idle (ctx->store) && cw_trust_store_is_idle (ctx->trust))
+  if (cw_store_is_idle (ctx->store) && cw_trust_store_is_idle (ctx->trust) &&
+      cw_provider_manager_is_idle (ctx->providers))
     g_main_loop_quit (ctx->loop);
+}
+
+static gboolean
+stop_waiting (gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  g_warning ("DNS records are still being removed after %u s; the next start removes them", STOP_TIMEOUT_S);
+  g_main_loop_quit (ctx->loop);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -48,6 +62,11 @@ on_signal (gpointer user_data)
     cw_daemon_release_name (ctx->daemon);
     g_signal_connect_swapped (ctx->store, "idle", G_CALLBACK (quit_when_idle), ctx);
     g_signal_connect_swapped (ctx->trust, "idle", G_CALLBACK (quit_when_idle), ctx);
+    /* dns-01 records of orders still running come off the DNS now, not at
+     * the next start; a provider that hangs cannot hold the agent */
+    g_signal_connect_swapped (ctx->providers, "idle", G_CALLBACK (quit_when_idle), ctx);
+    cw_provider_manager_cleanup_leftovers (ctx->providers);
+    g_timeout_add_seconds (STOP_TIMEOUT_S, stop_waiting, ctx);
     quit_when_idle (ctx);
   }
   return G_SOURCE_CONTINUE;
@@ -66,6 +85,8 @@ identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_ready (CwDaemon *daemon, Context *ctx)
 {
+  /* records a crash left at the DNS provider go first */
+  cw_provider_manager_cleanup_leftovers (cw_acme_manager_get_providers (ctx->acme));
   cw_acme_manager_resume (ctx->acme);
   cw_scheduler_start (ctx->scheduler);
 }
@@ -104,6 +125,7 @@ main (int argc, char **argv)
   g_autoptr(CwStore) store = NULL;
   g_autoptr(CwTrustStore) trust = NULL;
   g_autoptr(CwAcmeManager) acme = NULL;
+  g_autoptr(CwProviderManager) providers = NULL;
   g_autoptr(CwScheduler) scheduler = NULL;
   g_autofree gchar *trust_dir = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
@@ -190,6 +212,18 @@ main (int argc, char **argv)
     g_printerr ("certwardd: %s\n", error->message);
     return EXIT_FAILURE;
   }
+  {
+    /* [dns-01] provider-dir first: a build tree's plugins, or a local one
+     * that replaces an installed type */
+    const gchar *dirs[] = { cw_config_get_string (config, "dns-01", "provider-dir"), CW_PROVIDER_DIR, NULL };
+
+    providers = cw_provider_manager_new (store, *dirs[0] != '\0' ? dirs : dirs + 1);
+    if (!cw_provider_manager_load (providers, &error)) {
+      g_printerr ("certwardd: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+    cw_acme_manager_set_providers (acme, providers);
+  }
 
   /* every installation gets its own identity before the first client comes */
   {
@@ -204,6 +238,7 @@ main (int argc, char **argv)
   ctx.loop = loop;
   ctx.store = store;
   ctx.trust = trust;
+  ctx.providers = providers;
   ctx.status = EXIT_SUCCESS;
 
   scheduler = cw_scheduler_new (store, acme);
@@ -229,5 +264,6 @@ main (int argc, char **argv)
 
   g_signal_handlers_disconnect_by_data (store, &ctx);
   g_signal_handlers_disconnect_by_data (trust, &ctx);
+  g_signal_handlers_disconnect_by_data (providers, &ctx);
   return ctx.status;
 }

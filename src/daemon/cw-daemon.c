@@ -11,6 +11,7 @@
 #include "cw-find-filter.h"
 #include "cw-manager-service.h"
 #include "cw-object-manager.h"
+#include "cw-provider-service.h"
 #include "cw-reloader.h"
 #include "cw-testing-service.h"
 #include "cw-trust-store-service.h"
@@ -60,6 +61,34 @@ on_account_added (CwAcmeManager *acme, CwAcmeAccount *account, CwDaemon *self)
 }
 
 static void
+export_provider (CwDaemon *self, CwProvider *provider)
+{
+  g_autofree gchar *path = cw_provider_object_path (cw_provider_get_id (provider));
+  g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (path);
+  g_autoptr(CwProviderService) service = cw_provider_service_new (cw_acme_manager_get_providers (self->acme),
+                                                                   provider);
+  g_autoptr(GError) error = NULL;
+
+  cw_dbus_object_skeleton_set_provider1 (object, CW_DBUS_PROVIDER1 (service));
+  if (!cw_object_manager_export (self->objects, G_DBUS_OBJECT_SKELETON (object), &error))
+    g_warning ("cannot export DNS provider %s: %s", path, error->message);
+}
+
+static void
+on_provider_added (CwProviderManager *providers, CwProvider *provider, CwDaemon *self)
+{
+  export_provider (self, provider);
+}
+
+static void
+on_provider_removed (CwProviderManager *providers, CwProvider *provider, CwDaemon *self)
+{
+  g_autofree gchar *path = cw_provider_object_path (cw_provider_get_id (provider));
+
+  cw_object_manager_unexport (self->objects, path);
+}
+
+static void
 on_store_event (CwStore *store, CwCertificate *cert, guint event, CwDaemon *self)
 {
   g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
@@ -98,6 +127,8 @@ gboolean
 cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
 {
   g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) providers = NULL;
+  CwProviderManager *provider_manager = cw_acme_manager_get_providers (self->acme);
 
   self->connection = g_bus_get_sync (bus_type, NULL, error);
   if (self->connection == NULL)
@@ -122,6 +153,11 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   accounts = cw_acme_manager_get_accounts (self->acme);
   for (guint i = 0; i < accounts->len; i++)
     export_account (self, g_ptr_array_index (accounts, i));
+  providers = cw_provider_manager_get_providers (provider_manager);
+  for (guint i = 0; i < providers->len; i++)
+    export_provider (self, g_ptr_array_index (providers, i));
+  g_signal_connect (provider_manager, "provider-added", G_CALLBACK (on_provider_added), self);
+  g_signal_connect (provider_manager, "provider-removed", G_CALLBACK (on_provider_removed), self);
   {
     g_autoptr(CwDBusObjectSkeleton) object = cw_dbus_object_skeleton_new (CW_OBJECT_PATH "/TrustStore");
     g_autoptr(CwTrustStoreService) service = cw_trust_store_service_new (self->trust);
@@ -163,8 +199,10 @@ cw_daemon_dispose (GObject *object)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager));
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
-  if (self->acme != NULL)
+  if (self->acme != NULL) {
     g_signal_handlers_disconnect_by_data (self->acme, self);
+    g_signal_handlers_disconnect_by_data (cw_acme_manager_get_providers (self->acme), self);
+  }
   g_clear_object (&self->manager);
   g_clear_object (&self->reloader);
   g_clear_object (&self->scheduler);

@@ -5,6 +5,7 @@
 
 #include "cw-manager-service.h"
 #include "cw-account-service.h"
+#include "cw-provider-service.h"
 #include "cw-certificate-service.h"
 #include "cw-error.h"
 #include "cw-options.h"
@@ -346,9 +347,15 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
     acme->account = g_strdup (cw_acme_account_get_id (account));
   }
   if (cw_options_get_string (options, "provider", NULL) != NULL) {
-    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_SUPPORTED,
-                                           _("no DNS provider is available for the dns-01 challenge"));
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
+    const gchar *path = cw_options_get_string (options, "provider", NULL);
+    CwProvider *provider = cw_provider_from_path (cw_acme_manager_get_providers (self->acme), path);
+
+    if (provider == NULL) {
+      g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND, _("no DNS provider at %s"),
+                                             path);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+    acme->provider = g_strdup (cw_provider_get_id (provider));
   }
   acme->directory = g_strdup (cw_options_get_string (options, "directory", NULL));
   g_free (acme->challenge);
@@ -435,6 +442,67 @@ handle_get_accounts (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
     g_ptr_array_add (paths, cw_account_object_path (cw_acme_account_get_id (g_ptr_array_index (accounts, i))));
   g_ptr_array_add (paths, NULL);
   cw_dbus_manager1_complete_get_accounts (iface, invocation, (const gchar * const *) paths->pdata);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* ---- DNS providers ------------------------------------------------------ */
+
+static gboolean
+handle_get_provider_types (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autoptr(GPtrArray) types = cw_provider_manager_get_types (cw_acme_manager_get_providers (self->acme));
+  GVariantBuilder b;
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE ("a(ssa(sssbb))"));
+  for (guint i = 0; i < types->len; i++) {
+    const CwProviderPlugin *plugin = ((CwProviderType *) g_ptr_array_index (types, i))->plugin;
+
+    g_variant_builder_open (&b, G_VARIANT_TYPE ("(ssa(sssbb))"));
+    g_variant_builder_add (&b, "s", plugin->type);
+    g_variant_builder_add (&b, "s", plugin->display_name);
+    g_variant_builder_open (&b, G_VARIANT_TYPE ("a(sssbb)"));
+    for (const CwProviderField *f = plugin->fields; f->key != NULL; f++)
+      g_variant_builder_add (&b, "(sssbb)", f->key, f->label, f->description != NULL ? f->description : "",
+                             f->required, f->secret);
+    g_variant_builder_close (&b);
+    g_variant_builder_close (&b);
+  }
+  cw_dbus_manager1_complete_get_provider_types (iface, invocation, g_variant_builder_end (&b));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_add_provider (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *name,
+                     const gchar *type, GVariant *settings)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autoptr(GHashTable) table = cw_provider_settings_from_variant (settings);
+  GError *error = NULL;
+  g_autoptr(CwProvider) provider = cw_provider_manager_add (cw_acme_manager_get_providers (self->acme), name, type,
+                                                            table, &error);
+  g_autofree gchar *path = NULL;
+
+  if (provider == NULL) {
+    g_dbus_method_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  path = cw_provider_object_path (cw_provider_get_id (provider));
+  cw_dbus_manager1_complete_add_provider (iface, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_providers (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autoptr(GPtrArray) providers = cw_provider_manager_get_providers (cw_acme_manager_get_providers (self->acme));
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < providers->len; i++)
+    g_ptr_array_add (paths, cw_provider_object_path (cw_provider_get_id (g_ptr_array_index (providers, i))));
+  g_ptr_array_add (paths, NULL);
+  cw_dbus_manager1_complete_get_providers (iface, invocation, (const gchar * const *) paths->pdata);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -547,6 +615,9 @@ manager_iface_init (CwDBusManager1Iface *iface)
   iface->handle_get_http_challenge = handle_get_http_challenge;
   iface->handle_create_account = handle_create_account;
   iface->handle_get_accounts = handle_get_accounts;
+  iface->handle_get_provider_types = handle_get_provider_types;
+  iface->handle_add_provider = handle_add_provider;
+  iface->handle_get_providers = handle_get_providers;
   iface->handle_check_now = handle_check_now;
 }
 

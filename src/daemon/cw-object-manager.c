@@ -110,6 +110,31 @@ cw_object_manager_export (CwObjectManager *self, GDBusObjectSkeleton *object, GE
 }
 
 void
+cw_object_manager_unexport (CwObjectManager *self, const gchar *path)
+{
+  for (guint i = 0; i < self->objects->len; i++) {
+    GDBusObjectSkeleton *object = g_ptr_array_index (self->objects, i);
+    GList *interfaces;
+    g_autoptr(GStrvBuilder) names = NULL;
+    g_auto(GStrv) removed = NULL;
+
+    if (!g_str_equal (g_dbus_object_get_object_path (G_DBUS_OBJECT (object)), path))
+      continue;
+    names = g_strv_builder_new ();
+    interfaces = g_dbus_object_get_interfaces (G_DBUS_OBJECT (object));
+    for (GList *l = interfaces; l != NULL; l = l->next) {
+      g_strv_builder_add (names, g_dbus_interface_skeleton_get_info (l->data)->name);
+      g_dbus_interface_skeleton_unexport (l->data);
+    }
+    g_list_free_full (interfaces, g_object_unref);
+    removed = g_strv_builder_end (names);
+    cw_object_manager_emit_removed (self, path, (const gchar * const *) removed);
+    g_ptr_array_remove_index (self->objects, i);
+    return;
+  }
+}
+
+void
 cw_object_manager_add_collector (CwObjectManager *self, CwObjectCollectFunc func, gpointer user_data)
 {
   g_return_if_fail (self->collect == NULL);

@@ -26,6 +26,8 @@ CwObjectManager *cw_object_manager_new (GDBusConnection *connection, const gchar
 
 /* Exports every interface of @object on the connection and announces it. */
 gboolean         cw_object_manager_export (CwObjectManager *self, GDBusObjectSkeleton *object, GError **error);
+/* Takes the object exported at @path off the bus and announces it. */
+void             cw_object_manager_unexport (CwObjectManager *self, const gchar *path);
 
 void             cw_object_manager_add_collector (CwObjectManager *self, CwObjectCollectFunc func,
                                                   gpointer user_data);
