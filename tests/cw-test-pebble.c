@@ -107,18 +107,23 @@ cw_test_pebble_start (guint base, const CwTestPebbleOptions *options)
   config_path = g_build_filename (p->dir, "pebble.json", NULL);
   g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
 
-  dns = g_strdup_printf ("127.0.0.1:%u", base + 4);
-  cts_mgmt = g_strdup_printf ("127.0.0.1:%u", base + 5);
-  cts_log = g_build_filename (p->dir, "challtestsrv.log", NULL);
-  {
-    /* (Debian's challtestsrv has no -doh option to turn off) */
-    const gchar *argv[] = { "pebble-challtestsrv", "-http01", "", "-https01", "", "-tlsalpn01", "",
-                            "-dns01", dns, "-management", cts_mgmt, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
-                            NULL };
+  if (options != NULL && options->dns_server != NULL) {
+    /* dns-01 against a real name server: no challtestsrv */
+    dns = g_strdup (options->dns_server);
+  } else {
+    dns = g_strdup_printf ("127.0.0.1:%u", base + 4);
+    cts_mgmt = g_strdup_printf ("127.0.0.1:%u", base + 5);
+    cts_log = g_build_filename (p->dir, "challtestsrv.log", NULL);
+    {
+      /* (Debian's challtestsrv has no -doh option to turn off) */
+      const gchar *argv[] = { "pebble-challtestsrv", "-http01", "", "-https01", "", "-tlsalpn01", "",
+                              "-dns01", dns, "-management", cts_mgmt, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
+                              NULL };
 
-    p->challtestsrv = spawn (cts_log, NULL, argv);
+      p->challtestsrv = spawn (cts_log, NULL, argv);
+    }
+    wait_for_port (base + 5, p->challtestsrv, cts_log);
   }
-  wait_for_port (base + 5, p->challtestsrv, cts_log);
 
   pebble_log = g_build_filename (p->dir, "pebble.log", NULL);
   nonce_reject = g_strdup_printf ("%u", options != NULL ? options->nonce_reject : 0);

@@ -6,7 +6,8 @@
 G_BEGIN_DECLS
 
 /* A real Pebble (the ACME test CA, Debian's pebble package) and
- * pebble-challtestsrv as its DNS server (every name is 127.0.0.1), on
+ * pebble-challtestsrv as its DNS server (every name is 127.0.0.1; or a
+ * real name server, CwTestPebbleOptions.dns_server), on
  * loopback ports from @base: +0 ACME, +1 management, +2 the port its
  * validator fetches HTTP-01 answers from, +3 TLS-ALPN, +4 DNS, +5 the DNS
  * server's management. Its HTTPS listener uses a throwaway CA (ca_file). */
@@ -26,6 +27,8 @@ typedef struct {
   guint        nonce_reject;  /* PEBBLE_WFE_NONCEREJECT, percent */
   const gchar *eab_kid;       /* External Account Binding required with this key */
   const gchar *eab_hmac_key;
+  const gchar *dns_server;    /* "addr:port": validate dns-01 against this real
+                               * name server instead of challtestsrv */
 } CwTestPebbleOptions;
 
 /* Starts both and returns when Pebble's directory answers. */

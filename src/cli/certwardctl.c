@@ -23,6 +23,7 @@ static const CwCtlCommand commands[] = {
   { "revoke", cw_ctl_revoke, N_("NAME"), N_("Revoke an ACME certificate and replace it") },
   { "account", cw_ctl_account, N_("VERB"), N_("ACME accounts") },
   { "check", cw_ctl_check, "", N_("Renew what is due now") },
+  { "provider", cw_ctl_provider, N_("VERB"), N_("DNS providers for dns-01") },
   { "find", cw_ctl_find, N_("HOST"), N_("Which certificate answers for a name (SNI)") },
   { "default", cw_ctl_default, N_("[NAME]"), N_("Show or set the default certificate") },
   { "set", cw_ctl_set, N_("NAME"), N_("Change roles or tenant") },

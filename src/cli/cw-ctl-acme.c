@@ -119,7 +119,8 @@ int
 cw_ctl_request (CwCtl *ctl, int argc, char **argv)
 {
   g_autofree gchar *account = NULL, *directory = NULL, *challenge = NULL, *mode = NULL, *webroot = NULL,
-                   *key_type = NULL, *profile = NULL, *chain = NULL, *tenant = NULL, *path = NULL;
+                   *key_type = NULL, *profile = NULL, *chain = NULL, *tenant = NULL, *path = NULL,
+                   *provider = NULL;
   g_auto(GStrv) ids = NULL, roles = NULL;
   gboolean reuse_key = FALSE, no_wait = FALSE;
   gint wait = DEFAULT_WAIT;
@@ -128,6 +129,8 @@ cw_ctl_request (CwCtl *ctl, int argc, char **argv)
     { "account", 'a', 0, G_OPTION_ARG_STRING, &account, N_("ACME account (id or object path)"), N_("ACCOUNT") },
     { "directory", 'd', 0, G_OPTION_ARG_STRING, &directory, N_("ACME directory URL (default: the configured CA)"), N_("URL") },
     { "challenge", 0, 0, G_OPTION_ARG_STRING, &challenge, N_("http-01 (default) or dns-01"), N_("TYPE") },
+    { "provider", 0, 0, G_OPTION_ARG_STRING, &provider,
+      N_("DNS provider for dns-01 (see certwardctl provider list)"), N_("NAME") },
     { "http-01-mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("standalone, webroot or dbus"), N_("MODE") },
     { "webroot", 'w', 0, G_OPTION_ARG_FILENAME, &webroot, N_("Directory the web server serves (webroot mode)"), N_("DIR") },
     { "key-type", 'k', 0, G_OPTION_ARG_STRING, &key_type, N_("ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096"), N_("TYPE") },
@@ -155,6 +158,13 @@ cw_ctl_request (CwCtl *ctl, int argc, char **argv)
     g_autofree gchar *p = account_path (account);
 
     g_variant_builder_add (&b, "{sv}", "account", g_variant_new_object_path (p));
+  }
+  if (provider != NULL) {
+    g_autofree gchar *p = cw_ctl_provider_path (ctl, provider, &error);
+
+    if (p == NULL)
+      return cw_ctl_fail (error);
+    g_variant_builder_add (&b, "{sv}", "provider", g_variant_new_object_path (p));
   }
   add_string (&b, "directory", directory);
   add_string (&b, "challenge", challenge);

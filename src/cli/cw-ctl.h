@@ -87,5 +87,9 @@ int cw_ctl_request (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_revoke (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_account (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_check (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_provider (CwCtl *ctl, int argc, char **argv);
+
+/* The object path of the DNS provider called @name (or at path @name). */
+gchar *cw_ctl_provider_path (CwCtl *ctl, const gchar *name, GError **error);
 
 G_END_DECLS

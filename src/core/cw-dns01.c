@@ -20,6 +20,7 @@ typedef struct {
   GStrv        values;    /* every value the order wants there */
   CwDnsTarget *target;    /* after locating */
   gboolean    *noted;     /* parallel to values: journaled, so cleaned up */
+  gboolean    *published; /* parallel to values: the provider said yes */
 } Name;
 
 static void
@@ -29,6 +30,7 @@ name_free (Name *n)
   g_strfreev (n->values);
   cw_dns_target_free (n->target);
   g_free (n->noted);
+  g_free (n->published);
   g_free (n);
 }
 
@@ -222,6 +224,8 @@ static void
 published (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
+  CwDns01Solver *self = g_task_get_source_object (task);
+  Present *p = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!cw_provider_present_finish (CW_PROVIDER (source), result, &error)) {
@@ -229,6 +233,7 @@ published (GObject *source, GAsyncResult *result, gpointer user_data)
     g_object_unref (task);
     return;
   }
+  ((Name *) g_ptr_array_index (self->names, p->next_name))->published[p->next_value - 1] = TRUE;
   publish_next (task);
 }
 
@@ -315,6 +320,7 @@ present_async (CwChallengeSolver *solver, GPtrArray *challenges, GCancellable *c
     Name *n = g_ptr_array_index (self->names, i);
 
     n->noted = g_new0 (gboolean, g_strv_length (n->values));
+    n->published = g_new0 (gboolean, g_strv_length (n->values));
   }
   locate = g_task_new (self, cancellable, located, task);
   g_task_run_in_thread (locate, locate_thread);
@@ -343,6 +349,7 @@ cleanup_free (Cleanup *c)
 typedef struct {
   GTask           *task;
   gchar           *fqdn, *value, *zone;
+  gboolean         published;
 } Removal;
 
 static void
@@ -355,10 +362,16 @@ removed (GObject *source, GAsyncResult *result, gpointer user_data)
   CwProviderRecord record = { r->fqdn, r->value, r->zone, RECORD_TTL };
   g_autoptr(GError) error = NULL;
 
-  if (cw_provider_cleanup_finish (CW_PROVIDER (source), result, &error))
+  if (cw_provider_cleanup_finish (CW_PROVIDER (source), result, &error)) {
     cw_provider_manager_forget_record (self->providers, self->provider, &record);
-  else
+  } else if (!r->published) {
+    /* the provider refused to publish it (a wrong key refuses both): there
+     * is nothing to remove, and retrying at every start would only warn */
+    g_info ("dns-01: %s was never published; not removed either: %s", r->fqdn, error->message);
+    cw_provider_manager_forget_record (self->providers, self->provider, &record);
+  } else {
     g_string_append_printf (c->failures, "%s%s", c->failures->len > 0 ? "; " : "", error->message);
+  }
   g_free (r->fqdn);
   g_free (r->value);
   g_free (r->zone);
@@ -400,7 +413,8 @@ cleanup_async (CwChallengeSolver *solver, GPtrArray *challenges, GCancellable *c
       r->fqdn = g_strdup (record.fqdn);
       r->value = g_strdup (record.value);
       r->zone = g_strdup (record.zone);
-      n->noted[j] = FALSE;
+      r->published = n->published[j];
+      n->noted[j] = n->published[j] = FALSE;
       c->outstanding++;
       /* not cancellable: removing must happen even when the order was cancelled */
       cw_provider_cleanup_async (self->provider, &record, NULL, removed, r);

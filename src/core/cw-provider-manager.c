@@ -191,7 +191,7 @@ cw_provider_manager_load (CwProviderManager *self, GError **error)
       g_warning ("dns-01: provider %s/%s not loaded: %s", self->dir, file, local->message);
       continue;
     }
-    g_hash_table_insert (self->providers, g_strdup (cw_provider_get_id (provider)), g_steal_pointer (&provider));
+    g_hash_table_insert (self->providers, g_strdup (cw_provider_get_id (provider)), g_object_ref (provider));
   }
   g_clear_error (&local);
   if (!g_key_file_load_from_file (self->records, records, G_KEY_FILE_NONE, &local) &&
@@ -343,6 +343,8 @@ cw_provider_manager_update (CwProviderManager *self, CwProvider *provider, GHash
   return TRUE;
 }
 
+static void forget_records_of (CwProviderManager *self, CwProvider *provider);
+
 gboolean
 cw_provider_manager_remove (CwProviderManager *self, CwProvider *provider, GError **error)
 {
@@ -366,6 +368,7 @@ cw_provider_manager_remove (CwProviderManager *self, CwProvider *provider, GErro
     g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot remove %s: %s"), path, g_strerror (errno));
     return FALSE;
   }
+  forget_records_of (self, provider);
   g_hash_table_remove (self->providers, cw_provider_get_id (provider));
   g_message ("DNS provider %s removed", cw_provider_get_name (provider));
   g_signal_emit (self, signals[SIGNAL_REMOVED], 0, provider);
@@ -398,6 +401,26 @@ cw_provider_manager_forget_record (CwProviderManager *self, CwProvider *provider
   g_autofree gchar *group = record_group (provider, record);
 
   if (g_key_file_remove_group (self->records, group, NULL))
+    save_records (self);
+}
+
+/* Records of a provider that goes can no longer be removed by us. */
+static void
+forget_records_of (CwProviderManager *self, CwProvider *provider)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (self->records, NULL);
+  gboolean changed = FALSE;
+
+  for (guint i = 0; groups[i] != NULL; i++) {
+    g_autofree gchar *id = g_key_file_get_string (self->records, groups[i], "provider", NULL);
+
+    if (g_strcmp0 (id, cw_provider_get_id (provider)) != 0)
+      continue;
+    g_warning ("dns-01: %s is removed with a record still out (%s); remove it at the DNS host yourself",
+               cw_provider_get_name (provider), groups[i]);
+    changed |= g_key_file_remove_group (self->records, groups[i], NULL);
+  }
+  if (changed)
     save_records (self);
 }
 
@@ -504,7 +527,8 @@ test_cleaned (GObject *source, GAsyncResult *result, gpointer user_data)
   TestData *t = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
 
-  if (cw_provider_cleanup_finish (CW_PROVIDER (source), result, &error))
+  /* removed, or refused like the publishing was: nothing is left */
+  if (cw_provider_cleanup_finish (CW_PROVIDER (source), result, &error) || t->present_error != NULL)
     cw_provider_manager_forget_record (self, CW_PROVIDER (source), &t->record);
   if (t->present_error != NULL)
     g_task_return_new_error (task, t->present_error->domain, t->present_error->code,

@@ -109,6 +109,7 @@ cw_provider_types_load_dir (GHashTable *types, const gchar *dir)
     g_autofree gchar *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
     g_autoptr(GError) error = NULL;
     g_autoptr(CwProviderType) type = cw_provider_type_load (path, &error);
+    const gchar *key;
 
     if (type == NULL) {
       g_warning ("%s", error->message);
@@ -120,7 +121,9 @@ cw_provider_types_load_dir (GHashTable *types, const gchar *dir)
       continue;
     }
     g_debug ("DNS provider %s (%s) from %s", type->plugin->type, type->plugin->display_name, path);
-    g_hash_table_insert (types, (gpointer) type->plugin->type, g_steal_pointer (&type));
+    /* the key lives in the plugin: read it before the pointer is stolen */
+    key = type->plugin->type;
+    g_hash_table_insert (types, (gpointer) key, g_steal_pointer (&type));
   }
 }
 

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cw-provider-http.h: what the HTTP DNS providers share. A provider's
+ * present or cleanup is a CwHttpOp: a chain of requests driven by one step
+ * function, called with each response in turn until it sends no more.
+ */
+#pragma once
+
+#include "certward-provider.h"
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint     status;
+  GBytes   *body;
+  JsonNode *json;   /* NULL when the body is empty or not JSON */
+} CwHttpResponse;
+
+/* The service's own words from an error body, or NULL. */
+typedef gchar *(*CwHttpErrorText) (const CwHttpResponse *response);
+/* Adds the headers that depend on the whole request (AWS signatures). */
+typedef void   (*CwHttpSign)      (gpointer data, SoupMessage *msg, GBytes *body);
+
+typedef struct {
+  SoupSession    *session;
+  gchar          *base;         /* API base URL, no trailing slash */
+  gchar          *auth_header;  /* "Authorization", or NULL */
+  gchar          *auth_value;   /* secret */
+  GPtrArray      *secrets;      /* never shown in a message */
+  const gchar    *auth_hint;    /* "check api-token", said after 401/403 */
+  CwHttpErrorText error_text;
+  CwHttpSign      sign;
+  gpointer        sign_data;
+} CwHttp;
+
+typedef struct _CwHttpOp CwHttpOp;
+/* @response is NULL on the first call. Returns FALSE with @error to fail;
+ * TRUE after cw_http_op_send() to go on, TRUE without it to succeed. */
+typedef gboolean (*CwHttpStep) (CwHttpOp *op, const CwHttpResponse *response, GError **error);
+
+struct _CwHttpOp {
+  CwHttp      *http;
+  gpointer     instance;   /* the provider's */
+  gboolean     cleanup;
+  gchar       *fqdn;
+  gchar       *value;
+  gchar       *zone;
+  guint        ttl;
+  guint        step;       /* the provider's state, 0 at first */
+  gchar       *zone_id;
+  guint        old_ttl;
+  GPtrArray   *values;     /* strings the provider collects (values, record ids) */
+  /* private */
+  CwHttpStep   func;
+  GTask       *task;
+  SoupMessage *msg;
+  gboolean     sent;
+};
+
+/* @base: the API URL, checked to be http(s); @auth_value is a secret. */
+CwHttp     *cw_http_new          (const gchar *base, const gchar *auth_header, const gchar *auth_value,
+                                  GError **error);
+void        cw_http_free         (CwHttp *http);
+void        cw_http_add_secret   (CwHttp *http, const gchar *secret);
+
+/* The value of @key, or an error naming the missing field. */
+const gchar *cw_http_required    (GHashTable *settings, const gchar *key, GError **error);
+const gchar *cw_http_optional    (GHashTable *settings, const gchar *key, const gchar *fallback);
+
+void        cw_http_op_run       (CwHttp *http, gpointer instance, const CwProviderRecord *record, gboolean cleanup,
+                                  CwHttpStep func, GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+gboolean    cw_http_op_finish    (GAsyncResult *result, GError **error);
+/* @path is appended to the base URL; segments and query values already escaped. */
+void        cw_http_op_send      (CwHttpOp *op, const gchar *method, const gchar *path, const gchar *content_type,
+                                  GBytes *body);
+void        cw_http_op_send_json (CwHttpOp *op, const gchar *method, const gchar *path, JsonNode *body);
+
+gboolean    cw_http_is_success   (const CwHttpResponse *response);
+/* FALSE with a GError for a non-2xx answer: the service's words, the zone. */
+gboolean    cw_http_check        (CwHttpOp *op, const CwHttpResponse *response, GError **error);
+/* The object a 2xx answer holds, or FALSE with an error. */
+JsonObject *cw_http_object       (CwHttpOp *op, const CwHttpResponse *response, GError **error);
+void        cw_http_zone_not_found (CwHttpOp *op, const gchar *where, GError **error);
+
+/* "_acme-challenge.www" for fqdn in zone; @apex when they are equal. */
+gchar      *cw_http_relative     (const gchar *fqdn, const gchar *zone, const gchar *apex);
+gchar      *cw_http_escape       (const gchar *text);
+/* The text of a TXT value without its DNS quotes, and with them. */
+gchar      *cw_http_unquote      (const gchar *text);
+gchar      *cw_http_quote        (const gchar *text);
+/* Index of @value in op->values, comparing unquoted; -1 when absent. */
+gint        cw_http_find_value   (CwHttpOp *op, const gchar *value);
+/* Adds op->value, quoted, to op->values (present) or removes it (cleanup);
+ * FALSE when they already are as wanted. */
+gboolean    cw_http_update_values (CwHttpOp *op);
+
+/* JSON from a server may be anything: these return NULL for a wrong type
+ * where json-glib's getters would be critical. */
+JsonObject  *cw_json_object  (JsonNode *node);
+JsonObject  *cw_json_element (JsonArray *array, guint index);
+JsonObject  *cw_json_member  (JsonObject *object, const gchar *member);
+JsonArray   *cw_json_array   (JsonObject *object, const gchar *member);
+const gchar *cw_json_string  (JsonObject *object, const gchar *member);
+/* A string or integer member as text ("id": 123 or "id": "abc"). */
+gchar       *cw_json_id      (JsonObject *object, const gchar *member);
+
+G_END_DECLS
