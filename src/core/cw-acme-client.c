@@ -573,7 +573,7 @@ posted (GObject *source, GAsyncResult *result, gpointer user_data)
   if (response->status == 503 && ++post->unavailable <= MAX_UNAVAILABLE && wait <= MAX_UNAVAILABLE_WAIT) {
     g_debug ("%s: 503, retrying in %" G_GINT64_FORMAT " s", post->url, MAX (wait, 1));
     cw_acme_response_free (response);
-    g_timeout_add_seconds (MAX (wait, 1), retry_later, g_steal_pointer (&task));
+    g_timeout_add (MAX (wait, 1) * 1000, retry_later, g_steal_pointer (&task));
     return;
   }
   g_task_return_pointer (task, response, (GDestroyNotify) cw_acme_response_free);

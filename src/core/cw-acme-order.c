@@ -323,7 +323,9 @@ order_state (GTask *task, JsonObject *order)
                                  MAX_WAIT / 60));
       return;
     }
-    g_timeout_add_seconds (poll_interval (o), poll_order, task);
+    /* not g_timeout_add_seconds: it may fire up to a second early, before
+     * the CA's Retry-After is over */
+    g_timeout_add (poll_interval (o) * 1000, poll_order, task);
   } else {
     const gchar *detail = cw_json_string (cw_json_object (order, "error"), "detail", NULL);
 
@@ -453,7 +455,7 @@ authz_polled (GObject *source, GAsyncResult *result, gpointer user_data)
     finish (g_steal_pointer (&task),
             g_error_new (CW_ERROR, CW_ERROR_ACME, _("the ACME server did not validate within %d minutes"), MAX_WAIT / 60));
   } else {
-    g_timeout_add_seconds (poll_interval (o), poll_authorizations_cb, g_steal_pointer (&task));
+    g_timeout_add (poll_interval (o) * 1000, poll_authorizations_cb, g_steal_pointer (&task));
   }
 }
 
@@ -508,7 +510,7 @@ responded (GObject *source, GAsyncResult *result, gpointer user_data)
   /* the CA validates now; look again in a second (or as it says) */
   o->polls = 0;
   o->deadline = now_seconds () + MAX_WAIT;
-  g_timeout_add_seconds (poll_interval (o), poll_authorizations_cb, g_steal_pointer (&task));
+  g_timeout_add (poll_interval (o) * 1000, poll_authorizations_cb, g_steal_pointer (&task));
 }
 
 static void
