@@ -10,12 +10,12 @@ G_BEGIN_DECLS
  * a fresh temp dir (dir), removed on stop; it dies with the test program.
  *
  * The propagation check asks the zone's NS addresses on port 53, so
- * end-to-end tests run named on distinct loopback addresses (127.0.53.1,
- * 127.0.53.2) at port 53: that needs root. When the address cannot be bound
+ * end-to-end tests run named on distinct loopback addresses (127.0.55.1,
+ * 127.0.55.2) at port 53: that needs root. When the address cannot be bound
  * (not root, port taken) or named is not installed, the start functions
  * call g_test_skip() and return NULL: test with
  *
- *   g_autoptr(CwTestBind) bind = cw_test_bind_start ("127.0.53.1", 53, NULL);
+ *   g_autoptr(CwTestBind) bind = cw_test_bind_start ("127.0.55.1", 53, NULL);
  *   if (bind == NULL)
  *     return;
  *
@@ -23,7 +23,7 @@ G_BEGIN_DECLS
  * failed (g_test_fail_printf, with the tail of named's log) and return NULL. */
 typedef struct {
   gchar       *dir;
-  gchar       *address;      /* "127.0.53.1" */
+  gchar       *address;      /* "127.0.55.1" */
   guint        port;         /* 53 */
   gchar       *tsig_name;    /* "certward-key" (hmac-sha256) */
   gchar       *tsig_secret;  /* base64 */

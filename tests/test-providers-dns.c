@@ -13,7 +13,7 @@
 #include <signal.h>
 
 /* Ports 24650-24699 are ours; distinct loopback addresses keep these servers
- * apart from the end-to-end tests' ones on 127.0.53.x:53. */
+ * apart from the end-to-end tests' ones on 127.0.55.x:53 (test-dns01). */
 #define PRIMARY_ADDRESS   "127.0.54.1"
 #define SECONDARY_ADDRESS "127.0.54.2"
 #define BIND_PORT         24653
