@@ -89,6 +89,12 @@ like "nobody can list the trust store" "fingerprint|\\(\\[|@a" \
   $AS_NOBODY $CALL --object-path $P/TrustStore --method org.certward.TrustStore1.List
 like "nobody can list ACME accounts" "@ao \\[\\]|\\(\\[" \
   $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetAccounts
+like "nobody can list the DNS provider types (a front end's form)" "@a\\(ssa\\(sssbb\\)\\) \\[\\]|\\(\\[" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetProviderTypes
+like "nobody can list the DNS providers" "@ao \\[\\]|\\(\\[" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetProviders
+fails "nobody cannot add a DNS provider" "AccessDenied|Rejected" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.AddProvider x exec "{'program': '/bin/true'}"
 fails "nobody may ask for an HTTP-01 answer (none pending)" "org.certward.Error.NotFound" \
   $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetHttpChallenge sometoken
 fails "nobody cannot request ACME certificates" "AccessDenied|Rejected" \
