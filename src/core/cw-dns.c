@@ -184,18 +184,26 @@ ask_any (GPtrArray *servers, const gchar *name, ldns_rr_type type, GError **erro
   return NULL;
 }
 
-/* A name as text: lower case, no trailing dot. */
+/* A name as text: lower case, no trailing dot (ldns escapes every byte
+ * that is not printable ASCII as \DDD). NULL for a missing name (an RR
+ * without its data: whoever answers may send one) and for the root,
+ * which no challenge can live at. */
 static gchar *
 name_text (const ldns_rdf *rdf)
 {
-  g_autofree gchar *text = rdf != NULL ? ldns_rdf2str (rdf) : NULL;
+  g_autofree gchar *text = NULL;
   gsize len;
 
+  if (rdf == NULL || ldns_rdf_get_type (rdf) != LDNS_RDF_TYPE_DNAME)
+    return NULL;
+  text = ldns_rdf2str (rdf);
   if (text == NULL)
     return NULL;
   len = strlen (text);
-  if (len > 1 && text[len - 1] == '.')
-    text[len - 1] = '\0';
+  if (len > 0 && text[len - 1] == '.')
+    text[--len] = '\0';
+  if (len == 0 || !g_str_is_ascii (text))
+    return NULL;
   return g_ascii_strdown (text, -1);
 }
 
@@ -230,8 +238,16 @@ follow_cnames (GPtrArray *resolvers, const gchar *name, GError **error)
         ldns_rr *rr = ldns_rr_list_rr (answer, i);
 
         if (ldns_rr_get_type (rr) == LDNS_RR_TYPE_CNAME && owner_is (rr, current)) {
+          g_autofree gchar *target = name_text (ldns_rr_rdf (rr, 0));
+
+          if (target == NULL) {
+            g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                         _("the DNS answer for %s is a CNAME without a usable target; fix the record at %s"),
+                         current, current);
+            return NULL;
+          }
           g_free (current);
-          current = name_text (ldns_rr_rdf (rr, 0));
+          current = g_steal_pointer (&target);
           moved = again = TRUE;
           hop++;
           break;
