@@ -72,6 +72,10 @@ q openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile inter.pem -passo
   -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES -macalg sha1 -out legacy.p12
 q openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile inter.pem -passout pass:$PASS -nomac -out nomac.p12
 q openssl pkcs12 -export -nokeys -in leaf.pem -certfile inter.pem -passout pass: -out certs-only.p12
+# a key bag that asks for 3,000,000 PBKDF2 rounds behind a cheap MAC (-iter
+# before -nomaciter: OpenSSL's -iter sets both)
+q openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certpbe NONE -iter 3000000 -nomaciter -passout pass:$PASS \
+  -out kdf-keybag.p12
 
 # PKCS#7 (.p7b) as some CAs deliver chains
 q openssl crl2pkcs7 -nocrl -certfile leaf.pem -certfile inter.pem -out chain.p7b

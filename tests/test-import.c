@@ -64,6 +64,9 @@ static const Case cases[] = {
     "does not match any certificate", 0, NULL, NULL },
   { "two-keys", { "leaf.pem", "leaf.key", "other.key" }, NULL, FALSE, CW_ERROR_INVALID_DATA, "2 different private keys", 0, NULL, NULL },
   { "pkcs12-password-missing", { "full.p12" }, NULL, FALSE, CW_ERROR_PASSWORD_REQUIRED, "protected by a password", 0, NULL, NULL },
+  /* issue 10: the KDF cap holds for the shrouded key bag too */
+  { "pkcs12-key-bag-kdf-cap", { "kdf-keybag.p12" }, PASS, FALSE, CW_ERROR_INVALID_DATA,
+    "asks for 3000000 key-derivation rounds", 0, NULL, NULL },
   { "pkcs12-password-wrong", { "full.p12" }, "nope", FALSE, CW_ERROR_WRONG_PASSWORD, "wrong PKCS#12 password", 0, NULL, NULL },
   { "key-password-missing", { "leaf.pem", "key-enc.pem" }, NULL, FALSE, CW_ERROR_PASSWORD_REQUIRED, "password is required", 0, NULL, NULL },
   { "key-password-wrong", { "leaf.pem", "key-enc.pem" }, "nope", FALSE, CW_ERROR_WRONG_PASSWORD, "wrong password", 0, NULL, NULL },
