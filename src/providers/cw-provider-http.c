@@ -65,6 +65,53 @@ cw_http_optional (GHashTable *settings, const gchar *key, const gchar *fallback)
   return value != NULL && *value != '\0' ? value : fallback;
 }
 
+/* ---- answers ------------------------------------------------------------ */
+
+/* json-glib's parser recurses once per level: a service (or whoever stands
+ * in for it) answering with a deep enough document would overflow the
+ * agent's stack. The core has the same check (cw-json.c); a plugin cannot
+ * link the core, so it lives here too. */
+static gboolean
+json_depth_ok (const gchar *data, gsize len)
+{
+  gboolean in_string = FALSE, escaped = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++) {
+    gchar c = data[i];
+
+    if (in_string) {
+      if (escaped)
+        escaped = FALSE;
+      else if (c == '\\')
+        escaped = TRUE;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > CW_HTTP_MAX_JSON_DEPTH)
+        return FALSE;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return TRUE;
+}
+
+JsonNode *
+cw_http_parse_json (const gchar *data, gsize len)
+{
+  g_autoptr(JsonParser) parser = NULL;
+
+  if (data == NULL || len == 0 || !json_depth_ok (data, len))
+    return NULL;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, len, NULL))
+    return NULL;
+  return json_parser_steal_root (parser);
+}
+
 /* ---- operations --------------------------------------------------------- */
 
 static void
@@ -137,12 +184,8 @@ op_received (GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
-  if (g_bytes_get_size (body) > 0 && (type == NULL || strstr (type, "xml") == NULL)) {
-    g_autoptr(JsonParser) parser = json_parser_new ();
-
-    if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
-      json = json_parser_steal_root (parser);
-  }
+  if (g_bytes_get_size (body) > 0 && (type == NULL || strstr (type, "xml") == NULL))
+    json = cw_http_parse_json (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   response.status = soup_message_get_status (msg);
   response.body = body;
   response.json = json;
