@@ -14,6 +14,8 @@
 gboolean
 cw_ctl_connect (CwCtl *ctl, GError **error)
 {
+  g_autofree gchar *owner = NULL;
+
   cw_dbus_error_register ();
   ctl->bus = g_bus_get_sync (ctl->bus_type, NULL, error);
   if (ctl->bus == NULL)
@@ -26,8 +28,10 @@ cw_ctl_connect (CwCtl *ctl, GError **error)
                                                          CW_BUS_NAME, CW_OBJECT_PATH, NULL, error);
   if (ctl->objects == NULL)
     return FALSE;
-  /* a proxy without an owner means nothing answered, not "no certificates" */
-  if (g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->objects)) == NULL) {
+  /* a proxy without an owner means nothing answered, not "no certificates";
+   * the owner is a new string (transfer full) */
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->objects));
+  if (owner == NULL) {
     g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
                          ctl->bus_type == G_BUS_TYPE_SESSION ? _("certwardd is not running on the session bus")
                                                              : _("certwardd is not running on the system bus"));
