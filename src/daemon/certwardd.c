@@ -6,6 +6,7 @@
 #include "cw-acme-manager.h"
 #include "cw-clock.h"
 #include "cw-daemon.h"
+#include "cw-log.h"
 #include "cw-scheduler.h"
 #include "cw-store.h"
 #include "cw-tls-database.h"
@@ -132,6 +133,7 @@ main (int argc, char **argv)
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
 
+  g_log_set_writer_func (cw_log_writer, NULL, NULL);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
