@@ -267,6 +267,80 @@ test_many_identities (void)
   cw_test_daemon_stop (daemon);
 }
 
+static guint
+count_events (CwTestEvents *events, const gchar *event)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < events->list->len; i++)
+    if (g_str_equal (g_ptr_array_index (events->list, i), event))
+      n++;
+  return n;
+}
+
+/* Restarts the daemon with its test clock at @now; returns once every
+ * announcement of the start has arrived: they are emitted when the name is
+ * acquired, before any call is answered. */
+static void
+restart_at (CwTestDaemon *daemon, gint64 now)
+{
+  g_autoptr(CwDBusManager1) manager = NULL;
+  g_auto(GStrv) paths = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (daemon->process != NULL)
+    cw_test_daemon_stop (daemon);
+  daemon->test_clock = now;
+  cw_test_daemon_start (daemon);
+  manager = cw_test_manager ();
+  cw_dbus_manager1_call_get_certificates_sync (manager, &paths, NULL, &error);
+  g_assert_no_error (error);
+  cw_test_settle ();
+}
+
+/* A certificate that turned expiring or expired while the agent was
+ * stopped is announced once, after the agent is on the bus, and never again. */
+static void
+test_events_across_restart (void)
+{
+  const gint64 t0 = 1800000000;   /* 2027-01-15 */
+  const gint64 day = 24 * 3600;
+  g_autoptr(CwTestDaemon) daemon = cw_test_daemon_new_with_clock (NULL, t0);
+  g_autoptr(CwTestEvents) events = cw_test_events_new ();
+  g_autoptr(CwDBusManager1) manager = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  const gchar *ids[] = { "soon.example.test", NULL };
+
+  cw_test_daemon_start (daemon);
+  manager = cw_test_manager ();
+  cw_dbus_manager1_call_create_self_signed_sync (manager, "soon",
+                                                 cw_test_options ("identities", g_variant_new_strv (ids, -1),
+                                                                  "days", g_variant_new_uint32 (100), NULL),
+                                                 &path, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&manager);
+
+  /* 50 days later (the warning comes 60 days before the end) */
+  restart_at (daemon, t0 + 50 * day);
+  g_assert_cmpuint (count_events (events, "expiring soon"), ==, 1);
+  {
+    g_autoptr(CwDBusCertificate1) cert = cw_test_certificate (path);
+
+    g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "expiring");
+  }
+  /* a restart does not repeat it */
+  restart_at (daemon, t0 + 51 * day);
+  g_assert_cmpuint (count_events (events, "expiring soon"), ==, 1);
+  /* past the end while stopped */
+  restart_at (daemon, t0 + 101 * day);
+  g_assert_cmpuint (count_events (events, "expired soon"), ==, 1);
+  restart_at (daemon, t0 + 102 * day);
+  g_assert_cmpuint (count_events (events, "expired soon"), ==, 1);
+  g_assert_cmpuint (count_events (events, "expiring soon"), ==, 1);
+  cw_test_daemon_stop (daemon);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -275,6 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/resilience/bad-issuer", test_bad_issuer);
   g_test_add_func ("/resilience/bad-stored-objects", test_bad_stored_objects);
   g_test_add_func ("/resilience/many-identities", test_many_identities);
+  g_test_add_func ("/resilience/events-across-restart", test_events_across_restart);
   {
     int status = g_test_run ();
 
