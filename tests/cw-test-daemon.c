@@ -2,8 +2,10 @@
 #include "cw-test-daemon.h"
 #include "cw-test-util.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 static GTestDBus *test_bus;
 static GDBusConnection *connection;
@@ -117,14 +119,20 @@ cw_test_daemon_start (CwTestDaemon *daemon)
   g_assert_null (daemon->process);
   watch = g_bus_watch_name_on_connection (cw_test_bus (), "org.certward.Certward1", G_BUS_NAME_WATCHER_FLAGS_NONE,
                                           name_appeared, NULL, &up, NULL);
-  if (daemon->test_clock >= 0) {
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
     g_autofree gchar *clock = g_strdup_printf ("--test-clock=%" G_GINT64_FORMAT, daemon->test_clock);
 
-    daemon->process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("CERTWARDD"), "--session",
-                                        "--state-dir", daemon->state_dir, "--config", daemon->config, clock, NULL);
-  } else {
-    daemon->process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, g_getenv ("CERTWARDD"), "--session",
-                                        "--state-dir", daemon->state_dir, "--config", daemon->config, NULL);
+    if (daemon->log != NULL) {
+      int fd = open (daemon->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+      g_assert_cmpint (fd, >=, 0);
+      g_subprocess_launcher_take_stdout_fd (launcher, dup (fd));
+      g_subprocess_launcher_take_stderr_fd (launcher, fd);
+    }
+    daemon->process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("CERTWARDD"), "--session",
+                                                   "--state-dir", daemon->state_dir, "--config", daemon->config,
+                                                   daemon->test_clock >= 0 ? clock : NULL, NULL);
   }
   g_assert_no_error (error);
   if (!cw_test_wait_timeout (&up, 20))
@@ -170,8 +178,20 @@ cw_test_daemon_free (CwTestDaemon *daemon)
     cw_test_daemon_kill (daemon);
   cw_test_rmdir (daemon->state_dir);
   g_free (daemon->state_dir);
+  g_free (daemon->log);
   g_free (daemon->config);
   g_free (daemon);
+}
+
+gchar *
+cw_test_daemon_log (CwTestDaemon *daemon)
+{
+  gchar *text = NULL;
+
+  g_assert_nonnull (daemon->log);
+  if (!g_file_get_contents (daemon->log, &text, NULL, NULL))
+    return g_strdup ("");
+  return text;
 }
 
 void

@@ -12,6 +12,8 @@ typedef struct {
   gchar           *config;
   GSubprocess     *process;
   gint64           test_clock;   /* -1: the real clock */
+  gchar           *log;          /* when set before start: stdout and stderr
+                                  * are appended to this file */
 } CwTestDaemon;
 
 /* Starts a private bus for the whole test program; call after cw_test_init. */
@@ -30,6 +32,8 @@ void             cw_test_daemon_stop (CwTestDaemon *daemon);
 /* SIGKILL, as a crash would. */
 void             cw_test_daemon_kill (CwTestDaemon *daemon);
 void             cw_test_daemon_free (CwTestDaemon *daemon);
+/* What the daemon logged so far (daemon->log must have been set). */
+gchar           *cw_test_daemon_log (CwTestDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwTestDaemon, cw_test_daemon_free)
 
 /* CertificateChanged as it arrives on the test bus, kept as "event name"

@@ -74,6 +74,8 @@ reply_problem (SoupServerMessage *msg, guint status, const gchar *type, const gc
   soup_server_message_set_response (msg, "application/problem+json", SOUP_MEMORY_COPY, json, strlen (json));
 }
 
+static const gchar broken_problem[] = "{\"type\":\"urn:\\ud8ate\",\"detail\":\"bad \\ud8ate\\u001b[31m name\"}";
+
 static gchar *
 url (const gchar *path)
 {
@@ -172,6 +174,12 @@ serve_new_order (SoupServerMessage *msg)
       return;
     case 3:   /* a URL libsoup cannot fetch */
       reply_json (msg, 201, "{\"status\":\"ready\",\"authorizations\":[],\"finalize\":\"file:///etc/passwd\"}");
+      return;
+    case 5:   /* a problem whose broken escapes json-glib turns into bytes that are no UTF-8 */
+      add_nonce (msg);
+      soup_server_message_set_status (msg, 400, NULL);
+      soup_server_message_set_response (msg, "application/problem+json", SOUP_MEMORY_STATIC,
+                                        broken_problem, sizeof broken_problem - 1);
       return;
     default:  /* a challenge whose token is a number */
       bad = g_strdup_printf ("{\"status\":\"pending\",\"authorizations\":[\"%s/authz/1\"],\"finalize\":\"%s/finalize/999\"}",
@@ -704,7 +712,7 @@ test_hostile (void)
   static const gchar *const ids[] = { "h.example.test", NULL };
   static const gchar *const expected[] = {
     NULL, "answered newOrder without an order", "without an object", "unusable URL “file:///etc/passwd”",
-    "http-01 challenge without token",
+    "http-01 challenge without token", "bad ",
   };
 
   fixture_start (&f);
@@ -720,6 +728,9 @@ test_hostile (void)
     cw_test_certificate_reload (&cert);
     g_test_message ("%u: %s", kind, cw_dbus_certificate1_get_last_error (cert));
     g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_error (cert), expected[kind]));
+    /* what the CA said reaches the bus as text, control characters escaped */
+    g_assert_true (g_utf8_validate (cw_dbus_certificate1_get_last_error (cert), -1, NULL));
+    g_assert_null (strchr (cw_dbus_certificate1_get_last_error (cert), '\033'));
   }
   fake.hostile = 0;
   /* and the agent goes on working */

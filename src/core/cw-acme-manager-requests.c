@@ -10,6 +10,7 @@
 #include "cw-clock.h"
 #include "cw-error.h"
 #include "cw-log.h"
+#include "cw-names.h"
 
 #include <glib/gi18n.h>
 
@@ -39,6 +40,8 @@ check_identities (const gchar * const *identities, const CwAcmeSpec *acme, GErro
                          _("name at least one DNS name or IP address to certify"));
     return FALSE;
   }
+  if (!cw_identities_check_count (identities, error))
+    return FALSE;
   for (guint i = 0; identities[i] != NULL; i++)
     if (g_str_has_prefix (identities[i], "*.") && g_strcmp0 (acme->challenge, "dns-01") != 0) {
       g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,

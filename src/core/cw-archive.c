@@ -3,6 +3,7 @@
 
 #include "cw-archive.h"
 #include "cw-error.h"
+#include "cw-text.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -139,7 +140,7 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
     if (path == NULL || la.entry_filetype (ae) != AE_IFREG || entry_is_noise (path))
       continue;
     if (la.entry_size_is_set (ae) && size > MAX_ENTRY_SIZE) {
-      g_autofree gchar *name = g_utf8_make_valid (path, -1);
+      g_autofree gchar *name = cw_text_escape (path, -1);
 
       g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
                    _("the ZIP entry “%s” is larger than %d bytes"), name, MAX_ENTRY_SIZE);
@@ -162,7 +163,7 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
         break;
       total += n;
       if (buf->len + n > MAX_ENTRY_SIZE) {
-        g_autofree gchar *name = g_utf8_make_valid (path, -1);
+        g_autofree gchar *name = cw_text_escape (path, -1);
 
         g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
                      _("the ZIP entry “%s” is larger than %d bytes"), name, MAX_ENTRY_SIZE);
@@ -178,7 +179,7 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
 
     entry = g_new0 (CwArchiveEntry, 1);
     /* names end up in messages and on D-Bus, which want UTF-8 */
-    entry->name = g_utf8_make_valid (path, -1);
+    entry->name = cw_text_escape (path, -1);
     entry->data = g_byte_array_free_to_bytes (g_steal_pointer (&buf));
     g_ptr_array_add (entries, entry);
   }

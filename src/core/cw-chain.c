@@ -311,11 +311,8 @@ cw_bundle_build (CwMaterial *material, const CwChainPolicy *policy, GError **err
 
   if (!root_dropped && !cw_x509_crt_is_self_signed (current) && !issuer_is_known_root (policy, current)) {
     g_autofree gchar *who = cw_x509_crt_describe (current);
-    gchar issuer_dn[512];
-    size_t size = sizeof issuer_dn;
+    g_autofree gchar *issuer_dn = cw_x509_crt_get_issuer (current);
 
-    if (gnutls_x509_crt_get_issuer_dn (current, issuer_dn, &size) < 0)
-      g_strlcpy (issuer_dn, "?", sizeof issuer_dn);
     g_ptr_array_add (bundle->warnings,
                      g_strdup_printf (_("the chain may be incomplete: the issuer “%s” of “%s” is neither in the input "
                                         "nor a known root; if it is an intermediate, add it (Android clients fail without it)"),

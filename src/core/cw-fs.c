@@ -71,28 +71,44 @@ write_all (int fd, const void *data, gsize len)
   return TRUE;
 }
 
+/* Creates, writes and fsyncs @name; on failure nothing is left, *errsv
+ * says why and *created whether the file could be made at all. */
+static gboolean
+write_new (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode, int *errsv,
+           gboolean *created)
+{
+  g_auto(CwFd) fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+
+  *created = fd >= 0;
+  if (fd < 0) {
+    *errsv = errno;
+    return FALSE;
+  }
+  /* the umask must not widen or narrow what the caller asked for */
+  if (fchmod (fd, mode) < 0 || !write_all (fd, data, len) || fsync (fd) < 0) {
+    *errsv = errno;
+    unlinkat (dirfd, name, 0);
+    return FALSE;
+  }
+  if (close (fd) < 0) {
+    *errsv = errno;
+    fd = -1;
+    unlinkat (dirfd, name, 0);
+    return FALSE;
+  }
+  fd = -1;
+  return TRUE;
+}
+
 gboolean
 cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode,
                     GError **error)
 {
-  g_auto(CwFd) fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  int errsv;
+  int errsv = 0;
+  gboolean created = FALSE;
 
-  if (fd < 0)
-    return fail (error, errno, _("cannot create “%s”"), name);
-  /* the umask must not widen or narrow what the caller asked for */
-  if (fchmod (fd, mode) < 0 || !write_all (fd, data, len) || fsync (fd) < 0) {
-    errsv = errno;
-    unlinkat (dirfd, name, 0);
-    return fail (error, errsv, _("cannot write “%s”"), name);
-  }
-  if (close (fd) < 0) {
-    errsv = errno;
-    fd = -1;
-    unlinkat (dirfd, name, 0);
-    return fail (error, errsv, _("cannot write “%s”"), name);
-  }
-  fd = -1;
+  if (!write_new (dirfd, name, data, len, mode, &errsv, &created))
+    return fail (error, errsv, created ? _("cannot write “%s”") : _("cannot create “%s”"), name);
   return TRUE;
 }
 
@@ -102,22 +118,48 @@ temp_name (const gchar *name)
   return g_strdup_printf (".%s.tmp-%08x", name, g_random_int ());
 }
 
-gboolean
-cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode,
-                  GError **error)
+gchar *
+cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode, GError **error)
 {
   g_autofree gchar *tmp = temp_name (name);
+  int errsv = 0;
+  gboolean created = FALSE;
 
-  if (!cw_fs_write_new_at (dirfd, tmp, data, len, mode, error))
-    return FALSE;
-  if (renameat (dirfd, tmp, dirfd, name) < 0) {
+  /* the administrator knows the file, not its temporary */
+  if (!write_new (dirfd, tmp, data, len, mode, &errsv, &created)) {
+    fail (error, errsv, _("cannot write “%s”"), name);
+    return NULL;
+  }
+  return g_steal_pointer (&tmp);
+}
+
+gboolean
+cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name, GError **error)
+{
+  if (renameat (dirfd, staged, dirfd, name) < 0) {
     int errsv = errno;
 
-    unlinkat (dirfd, tmp, 0);
+    unlinkat (dirfd, staged, 0);
     return fail (error, errsv, _("cannot rename “%s” into place"), name);
   }
   cw_fs_fsync_committed (dirfd, name);
   return TRUE;
+}
+
+void
+cw_fs_discard_staged_at (int dirfd, const gchar *staged)
+{
+  if (staged != NULL)
+    unlinkat (dirfd, staged, 0);
+}
+
+gboolean
+cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode,
+                  GError **error)
+{
+  g_autofree gchar *tmp = cw_fs_stage_at (dirfd, name, data, len, mode, error);
+
+  return tmp != NULL && cw_fs_commit_staged_at (dirfd, tmp, name, error);
 }
 
 void

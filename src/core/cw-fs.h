@@ -27,6 +27,16 @@ gboolean cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsi
  * Once the rename succeeded it returns TRUE (see cw_fs_fsync_committed). */
 gboolean cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len,
                            mode_t mode, GError **error);
+/* The two halves of cw_fs_replace_at, for a change of several files that
+ * must all fit on the disk before any of them is replaced: stage writes
+ * the next contents beside @name (a hidden temporary, fsynced; errors
+ * name @name) and returns the temporary's name; commit renames it into
+ * place; discard removes it (NULL is fine). Temporaries a crash left are
+ * swept when the store loads. */
+gchar   *cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len,
+                         mode_t mode, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name, GError **error);
+void     cw_fs_discard_staged_at (int dirfd, const gchar *staged);
 /* Points the symlink @name at @target with one rename, then fsyncs @dirfd.
  * Once the rename succeeded it returns TRUE. */
 gboolean cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError **error);

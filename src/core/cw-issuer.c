@@ -156,13 +156,16 @@ gboolean
 cw_issue_spec_validate (CwIssueSpec *spec, const gchar * const *roles, GError **error)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
+  if (!cw_identities_check_count ((const gchar * const *) spec->identities, error))
+    return FALSE;
   for (guint i = 0; spec->identities != NULL && spec->identities[i] != NULL; i++) {
     gchar *id = cw_identity_parse (spec->identities[i], TRUE, error);
 
     if (id == NULL)
       return FALSE;
-    if (!g_ptr_array_find_with_equal_func (ids, id, g_str_equal, NULL))
+    if (g_hash_table_add (seen, id))
       g_ptr_array_add (ids, id);
     else
       g_free (id);

@@ -3,6 +3,7 @@
 
 #include "cw-json.h"
 #include "cw-error.h"
+#include "cw-text.h"
 
 #include <glib/gi18n.h>
 
@@ -38,16 +39,45 @@ depth_ok (const gchar *data, gsize len)
   return TRUE;
 }
 
+/* json-glib lets broken escapes through (a lone surrogate such as
+ * "\ud8ate" becomes bytes that are not UTF-8), and control characters
+ * would reach an administrator's terminal: every string value is made
+ * clean here, so nothing read from a server can reach a log or the bus
+ * unchecked. Recursion is bounded by MAX_DEPTH. */
+static void
+make_strings_valid (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    JsonObjectIter iter;
+    JsonNode *child;
+
+    json_object_iter_init (&iter, json_node_get_object (node));
+    while (json_object_iter_next (&iter, NULL, &child))
+      make_strings_valid (child);
+  } else if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *array = json_node_get_array (node);
+
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      make_strings_valid (json_array_get_element (array, i));
+  } else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+             !cw_text_is_clean (json_node_get_string (node), -1)) {
+    g_autofree gchar *text = cw_text_escape (json_node_get_string (node), -1);
+
+    json_node_set_string (node, text);
+  }
+}
+
 JsonNode *
 cw_json_parse (const gchar *data, gsize len, GError **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local = NULL;
+  JsonNode *root;
 
   /* an empty body (a 200 with a JSON type and nothing in it) would be a
    * critical in json-glib, which wants data */
   if (data == NULL || len == 0) {
-    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the JSON document is empty"));
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("invalid JSON: the document is empty"));
     return NULL;
   }
   if (!depth_ok (data, len)) {
@@ -56,10 +86,18 @@ cw_json_parse (const gchar *data, gsize len, GError **error)
     return NULL;
   }
   if (!json_parser_load_from_data (parser, data, len, &local)) {
-    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("invalid JSON: %s"), local->message);
+    g_autofree gchar *why = cw_text_escape (local->message, -1);
+
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("invalid JSON: %s"), why);
     return NULL;
   }
-  return json_node_ref (json_parser_get_root (parser));
+  root = json_parser_get_root (parser);
+  if (root == NULL) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("invalid JSON: the document is empty"));
+    return NULL;
+  }
+  make_strings_valid (root);
+  return json_node_ref (root);
 }
 
 static JsonNode *

@@ -20,3 +20,13 @@
 #define cw_cert_info(name, ...)    CW_LOG_CERT (G_LOG_LEVEL_INFO, name, __VA_ARGS__)
 #define cw_cert_message(name, ...) CW_LOG_CERT (G_LOG_LEVEL_MESSAGE, name, __VA_ARGS__)
 #define cw_cert_warning(name, ...) CW_LOG_CERT (G_LOG_LEVEL_WARNING, name, __VA_ARGS__)
+
+G_BEGIN_DECLS
+
+/* The agent's log writer: GLib's default one, after making every field's
+ * text valid UTF-8 (cw-text.h). The messages quote what outsiders sent
+ * (a CA's words, a file's name); the journal and terminals get text. */
+GLogWriterOutput cw_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+                                gpointer user_data);
+
+G_END_DECLS

@@ -77,6 +77,22 @@ label_ok (const gchar *label, gsize len)
   return TRUE;
 }
 
+gboolean
+cw_identities_check_count (const gchar * const *identities, GError **error)
+{
+  guint n = 0;
+
+  while (identities != NULL && identities[n] != NULL && n <= CW_MAX_IDENTITIES)
+    n++;
+  if (n > CW_MAX_IDENTITIES) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                 _("a certificate can name at most %u identities (%u given); split them over several certificates"),
+                 CW_MAX_IDENTITIES, g_strv_length ((gchar **) identities));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gchar *
 cw_identity_parse (const gchar *text, gboolean allow_wildcard, GError **error)
 {

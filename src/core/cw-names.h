@@ -12,6 +12,15 @@ G_BEGIN_DECLS
  * comparison, so lookups can be hash lookups.
  */
 
+/* The most identities one certificate may name: what public CAs accept
+ * (Let's Encrypt: 100; its "tlsserver" profile: 25, which the CA itself
+ * refuses with its own words). Checks stay linear up to here. */
+#define CW_MAX_IDENTITIES 100
+
+/* Fails with InvalidArgument when @identities names more than
+ * CW_MAX_IDENTITIES. */
+gboolean cw_identities_check_count (const gchar * const *identities, GError **error);
+
 /* An identity as given by an administrator: a DNS name (IDNA allowed,
  * "*.example.com" when @allow_wildcard) or an IP address. Returns the
  * normalised form, or NULL and an error that says what is wrong. */

@@ -3,6 +3,7 @@
 
 #include "cw-provider-type.h"
 #include "cw-error.h"
+#include "cw-text.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -36,7 +37,8 @@ check_plugin (const CwProviderPlugin *plugin, const gchar *path, GError **error)
                    "version's certward-provider.h"), path, plugin->abi_version, CW_PROVIDER_ABI_VERSION);
     return FALSE;
   }
-  if (!valid_token (plugin->type) || plugin->display_name == NULL || plugin->fields == NULL ||
+  if (!valid_token (plugin->type) || plugin->display_name == NULL ||
+      !g_utf8_validate (plugin->display_name, -1, NULL) || plugin->fields == NULL ||
       plugin->create == NULL || plugin->free == NULL || plugin->present_async == NULL ||
       plugin->present_finish == NULL || plugin->cleanup_async == NULL || plugin->cleanup_finish == NULL) {
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
@@ -45,10 +47,13 @@ check_plugin (const CwProviderPlugin *plugin, const gchar *path, GError **error)
     return FALSE;
   }
   for (const CwProviderField *f = plugin->fields; f->key != NULL; f++)
-    if (!valid_token (f->key) || f->label == NULL) {
+    if (!valid_token (f->key) || f->label == NULL || !g_utf8_validate (f->label, -1, NULL) ||
+        (f->description != NULL && !g_utf8_validate (f->description, -1, NULL))) {
+      g_autofree gchar *key = cw_text_escape (f->key, -1);
+
       g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
                    _("%s is not a usable DNS provider: the field “%s” needs a name of lower-case letters, digits "
-                     "and “-”, and a label"), path, f->key);
+                     "and “-”, and a label in UTF-8"), path, key);
       return FALSE;
     }
   return TRUE;
@@ -100,9 +105,18 @@ cw_provider_types_load_dir (GHashTable *types, const gchar *dir)
 
   if (d == NULL)
     return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    if (g_str_has_suffix (name, ".so"))
-      g_ptr_array_add (names, g_strdup (name));
+  while ((name = g_dir_read_name (d)) != NULL) {
+    if (!g_str_has_suffix (name, ".so"))
+      continue;
+    /* a file name is bytes; every message below names the file */
+    if (!g_utf8_validate (name, -1, NULL)) {
+      g_autofree gchar *text = cw_text_escape (name, -1);
+
+      g_warning ("ignoring the DNS provider %s/%s: its file name is not UTF-8", dir, text);
+      continue;
+    }
+    g_ptr_array_add (names, g_strdup (name));
+  }
   /* the same order on every start, whatever the directory says */
   g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++) {

@@ -3,6 +3,7 @@
 
 #include "cw-provider.h"
 #include "cw-error.h"
+#include "cw-text.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -97,8 +98,10 @@ make_instance (const CwProviderType *type, const gchar *name, GHashTable *settin
     return NULL;
   data = type->plugin->create (settings, &local);
   if (data == NULL) {
+    g_autofree gchar *why = local != NULL ? cw_text_escape (local->message, -1) : NULL;
+
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, "%s: %s", name,
-                 local != NULL ? local->message : _("the plugin refused the settings without saying why"));
+                 why != NULL ? why : _("the plugin refused the settings without saying why"));
     return NULL;
   }
   instance = g_new0 (Instance, 1);
@@ -271,8 +274,11 @@ call_done (GObject *source, GAsyncResult *result, gpointer user_data)
   } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     g_task_return_error (task, g_steal_pointer (&error));
   } else {
-    /* the agent's words in front of the service's own */
-    g_task_return_new_error (task, CW_ERROR, error_code (error), "%s: %s", self->label, error->message);
+    /* the agent's words in front of the service's own, which quote what
+     * a remote API answered: bytes, until made text */
+    g_autofree gchar *why = cw_text_escape (error->message, -1);
+
+    g_task_return_new_error (task, CW_ERROR, error_code (error), "%s: %s", self->label, why);
   }
   run_next (self);
 }

@@ -96,9 +96,12 @@ static void
 load_state (CwScheduler *self)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
 
-  if (g_key_file_load_from_file (kf, self->state_path, G_KEY_FILE_NONE, NULL))
+  if (g_key_file_load_from_file (kf, self->state_path, G_KEY_FILE_NONE, &error))
     self->last_check = MAX (g_key_file_get_int64 (kf, "scheduler", "last-check", NULL), 0);
+  else if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_warning ("ignoring %s (a renewal check runs now): %s", self->state_path, error->message);
 }
 
 static void

@@ -309,6 +309,11 @@ check_one (CwStore *self, CwCertificate *cert, gint64 now, gint64 *next)
 
   if (info == NULL)
     return;
+  if (self->hold_announcements) {
+    if (changed)
+      cw_certificate_emit_changed (cert);
+    return;
+  }
   /* "expiring" after "expired" is a renewed certificate whose own window
    * came before the check: it is news too */
   if (state == CW_CERT_STATE_EXPIRED && announced != CW_CERT_STATE_EXPIRED) {
@@ -370,6 +375,14 @@ cw_store_check_expiry (CwStore *self)
   for (guint i = 0; i < all->len; i++)
     check_one (self, g_ptr_array_index (all, i), now, &next);
   schedule_expiry_check (self, next);
+}
+
+void
+cw_store_hold_announcements (CwStore *self, gboolean hold)
+{
+  self->hold_announcements = hold;
+  if (!hold)
+    cw_store_check_expiry (self);
 }
 
 void

@@ -43,6 +43,7 @@ struct _CwStore {
   gboolean     auditing;        /* the files behind the loaded revisions are being checked */
   guint        expiry_alarm;
   gint64       expiry_at;
+  gboolean     hold_announcements;  /* until the daemon owns its name */
 
   /* settings.ini and manager.ini writes, one at a time in order */
   GThreadPool *saver;

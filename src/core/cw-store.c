@@ -809,26 +809,50 @@ next_revision (CwWriteJob *job, int fd)
     job->revision = current + 1;
 }
 
+/* Renames the staged settings into place once the change they describe is
+ * committed; the rename needs no space, so only a broken file system
+ * fails it, and then the revision is current already: logged. */
+static void
+settings_commit (CwWriteJob *job, int fd, const gchar *staged)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (staged != NULL && !cw_fs_commit_staged_at (fd, staged, SETTINGS_FILE, &error))
+    g_warning ("%s: %s", job->id, error->message);
+}
+
 static gboolean
 write_existing (CwWriteJob *job, int certs_fd, GError **error)
 {
   g_auto(CwFd) fd = cw_fs_open_dir (certs_fd, job->id, FALSE, error);
+  g_autofree gchar *staged = NULL;
+  g_autofree gchar *rev_name = NULL;
 
   if (fd < 0)
     return FALSE;
   next_revision (job, fd);
-  if (job->pending_key != NULL && !write_pending (job, fd, error))
-    return FALSE;
-  if (job->bundle == NULL)
-    return TRUE;
-  if (!cw_revision_write (fd, job->revision, job->source, job->bundle, error))
-    return FALSE;
-  if (!cw_revision_commit (fd, job->revision, error)) {
-    g_autofree gchar *name = cw_revision_dir_name (job->revision);
-
-    cw_fs_remove_tree_at (fd, name, NULL);
-    return FALSE;
+  /* A replace changes the settings too (roles, tenant, how it is made):
+   * they are written beside the change before it is committed, so a full
+   * disk fails the whole change and the caller hears of it. */
+  if (job->settings != NULL) {
+    staged = cw_fs_stage_at (fd, SETTINGS_FILE, job->settings, strlen (job->settings), 0644, error);
+    if (staged == NULL)
+      return FALSE;
   }
+  if (job->pending_key != NULL && !write_pending (job, fd, error))
+    goto fail;
+  if (job->bundle == NULL) {
+    settings_commit (job, fd, staged);
+    return TRUE;
+  }
+  rev_name = cw_revision_dir_name (job->revision);
+  if (!cw_revision_write (fd, job->revision, job->source, job->bundle, error))
+    goto fail;
+  if (!cw_revision_commit (fd, job->revision, error)) {
+    cw_fs_remove_tree_at (fd, rev_name, NULL);
+    goto fail;
+  }
+  settings_commit (job, fd, staged);
   /* the request is answered; from here on, only tidying up */
   if (job->consume_pending) {
     g_autoptr(GError) local = NULL;
@@ -838,6 +862,10 @@ write_existing (CwWriteJob *job, int certs_fd, GError **error)
   }
   cw_revision_prune (fd, job->id, job->revision, job->keep, FALSE);
   return TRUE;
+
+fail:
+  cw_fs_discard_staged_at (fd, staged);
+  return FALSE;
 }
 
 gboolean

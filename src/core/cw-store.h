@@ -116,6 +116,11 @@ gboolean       cw_store_set_warning_days (CwStore *self, guint days, GError **er
  * entry into "expiring" and "expired" once (CW_EVENT_EXPIRING/EXPIRED).
  * Runs at load, daily and when the next transition is due. */
 void           cw_store_check_expiry (CwStore *self);
+/* While held, the check updates State but announces nothing: a daemon
+ * holds them until it owns its bus name, so a transition that happened
+ * while it was stopped reaches its subscribers (and is remembered as
+ * announced only then). Releasing runs the check. */
+void           cw_store_hold_announcements (CwStore *self, gboolean hold);
 
 /* FindForName: see org.certward.Manager1.xml. NotFound when nothing fits. */
 CwCertificate *cw_store_find_for_name (CwStore *self, const gchar *hostname, const gchar *role,

@@ -234,11 +234,26 @@ write_state (const gchar *dir, GPtrArray *effective, const State *state, GError 
   ini = g_key_file_to_data (kf, NULL, NULL);
   added = pem_of (state->added);
   bundle = pem_of (effective);
-  /* state first: a crash before the bundle is rewritten is repaired by the
-   * next start, which writes the bundle from the state */
-  return cw_fs_replace_at (fd, ADDED_FILE, added, strlen (added), 0644, error) &&
-         cw_fs_replace_at (fd, STATE_FILE, ini, strlen (ini), 0644, error) &&
-         cw_fs_replace_at (fd, BUNDLE_FILE, bundle, strlen (bundle), 0644, error);
+  /* all three must fit before any is replaced (a full disk changes
+   * nothing); then state first: a crash before the bundle is renamed is
+   * repaired by the next start, which writes the bundle from the state */
+  {
+    static const gchar *const names[] = { ADDED_FILE, STATE_FILE, BUNDLE_FILE };
+    const gchar *const texts[] = { added, ini, bundle };
+    gchar *staged[G_N_ELEMENTS (names)] = { NULL };
+    gboolean ok = TRUE;
+
+    for (guint i = 0; i < G_N_ELEMENTS (names) && ok; i++)
+      ok = (staged[i] = cw_fs_stage_at (fd, names[i], texts[i], strlen (texts[i]), 0644, error)) != NULL;
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+      if (ok)
+        ok = cw_fs_commit_staged_at (fd, staged[i], names[i], error);
+      else
+        cw_fs_discard_staged_at (fd, staged[i]);
+      g_free (staged[i]);
+    }
+    return ok;
+  }
 }
 
 /* ---- object ------------------------------------------------------------- */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "cw-x509.h"
+#include "cw-text.h"
 #include "cw-jws.h"
 #include "cw-error.h"
 
@@ -130,17 +131,17 @@ cw_x509_crt_get_subject (gnutls_x509_crt_t crt)
 
   if (gnutls_x509_crt_get_dn3 (crt, &dn, 0) < 0)
     return g_strdup ("");
-  return g_strndup ((const gchar *) dn.data, dn.size);
+  return cw_text_escape_dn ((const gchar *) dn.data, dn.size);
 }
 
-static gchar *
-crt_get_issuer (gnutls_x509_crt_t crt)
+gchar *
+cw_x509_crt_get_issuer (gnutls_x509_crt_t crt)
 {
   g_auto(CwDatum) dn = { 0 };
 
   if (gnutls_x509_crt_get_issuer_dn3 (crt, &dn, 0) < 0)
     return g_strdup ("");
-  return g_strndup ((const gchar *) dn.data, dn.size);
+  return cw_text_escape_dn ((const gchar *) dn.data, dn.size);
 }
 
 /* A short human name for a certificate in messages: its CN, else its DN. */
@@ -152,7 +153,7 @@ cw_x509_crt_describe (gnutls_x509_crt_t crt)
 
   if (gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0 &&
       size > 0)
-    return g_strndup (buf, size);
+    return cw_text_escape (buf, size);
   return cw_x509_crt_get_subject (crt);
 }
 
@@ -271,6 +272,16 @@ cw_x509_privkey_get_key_type (gnutls_x509_privkey_t key, guint *rsa_bits)
   return pubkey_get_type (pub, rsa_bits);
 }
 
+/* A name that is valid UTF-8 without control characters, or NULL: an
+ * identity is never published escaped, it would name no host. */
+static gchar *
+identity_text (const gchar *buf, gsize size)
+{
+  if (memchr (buf, '\0', size) != NULL || !cw_text_is_clean (buf, (gssize) size))
+    return NULL;
+  return g_strndup (buf, size);
+}
+
 static gchar **
 crt_get_identities (gnutls_x509_crt_t crt)
 {
@@ -289,9 +300,10 @@ crt_get_identities (gnutls_x509_crt_t crt)
     if (ret < 0)
       break;
     if (type == GNUTLS_SAN_DNSNAME) {
-      buf[size] = '\0';
-      if (g_utf8_validate (buf, size, NULL))
-        g_ptr_array_add (ids, g_strndup (buf, size));
+      gchar *text = identity_text (buf, size);
+
+      if (text != NULL)
+        g_ptr_array_add (ids, text);
     } else if (type == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16)) {
       gchar text[INET6_ADDRSTRLEN];
 
@@ -304,9 +316,11 @@ crt_get_identities (gnutls_x509_crt_t crt)
     gchar buf[256];
     size_t size = sizeof buf;
 
+    gchar *text = NULL;
+
     if (gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0 &&
-        size > 0 && g_utf8_validate (buf, size, NULL))
-      g_ptr_array_add (ids, g_strndup (buf, size));
+        size > 0 && (text = identity_text (buf, size)) != NULL)
+      g_ptr_array_add (ids, text);
   }
   g_ptr_array_add (ids, NULL);
   return (gchar **) g_ptr_array_steal (ids, NULL);
@@ -385,7 +399,7 @@ cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
     return NULL;
   }
   info->subject = cw_x509_crt_get_subject (crt);
-  info->issuer = crt_get_issuer (crt);
+  info->issuer = cw_x509_crt_get_issuer (crt);
   info->serial = crt_get_serial (crt);
   info->fingerprint = cw_x509_crt_get_fingerprint (crt);
   info->key_type = cw_x509_crt_get_key_type (crt, NULL);

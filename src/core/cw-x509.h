@@ -69,7 +69,10 @@ gnutls_x509_crt_t cw_x509_crt_copy (gnutls_x509_crt_t crt);
 gchar    *cw_x509_crt_export_pem (gnutls_x509_crt_t crt, GError **error);
 GBytes   *cw_x509_crt_export_der (gnutls_x509_crt_t crt, GError **error);
 gchar    *cw_x509_crt_get_fingerprint (gnutls_x509_crt_t crt);
+/* Names as RFC 4514 text, always valid UTF-8 (bytes that are not are
+ * escaped "\HH"); describe gives the CN, else the subject. */
 gchar    *cw_x509_crt_get_subject (gnutls_x509_crt_t crt);
+gchar    *cw_x509_crt_get_issuer (gnutls_x509_crt_t crt);
 gchar    *cw_x509_crt_describe (gnutls_x509_crt_t crt);
 gboolean  cw_x509_crt_is_self_signed (gnutls_x509_crt_t crt);
 gboolean  cw_x509_crt_is_ca (gnutls_x509_crt_t crt);

@@ -6,6 +6,7 @@
 #include "cw-acme-manager.h"
 #include "cw-clock.h"
 #include "cw-daemon.h"
+#include "cw-log.h"
 #include "cw-scheduler.h"
 #include "cw-store.h"
 #include "cw-tls-database.h"
@@ -88,6 +89,7 @@ on_ready (CwDaemon *daemon, Context *ctx)
   /* records a crash left at the DNS provider go first */
   cw_provider_manager_cleanup_leftovers (cw_acme_manager_get_providers (ctx->acme));
   cw_acme_manager_resume (ctx->acme);
+  cw_store_hold_announcements (ctx->store, FALSE);
   cw_scheduler_start (ctx->scheduler);
 }
 
@@ -132,6 +134,7 @@ main (int argc, char **argv)
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
 
+  g_log_set_writer_func (cw_log_writer, NULL, NULL);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
@@ -176,6 +179,8 @@ main (int argc, char **argv)
     g_warning ("%s", (const gchar *) g_ptr_array_index (warnings, i));
 
   store = cw_store_new (state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, config);
+  /* expiring/expired are announced once somebody can hear them */
+  cw_store_hold_announcements (store, TRUE);
   if (!cw_store_load (store, &error)) {
     g_printerr ("certwardd: %s\n", error->message);
     return EXIT_FAILURE;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-account-service.h"
+#include "cw-caller.h"
 
 #include <string.h>
 
@@ -61,7 +62,7 @@ op_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!cw_acme_manager_account_op_finish (CW_ACME_MANAGER (source), result, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
 }

@@ -3,6 +3,7 @@
 
 #include "cw-caller.h"
 #include "cw-error.h"
+#include "cw-text.h"
 
 #include <glib/gi18n.h>
 #include <unistd.h>
@@ -54,4 +55,17 @@ gboolean
 cw_caller_check_key_access_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+cw_invocation_take_error (GDBusMethodInvocation *invocation, GError *error)
+{
+  if (!cw_text_is_valid (error->message)) {
+    gchar *text = cw_text_escape (error->message, -1);
+
+    g_critical ("an error message is not valid UTF-8: %s", text);
+    g_free (error->message);
+    error->message = text;
+  }
+  g_dbus_method_invocation_take_error (invocation, error);
 }

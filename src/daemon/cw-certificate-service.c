@@ -7,6 +7,7 @@
 #include "cw-caller.h"
 #include "cw-error.h"
 #include "cw-options.h"
+#include "cw-text.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -46,7 +47,7 @@ acme_options (CwCertificate *cert)
     return g_variant_builder_end (&b);
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
     if (strings[i].value != NULL)
-      g_variant_builder_add (&b, "{sv}", strings[i].key, g_variant_new_string (strings[i].value));
+      g_variant_builder_add (&b, "{sv}", strings[i].key, cw_text_variant (strings[i].value));
   if (acme->account != NULL) {
     g_autofree gchar *path = g_strconcat (CW_OBJECT_PATH "/account/", acme->account, NULL);
 
@@ -58,17 +59,9 @@ acme_options (CwCertificate *cert)
   return g_variant_builder_end (&b);
 }
 
-static GVariant *
-string_or_empty (const gchar *value)
-{
-  return g_variant_new_string (value != NULL ? value : "");
-}
-
-static GVariant *
-strv_or_empty (const gchar * const *value)
-{
-  return g_variant_new_strv (value, value != NULL ? -1 : 0);
-}
+/* Every text property goes through the UTF-8 check of cw-text.h. */
+#define string_or_empty cw_text_variant
+#define strv_or_empty cw_text_variant_strv
 
 static GVariant *
 path_property (CwCertificate *cert, CwCertFile file)
@@ -156,29 +149,29 @@ cw_certificate_event_details (CwCertificate *cert, CwEvent event)
     { "key-path", CW_CERT_FILE_KEY },
   };
 
-  g_variant_builder_add (&b, "{sv}", "name", g_variant_new_string (cw_certificate_get_name (cert)));
+  g_variant_builder_add (&b, "{sv}", "name", cw_text_variant (cw_certificate_get_name (cert)));
   g_variant_builder_add (&b, "{sv}", "identities",
-                         g_variant_new_strv (info != NULL ? (const gchar * const *) info->identities : none, -1));
+                         cw_text_variant_strv (info != NULL ? (const gchar * const *) info->identities : none));
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++) {
     g_autofree gchar *path = cw_certificate_get_path (cert, paths[i].file);
 
-    g_variant_builder_add (&b, "{sv}", paths[i].key, g_variant_new_string (path));
+    g_variant_builder_add (&b, "{sv}", paths[i].key, cw_text_variant (path));
   }
-  g_variant_builder_add (&b, "{sv}", "fingerprint", g_variant_new_string (info != NULL ? info->fingerprint : ""));
+  g_variant_builder_add (&b, "{sv}", "fingerprint", cw_text_variant (info != NULL ? info->fingerprint : ""));
   g_variant_builder_add (&b, "{sv}", "not-after",
                          g_variant_new_uint64 (info != NULL ? (guint64) MAX (info->not_after, 0) : 0));
   g_variant_builder_add (&b, "{sv}", "revision", g_variant_new_uint32 (cw_certificate_get_revision (cert)));
   g_variant_builder_add (&b, "{sv}", "state",
-                         g_variant_new_string (cw_cert_state_to_string (cw_certificate_get_state (cert))));
-  g_variant_builder_add (&b, "{sv}", "source", g_variant_new_string (cw_certificate_get_source (cert)));
-  g_variant_builder_add (&b, "{sv}", "roles", g_variant_new_strv (cw_certificate_get_roles (cert), -1));
-  g_variant_builder_add (&b, "{sv}", "tenant", g_variant_new_string (cw_certificate_get_tenant (cert)));
+                         cw_text_variant (cw_cert_state_to_string (cw_certificate_get_state (cert))));
+  g_variant_builder_add (&b, "{sv}", "source", cw_text_variant (cw_certificate_get_source (cert)));
+  g_variant_builder_add (&b, "{sv}", "roles", cw_text_variant_strv (cw_certificate_get_roles (cert)));
+  g_variant_builder_add (&b, "{sv}", "tenant", cw_text_variant (cw_certificate_get_tenant (cert)));
   if ((event == CW_EVENT_REPLACED || event == CW_EVENT_RENEWED) &&
       cw_certificate_get_previous_fingerprint (cert) != NULL)
     g_variant_builder_add (&b, "{sv}", "previous-fingerprint",
-                           g_variant_new_string (cw_certificate_get_previous_fingerprint (cert)));
+                           cw_text_variant (cw_certificate_get_previous_fingerprint (cert)));
   if (event == CW_EVENT_FAILED)
-    g_variant_builder_add (&b, "{sv}", "error", g_variant_new_string (cw_certificate_get_last_error (cert)));
+    g_variant_builder_add (&b, "{sv}", "error", cw_text_variant (cw_certificate_get_last_error (cert)));
   return g_variant_builder_end (&b);
 }
 
@@ -191,7 +184,7 @@ remove_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!cw_store_remove_finish (CW_STORE (source), result, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
@@ -204,7 +197,7 @@ handle_remove (const CwCertificateTarget *self, GDBusMethodInvocation *invocatio
   GError *error = NULL;
 
   if (!cw_options_check (options, specs, &error)) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return;
   }
   cw_store_remove_async (self->store, self->cert, cw_options_get_bool (options, "force", FALSE), NULL,
@@ -220,7 +213,7 @@ renew_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                      : cw_acme_manager_renew_finish (CW_ACME_MANAGER (source), result, &error);
 
   if (!ok)
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
@@ -233,7 +226,7 @@ handle_renew (const CwCertificateTarget *self, GDBusMethodInvocation *invocation
   GError *error = NULL;
 
   if (!cw_options_check (options, specs, &error)) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return;
   }
   if (cw_certificate_get_acme (self->cert) != NULL) {
@@ -255,7 +248,7 @@ revoke_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!cw_acme_manager_revoke_finish (CW_ACME_MANAGER (source), result, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
@@ -311,7 +304,7 @@ export_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   data = cw_store_export_finish (CW_STORE (source), result, &error);
   if (data == NULL) {
-    g_dbus_method_invocation_take_error (call->invocation, error);
+    cw_invocation_take_error (call->invocation, error);
     return;
   }
   /* return_value takes the handler's reference; the call's own goes with it */
@@ -327,7 +320,7 @@ export_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!cw_caller_check_key_access_finish (result, &error)) {
-    g_dbus_method_invocation_take_error (call->invocation, error);
+    cw_invocation_take_error (call->invocation, error);
     export_call_free (call);
     return;
   }
@@ -347,7 +340,7 @@ handle_export (const CwCertificateTarget *self, GDBusMethodInvocation *invocatio
 
   if (!cw_options_check (options, specs, &error) ||
       !cw_export_format_from_string (cw_options_get_string (options, "format", "pem"), &format, &error)) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return;
   }
   call = g_new0 (ExportCall, 1);
@@ -359,7 +352,7 @@ handle_export (const CwCertificateTarget *self, GDBusMethodInvocation *invocatio
   call->options.password = g_strdup (cw_options_get_string (options, "password", NULL));
   call->options.legacy = cw_options_get_bool (options, "legacy", FALSE);
   if (!cw_export_options_validate (&call->options, &error)) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     export_call_free (call);
     return;
   }
@@ -377,7 +370,7 @@ install_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!cw_store_install_finish (CW_STORE (source), result, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
 }

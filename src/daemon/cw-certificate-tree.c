@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-certificate-tree.h"
+#include "cw-caller.h"
 #include "cw-certificate-service.h"
 
 #include <string.h>
@@ -175,7 +176,7 @@ method_call (GDBusConnection *connection, const gchar *sender, const gchar *obje
   GError *error = NULL;
 
   if (!target_for_path (CW_CERTIFICATE_TREE (user_data), object_path, &target, &error)) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return;
   }
   cw_certificate_method_call (&target, method_name, parameters, invocation);

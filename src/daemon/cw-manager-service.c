@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-manager-service.h"
+#include "cw-caller.h"
 #include "cw-account-service.h"
 #include "cw-provider-service.h"
 #include "cw-certificate-service.h"
@@ -65,7 +66,7 @@ reply_certificate (GDBusMethodInvocation *invocation, CwCertificate *cert, GErro
       !renewal_options_apply (self->store, cert, options, &error))
     cert = NULL;
   if (cert == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return;
   }
   path = cw_certificate_object_path (cw_certificate_get_id (cert));
@@ -153,7 +154,7 @@ handle_import (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, GVarian
   CwImportRequest *request = import_request_from_options (options, &error);
 
   if (request == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   cw_store_import_async (self->store, request, NULL, import_done, g_object_ref (invocation));
@@ -236,7 +237,7 @@ handle_create_self_signed (CwDBusManager1 *iface, GDBusMethodInvocation *invocat
 
   if (!cw_options_check (options, create_specs, &error) || !renewal_options_check (options, &error) ||
       (spec = spec_from_options (options, &error)) == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   if (g_variant_lookup (options, "issuer", "&o", &issuer_path)) {
@@ -272,7 +273,7 @@ request_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_clear_object (&cert);
   }
   if (cert == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return;
   }
   path = cw_certificate_object_path (cw_certificate_get_id (cert));
@@ -290,7 +291,7 @@ handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
 
   if (!cw_options_check (options, request_specs, &error) || !renewal_options_check (options, &error) ||
       (spec = spec_from_options (options, &error)) == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   roles = cw_options_dup_strv (options, "roles");
@@ -333,7 +334,7 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
 
   if (!cw_options_check (options, acme_specs, &error) || !renewal_options_check (options, &error) ||
       (key_type != NULL && !cw_key_type_from_string (key_type, &type, &error))) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   if (account_path != NULL) {
@@ -396,7 +397,7 @@ account_created (GObject *source, GAsyncResult *result, gpointer user_data)
 
   account = cw_acme_manager_create_account_finish (CW_ACME_MANAGER (source), result, &error);
   if (account == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return;
   }
   path = cw_account_object_path (cw_acme_account_get_id (account));
@@ -419,7 +420,7 @@ handle_create_account (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
   account_options->key_type = CW_KEY_EC_P256;
   if (!cw_options_check (options, specs, &error) ||
       (key_type != NULL && !cw_key_type_from_string (key_type, &account_options->key_type, &error))) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   account_options->contact = cw_options_dup_strv (options, "contact");
@@ -484,7 +485,7 @@ handle_add_provider (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, c
   g_autofree gchar *path = NULL;
 
   if (provider == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   path = cw_provider_object_path (cw_provider_get_id (provider));
@@ -518,7 +519,7 @@ handle_find_for_name (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, 
   CwCertificate *cert = cw_store_find_for_name (self->store, hostname, role, &error);
 
   if (cert == NULL) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   path = cw_certificate_object_path (cw_certificate_get_id (cert));
@@ -536,7 +537,7 @@ handle_set_default (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, co
   if (cert == NULL)
     g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND, _("no certificate at %s"), path);
   else if (!cw_store_set_default (self->store, cert, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     cw_dbus_manager1_complete_set_default (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -550,7 +551,7 @@ handle_set_tenant (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, con
   GError *error = NULL;
 
   if (!cw_store_set_tenant_domains (self->store, tenant, domains, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     cw_dbus_manager1_complete_set_tenant (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-provider-service.h"
+#include "cw-caller.h"
 
 #include <string.h>
 
@@ -78,7 +79,7 @@ handle_update (CwDBusProvider1 *iface, GDBusMethodInvocation *invocation, GVaria
   GError *error = NULL;
 
   if (!cw_provider_manager_update (self->manager, self->provider, changes, &error)) {
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
   sync_properties (self);
@@ -93,7 +94,7 @@ handle_remove (CwDBusProvider1 *iface, GDBusMethodInvocation *invocation)
   GError *error = NULL;
 
   if (!cw_provider_manager_remove (self->manager, self->provider, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     cw_dbus_provider1_complete_remove (iface, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -106,7 +107,7 @@ tested (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!cw_provider_manager_test_finish (CW_PROVIDER_MANAGER (source), result, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-trust-store-service.h"
+#include "cw-caller.h"
 #include "cw-error.h"
 
 #include "cw-writable.h"
@@ -65,7 +66,7 @@ add_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   fingerprints = cw_trust_store_add_finish (CW_TRUST_STORE (source), result, &error);
   if (fingerprints == NULL)
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, g_variant_new ("(^as)", fingerprints));
 }
@@ -77,7 +78,7 @@ change_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   if (!cw_trust_store_change_finish (CW_TRUST_STORE (source), result, &error))
-    g_dbus_method_invocation_take_error (invocation, error);
+    cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
 }
