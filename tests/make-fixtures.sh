@@ -88,6 +88,11 @@ mkdir -p zip/sub && cp leaf.pem zip/www_example_test.crt && cp leaf.key zip/www_
 mkdir -p zipnokey && cp leaf.pem zipnokey/a.crt && (cd zipnokey && q zip -r ../nokey.zip .)
 head -c 2000000 /dev/zero > big.bin && q zip big.zip big.bin && rm big.bin
 head -c 300 bundle.zip > truncated.zip
+# an entry named in Latin-1 ("café.txt") whose data fails its CRC: the
+# read error names the entry (found by fuzz/fuzz-archive)
+mkdir -p latin1 && printf 'hello' > "latin1/$(printf 'caf\xe9.txt')"
+(cd latin1 && q zip -0 ../latin1.zip "$(printf 'caf\xe9.txt')")
+LC_ALL=C sed 's/hello/jello/' latin1.zip > latin1-bad-crc.zip
 
 # ---- what must be refused ---------------------------------------------------
 ec_key other.key                                                            # a key for no certificate

@@ -84,6 +84,8 @@ static const Case cases[] = {
   { "pem-unknown-block", { "unknown-block.pem" }, NULL, FALSE, CW_ERROR_INVALID_DATA, "unsupported PEM block", 0, NULL, NULL },
   { "zip-too-big", { "big.zip" }, NULL, FALSE, CW_ERROR_INVALID_DATA, "larger than", 0, NULL, NULL },
   { "zip-truncated", { "truncated.zip" }, NULL, FALSE, CW_ERROR_INVALID_DATA, "truncated.zip", 0, NULL, NULL },
+  { "zip-entry-unreadable-latin1-name", { "latin1-bad-crc.zip" }, NULL, FALSE, CW_ERROR_INVALID_DATA,
+    "cannot read “caf\\xE9.txt” from the ZIP archive", 0, NULL, NULL },
   { "zip-without-key", { "nokey.zip" }, NULL, FALSE, CW_ERROR_NO_KEY, "no private key", 0, NULL, NULL },
 };
 
@@ -139,6 +141,8 @@ run_case (gconstpointer data)
   if (c->error != OK) {
     g_assert_null (bundle);
     g_assert_error (error, CW_ERROR, c->error);
+    /* an Import's D-Bus error: whatever the input, valid UTF-8 */
+    g_assert_true (g_utf8_validate (error->message, -1, NULL));
     if (strstr (error->message, c->message) == NULL)
       g_error ("error “%s” does not mention “%s”", error->message, c->message);
     return;
