@@ -6,6 +6,7 @@
 
 #include "cw-acme-manager-private.h"
 #include "cw-error.h"
+#include "cw-jws.h"
 #include "cw-fs.h"
 #include "cw-issuer.h"
 #include "cw-json.h"
@@ -406,6 +407,21 @@ cw_acme_manager_create_account_async (CwAcmeManager *self, const gchar *director
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
                              _("External Account Binding needs both eab-kid and eab-hmac-key"));
     return;
+  }
+  /* a key that cannot be used is said before the CA is asked anything */
+  if (options->eab_hmac_key != NULL) {
+    gsize len = 0;
+    g_autofree guint8 *key = cw_base64url_decode (options->eab_hmac_key, &len, &error);
+
+    if (key == NULL || len == 0) {
+      if (error == NULL)
+        error = g_error_new_literal (CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("the EAB HMAC key is empty"));
+      g_prefix_error (&error, _("eab-hmac-key: "));
+      error->code = CW_ERROR_INVALID_ARGUMENT;
+      g_task_return_error (task, error);
+      return;
+    }
+    explicit_bzero (key, len);
   }
   keygen_async (self, options->key_type, register_key_made, g_steal_pointer (&task));
 }

@@ -9,6 +9,7 @@
 #include "cw-certificate-tree.h"
 #include "cw-dbus-error.h"
 #include "cw-find-filter.h"
+#include "cw-memory.h"
 #include "cw-manager-service.h"
 #include "cw-object-manager.h"
 #include "cw-provider-service.h"
@@ -33,6 +34,7 @@ struct _CwDaemon {
   CwManagerService         *manager;
   guint                     owner_id;
   guint                     find_filter;
+  guint                     trim_filter;
   gboolean                  ready;
 };
 
@@ -135,6 +137,7 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
     return FALSE;
   g_dbus_connection_set_exit_on_close (self->connection, FALSE);
   self->find_filter = cw_find_filter_add (self->connection, self->store);
+  self->trim_filter = cw_memory_trim_filter_add (self->connection);
 
   self->manager = cw_manager_service_new (self->store, self->acme, self->scheduler);
   /* units are reloaded over the agent's own bus: the system bus, or the
@@ -193,6 +196,7 @@ cw_daemon_dispose (GObject *object)
   cw_daemon_release_name (self);
   if (self->find_filter != 0) {
     g_dbus_connection_remove_filter (self->connection, self->find_filter);
+    g_dbus_connection_remove_filter (self->connection, self->trim_filter);
     self->find_filter = 0;
   }
   if (self->manager != NULL)
