@@ -31,7 +31,7 @@ ok "the example configuration loads without a warning" bash -c "
 
 ok "the Italian catalog is valid and its formats match" msgfmt -c --check-format -o /dev/null "$CW_SOURCE_DIR/po/it.po"
 ok "every file with translatable strings is in po/POTFILES" bash -c "
-  cd '$CW_SOURCE_DIR' && diff <(grep -l '_(\\|N_(' src/*/*.c | sort) <(grep -v '^#' po/POTFILES | sort)"
+  cd '$CW_SOURCE_DIR' && diff <(grep -rl --include='*.c' '_(\\|N_(' src | sort) <(grep -v '^#' po/POTFILES | sort)"
 
 like "certwardd --version" "^certwardd [0-9]+\.[0-9]+" "$CERTWARDD" --version
 fails "a missing --config file is named" "/nonexistent.conf" "$CERTWARDD" --session --config /nonexistent.conf --state-dir "$T/s"

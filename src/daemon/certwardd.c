@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "certwardd"
 
 #include "config.h"
 
@@ -238,7 +237,7 @@ main (int argc, char **argv)
      * that replaces an installed type */
     const gchar *dirs[] = { cw_config_get_string (config, "dns-01", "provider-dir"), CW_PROVIDER_DIR, NULL };
 
-    providers = cw_provider_manager_new (store, *dirs[0] != '\0' ? dirs : dirs + 1);
+    providers = cw_provider_manager_new (cw_store_get_state_dir (store), *dirs[0] != '\0' ? dirs : dirs + 1);
     if (!cw_provider_manager_load (providers, &error)) {
       g_printerr ("certwardd: %s\n", error->message);
       return EXIT_FAILURE;

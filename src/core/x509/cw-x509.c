@@ -3,7 +3,7 @@
 
 #include "cw-x509.h"
 #include "cw-text.h"
-#include "cw-jws.h"
+#include "cw-base64url.h"
 #include "cw-error.h"
 
 #include <arpa/inet.h>

@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "certward"
-
 #include "config.h"
 
 #include "cw-acme-order.h"

@@ -2,10 +2,9 @@
 #include "config.h"
 
 #include "cw-provider-manager.h"
-#include "cw-certificate.h"
 #include "cw-error.h"
 #include "cw-fs.h"
-#include "cw-jws.h"
+#include "cw-base64url.h"
 
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -19,7 +18,8 @@
 struct _CwProviderManager {
   GObject     parent_instance;
 
-  CwStore    *store;
+  CwProviderUserFunc user_func;
+  gpointer    user_data;
   gchar      *dir;
   GStrv       plugin_dirs;
   GHashTable *types;      /* type name → CwProviderType */
@@ -43,7 +43,6 @@ cw_provider_manager_finalize (GObject *object)
   g_key_file_unref (self->records);
   g_strfreev (self->plugin_dirs);
   g_free (self->dir);
-  g_object_unref (self->store);
   G_OBJECT_CLASS (cw_provider_manager_parent_class)->finalize (object);
 }
 
@@ -69,12 +68,11 @@ cw_provider_manager_init (CwProviderManager *self)
 }
 
 CwProviderManager *
-cw_provider_manager_new (CwStore *store, const gchar * const *plugin_dirs)
+cw_provider_manager_new (const gchar *state_dir, const gchar * const *plugin_dirs)
 {
   CwProviderManager *self = g_object_new (CW_TYPE_PROVIDER_MANAGER, NULL);
 
-  self->store = g_object_ref (store);
-  self->dir = g_build_filename (cw_store_get_state_dir (store), PROVIDERS_DIR, NULL);
+  self->dir = g_build_filename (state_dir, PROVIDERS_DIR, NULL);
   self->plugin_dirs = g_strdupv ((gchar **) plugin_dirs);
   return self;
 }
@@ -345,24 +343,27 @@ cw_provider_manager_update (CwProviderManager *self, CwProvider *provider, GHash
 
 static void forget_records_of (CwProviderManager *self, CwProvider *provider);
 
+void
+cw_provider_manager_set_user_func (CwProviderManager *self, CwProviderUserFunc func, gpointer user_data)
+{
+  self->user_func = func;
+  self->user_data = user_data;
+}
+
 gboolean
 cw_provider_manager_remove (CwProviderManager *self, CwProvider *provider, GError **error)
 {
-  g_autoptr(GPtrArray) certs = cw_store_get_certificates (self->store);
   g_autofree gchar *file = g_strconcat (cw_provider_get_id (provider), ".ini", NULL);
   g_autofree gchar *path = g_build_filename (self->dir, file, NULL);
   g_autoptr(CwProvider) keep = g_object_ref (provider);
+  g_autofree gchar *user = self->user_func != NULL ? self->user_func (cw_provider_get_id (provider), self->user_data)
+                                                   : NULL;
 
-  for (guint i = 0; i < certs->len; i++) {
-    CwCertificate *cert = g_ptr_array_index (certs, i);
-    const CwAcmeSpec *acme = cw_certificate_get_acme (cert);
-
-    if (acme != NULL && g_strcmp0 (acme->provider, cw_provider_get_id (provider)) == 0) {
-      g_set_error (error, CW_ERROR, CW_ERROR_IN_USE,
-                   _("the DNS provider %s is used by the certificate %s; change or remove that first"),
-                   cw_provider_get_name (provider), cw_certificate_get_name (cert));
-      return FALSE;
-    }
+  if (user != NULL) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IN_USE,
+                 _("the DNS provider %s is used by the certificate %s; change or remove that first"),
+                 cw_provider_get_name (provider), user);
+    return FALSE;
   }
   if (unlink (path) < 0 && errno != ENOENT) {
     g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot remove %s: %s"), path, g_strerror (errno));

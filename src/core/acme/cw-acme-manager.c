@@ -92,6 +92,8 @@ cw_acme_manager_finalize (GObject *object)
   g_clear_object (&self->config);
   g_free (self->accounts_dir);
   g_clear_object (&self->http01);
+  if (self->providers != NULL)
+    cw_provider_manager_set_user_func (self->providers, NULL, NULL);
   g_clear_object (&self->providers);
   g_hash_table_unref (self->clients);
   g_hash_table_unref (self->accounts);
@@ -146,10 +148,32 @@ cw_acme_manager_new (CwStore *store, GError **error)
   return g_steal_pointer (&self);
 }
 
+/* The certificate whose ACME options name @provider_id (the provider
+ * manager's in-use check). */
+static gchar *
+provider_user (const gchar *provider_id, gpointer user_data)
+{
+  CwAcmeManager *self = user_data;
+  g_autoptr(GPtrArray) certs = cw_store_get_certificates (self->store);
+
+  for (guint i = 0; i < certs->len; i++) {
+    CwCertificate *cert = g_ptr_array_index (certs, i);
+    const CwAcmeSpec *acme = cw_certificate_get_acme (cert);
+
+    if (acme != NULL && g_strcmp0 (acme->provider, provider_id) == 0)
+      return g_strdup (cw_certificate_get_name (cert));
+  }
+  return NULL;
+}
+
 void
 cw_acme_manager_set_providers (CwAcmeManager *self, CwProviderManager *providers)
 {
+  if (self->providers != NULL)
+    cw_provider_manager_set_user_func (self->providers, NULL, NULL);
   g_set_object (&self->providers, providers);
+  if (providers != NULL)
+    cw_provider_manager_set_user_func (providers, provider_user, self);
 }
 
 CwProviderManager *

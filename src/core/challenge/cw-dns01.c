@@ -4,7 +4,7 @@
 #include "cw-dns01.h"
 #include "cw-dns.h"
 #include "cw-error.h"
-#include "cw-jws.h"
+#include "cw-base64url.h"
 #include "cw-names.h"
 
 #include <glib/gi18n.h>

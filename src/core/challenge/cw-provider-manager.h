@@ -2,7 +2,6 @@
 #pragma once
 
 #include "cw-provider.h"
-#include "cw-store.h"
 
 G_BEGIN_DECLS
 
@@ -21,7 +20,15 @@ G_DECLARE_FINAL_TYPE (CwProviderManager, cw_provider_manager, CW, PROVIDER_MANAG
  * Signals: "provider-added" (CwProvider), "provider-removed" (CwProvider),
  * "provider-changed" (CwProvider), "idle" (see cleanup_leftovers).
  */
-CwProviderManager *cw_provider_manager_new (CwStore *store, const gchar * const *plugin_dirs);
+CwProviderManager *cw_provider_manager_new (const gchar *state_dir, const gchar * const *plugin_dirs);
+
+/* Who uses a provider: the name of a certificate that obtains its
+ * certificates through @provider_id (newly allocated), or NULL. Set by
+ * the layer that knows certificates (the ACME manager); without it no
+ * provider is in use. */
+typedef gchar *(*CwProviderUserFunc) (const gchar *provider_id, gpointer user_data);
+void         cw_provider_manager_set_user_func (CwProviderManager *self, CwProviderUserFunc func,
+                                                gpointer user_data);
 /* Loads the plugins, then the configured providers (one that cannot be
  * loaded is skipped with a warning; its file stays). */
 gboolean     cw_provider_manager_load (CwProviderManager *self, GError **error);

@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "cw-base64url.h"
 #include "cw-x509.h"
 
 G_BEGIN_DECLS
@@ -12,10 +13,6 @@ G_BEGIN_DECLS
  * the flattened JSON serialisation, signed with ES256, ES384 or RS256
  * through GnuTLS; JWKs (RFC 7517) and their thumbprints (RFC 7638).
  */
-
-/* base64url without padding (RFC 7515 §2), on GLib's base64. */
-gchar    *cw_base64url_encode (const guint8 *data, gsize len);
-guint8   *cw_base64url_decode (const gchar *text, gsize *len, GError **error);
 
 /* "ES256", "ES384" or "RS256" for @key; an error for other keys. */
 const gchar *cw_jws_alg (gnutls_privkey_t key, GError **error);
