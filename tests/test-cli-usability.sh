@@ -48,6 +48,11 @@ for v in "account create" "provider types" "provider list" "provider show" "prov
   like "certwardctl $v --help names certwardctl $v" "^  certwardctl $v \[OPTION" $CTL $v --help
 done
 like "certwardctl ca --help shows the options of ca create" "\-\-issuer" $CTL ca --help
+# verbs that parse no options of their own answer --help too (they crashed
+# or waited for a bus that --help does not connect to)
+for v in "account list" "account contact" "account rollover" "account deactivate" "trust list" "tenant set"; do
+  like "certwardctl $v --help: exit 0 without an agent" "certwardctl ${v%% *}" timeout 10 $CTL $v --help
+done
 
 # ---- no agent ----------------------------------------------------------
 
