@@ -144,8 +144,11 @@ main (int argc, char **argv)
     /* no /proc: the slice allocator it is */
   }
   g_log_set_writer_func (cw_log_writer, NULL, NULL);
+  /* the agent's messages travel over D-Bus in its own locale: under
+   * systemd the system's (/etc/default/locale, README "Language") */
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* CERTWARD_LOCALEDIR: the catalogs of a build tree, for tests (po/) */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CERTWARD_LOCALEDIR") != NULL ? g_getenv ("CERTWARD_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
