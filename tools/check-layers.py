@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-LAYERS = ["base", "x509", "challenge", "store", "acme", "renewal"]
+LAYERS = ["base", "x509", "challenge", "store", "delivery", "acme", "renewal"]
 
 
 def symbols(obj):

@@ -130,6 +130,7 @@ main (int argc, char **argv)
   g_autoptr(CwProviderManager) providers = NULL;
   g_autoptr(CwScheduler) scheduler = NULL;
   g_autofree gchar *trust_dir = NULL;
+  g_autoptr(CwDeliverer) deliverer = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
@@ -265,7 +266,16 @@ main (int argc, char **argv)
   ctx.status = EXIT_SUCCESS;
 
   scheduler = cw_scheduler_new (store, acme);
-  daemon = cw_daemon_new (store, trust, acme, scheduler);
+  {
+    /* [actions] integration-dir first (a test's, or a site's own set),
+     * then the administrator's, then the shipped ones */
+    const gchar *dirs[] = { cw_config_get_string (config, "actions", "integration-dir"), CW_LOCAL_INTEGRATION_DIR,
+                            CW_INTEGRATION_DIR, NULL };
+
+    deliverer = cw_deliverer_new (cw_store_get_state_dir (store), cw_trust_store_get_bundle_path (trust),
+                                  *dirs[0] != '\0' ? dirs : dirs + 1);
+  }
+  daemon = cw_daemon_new (store, trust, acme, scheduler, deliverer);
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {

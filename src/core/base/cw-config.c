@@ -48,6 +48,7 @@ static const KeyDef keys[] = {
   { "renewal", "retry-max", TYPE_INT, 60, 7 * 86400, "43200", NULL },
   { "renewal", "guard", TYPE_INT, 0, 86400, "300", NULL },
   { "actions", "timeout", TYPE_INT, 1, 3600, "60", NULL },
+  { "actions", "integration-dir", TYPE_PATH, 0, 0, "", NULL },
   { "dns-01", "resolvers", TYPE_STRV, 0, 0, "", NULL },
   { "dns-01", "propagation-check", TYPE_ENUM, 0, 0, "authoritative", "authoritative|resolvers|off" },
   { "dns-01", "propagation-timeout", TYPE_INT, 5, 7200, "300", NULL },

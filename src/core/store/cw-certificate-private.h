@@ -21,6 +21,8 @@ void cw_certificate_set_busy (CwCertificate *self, gboolean busy);
 void cw_certificate_set_spec (CwCertificate *self, CwIssueSpec *spec);
 void cw_certificate_set_request (CwCertificate *self, const gchar *pem);
 void cw_certificate_set_last_actions (CwCertificate *self, const gchar * const *lines);
+/* Takes @delivery; keeps the last actions when @delivery has none. */
+void cw_certificate_set_delivery (CwCertificate *self, CwDelivery *delivery);
 /* Takes @renewal. */
 void cw_certificate_set_renewal (CwCertificate *self, CwRenewal *renewal);
 /* Takes @spec. */

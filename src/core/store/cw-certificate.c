@@ -32,7 +32,7 @@ struct _CwCertificate {
   CwIssueSpec *spec;
   CwAcmeSpec  *acme;
   CwRenewal   *renewal;
-  gchar      **last_actions;
+  CwDelivery  *delivery;
   gchar       *request;
   CwCertState  announced;
 };
@@ -149,7 +149,7 @@ cw_certificate_finalize (GObject *object)
   cw_issue_spec_free (self->spec);
   cw_acme_spec_free (self->acme);
   cw_renewal_free (self->renewal);
-  g_strfreev (self->last_actions);
+  cw_delivery_free (self->delivery);
   g_free (self->request);
   G_OBJECT_CLASS (cw_certificate_parent_class)->finalize (object);
 }
@@ -181,7 +181,7 @@ cw_certificate_init (CwCertificate *self)
   self->state = self->validity = CW_CERT_STATE_PENDING;
   self->announced = CW_CERT_STATE_VALID;
   self->renewal = cw_renewal_new ();
-  self->last_actions = g_new0 (gchar *, 1);
+  self->delivery = cw_delivery_new ();
 }
 
 CwCertificate *
@@ -384,14 +384,32 @@ cw_certificate_set_activity (CwCertificate *self, CwActivity activity)
 const gchar * const *
 cw_certificate_get_last_actions (CwCertificate *self)
 {
-  return (const gchar * const *) self->last_actions;
+  return (const gchar * const *) self->delivery->last_actions;
 }
 
 void
 cw_certificate_set_last_actions (CwCertificate *self, const gchar * const *lines)
 {
-  g_strfreev (self->last_actions);
-  self->last_actions = lines != NULL ? g_strdupv ((gchar **) lines) : g_new0 (gchar *, 1);
+  g_strfreev (self->delivery->last_actions);
+  self->delivery->last_actions = lines != NULL ? g_strdupv ((gchar **) lines) : g_new0 (gchar *, 1);
+}
+
+const CwDelivery *
+cw_certificate_get_delivery (CwCertificate *self)
+{
+  return self->delivery;
+}
+
+void
+cw_certificate_set_delivery (CwCertificate *self, CwDelivery *delivery)
+{
+  /* what the last delivery did stays with the certificate */
+  if (delivery != NULL && delivery != self->delivery && delivery->last_actions[0] == NULL) {
+    g_strfreev (delivery->last_actions);
+    delivery->last_actions = g_strdupv (self->delivery->last_actions);
+  }
+  cw_delivery_free (self->delivery);
+  self->delivery = delivery != NULL ? delivery : cw_delivery_new ();
 }
 
 const CwRenewal *

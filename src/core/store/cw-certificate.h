@@ -4,6 +4,7 @@
 #include <glib-object.h>
 
 #include "cw-acme-spec.h"
+#include "cw-delivery.h"
 #include "cw-issuer.h"
 #include "cw-renewal.h"
 #include "cw-x509.h"
@@ -101,6 +102,9 @@ gboolean              cw_certificate_is_busy (CwCertificate *self);
 const CwIssueSpec    *cw_certificate_get_spec (CwCertificate *self);
 /* What the last reload actions did, one line each (never NULL). */
 const gchar * const  *cw_certificate_get_last_actions (CwCertificate *self);
+/* How it reaches the services: access group, targets, integrations,
+ * reload commands, last actions (never NULL). */
+const CwDelivery     *cw_certificate_get_delivery (CwCertificate *self);
 /* Its renewal: options and the engine's memory (never NULL). */
 const CwRenewal      *cw_certificate_get_renewal (CwCertificate *self);
 /* How an ACME certificate is obtained, or NULL for others. */

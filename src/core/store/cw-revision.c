@@ -52,8 +52,23 @@ write_text (int dirfd, CwCertFile file, const gchar *text, GError **error)
   return cw_fs_write_new_at (dirfd, cw_cert_file_name (file), text, strlen (text), mode, error);
 }
 
+/* key.pem readable by @gid too (0640 root:gid), or by root only (-1). */
+static gboolean
+key_access (int revfd, const gchar *what, gint gid, GError **error)
+{
+  const gchar *key = cw_cert_file_name (CW_CERT_FILE_KEY);
+
+  if (fchownat (revfd, key, (uid_t) -1, gid >= 0 ? (gid_t) gid : getegid (), AT_SYMLINK_NOFOLLOW) < 0 ||
+      fchmodat (revfd, key, gid >= 0 ? 0640 : 0600, 0) < 0) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot give the group access to %s/%s: %s"), what, key,
+                 g_strerror (errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
-cw_revision_write (int cert_dirfd, guint number, const gchar *source, CwBundle *bundle,
+cw_revision_write (int cert_dirfd, guint number, const gchar *source, CwBundle *bundle, gint key_gid,
                    GError **error)
 {
   g_autofree gchar *name = cw_revision_dir_name (number);
@@ -99,6 +114,7 @@ cw_revision_write (int cert_dirfd, guint number, const gchar *source, CwBundle *
   revfd = cw_fs_open_dir (cert_dirfd, name, FALSE, error);
   if (revfd < 0 ||
       !write_text (revfd, CW_CERT_FILE_KEY, key, error) ||
+      (key_gid >= 0 && !key_access (revfd, name, key_gid, error)) ||
       !write_text (revfd, CW_CERT_FILE_CERT, cert, error) ||
       !write_text (revfd, CW_CERT_FILE_CHAIN, chain, error) ||
       !write_text (revfd, CW_CERT_FILE_FULLCHAIN, fullchain, error) ||
@@ -258,6 +274,38 @@ cw_revision_read_current (int cert_dirfd, gboolean verify, GError **error)
   key = cw_revision_load_key_at (revfd, &key_error);
   rev->key_matches = key != NULL && cw_x509_privkey_matches (key, g_ptr_array_index (chain, 0));
   return g_steal_pointer (&rev);
+}
+
+gboolean
+cw_revision_set_key_group (int cert_dirfd, gint gid, GError **error)
+{
+  g_auto(CwFd) fd = cw_fs_open_dir (cert_dirfd, ".", FALSE, error);
+  g_autoptr(GPtrArray) revisions = g_ptr_array_new_with_free_func (g_free);
+  DIR *dir;
+  struct dirent *de;
+
+  if (fd < 0)
+    return FALSE;
+  dir = fdopendir (g_steal_fd (&fd));
+  if (dir == NULL) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot read a certificate directory: %s"), g_strerror (errno));
+    return FALSE;
+  }
+  while ((de = readdir (dir)) != NULL) {
+    guint number;
+
+    if (parse_dir_name (de->d_name, &number))
+      g_ptr_array_add (revisions, g_strdup (de->d_name));
+  }
+  closedir (dir);
+  for (guint i = 0; i < revisions->len; i++) {
+    const gchar *name = g_ptr_array_index (revisions, i);
+    g_auto(CwFd) revfd = cw_fs_open_dir (cert_dirfd, name, FALSE, error);
+
+    if (revfd < 0 || !key_access (revfd, name, gid, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 void

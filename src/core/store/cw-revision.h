@@ -36,9 +36,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwRevision, cw_revision_free)
 gchar      *cw_revision_dir_name (guint number);
 
 /* Writes rev-<number> below @cert_dirfd from @bundle and fsyncs it; does
- * not make it current. On failure nothing of it remains. */
+ * not make it current. key.pem is 0600, or 0640 root:@key_gid when
+ * @key_gid ≥ 0 (the certificate's AccessGroup). On failure nothing of it
+ * remains. */
 gboolean    cw_revision_write (int cert_dirfd, guint number, const gchar *source,
-                               CwBundle *bundle, GError **error);
+                               CwBundle *bundle, gint key_gid, GError **error);
+/* Gives every revision's key.pem to @gid (0640), or back to root alone
+ * (0600) for -1. */
+gboolean    cw_revision_set_key_group (int cert_dirfd, gint gid, GError **error);
 /* Points "current" at rev-<number>. The commit point of every change. */
 gboolean    cw_revision_commit (int cert_dirfd, guint number, GError **error);
 /* Reads the revision "current" points at: what its leaf says from the

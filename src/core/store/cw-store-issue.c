@@ -277,7 +277,7 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
   if (data->existing == NULL) {
     data->job->id = g_strdup (data->reserved_id);
     data->job->settings = cw_store_settings_serialize (data->name, (const gchar * const *) data->roles, data->tenant,
-                                                       data->spec, data->acme, NULL, CW_CERT_STATE_VALID);
+                                                       data->spec, data->acme, NULL, NULL, CW_CERT_STATE_VALID);
   } else {
     /* what issue_done makes of the model, on disk with the change */
     CwCertificate *e = data->existing;
@@ -287,7 +287,8 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
                                    data->renew ? cw_certificate_get_roles (e) : (const gchar * const *) data->roles,
                                    data->renew ? cw_certificate_get_tenant (e) : data->tenant, data->spec,
                                    data->acme != NULL ? data->acme : cw_certificate_get_acme (e),
-                                   cw_certificate_get_renewal (e), cw_certificate_get_announced (e));
+                                   cw_certificate_get_renewal (e), cw_certificate_get_delivery (e),
+                                   cw_certificate_get_announced (e));
   }
   return g_steal_pointer (&task);
 }

@@ -264,6 +264,8 @@ cw_store_set_renewal_options (CwStore *self, CwCertificate *cert, gint auto_rene
   }
   cw_store_update_renewal (self, cert, g_steal_pointer (&renewal));
   cw_store_emit_renewal_options_changed (self, cert);
+  if (units != NULL || hooks != NULL)
+    cw_store_emit_delivery_changed (self, cert);
   return TRUE;
 }
 
@@ -279,6 +281,8 @@ void
 cw_store_set_last_actions (CwStore *self, CwCertificate *cert, const gchar * const *lines)
 {
   cw_certificate_set_last_actions (cert, lines);
+  /* kept across restarts: what the last delivery did is news afterwards too */
+  cw_store_save_settings (self, cert);
   cw_certificate_emit_changed (cert);
 }
 

@@ -71,8 +71,13 @@ typedef struct {
   gnutls_x509_privkey_t pending_key;
   gchar      *request;         /* with pending_key: the CSR to keep */
   gboolean    consume_pending; /* the revision answers the pending request */
+  gint        key_gid;         /* key.pem's group (AccessGroup), -1: root only */
   CwCertInfo *info;            /* result: the new revision's leaf */
 } CwWriteJob;
+
+/* The gid of an AccessGroup ("": -1, root only; also -1 for a group that
+ * no longer exists, which is warned about). */
+gint        cw_store_access_gid (const gchar *group);
 
 void        cw_write_job_free (CwWriteJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwWriteJob, cw_write_job_free)
@@ -86,7 +91,7 @@ CwBundle *cw_store_build_bundle (CwStore *self, GPtrArray *inputs, const gchar *
 /* settings.ini of a certificate, from the model */
 gchar    *cw_store_settings_serialize (const gchar *name, const gchar * const *roles, const gchar *tenant,
                                        const CwIssueSpec *spec, const CwAcmeSpec *acme, const CwRenewal *renewal,
-                                       CwCertState announced);
+                                       const CwDelivery *delivery, CwCertState announced);
 void      cw_store_save_settings (CwStore *self, CwCertificate *cert);
 void      cw_store_save_manager (CwStore *self);
 
@@ -105,6 +110,7 @@ void      cw_store_add_certificate (CwStore *self, CwCertificate *cert);
 void      cw_store_forget_certificate (CwStore *self, CwCertificate *cert);
 void      cw_store_emit_event (CwStore *self, CwCertificate *cert, CwEvent event);
 void      cw_store_emit_renewal_options_changed (CwStore *self, CwCertificate *cert);
+void      cw_store_emit_delivery_changed (CwStore *self, CwCertificate *cert);
 /* Publishes a committed revision in the model (and the index). */
 void      cw_store_apply_revision (CwStore *self, CwCertificate *cert, CwWriteJob *job);
 /* Runs @func in a worker thread on @task's data; @done then runs on the

@@ -29,7 +29,7 @@
 #define REQUEST_FILE "request.pem"
 
 enum { SIGNAL_EVENT, SIGNAL_IDLE, SIGNAL_MANAGER_CHANGED, SIGNAL_ADDED, SIGNAL_REMOVED, SIGNAL_RENEWAL_OPTIONS,
-       N_SIGNALS };
+       SIGNAL_DELIVERY, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwStore, cw_store, G_TYPE_OBJECT)
@@ -140,7 +140,7 @@ cw_store_flush (CwStore *self)
 gchar *
 cw_store_settings_serialize (const gchar *name, const gchar * const *roles, const gchar *tenant,
                              const CwIssueSpec *spec, const CwAcmeSpec *acme, const CwRenewal *renewal,
-                             CwCertState announced)
+                             const CwDelivery *delivery, CwCertState announced)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
 
@@ -155,6 +155,8 @@ cw_store_settings_serialize (const gchar *name, const gchar * const *roles, cons
     cw_acme_spec_save (acme, kf, ACME_GROUP);
   if (renewal != NULL)
     cw_renewal_save (renewal, kf, RENEWAL_GROUP);
+  if (delivery != NULL)
+    cw_delivery_save (delivery, kf);
   return g_key_file_to_data (kf, NULL, NULL);
 }
 
@@ -165,7 +167,7 @@ cw_store_save_settings (CwStore *self, CwCertificate *cert)
               cw_store_settings_serialize (cw_certificate_get_name (cert), cw_certificate_get_roles (cert),
                                            cw_certificate_get_tenant (cert), cw_certificate_get_spec (cert),
                                            cw_certificate_get_acme (cert), cw_certificate_get_renewal (cert),
-                                           cw_certificate_get_announced (cert)));
+                                           cw_certificate_get_delivery (cert), cw_certificate_get_announced (cert)));
 }
 
 void
@@ -231,6 +233,8 @@ cw_store_class_init (CwStoreClass *klass)
   signals[SIGNAL_RENEWAL_OPTIONS] = g_signal_new ("renewal-options-changed", G_TYPE_FROM_CLASS (klass),
                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
                                                   CW_TYPE_CERTIFICATE);
+  signals[SIGNAL_DELIVERY] = g_signal_new ("delivery-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                           NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_CERTIFICATE);
 }
 
 static void
@@ -360,6 +364,12 @@ cw_store_forget_certificate (CwStore *self, CwCertificate *cert)
 }
 
 void
+cw_store_emit_delivery_changed (CwStore *self, CwCertificate *cert)
+{
+  g_signal_emit (self, signals[SIGNAL_DELIVERY], 0, cert);
+}
+
+void
 cw_store_emit_renewal_options_changed (CwStore *self, CwCertificate *cert)
 {
   g_signal_emit (self, signals[SIGNAL_RENEWAL_OPTIONS], 0, cert);
@@ -440,6 +450,11 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
     cw_certificate_set_renewal (cert, cw_renewal_load (kf, RENEWAL_GROUP, &bad));
     if (bad != NULL)
       cw_cert_warning (name, "%s: reload actions in %s/%s ignored: %s", name, dir, SETTINGS_FILE, bad->message);
+    g_clear_error (&bad);
+    cw_certificate_set_delivery (cert, cw_delivery_load (kf, &bad));
+    if (bad != NULL)
+      cw_cert_warning (name, "%s: delivery settings in %s/%s partly ignored: %s", name, dir, SETTINGS_FILE,
+                       bad->message);
   }
   cw_certificate_set_request (cert, request);
   if (g_strcmp0 (announced, "expiring") == 0)
@@ -766,7 +781,7 @@ write_new (CwWriteJob *job, int certs_fd, GError **error)
   if (fd < 0 || !cw_fs_write_new_at (fd, SETTINGS_FILE, job->settings, strlen (job->settings), 0644, error))
     goto fail;
   if (job->bundle != NULL &&
-      (!cw_revision_write (fd, job->revision, job->source, job->bundle, error) ||
+      (!cw_revision_write (fd, job->revision, job->source, job->bundle, job->key_gid, error) ||
        !cw_revision_commit (fd, job->revision, error)))
     goto fail;
   if (job->pending_key != NULL && !write_pending (job, fd, error))
@@ -846,7 +861,7 @@ write_existing (CwWriteJob *job, int certs_fd, GError **error)
     return TRUE;
   }
   rev_name = cw_revision_dir_name (job->revision);
-  if (!cw_revision_write (fd, job->revision, job->source, job->bundle, error))
+  if (!cw_revision_write (fd, job->revision, job->source, job->bundle, job->key_gid, error))
     goto fail;
   if (!cw_revision_commit (fd, job->revision, error)) {
     cw_fs_remove_tree_at (fd, rev_name, NULL);
@@ -925,6 +940,7 @@ cw_store_new_write_job (CwStore *self, CwCertificate *existing, const gchar *sou
 
   job->certs_dir = g_strdup (self->certs_dir);
   job->keep = cw_store_keep_revisions (self);
+  job->key_gid = existing != NULL ? cw_store_access_gid (cw_certificate_get_delivery (existing)->access_group) : -1;
   job->source = g_strdup (source);
   if (existing != NULL) {
     job->id = g_strdup (cw_certificate_get_id (existing));

@@ -52,6 +52,9 @@ G_DECLARE_FINAL_TYPE (CwStore, cw_store, CW, STORE, GObject)
  *   CW_EVENT_REMOVED).
  *   ::renewal-options-changed (CwCertificate *cert): AutoRenew or the
  *   reload actions were set.
+ *   ::delivery-changed (CwCertificate *cert): its delivery (access group,
+ *   targets, integrations, reload commands or units or hooks) was set:
+ *   what the delivery layer should act on at once.
  */
 
 CwStore       *cw_store_new (const gchar *state_dir, CwConfig *config);
@@ -104,6 +107,14 @@ void           cw_store_update_renewal (CwStore *self, CwCertificate *cert, CwRe
 
 /* Publishes what the reload actions after @cert's last change did. */
 void           cw_store_set_last_actions (CwStore *self, CwCertificate *cert, const gchar * const *lines);
+
+/* ---- delivery (cw-store-delivery.c) ------------------------------------- */
+
+/* Takes @delivery (checked against the system by the delivery layer
+ * before): an unknown access group is InvalidArgument naming it; a new
+ * access group is applied to every revision's key at once. Saves the
+ * settings and emits ::delivery-changed. */
+gboolean       cw_store_set_delivery (CwStore *self, CwCertificate *cert, CwDelivery *delivery, GError **error);
 
 /* When the engine will renew @cert next (0: never): published, not saved
  * (it is computed again at start). */

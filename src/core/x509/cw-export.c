@@ -38,7 +38,8 @@ cw_export_options_validate (const CwExportOptions *options, GError **error)
                          _("a DER export holds the certificate only; use pem or pkcs12 to include the key"));
     return FALSE;
   }
-  if (options->format == CW_EXPORT_PKCS12 && options->include_key && !has_password (options)) {
+  if (options->format == CW_EXPORT_PKCS12 && options->include_key && !has_password (options) &&
+      !options->file_protected) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
                          _("a PKCS#12 file that holds the private key needs a password"));
     return FALSE;

@@ -16,6 +16,8 @@ typedef struct {
   gboolean       include_key;
   gchar         *password;   /* encrypts the key; required for PKCS#12 with a key */
   gboolean       legacy;     /* PKCS#12 with 3DES and a SHA-1 MAC, for old devices */
+  gboolean       file_protected; /* the file's mode guards the key (a delivery
+                                  * target): PKCS#12 may have an empty password */
 } CwExportOptions;
 
 gboolean cw_export_format_from_string (const gchar *text, CwExportFormat *format, GError **error);
