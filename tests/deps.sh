@@ -4,13 +4,17 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
 
+# python3-polib: the Cockpit page's translations (po.LANG.js)
 BUILD="meson ninja-build pkg-config gcc libc6-dev gettext
-  libglib2.0-dev libglib2.0-dev-bin libgnutls28-dev libsoup-3.0-dev libjson-glib-dev libarchive-dev libldns-dev"
+  libglib2.0-dev libglib2.0-dev-bin libgnutls28-dev libsoup-3.0-dev libjson-glib-dev libarchive-dev libldns-dev
+  python3-polib"
 # glib-networking: libsoup's TLS backend at run time; dbus: the bus itself
 RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
-# the tests run the real components and check against independent tools
+# the tests run the real components and check against independent tools;
+# the Cockpit page is tested in Debian's headless Chromium (no browser download)
 TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3 pebble curl
-  bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3"
+  bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3
+  cockpit-ws cockpit-bridge cockpit-system chromium"
 
 missing=$(for p in $BUILD $RUNTIME $TEST; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done)
 if [ -n "$missing" ]; then
