@@ -107,6 +107,13 @@ def admin_session(env, url, fixtures):
         b.fill("#cw-filter", "")
         shot(b, "list.png")
 
+        # ObjectManager: objects added and removed outside the page
+        status, output = env.ctl("self-sign", "live-added", "--id", "live.example.test")
+        ok("a certificate made outside the page appears in the list live",
+           status == 0 and b.wait("document.querySelector('tr[data-name=live-added]')"), output)
+        status, output = env.ctl("remove", "live-added")
+        ok("... and leaves it when removed", status == 0 and b.wait("!document.querySelector('tr[data-name=live-added]')"), output)
+
         # details: every property the agent publishes has a row
         go(b, "#/certificate/phones", "document.querySelector('dd[data-prop=Fingerprint]')")
         out = subprocess.run(["gdbus", "call", "--system", "--dest", "org.certward.Certward1", "--object-path", CERT + "phones",
@@ -119,6 +126,14 @@ def admin_session(env, url, fixtures):
            "asterisk.service" in prop(b, "ReloadUnits") and "/bin/true" in prop(b, "DeployHooks"),
            (prop(b, "ReloadUnits"), prop(b, "DeployHooks")))
         shot(b, "details.png")
+        # a property a later agent adds, injected into the proxy's data:
+        # shown under its D-Bus name without a change to the page
+        b.eval("""certward.agent.certificates[%s].data.FutureProperty = {t: 's', v: 'from a later agent'};
+                  certward.view.update()""" % js(CERT + "phones"))
+        ok("a property the page does not know is shown under its D-Bus name",
+           b.eval("!!document.querySelector('section[data-section=other] dd[data-prop=FutureProperty]')") and
+           "from a later agent" in prop(b, "FutureProperty"), b.text("#cw-cert-sections"))
+        b.eval("delete certward.agent.certificates[%s].data.FutureProperty; certward.view.update()" % js(CERT + "phones"))
 
         # a renewal made outside the page shows up live
         b.eval("window.cwNotReloaded = true")
@@ -217,6 +232,18 @@ def admin_session(env, url, fixtures):
            b.wait("document.querySelector('#cw-request-provider option[value$=\"/provider/bind\"]')") and
            b.eval("!document.querySelector('#cw-request-provider').closest('.cw-field').hidden"))
         shot(b, "request.png")
+        b.click("#cw-request-http")
+        b.fill("#cw-request-name", "acme-bad")
+        b.fill("#cw-request-identities", "bad.example.test")
+        b.fill("#cw-request-directory", "http://acme.example.test/directory")
+        b.click("#cw-request-submit")
+        b.wait("document.querySelector('#cw-request-errors .cw-error')")
+        status, expected = env.ctl("request", "acme-bad", "--id", "bad.example.test",
+                                   "--directory", "http://acme.example.test/directory", "--no-wait")
+        expected = expected.strip().replace("certwardctl: ", "", 1)
+        text = error_text(b, "#cw-request-errors")
+        ok("a refused ACME request shows the agent's message, as certwardctl does",
+           status != 0 and expected and expected in text, (expected, text))
 
         # the trust store
         go(b, "#/trust", "document.querySelectorAll('#cw-trust-table tbody tr[data-fingerprint]').length > 0")
@@ -258,6 +285,19 @@ def sign_csr(env, fixtures, csr):
     with open(env.dir + "/answer.pem", "a") as out, open(fixtures + "/inter.pem") as inter:
         out.write(inter.read())
     return env.dir + "/answer.pem"
+
+
+def check_installed(env, build):
+    """the files the test serves are the files meson installs"""
+    r = subprocess.run(["meson", "introspect", "--installed", build], capture_output=True, text=True)
+    try:
+        installed = {path.split("/cockpit/certward/", 1)[1] for path in json.loads(r.stdout).values()
+                     if "/cockpit/certward/" in path}
+    except ValueError:
+        installed = None
+    plugin = os.path.join(env.data_home, "cockpit", "certward")
+    served = {os.path.relpath(os.path.join(root, name), plugin) for root, _, files in os.walk(plugin) for name in files}
+    ok("meson installs exactly the page's files", installed == served, (installed, served, r.stderr))
 
 
 def refused_session(env, url, fixtures):
@@ -337,6 +377,7 @@ def main():
             if status != 0:
                 raise RuntimeError("certwardctl %s: %s" % (" ".join(args), output))
 
+        check_installed(env, build)
         admin_session(env, env.start_cockpit("cockpit-root"), fixtures)
         refused_session(env, env.start_cockpit("cockpit-nobody", "nobody"), fixtures)
         if os.path.exists(os.path.join(build, "cockpit", "po.it.js")):

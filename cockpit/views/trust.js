@@ -15,22 +15,27 @@ const MODES = [
     ["all", _("All: verify servers and clients")],
 ];
 
+/* rows shown at first; the system bundle alone has 140 */
+const PAGE = 25;
+
 export class TrustView {
     constructor(app) {
         this.app = app;
         this.agent = app.agent;
         this.items = null;
         this.sort = { key: "subject", asc: true };
+        this.limit = PAGE;
         this.loading = null;
     }
 
     render(container) {
         this.summary = h("dl.cw-props", { id: "cw-trust-summary" });
         this.mode = select("mode", MODES, this.agent.trust.VerificationMode || "outgoing", { id: "cw-trust-mode" });
+        this.mode.addEventListener("change", () => { this.modeTouched = true });
         this.modeButton = h("button", { type: "button", id: "cw-trust-mode-save" }, _("Apply"));
         this.modeButton.addEventListener("click", () => this.setMode());
         this.filter = h("input", { type: "search", id: "cw-trust-filter", placeholder: _("Filter by subject or fingerprint…"),
-                                   "aria-label": _("Filter"), oninput: () => this.renderTable() });
+                                   "aria-label": _("Filter"), oninput: () => { this.limit = PAGE; this.renderTable() } });
         this.file = h("input", { type: "file", id: "cw-trust-file", multiple: true, accept: ".pem,.crt,.cer,.der,.p7b,.p12,.pfx" });
         this.addButton = h("button.cw-primary", { type: "button", id: "cw-trust-add" }, _("Add"));
         this.replaceButton = h("button", { type: "button", id: "cw-trust-replace" }, _("Replace all"));
@@ -43,6 +48,8 @@ export class TrustView {
         this.errors = h("div.cw-alerts", { id: "cw-trust-errors" });
         this.count = h("span.cw-muted");
         this.table = h("table.cw-table", { id: "cw-trust-table" });
+        this.more = h("button.cw-link", { type: "button", id: "cw-trust-more" });
+        this.more.addEventListener("click", () => { this.limit = Infinity; this.renderTable() });
         replace(container,
                 h("section.cw-card",
                   h("h2", _("Trust store")),
@@ -53,7 +60,7 @@ export class TrustView {
                                        _("PEM (one or many), DER, PKCS#7 or PKCS#12 without a password; CA certificates only."))),
                   h("div.cw-actions", this.resetButton, this.exportButton),
                   this.errors),
-                h("section.cw-card", h("div.cw-toolbar", this.filter, this.count), this.table));
+                h("section.cw-card", h("div.cw-toolbar", this.filter, this.count), this.table, h("div.cw-actions", this.more)));
         this.update(new Set(["trust"]));
     }
 
@@ -68,8 +75,9 @@ export class TrustView {
         const t = this.agent.trust;
         replace(this.summary,
                 h("dt", _("Trusted certificates")), h("dd", { dataset: { prop: "Count" } }, String(t.Count ?? "")),
-                h("dt", _("Bundle file")), h("dd", h("code", t.BundlePath || "")),
-                h("dt", _("Verification")), h("dd", { dataset: { prop: "VerificationMode" } }, t.VerificationMode || ""));
+                h("dt", _("Bundle file")), h("dd", h("code", t.BundlePath || "")));
+        if (t.VerificationMode && !this.modeTouched)
+            this.mode.value = t.VerificationMode;
         if (!kinds || kinds.has("trust") || kinds.has("ready") || this.items === null)
             this.load();
     }
@@ -79,7 +87,6 @@ export class TrustView {
         const needle = this.filter.value.trim().toLowerCase().replace(/:/g, "");
         const columns = [
             { key: "subject", label: _("Subject"), sort: x => x.subject },
-            { key: "issuer", label: _("Issuer"), sort: x => x.issuer },
             { key: "notAfter", label: _("Expires"), sort: x => x.notAfter },
             { key: "origin", label: _("Origin"), sort: x => x.fromSystem ? 1 : 0 },
             { key: "fingerprint", label: _("SHA-256 fingerprint") },
@@ -89,16 +96,20 @@ export class TrustView {
         const shown = items.filter(x => !needle || (x.subject + "\n" + x.issuer + "\n" + x.fingerprint).toLowerCase().includes(needle))
                 .sort((a, b) => (this.sort.asc ? 1 : -1) * compare(column.sort(a), column.sort(b)));
         this.count.textContent = format(_("$0 of $1"), shown.length, items.length);
+        const rest = shown.length - Math.min(shown.length, this.limit);
+        this.more.hidden = rest <= 0;
+        this.more.textContent = format(_("Show $0 more"), rest);
         replace(this.table,
                 sortableHeader(columns, this.sort, key => {
                     this.sort = this.sort.key === key ? { key, asc: !this.sort.asc } : { key, asc: true };
                     this.renderTable();
                 }),
-                h("tbody", shown.map(x => {
+                h("tbody", shown.slice(0, this.limit).map(x => {
                     const remove = h("button.cw-link", { type: "button", dataset: { action: "remove" } }, _("Remove"));
                     remove.addEventListener("click", () => this.remove(x, remove));
                     return h("tr", { dataset: { fingerprint: x.fingerprint } },
-                             h("td", x.subject), h("td", x.issuer), h("td", date(x.notAfter)),
+                             h("td", { title: x.subject === x.issuer ? x.subject : format(_("issued by $0"), x.issuer) }, x.subject),
+                             h("td", date(x.notAfter)),
                              h("td", x.fromSystem ? _("system") : _("added")),
                              h("td", h("code", x.fingerprint.slice(0, 16) + "…")), h("td", remove));
                 }), shown.length ? null : h("tr.cw-empty", h("td", { colspan: columns.length }, _("Nothing to show.")))));
