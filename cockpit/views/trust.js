@@ -55,10 +55,11 @@ export class TrustView {
                   h("h2", _("Trust store")),
                   h("p.cw-muted", _("The certificate authorities the PBX trusts when it connects out: SIP trunks, provisioning, LDAP.")),
                   this.summary,
-                  h("div.cw-form", row(_("Verification"), h("div.cw-actions", this.mode, this.modeButton))),
-                  h("div.cw-form", row(_("Add CA certificates"), h("div.cw-actions", this.file, this.addButton, this.replaceButton),
-                                       _("PEM (one or many), DER, PKCS#7 or PKCS#12 without a password; CA certificates only."))),
-                  h("div.cw-actions", this.resetButton, this.exportButton),
+                  h("div.cw-form.cw-spaced",
+                    row(_("Verification"), h("div.cw-actions", this.mode, this.modeButton)),
+                    row(_("Add CA certificates"), h("div.cw-actions", this.file, this.addButton, this.replaceButton),
+                        _("PEM (one or many), DER, PKCS#7 or PKCS#12 without a password; CA certificates only.")),
+                    row(_("Bundle"), h("div.cw-actions", this.resetButton, this.exportButton))),
                   this.errors),
                 h("section.cw-card", h("div.cw-toolbar", this.filter, this.count), this.table, h("div.cw-actions", this.more)));
         this.update(new Set(["trust"]));
@@ -109,9 +110,9 @@ export class TrustView {
                     remove.addEventListener("click", () => this.remove(x, remove));
                     return h("tr", { dataset: { fingerprint: x.fingerprint } },
                              h("td", { title: x.subject === x.issuer ? x.subject : format(_("issued by $0"), x.issuer) }, x.subject),
-                             h("td", date(x.notAfter)),
+                             h("td.cw-nowrap", date(x.notAfter)),
                              h("td", x.fromSystem ? _("system") : _("added")),
-                             h("td", h("code", x.fingerprint.slice(0, 16) + "…")), h("td", remove));
+                             h("td.cw-nowrap", h("code", { title: x.fingerprint }, x.fingerprint.slice(0, 16) + "…")), h("td", remove));
                 }), shown.length ? null : h("tr.cw-empty", h("td", { colspan: columns.length }, _("Nothing to show.")))));
     }
 
