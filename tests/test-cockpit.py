@@ -266,6 +266,17 @@ def admin_session(env, url, fixtures):
         ok("the expiry warning days set on the page reach the agent", "45" in output, output)
         shot(b, "settings.png")
 
+        # the agent stops and comes back
+        go(b, "#/", "document.querySelector('tr[data-name=phones]')")
+        env.stop_agent()
+        banner = b.wait("document.querySelector('#cw-banner .cw-alert')") and b.text("#cw-banner")
+        ok("when the agent stops, the page says so and how to start it", banner and "systemctl enable --now certwardd" in banner, banner)
+        env.start_agent()
+        status, output = env.ctl("self-sign", "after-restart", "--id", "after.example.test")
+        ok("... and follows it again when it is back",
+           status == 0 and b.wait("!document.querySelector('#cw-banner .cw-alert') && "
+                                  "document.querySelector('tr[data-name=after-restart]')"), (output, b.text()))
+
         problems = [p for p in b.problems() if "favicon" not in p[1]]
         ok("no script errors or CSP violations in the browser", not problems, problems)
     finally:

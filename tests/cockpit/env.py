@@ -114,7 +114,7 @@ class Env:
                 os.chmod(os.path.join(root, name), 0o644)
 
     def spawn(self, name, argv, env=None, prefix=None):
-        log = open("%s/%s.log" % (self.dir, name), "w")
+        log = open("%s/%s.log" % (self.dir, name), "a")
         proc = subprocess.Popen((prefix or []) + argv, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         self.procs.append(proc)
@@ -139,9 +139,15 @@ class Env:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
     def start_agent(self):
-        self.spawn("certwardd", [self.certwardd, "--state-dir", self.dir + "/state", "--config", self.dir + "/certward.conf"])
+        self.agent = self.spawn("certwardd", [self.certwardd, "--state-dir", self.dir + "/state",
+                                              "--config", self.dir + "/certward.conf"])
         if not wait_for(self.ping):
             raise RuntimeError("certwardd did not start: " + self.log("certwardd"))
+
+    def stop_agent(self):
+        self.agent.terminate()
+        self.agent.wait(timeout=30)
+        self.procs.remove(self.agent)
 
     def ctl(self, *args):
         """certwardctl on the system-like bus, as root; (status, output)"""
