@@ -1,18 +1,32 @@
 #!/bin/bash
 # Installs what building and testing Certward need on Debian 12 (as root).
 # Used by the README's two commands and by CI; safe to run again.
+# With --system, also what the system tests need (.ci/phase-20-system.sh):
+# the Debian package build and its lint, and a container with systemd.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
 
+# scdoc: the man pages; bash-completion: where completions go (its .pc);
+# python3-polib: the Cockpit page's translations (po.LANG.js)
 BUILD="meson ninja-build pkg-config gcc libc6-dev gettext
-  libglib2.0-dev libglib2.0-dev-bin libgnutls28-dev libsoup-3.0-dev libjson-glib-dev libarchive-dev libldns-dev"
+  libglib2.0-dev libglib2.0-dev-bin libgnutls28-dev libsoup-3.0-dev libjson-glib-dev libarchive-dev libldns-dev
+  scdoc bash-completion python3-polib"
 # glib-networking: libsoup's TLS backend at run time; dbus: the bus itself
 RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
-# the tests run the real components and check against independent tools
+# the tests run the real components and check against independent tools;
+# locales: it_IT for the Italian test; man-db: man -l renders the pages;
+# the Cockpit page is tested in Debian's headless Chromium (no browser download)
 TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3 pebble curl
-  bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3"
+  bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3
+  locales man-db groff-base cockpit-ws cockpit-bridge cockpit-system chromium"
+SYSTEM=""
+if [ "${1:-}" = --system ]; then
+  # dpkg-buildpackage and dh (debhelper-compat 13), lintian, systemd-nspawn,
+  # debootstrap for the Debian 12 tree the container boots
+  SYSTEM="build-essential dpkg-dev debhelper lintian systemd-container debootstrap"
+fi
 
-missing=$(for p in $BUILD $RUNTIME $TEST; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done)
+missing=$(for p in $BUILD $RUNTIME $TEST $SYSTEM; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done)
 if [ -n "$missing" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -3,11 +3,14 @@
 # 127.0.0.1) on loopback. The C tests have the same in tests/cw-test-pebble.c.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-#   pebble_up BASE DIR   ports BASE (ACME), +1 management, +2 where the
-#                        validator fetches HTTP-01 answers, +3 TLS-ALPN,
-#                        +4 DNS, +5 DNS management; files in DIR. Sets
-#                        PEBBLE_DIRECTORY, PEBBLE_CA (the trust anchor of its
-#                        HTTPS), PEBBLE_HTTP_PORT, PEBBLE_PIDS.
+#   pebble_up BASE DIR [HTTP_PORT]
+#                        ports BASE (ACME), +1 management, +2 where the
+#                        validator fetches HTTP-01 answers (or HTTP_PORT:
+#                        80 for an agent with the real default), +3
+#                        TLS-ALPN, +4 DNS, +5 DNS management; files in DIR.
+#                        Sets PEBBLE_DIRECTORY, PEBBLE_CA (the trust anchor
+#                        of its HTTPS), PEBBLE_HTTP_PORT, PEBBLE_PIDS and
+#                        PEBBLE_PID (Pebble's own).
 #   pebble_root FILE     writes the root Pebble issues under (new at every start)
 #   pebble_down
 
@@ -16,7 +19,7 @@ pebble_port_free() {
 }
 
 pebble_up() {
-  local base=$1 dir=$2 p
+  local base=$1 dir=$2 http=${3:-$(($1 + 2))} p
   for p in $(seq "$base" $((base + 5))); do
     pebble_port_free "$p" || { echo "port $p is in use: stop what listens there" >&2; return 1; }
   done
@@ -35,7 +38,7 @@ pebble_up() {
   cat > "$dir/pebble.json" <<JSON
 {"pebble": {"listenAddress": "127.0.0.1:$base", "managementListenAddress": "127.0.0.1:$((base + 1))",
   "certificate": "$dir/localhost.pem", "privateKey": "$dir/localhost.key",
-  "httpPort": $((base + 2)), "tlsPort": $((base + 3)), "ocspResponderURL": "",
+  "httpPort": $http, "tlsPort": $((base + 3)), "ocspResponderURL": "",
   "externalAccountBindingRequired": false}}
 JSON
   pebble-challtestsrv -http01 "" -https01 "" -tlsalpn01 "" -dns01 "127.0.0.1:$((base + 4))" \
@@ -44,10 +47,11 @@ JSON
   # validation on, without Pebble's random sleeps; every order validates anew
   PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
     pebble -config "$dir/pebble.json" -dnsserver "127.0.0.1:$((base + 4))" >"$dir/pebble.log" 2>&1 &
-  PEBBLE_PIDS="$PEBBLE_PIDS $!"
+  PEBBLE_PID=$!
+  PEBBLE_PIDS="$PEBBLE_PIDS $PEBBLE_PID"
   PEBBLE_DIRECTORY="https://127.0.0.1:$base/dir"
   PEBBLE_CA="$dir/ca.pem"
-  PEBBLE_HTTP_PORT=$((base + 2))
+  PEBBLE_HTTP_PORT=$http
   PEBBLE_MANAGEMENT="https://127.0.0.1:$((base + 1))"
   for p in $(seq 100); do
     curl -fsS --cacert "$PEBBLE_CA" -o /dev/null "$PEBBLE_DIRECTORY" 2>/dev/null && return 0

@@ -62,7 +62,7 @@ fails "garbage: error on stderr, exit 1" "^certwardctl: .*garbage.txt: not a cer
 fails "key mismatch is explained" "the private key does not match the certificate" $CTL import "$F/leaf.pem" "$F/other.key"
 fails "wrong PKCS#12 password" "wrong PKCS#12 password" $CTL import "$F/full.p12" --password-file "$S/wrong" --name x
 fails "no password and no terminal" "protected by a password" bash -c "$CTL import '$F/full.p12' --name x < /dev/null"
-fails "an existing name needs --replace" "use replace" $CTL import "$F/nopass.p12" --name p12
+fails "an existing name needs --replace" "use --replace" $CTL import "$F/nopass.p12" --name p12
 like "--replace replaces" "Imported .*/certificate/p12" $CTL import "$F/nopass.p12" --name p12 --replace
 fails "a missing file" "No such file" $CTL import /nonexistent.pem
 fails "an unknown role" "unknown role" $CTL import "$F/nopass.p12" --name y --role admin

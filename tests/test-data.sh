@@ -31,7 +31,12 @@ ok "the example configuration loads without a warning" bash -c "
 
 ok "the Italian catalog is valid and its formats match" msgfmt -c --check-format -o /dev/null "$CW_SOURCE_DIR/po/it.po"
 ok "every file with translatable strings is in po/POTFILES" bash -c "
-  cd '$CW_SOURCE_DIR' && diff <(grep -l '_(\\|N_(' src/*/*.c | sort) <(grep -v '^#' po/POTFILES | sort)"
+  cd '$CW_SOURCE_DIR' && diff <(grep -rl --include='*.c' '_(\\|N_(' src | sort) <(grep -v '^#' po/POTFILES | sort)"
+ok "the Cockpit page's Italian catalog is valid and its formats match" msgfmt -c --check-format -o /dev/null "$CW_SOURCE_DIR/cockpit/po/it.po"
+ok "the Cockpit page's Italian catalog translates every string of the page" bash -c "
+  cd '$CW_SOURCE_DIR/cockpit' && xgettext --language=JavaScript --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+    --msgid-bugs-address= -o '$T/cockpit.pot' *.js views/*.js 2>/dev/null &&
+  msgcmp po/it.po '$T/cockpit.pot' && [ -z \"\$(msgattrib --untranslated --no-obsolete po/it.po)\" ]"
 
 like "certwardd --version" "^certwardd [0-9]+\.[0-9]+" "$CERTWARDD" --version
 fails "a missing --config file is named" "/nonexistent.conf" "$CERTWARDD" --session --config /nonexistent.conf --state-dir "$T/s"

@@ -140,7 +140,7 @@ test_manager (void)
   g_autofree gchar *log = g_build_filename (state, "calls.log", NULL);
   const gchar *dirs[] = { g_getenv ("CW_TEST_PLUGIN_DIR"), NULL };
   g_autoptr(CwStore) store = cw_store_new (state, NULL);
-  g_autoptr(CwProviderManager) manager = cw_provider_manager_new (store, dirs);
+  g_autoptr(CwProviderManager) manager = cw_provider_manager_new (cw_store_get_state_dir (store), dirs);
   g_autoptr(GHashTable) settings = settings_of ("log", log, "token", "s3cr3t-token", NULL);
   g_autoptr(GHashTable) change = settings_of ("log", "", NULL);
   g_autoptr(GError) error = NULL;
@@ -208,7 +208,7 @@ test_manager (void)
   /* "crash": a new run finds VALUE-1 in the journal and removes it */
   g_clear_object (&provider);
   g_clear_object (&manager);
-  manager = cw_provider_manager_new (store, dirs);
+  manager = cw_provider_manager_new (cw_store_get_state_dir (store), dirs);
   cw_test_expect_warning ("*ABI 999*");
   g_assert_true (cw_provider_manager_load (manager, &error));
   cw_test_assert_expected_warnings ();

@@ -191,6 +191,19 @@ reloaded (gpointer data)
 }
 
 static gboolean
+two_hook_lines (gpointer data)
+{
+  const gchar *path = data;
+  g_autofree gchar *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  lines = g_strsplit (text, "\n", -1);
+  return g_strv_length (lines) >= 3 && reloads->len >= 2;
+}
+
+static gboolean
 hook_lines (gpointer data)
 {
   const gchar *path = data;
@@ -227,7 +240,16 @@ test_auto_renew_and_actions (Fixture *f, gconstpointer data)
   g_assert_cmpint (llabs ((gint64) next - (gint64) (cw_dbus_certificate1_get_not_after (a) - 30 * DAY)), <=, 600);
   g_assert_cmpuint (cw_dbus_certificate1_get_next_renewal (plain), ==, 0);
   fingerprint = g_strdup (cw_dbus_certificate1_get_fingerprint (a));
-  g_assert_false (g_file_test (f->hook_log, G_FILE_TEST_EXISTS));
+  /* actions take effect when they are set: each new certificate was
+   * delivered at once, one at a time */
+  g_assert_true (cw_test_wait_until (two_hook_lines, f->hook_log, 20));
+  g_assert_true (g_file_get_contents (f->hook_log, &log, NULL, NULL));
+  g_assert_nonnull (strstr (log, "added|a.example.test|"));
+  g_assert_nonnull (strstr (log, "added|b.example.test|"));
+  g_clear_pointer (&log, g_free);
+  g_assert_cmpuint (reloads->len, ==, 2);
+  g_unlink (f->hook_log);
+  g_ptr_array_set_size (reloads, 0);
   g_ptr_array_set_size (f->events->list, 0);
 
   /* the day before: nothing */
@@ -237,7 +259,7 @@ test_auto_renew_and_actions (Fixture *f, gconstpointer data)
   /* past it: both renew in one check */
   move_clock (f, 2 * DAY);
   g_assert_true (cw_test_wait_until (hook_lines, f->hook_log, 20));
-  /* the events went out before the hook ran, but may still be on their way */
+  /* the events go out once the hook and the unit are done */
   wait_event (f, "renewed a.example.test");
   wait_event (f, "renewed b.example.test");
   g_assert_true (cw_test_wait_until (reloaded, NULL, 20));
@@ -262,6 +284,16 @@ test_auto_renew_and_actions (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (cw_dbus_certificate1_get_last_actions (a)[0], "done"));
 }
 
+static gboolean
+two_last_actions (gpointer data)
+{
+  CwDBusCertificate1 *cert = data;
+  g_autoptr(CwDBusCertificate1) fresh = cw_test_certificate (g_dbus_proxy_get_object_path (G_DBUS_PROXY (cert)));
+  const gchar *const *lines = cw_dbus_certificate1_get_last_actions (fresh);
+
+  return lines != NULL && g_strv_length ((gchar **) lines) == 2;
+}
+
 /* A failing unit is reported and does not stop the hook. */
 static void
 test_failing_action (Fixture *f, gconstpointer data)
@@ -272,24 +304,20 @@ test_failing_action (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *path = NULL;
   const gchar *const *lines;
-  gboolean reported = FALSE;
 
   c = self_signed (f, "c.example.test",
                    cw_test_options ("reload-units", g_variant_new_strv (units, -1), "deploy-hooks",
                                     g_variant_new_strv (hooks, -1), NULL));
+  /* delivered when made: both actions reported */
+  g_assert_true (cw_test_wait_until (two_last_actions, c, 10));
+  g_unlink (f->hook_log);
   /* an administrator's reissue deploys like a renewal */
   cw_dbus_certificate1_call_renew_sync (c, cw_test_options ("force", g_variant_new_boolean (TRUE), NULL), NULL, &error);
   g_assert_no_error (error);
   g_assert_true (cw_test_wait_until (hook_lines, f->hook_log, 10));
-  for (guint i = 0; i < 50 && !reported; i++) {
-    g_clear_object (&c);
-    c = cw_test_certificate (MANAGER_PATH "/certificate/c_example_test");
-    lines = cw_dbus_certificate1_get_last_actions (c);
-    reported = lines != NULL && g_strv_length ((gchar **) lines) == 2;
-    if (!reported)
-      g_usleep (100 * 1000);
-  }
-  g_assert_true (reported);
+  g_assert_true (cw_test_wait_until (two_last_actions, c, 10));
+  g_clear_object (&c);
+  c = cw_test_certificate (MANAGER_PATH "/certificate/c_example_test");
   lines = cw_dbus_certificate1_get_last_actions (c);
   g_assert_nonnull (strstr (lines[0], "broken.service") != NULL ? lines[0] : lines[1]);
   g_assert_true (strstr (lines[0], "not found") != NULL || strstr (lines[1], "not found") != NULL);

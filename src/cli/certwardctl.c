@@ -33,15 +33,30 @@ static const CwCtlCommand commands[] = {
 };
 
 static void
-usage (void)
+usage (gboolean asked)
 {
-  g_printerr (_("Usage: certwardctl [--session] [--json] COMMAND [OPTIONS…]\n\nCommands:\n"));
-  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
-    g_autofree gchar *args = cw_ctl_pad (*commands[i].args != '\0' ? _(commands[i].args) : "", 12);
+  GString *out = g_string_new (_("Usage: certwardctl [--session] [--json] COMMAND [OPTIONS…]\n\nCommands:\n"));
+  guint name_width = 0, args_width = 0;
 
-    g_printerr ("  %-12s %s%s\n", commands[i].name, args, _(commands[i].summary));
+  /* columns as wide as their longest entry in this language, in characters */
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    name_width = MAX (name_width, (guint) g_utf8_strlen (commands[i].name, -1));
+    if (*commands[i].args != '\0')
+      args_width = MAX (args_width, (guint) g_utf8_strlen (_(commands[i].args), -1));
   }
-  g_printerr (_("\nRun certwardctl COMMAND --help for a command's options.\n"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_autofree gchar *name = cw_ctl_pad (commands[i].name, name_width + 2);
+    g_autofree gchar *args = cw_ctl_pad (*commands[i].args != '\0' ? _(commands[i].args) : "", args_width + 2);
+
+    g_string_append_printf (out, "  %s%s%s\n", name, args, _(commands[i].summary));
+  }
+  g_string_append (out, _("\nRun certwardctl COMMAND --help for a command's options.\n"));
+  /* asked for: standard output, so it can be paged; after a mistake: stderr */
+  if (asked)
+    g_print ("%s", out->str);
+  else
+    g_printerr ("%s", out->str);
+  g_string_free (out, TRUE);
 }
 
 int
@@ -54,7 +69,9 @@ main (int argc, char **argv)
   int status;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  g_set_prgname ("certwardctl");
+  /* CERTWARD_LOCALEDIR: the catalogs of a build tree, for tests (po/) */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CERTWARD_LOCALEDIR") != NULL ? g_getenv ("CERTWARD_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -70,16 +87,16 @@ main (int argc, char **argv)
       g_print ("certwardctl %s\n", PACKAGE_VERSION);
       return 0;
     } else if (g_str_equal (argv[first], "--help") || g_str_equal (argv[first], "-h")) {
-      usage ();
+      usage (TRUE);
       return 0;
     } else {
       g_printerr (_("certwardctl: unknown option %s\n"), argv[first]);
-      usage ();
+      usage (FALSE);
       return 1;
     }
   }
   if (first >= argc) {
-    usage ();
+    usage (FALSE);
     return 1;
   }
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -87,7 +104,7 @@ main (int argc, char **argv)
       command = &commands[i];
   if (command == NULL) {
     g_printerr (_("certwardctl: unknown command “%s”\n"), argv[first]);
-    usage ();
+    usage (FALSE);
     return 1;
   }
 

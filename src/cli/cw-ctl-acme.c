@@ -386,8 +386,12 @@ int
 cw_ctl_account (CwCtl *ctl, int argc, char **argv)
 {
   const gchar *verb = argc > 1 ? argv[1] : "list";
+  gboolean help = FALSE;
 
-  if (g_str_equal (verb, "--help") || g_str_equal (verb, "-h")) {
+  /* "account VERB --help" runs without an agent: only create parses options */
+  for (int i = 1; i < argc; i++)
+    help |= g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h");
+  if (help && !g_str_equal (verb, "create")) {
     g_print (_("Usage: certwardctl account list\n"
                "       certwardctl account create [--directory URL] [--contact ADDRESS…] --agree-terms\n"
                "                                  [--eab-kid KID --eab-hmac-key-file FILE] [--key-type TYPE]\n"

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /* ---- list / show -------------------------------------------------------- */
@@ -14,9 +15,14 @@ int
 cw_ctl_list (CwCtl *ctl, int argc, char **argv)
 {
   g_autoptr(GPtrArray) certs = NULL;
-  guint name_width = 4, ids_width = 10;
+  gboolean names_only = FALSE;
+  const GOptionEntry entries[] = {
+    { "names", 0, 0, G_OPTION_ARG_NONE, &names_only, N_("Print only the names, one a line (for scripts and shell completion)"), NULL },
+    { NULL }
+  };
+  guint name_width = 4, ids_width = 10, state_width;
 
-  if (!cw_ctl_parse ("list", "", _("List the certificates the agent keeps."), NULL, &argc, &argv))
+  if (!cw_ctl_parse ("list", "", _("List the certificates the agent keeps."), entries, &argc, &argv))
     return 1;
   certs = cw_ctl_list_certificates (ctl);
 
@@ -30,6 +36,11 @@ cw_ctl_list (CwCtl *ctl, int argc, char **argv)
     cw_ctl_print_json (root);
     return 0;
   }
+  if (names_only) {
+    for (guint i = 0; i < certs->len; i++)
+      g_print ("%s\n", cw_dbus_certificate1_get_name (g_ptr_array_index (certs, i)));
+    return 0;
+  }
 
   for (guint i = 0; i < certs->len; i++) {
     CwDBusCertificate1 *cert = g_ptr_array_index (certs, i);
@@ -41,10 +52,11 @@ cw_ctl_list (CwCtl *ctl, int argc, char **argv)
   /* TRANSLATORS: column headers of certwardctl list */
   name_width = MAX (name_width, (guint) g_utf8_strlen (_("NAME"), -1));
   ids_width = MAX (ids_width, (guint) g_utf8_strlen (_("IDENTITIES"), -1));
+  state_width = MAX (cw_ctl_state_width (), (guint) g_utf8_strlen (_("STATE"), -1));
   {
     g_autofree gchar *c1 = cw_ctl_pad (_("NAME"), name_width + 2);
     g_autofree gchar *c2 = cw_ctl_pad (_("IDENTITIES"), ids_width + 2);
-    g_autofree gchar *c3 = cw_ctl_pad (_("STATE"), 11);
+    g_autofree gchar *c3 = cw_ctl_pad (_("STATE"), state_width + 2);
 
     g_print ("%s%s%s%s\n", c1, c2, c3, _("EXPIRES"));
   }
@@ -63,7 +75,7 @@ cw_ctl_list (CwCtl *ctl, int argc, char **argv)
     }
     c1 = cw_ctl_pad (cw_dbus_certificate1_get_name (cert), name_width + 2);
     c2 = cw_ctl_pad (ids, ids_width + 2);
-    c3 = cw_ctl_pad (cw_dbus_certificate1_get_state (cert), 11);
+    c3 = cw_ctl_pad (cw_ctl_state_name (cw_dbus_certificate1_get_state (cert)), state_width + 2);
 
     g_print ("%s%s%s%s\n", c1, c2, c3, expiry);
   }
@@ -78,11 +90,46 @@ format_time (guint64 t)
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S UTC") : g_strdup ("-");
 }
 
+/* What the files of the current revision say; a certificate whose first
+ * request is pending or failed has none yet. */
 static void
-list_lines (const gchar *label, const gchar * const *lines)
+add_certificate_fields (CwCtlFields *f, CwDBusCertificate1 *cert)
 {
-  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
-    g_print ("%-15s %s\n", i == 0 ? label : "", lines[i]);
+  g_autofree gchar *start = NULL, *end = NULL, *expiry = NULL;
+
+  if (cw_dbus_certificate1_get_revision (cert) == 0 || cw_dbus_certificate1_get_not_after (cert) == 0) {
+    cw_ctl_fields_add (f, _("Certificate:"), "%s", _("no certificate yet"));
+    return;
+  }
+  start = format_time (cw_dbus_certificate1_get_not_before (cert));
+  end = format_time (cw_dbus_certificate1_get_not_after (cert));
+  expiry = cw_ctl_format_expiry (cw_dbus_certificate1_get_not_after (cert));
+  cw_ctl_fields_add (f, _("Subject:"), "%s", cw_dbus_certificate1_get_subject (cert));
+  cw_ctl_fields_add (f, _("Issuer:"), "%s", cw_dbus_certificate1_get_issuer (cert));
+  cw_ctl_fields_add (f, _("Serial:"), "%s", cw_dbus_certificate1_get_serial (cert));
+  cw_ctl_fields_add (f, _("Not before:"), "%s", start);
+  cw_ctl_fields_add (f, _("Not after:"), "%s (%s)", end, expiry);
+  cw_ctl_fields_add (f, _("Fingerprint:"), "%s", cw_dbus_certificate1_get_fingerprint (cert));
+  cw_ctl_fields_add (f, _("Key type:"), "%s%s", cw_dbus_certificate1_get_key_type (cert),
+                     cw_dbus_certificate1_get_key_matches (cert) ? "" : _(" (the key does not match!)"));
+}
+
+static void
+add_acme_fields (CwCtlFields *f, CwDBusCertificate1 *cert)
+{
+  GVariant *acme = cw_dbus_certificate1_get_acme_options (cert);
+  const gchar *directory = NULL, *challenge = NULL, *mode = NULL, *account = NULL;
+
+  if (acme == NULL || !g_variant_lookup (acme, "directory", "&s", &directory))
+    return;
+  g_variant_lookup (acme, "challenge", "&s", &challenge);
+  g_variant_lookup (acme, "http-01-mode", "&s", &mode);
+  g_variant_lookup (acme, "account", "&o", &account);
+  cw_ctl_fields_add (f, _("ACME CA:"), "%s", directory);
+  cw_ctl_fields_add (f, _("Challenge:"), "%s%s%s", challenge != NULL ? challenge : "http-01", mode != NULL ? " " : "",
+                     mode != NULL ? mode : "");
+  if (account != NULL)
+    cw_ctl_fields_add (f, _("Account:"), "%s", strrchr (account, '/') + 1);
 }
 
 int
@@ -90,8 +137,10 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
 {
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *ids = NULL, *roles = NULL, *start = NULL, *end = NULL, *expiry = NULL;
-  const gchar *const *warnings;
+  g_autoptr(CwCtlFields) f = cw_ctl_fields_new ();
+  g_autofree gchar *ids = NULL, *roles = NULL;
+  const gchar *source;
+  gboolean has_files;
 
   if (!cw_ctl_parse ("show", "NAME", _("Show everything about one certificate."), NULL, &argc, &argv))
     return 1;
@@ -110,58 +159,38 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
 
   ids = g_strjoinv (", ", (gchar **) cw_dbus_certificate1_get_identities (cert));
   roles = g_strjoinv (", ", (gchar **) cw_dbus_certificate1_get_roles (cert));
-  start = format_time (cw_dbus_certificate1_get_not_before (cert));
-  end = format_time (cw_dbus_certificate1_get_not_after (cert));
-  expiry = cw_ctl_format_expiry (cw_dbus_certificate1_get_not_after (cert));
-  g_print ("%-15s %s\n", _("Name:"), cw_dbus_certificate1_get_name (cert));
-  g_print ("%-15s %s\n", _("Identities:"), ids);
-  g_print ("%-15s %s\n", _("State:"), cw_dbus_certificate1_get_state (cert));
+  source = cw_dbus_certificate1_get_source (cert);
+  has_files = cw_dbus_certificate1_get_revision (cert) > 0;
+  cw_ctl_fields_add (f, _("Name:"), "%s", cw_dbus_certificate1_get_name (cert));
+  cw_ctl_fields_add (f, _("Identities:"), "%s", *ids != '\0' ? ids : "-");
+  cw_ctl_fields_add (f, _("State:"), "%s", cw_ctl_state_name (cw_dbus_certificate1_get_state (cert)));
   if (*cw_dbus_certificate1_get_last_error (cert) != '\0')
-    g_print ("%-15s %s\n", _("Last error:"), cw_dbus_certificate1_get_last_error (cert));
-  g_print ("%-15s %s\n", _("Subject:"), cw_dbus_certificate1_get_subject (cert));
-  g_print ("%-15s %s\n", _("Issuer:"), cw_dbus_certificate1_get_issuer (cert));
-  g_print ("%-15s %s\n", _("Serial:"), cw_dbus_certificate1_get_serial (cert));
-  g_print ("%-15s %s\n", _("Not before:"), start);
-  g_print ("%-15s %s (%s)\n", _("Not after:"), end, expiry);
-  g_print ("%-15s %s\n", _("Fingerprint:"), cw_dbus_certificate1_get_fingerprint (cert));
-  g_print ("%-15s %s%s\n", _("Key type:"), cw_dbus_certificate1_get_key_type (cert),
-           cw_dbus_certificate1_get_key_matches (cert) ? "" : _(" (the key does not match!)"));
-  g_print ("%-15s %s\n", _("Source:"), cw_dbus_certificate1_get_source (cert));
-  {
-    GVariant *acme = cw_dbus_certificate1_get_acme_options (cert);
-    const gchar *directory = NULL, *challenge = NULL, *mode = NULL, *account = NULL;
-
-    if (acme != NULL && g_variant_lookup (acme, "directory", "&s", &directory)) {
-      g_variant_lookup (acme, "challenge", "&s", &challenge);
-      g_variant_lookup (acme, "http-01-mode", "&s", &mode);
-      g_variant_lookup (acme, "account", "&o", &account);
-      g_print ("%-15s %s\n", _("ACME CA:"), directory);
-      g_print ("%-15s %s%s%s\n", _("Challenge:"), challenge != NULL ? challenge : "http-01", mode != NULL ? " " : "",
-               mode != NULL ? mode : "");
-      if (account != NULL)
-        g_print ("%-15s %s\n", _("Account:"), strrchr (account, '/') + 1);
-    }
+    cw_ctl_fields_add (f, _("Last error:"), "%s", cw_dbus_certificate1_get_last_error (cert));
+  add_certificate_fields (f, cert);
+  cw_ctl_fields_add (f, _("Source:"), "%s", source);
+  add_acme_fields (f, cert);
+  cw_ctl_fields_add (f, _("Roles:"), "%s", roles);
+  cw_ctl_fields_add (f, _("Tenant:"), "%s",
+                     *cw_dbus_certificate1_get_tenant (cert) != '\0' ? cw_dbus_certificate1_get_tenant (cert) : "-");
+  if (has_files) {
+    cw_ctl_fields_add (f, _("Revision:"), "%u", cw_dbus_certificate1_get_revision (cert));
+    cw_ctl_fields_add (f, _("Full chain:"), "%s", cw_dbus_certificate1_get_full_chain_path (cert));
+    cw_ctl_fields_add (f, _("Key:"), "%s", cw_dbus_certificate1_get_key_path (cert));
   }
-  g_print ("%-15s %s\n", _("Roles:"), roles);
-  g_print ("%-15s %s\n", _("Tenant:"), *cw_dbus_certificate1_get_tenant (cert) != '\0' ? cw_dbus_certificate1_get_tenant (cert) : "-");
-  g_print ("%-15s %u\n", _("Revision:"), cw_dbus_certificate1_get_revision (cert));
-  g_print ("%-15s %s\n", _("Full chain:"), cw_dbus_certificate1_get_full_chain_path (cert));
-  g_print ("%-15s %s\n", _("Key:"), cw_dbus_certificate1_get_key_path (cert));
   if (cw_dbus_certificate1_get_next_renewal (cert) != 0) {
     g_autofree gchar *next = format_time (cw_dbus_certificate1_get_next_renewal (cert));
 
-    g_print ("%-15s %s\n", _("Next renewal:"), next);
+    cw_ctl_fields_add (f, _("Next renewal:"), "%s", next);
   } else {
-    g_print ("%-15s %s\n", _("Next renewal:"), g_strcmp0 (cw_dbus_certificate1_get_source (cert), "imported") == 0 ||
-                                                g_strcmp0 (cw_dbus_certificate1_get_source (cert), "csr") == 0
-                                                  ? _("by the administrator (Install)") : _("none (see set --auto-renew)"));
+    cw_ctl_fields_add (f, _("Next renewal:"), "%s",
+                       g_strcmp0 (source, "imported") == 0 || g_strcmp0 (source, "csr") == 0
+                         ? _("by the administrator (Install)") : _("none (see set --auto-renew)"));
   }
-  list_lines (_("Reload units:"), cw_dbus_certificate1_get_reload_units (cert));
-  list_lines (_("Deploy hooks:"), cw_dbus_certificate1_get_deploy_hooks (cert));
-  list_lines (_("Last actions:"), cw_dbus_certificate1_get_last_actions (cert));
-  warnings = cw_dbus_certificate1_get_warnings (cert);
-  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
-    g_print ("%-15s %s\n", i == 0 ? _("Warnings:") : "", warnings[i]);
+  cw_ctl_fields_add_lines (f, _("Reload units:"), cw_dbus_certificate1_get_reload_units (cert));
+  cw_ctl_fields_add_lines (f, _("Deploy hooks:"), cw_dbus_certificate1_get_deploy_hooks (cert));
+  cw_ctl_fields_add_lines (f, _("Last actions:"), cw_dbus_certificate1_get_last_actions (cert));
+  cw_ctl_fields_add_lines (f, _("Warnings:"), cw_dbus_certificate1_get_warnings (cert));
+  cw_ctl_fields_print (f);
   return 0;
 }
 
@@ -292,7 +321,7 @@ cw_ctl_import (CwCtl *ctl, int argc, char **argv)
         continue;
     }
     cw_ctl_forget_password (&password);
-    return cw_ctl_fail (error);
+    return cw_ctl_fail_replace (error, name, replace);
   }
 
   cw_ctl_forget_password (&password);

@@ -136,7 +136,7 @@ create (CwCtl *ctl, int argc, char **argv, gboolean ca)
   if (!subject_options (ctl, &s, ca, FALSE, &b, &error) ||
       !cw_dbus_manager1_call_create_self_signed_sync (ctl->manager, argv[1], g_variant_builder_end (&b), &path, NULL,
                                                       &error))
-    return cw_ctl_fail (error);
+    return cw_ctl_fail_replace (error, argv[1], s.replace);
   {
     g_autofree gchar *text = g_strdup_printf (ca ? _("Created the CA %s\n") : _("Created %s\n"), path);
 
@@ -153,6 +153,12 @@ cw_ctl_self_sign (CwCtl *ctl, int argc, char **argv)
 int
 cw_ctl_ca (CwCtl *ctl, int argc, char **argv)
 {
+  /* "ca --help" is the help of its only verb */
+  if (argc >= 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))) {
+    gchar *help[] = { (gchar *) "create", (gchar *) "--help", NULL };
+
+    return create (ctl, 2, help, TRUE);
+  }
   if (argc < 2 || !g_str_equal (argv[1], "create"))
     return cw_ctl_fail_message (_("usage: certwardctl ca create NAME [OPTIONS…]"));
   return create (ctl, argc - 1, argv + 1, TRUE);
@@ -180,7 +186,7 @@ cw_ctl_csr (CwCtl *ctl, int argc, char **argv)
   if (!subject_options (ctl, &s, FALSE, TRUE, &b, &error) ||
       !cw_dbus_manager1_call_create_request_sync (ctl->manager, argv[1], g_variant_builder_end (&b), &path, &csr, NULL,
                                                   &error))
-    return cw_ctl_fail (error);
+    return cw_ctl_fail_replace (error, argv[1], s.replace);
   if (s.output != NULL) {
     if (!g_file_set_contents (s.output, csr, -1, &error))
       return cw_ctl_fail (error);

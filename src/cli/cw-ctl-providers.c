@@ -373,8 +373,13 @@ provider_list (CwCtl *ctl, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   guint name_width = g_utf8_strlen (_("NAME"), -1), type_width = g_utf8_strlen (_("TYPE"), -1);
   guint settings_width = g_utf8_strlen (_("SETTINGS"), -1);
+  gboolean names_only = FALSE;
+  const GOptionEntry entries[] = {
+    { "names", 0, 0, G_OPTION_ARG_NONE, &names_only, N_("Print only the names, one a line (for scripts and shell completion)"), NULL },
+    { NULL }
+  };
 
-  if (!cw_ctl_parse ("provider list", "", _("List the DNS providers."), NULL, &argc, &argv))
+  if (!cw_ctl_parse ("provider list", "", _("List the DNS providers."), entries, &argc, &argv))
     return 1;
   if (argc != 1)
     return cw_ctl_fail_message (_("provider list takes no arguments"));
@@ -390,6 +395,11 @@ provider_list (CwCtl *ctl, int argc, char **argv)
       json_array_add_element (array, cw_ctl_proxy_to_json (G_DBUS_PROXY (g_ptr_array_index (providers, i))));
     json_node_set_array (root, array);
     cw_ctl_print_json (root);
+    return 0;
+  }
+  if (names_only) {
+    for (guint i = 0; i < providers->len; i++)
+      g_print ("%s\n", cw_dbus_provider1_get_name (g_ptr_array_index (providers, i)));
     return 0;
   }
 
@@ -428,6 +438,7 @@ provider_show (CwCtl *ctl, int argc, char **argv)
   g_autoptr(CwDBusProvider1) provider = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *secrets = NULL;
+  g_autoptr(CwCtlFields) f = cw_ctl_fields_new ();
   GVariant *settings;
   GVariantIter iter;
   const gchar *key, *value;
@@ -448,9 +459,9 @@ provider_show (CwCtl *ctl, int argc, char **argv)
     return 0;
   }
 
-  g_print ("%-15s %s\n", _("Name:"), cw_dbus_provider1_get_name (provider));
-  g_print ("%-15s %s\n", _("Type:"), cw_dbus_provider1_get_type_ (provider));
-  g_print ("%-15s %s\n", _("Object path:"), g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider)));
+  cw_ctl_fields_add (f, _("Name:"), "%s", cw_dbus_provider1_get_name (provider));
+  cw_ctl_fields_add (f, _("Type:"), "%s", cw_dbus_provider1_get_type_ (provider));
+  cw_ctl_fields_add (f, _("Object path:"), "%s", g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider)));
   settings = cw_dbus_provider1_get_settings (provider);
   if (settings != NULL) {
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
@@ -460,12 +471,13 @@ provider_show (CwCtl *ctl, int argc, char **argv)
       g_ptr_array_add (lines, g_strdup_printf ("%s=%s", key, value));
     g_ptr_array_sort (lines, compare_strings);
     for (guint i = 0; i < lines->len; i++, first = FALSE)
-      g_print ("%-15s %s\n", first ? _("Settings:") : "", (const gchar *) g_ptr_array_index (lines, i));
+      cw_ctl_fields_add (f, first ? _("Settings:") : "", "%s", (const gchar *) g_ptr_array_index (lines, i));
   }
   if (first)
-    g_print ("%-15s %s\n", _("Settings:"), "-");
+    cw_ctl_fields_add (f, _("Settings:"), "%s", "-");
   secrets = format_secrets (provider, ", ");
-  g_print ("%-15s %s\n", _("Secrets set:"), secrets);
+  cw_ctl_fields_add (f, _("Secrets set:"), "%s", secrets);
+  cw_ctl_fields_print (f);
   return 0;
 }
 

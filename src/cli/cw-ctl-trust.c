@@ -28,8 +28,11 @@ trust_list (CwCtl *ctl, CwDBusTrustStore1 *trust)
   g_variant_iter_init (&iter, entries);
   while (g_variant_iter_next (&iter, "(&s&s&s&sttb)", &fp, &subject, &issuer, &serial, &not_before, &not_after, &system)) {
     g_autofree gchar *expiry = cw_ctl_format_expiry (not_after);
+    /* padded in characters: translations may have accents */
+    g_autofree gchar *origin = cw_ctl_pad (system ? _("system") : _("added"), 9);
+    g_autofree gchar *when = cw_ctl_pad (expiry, 15);
 
-    g_print ("%.16s  %-8s %-14s %s\n", fp, system ? _("system") : _("added"), expiry, subject);
+    g_print ("%.16s  %s%s%s\n", fp, origin, when, subject);
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include "cw-ctl.h"
 #include "cw-dbus-error.h"
+#include "cw-error.h"
 
 #include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
@@ -11,15 +12,35 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* What an administrator can do when no agent answers (certwardd(8)). */
+static const gchar *
+how_to_start (GBusType bus_type)
+{
+  return bus_type == G_BUS_TYPE_SESSION
+           /* TRANSLATORS: how tests and developers run an agent of their own */
+           ? _("start one with “certwardd --session --state-dir DIR &” inside “dbus-run-session”, "
+               "as tests/test-cli.sh does")
+           : _("start it with “systemctl enable --now certwardd”");
+}
+
 gboolean
 cw_ctl_connect (CwCtl *ctl, GError **error)
 {
+  g_autoptr(GError) local = NULL;
   g_autofree gchar *owner = NULL;
 
   cw_dbus_error_register ();
-  ctl->bus = g_bus_get_sync (ctl->bus_type, NULL, error);
-  if (ctl->bus == NULL)
+  ctl->bus = g_bus_get_sync (ctl->bus_type, NULL, &local);
+  if (ctl->bus == NULL) {
+    /* GIO says "Could not connect: No such file or directory": true, but
+     * what the administrator needs is that no agent can be there */
+    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
+                 ctl->bus_type == G_BUS_TYPE_SESSION
+                   ? _("certwardd is not running: there is no session bus (%s); %s")
+                   : _("certwardd is not running: there is no system bus (%s); %s"),
+                 local->message, how_to_start (ctl->bus_type));
     return FALSE;
+  }
   ctl->manager = cw_dbus_manager1_proxy_new_sync (ctl->bus, G_DBUS_PROXY_FLAGS_NONE, CW_BUS_NAME,
                                                   CW_OBJECT_PATH, NULL, error);
   if (ctl->manager == NULL)
@@ -32,9 +53,10 @@ cw_ctl_connect (CwCtl *ctl, GError **error)
    * the owner is a new string (transfer full) */
   owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->objects));
   if (owner == NULL) {
-    g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
-                         ctl->bus_type == G_BUS_TYPE_SESSION ? _("certwardd is not running on the session bus")
-                                                             : _("certwardd is not running on the system bus"));
+    g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
+                 ctl->bus_type == G_BUS_TYPE_SESSION ? _("certwardd is not running on the session bus; %s")
+                                                     : _("certwardd is not running on the system bus; %s"),
+                 how_to_start (ctl->bus_type));
     return FALSE;
   }
   return TRUE;
@@ -86,9 +108,13 @@ gboolean
 cw_ctl_parse (const gchar *command, const gchar *args, const gchar *summary, const GOptionEntry *entries,
               int *argc, char ***argv)
 {
-  g_autofree gchar *param = g_strdup_printf ("%s %s", command, args != NULL ? args : "");
-  g_autoptr(GOptionContext) context = g_option_context_new (param);
+  g_autofree gchar *prgname = g_strconcat ("certwardctl ", command, NULL);
+  g_autoptr(GOptionContext) context = g_option_context_new (args != NULL && *args != '\0' ? args : NULL);
   g_autoptr(GError) error = NULL;
+
+  /* GOption's usage line starts with the program name: make it read
+   * "certwardctl import [OPTION…] FILE...", a line one can type */
+  g_set_prgname (prgname);
 
   g_option_context_set_summary (context, summary);
   if (entries != NULL)
@@ -109,6 +135,17 @@ cw_ctl_fail (const GError *error)
     g_dbus_error_strip_remote_error (copy);
   g_printerr ("certwardctl: %s\n", copy->message);
   return 1;
+}
+
+int
+cw_ctl_fail_replace (const GError *error, const gchar *name, gboolean replace)
+{
+  if (replace || !g_error_matches (error, CW_ERROR, CW_ERROR_EXISTS))
+    return cw_ctl_fail (error);
+  if (name == NULL)
+    return cw_ctl_fail_message (_("a certificate of that name exists; use --replace to overwrite it, "
+                                  "or --name to give the new one another name"));
+  return cw_ctl_fail_message (_("a certificate named “%s” exists; use --replace to overwrite it"), name);
 }
 
 int

@@ -41,6 +41,10 @@ gboolean  cw_ctl_parse (const gchar *command, const gchar *args, const gchar *su
  * and returns the exit status 1. */
 int       cw_ctl_fail (const GError *error);
 int       cw_ctl_fail_message (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
+/* As cw_ctl_fail, but when @name (NULL: not given) is taken and --replace
+ * was not given (@replace), says to use --replace: the agent's message
+ * names its D-Bus option "replace". */
+int       cw_ctl_fail_replace (const GError *error, const gchar *name, gboolean replace);
 
 /* Reads a whole file ("-" for standard input). */
 GBytes   *cw_ctl_read_file (const gchar *path, GError **error);
@@ -57,6 +61,20 @@ gchar    *cw_ctl_format_expiry (guint64 not_after);
 GVariant *cw_ctl_bytes_variant (GBytes *bytes);
 /* @text left-aligned in @width characters (not bytes). */
 gchar    *cw_ctl_pad (const gchar *text, guint width);
+
+/* "Label: value" lines whose values line up however long the labels are
+ * in the administrator's language (cw-ctl-output.c). */
+typedef struct _CwCtlFields CwCtlFields;
+CwCtlFields *cw_ctl_fields_new (void);
+void         cw_ctl_fields_add (CwCtlFields *fields, const gchar *label, const gchar *format, ...) G_GNUC_PRINTF (3, 4);
+/* One line per element, the label on the first. */
+void         cw_ctl_fields_add_lines (CwCtlFields *fields, const gchar *label, const gchar * const *lines);
+void         cw_ctl_fields_print (CwCtlFields *fields);
+void         cw_ctl_fields_free (CwCtlFields *fields);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwCtlFields, cw_ctl_fields_free)
+/* A Certificate1.State value translated for people, and the widest one. */
+const gchar *cw_ctl_state_name (const gchar *state);
+guint        cw_ctl_state_width (void);
 
 /* Waits for the outcome of an ACME order: create the waiter before the
  * call that starts the order, finish it with the certificate's path.

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "certwardd"
 
 #include "config.h"
 
@@ -15,6 +14,7 @@
 #include <glib/gi18n.h>
 #include <gnutls/gnutls.h>
 #include <locale.h>
+#include <unistd.h>
 #include <malloc.h>
 #include <stdlib.h>
 
@@ -130,13 +130,26 @@ main (int argc, char **argv)
   g_autoptr(CwProviderManager) providers = NULL;
   g_autoptr(CwScheduler) scheduler = NULL;
   g_autofree gchar *trust_dir = NULL;
+  g_autoptr(CwDeliverer) deliverer = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
 
+  /* GLib 2.74's slice allocator keeps what a large call freed (a million
+   * strings in one array: 150 MB) for good; malloc gives it back
+   * (cw-memory.h). GLib reads G_SLICE before main() runs, so the agent
+   * starts itself once more with it set (same pid, as systemd expects). */
+  if (g_strcmp0 (g_getenv ("G_SLICE"), "always-malloc") != 0) {
+    g_setenv ("G_SLICE", "always-malloc", TRUE);
+    execv ("/proc/self/exe", argv);
+    /* no /proc: the slice allocator it is */
+  }
   g_log_set_writer_func (cw_log_writer, NULL, NULL);
+  /* the agent's messages travel over D-Bus in its own locale: under
+   * systemd the system's (/etc/default/locale, README "Language") */
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* CERTWARD_LOCALEDIR: the catalogs of a build tree, for tests (po/) */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CERTWARD_LOCALEDIR") != NULL ? g_getenv ("CERTWARD_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -193,6 +206,12 @@ main (int argc, char **argv)
    * agent's footprint at what it uses (bench/acme-issue) */
   mallopt (M_ARENA_MAX, 1);
 #endif
+#ifdef M_MMAP_THRESHOLD
+  /* a fixed threshold: glibc's moving one would put the next buffer of a
+   * large call (an upload of megabytes) on the heap, where it stays after
+   * the call; mapped, it goes back at once (tests/test-hostile.c) */
+  mallopt (M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
 
   trust_dir = g_build_filename (state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, "trust", NULL);
   trust = cw_trust_store_new (trust_dir, cw_config_get_string (config, "trust", "system-bundle"),
@@ -222,7 +241,7 @@ main (int argc, char **argv)
      * that replaces an installed type */
     const gchar *dirs[] = { cw_config_get_string (config, "dns-01", "provider-dir"), CW_PROVIDER_DIR, NULL };
 
-    providers = cw_provider_manager_new (store, *dirs[0] != '\0' ? dirs : dirs + 1);
+    providers = cw_provider_manager_new (cw_store_get_state_dir (store), *dirs[0] != '\0' ? dirs : dirs + 1);
     if (!cw_provider_manager_load (providers, &error)) {
       g_printerr ("certwardd: %s\n", error->message);
       return EXIT_FAILURE;
@@ -247,7 +266,16 @@ main (int argc, char **argv)
   ctx.status = EXIT_SUCCESS;
 
   scheduler = cw_scheduler_new (store, acme);
-  daemon = cw_daemon_new (store, trust, acme, scheduler);
+  {
+    /* [actions] integration-dir first (a test's, or a site's own set),
+     * then the administrator's, then the shipped ones */
+    const gchar *dirs[] = { cw_config_get_string (config, "actions", "integration-dir"), CW_LOCAL_INTEGRATION_DIR,
+                            CW_INTEGRATION_DIR, NULL };
+
+    deliverer = cw_deliverer_new (cw_store_get_state_dir (store), cw_trust_store_get_bundle_path (trust),
+                                  *dirs[0] != '\0' ? dirs : dirs + 1);
+  }
+  daemon = cw_daemon_new (store, trust, acme, scheduler, deliverer);
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "certwardd"
 
 #include "config.h"
 
 #include "cw-certificate-service.h"
 #include "cw-caller.h"
+#include "cw-delivery-options.h"
 #include "cw-error.h"
 #include "cw-options.h"
 #include "cw-text.h"
@@ -132,12 +132,20 @@ cw_certificate_property (CwCertificate *cert, const gchar *name)
     return strv_or_empty ((const gchar * const *) renewal->deploy_hooks);
   if (IS ("LastActions"))
     return strv_or_empty (cw_certificate_get_last_actions (cert));
+  if (IS ("AccessGroup"))
+    return string_or_empty (cw_certificate_get_delivery (cert)->access_group);
+  if (IS ("Targets"))
+    return cw_targets_to_variant (cw_certificate_get_delivery (cert)->targets);
+  if (IS ("Integrations"))
+    return strv_or_empty ((const gchar * const *) cw_certificate_get_delivery (cert)->integrations);
+  if (IS ("ReloadCommands"))
+    return cw_commands_to_variant (cw_certificate_get_delivery (cert)->commands);
 #undef IS
   return NULL;
 }
 
 GVariant *
-cw_certificate_event_details (CwCertificate *cert, CwEvent event)
+cw_certificate_event_details (CwCertificate *cert, CwEvent event, const gchar * const *delivery)
 {
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   const CwCertInfo *info = cw_certificate_get_info (cert);
@@ -172,6 +180,8 @@ cw_certificate_event_details (CwCertificate *cert, CwEvent event)
                            cw_text_variant (cw_certificate_get_previous_fingerprint (cert)));
   if (event == CW_EVENT_FAILED)
     g_variant_builder_add (&b, "{sv}", "error", cw_text_variant (cw_certificate_get_last_error (cert)));
+  if (delivery != NULL)
+    g_variant_builder_add (&b, "{sv}", "delivery", cw_text_variant_strv (delivery));
   return g_variant_builder_end (&b);
 }
 
@@ -433,8 +443,29 @@ cw_certificate_set_property (const CwCertificateTarget *target, const gchar *pro
     g_autofree const gchar **list = g_variant_get_strv (value, NULL);
     gboolean units = g_str_equal (property_name, "ReloadUnits");
 
+    /* a hook runs as root: only a program nobody else can change */
+    if (!units && !cw_deliverer_check_hooks (list, error))
+      return FALSE;
     return cw_store_set_renewal_options (target->store, target->cert, -1, units ? list : NULL, units ? NULL : list,
                                          error);
+  }
+  if (g_str_equal (property_name, "AccessGroup") || g_str_equal (property_name, "Targets") ||
+      g_str_equal (property_name, "Integrations") || g_str_equal (property_name, "ReloadCommands")) {
+    static const struct { const gchar *property, *option; } options[] = {
+      { "AccessGroup", "access-group" }, { "Targets", "targets" }, { "Integrations", "integrations" },
+      { "ReloadCommands", "reload-commands" },
+    };
+    g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+    g_autoptr(GVariant) as_options = NULL;
+    CwDelivery *delivery;
+
+    for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+      if (g_str_equal (property_name, options[i].property))
+        g_variant_builder_add (&b, "{sv}", options[i].option, value);
+    as_options = g_variant_ref_sink (g_variant_builder_end (&b));
+    delivery = cw_delivery_from_options (target->deliverer, as_options, cw_certificate_get_name (target->cert),
+                                         target->cert, error);
+    return delivery != NULL && cw_store_set_delivery (target->store, target->cert, delivery, error);
   }
   g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY, "%s cannot be set", property_name);
   return FALSE;

@@ -3,6 +3,7 @@
 
 #include "cw-acme-manager.h"
 #include "cw-dbus-generated.h"
+#include "cw-deliverer.h"
 #include "cw-store.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,7 @@ G_BEGIN_DECLS
 typedef struct {
   CwStore       *store;
   CwAcmeManager *acme;
+  CwDeliverer   *deliverer;
   CwCertificate *cert;
 } CwCertificateTarget;
 
@@ -39,7 +41,8 @@ void           cw_certificate_method_call (const CwCertificateTarget *target, co
 gboolean       cw_certificate_set_property (const CwCertificateTarget *target, const gchar *property_name,
                                             GVariant *value, GError **error);
 
-/* The a{sv} details of CertificateChanged for @cert and @event. */
-GVariant      *cw_certificate_event_details (CwCertificate *cert, CwEvent event);
+/* The a{sv} details of CertificateChanged for @cert and @event; with
+ * @delivery, what was done for it (targets and reload actions). */
+GVariant      *cw_certificate_event_details (CwCertificate *cert, CwEvent event, const gchar * const *delivery);
 
 G_END_DECLS

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "certwardd"
 
 #include "config.h"
 
@@ -17,6 +16,7 @@ struct _CwCertificateTree {
   GDBusConnection    *connection;
   CwStore            *store;
   CwAcmeManager      *acme;
+  CwDeliverer        *deliverer;
   CwObjectManager    *objects;
   GDBusInterfaceInfo *info;
   guint               n_properties;
@@ -161,6 +161,7 @@ target_for_path (CwCertificateTree *self, const gchar *object_path, CwCertificat
 {
   target->store = self->store;
   target->acme = self->acme;
+  target->deliverer = self->deliverer;
   target->cert = cw_certificate_from_path (self->store, object_path);
   if (target->cert == NULL)
     g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT, "No certificate at %s", object_path);
@@ -262,8 +263,8 @@ subtree_dispatch (GDBusConnection *connection, const gchar *sender, const gchar 
 static const GDBusSubtreeVTable subtree_vtable = { subtree_enumerate, subtree_introspect, subtree_dispatch, { 0 } };
 
 CwCertificateTree *
-cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme, CwObjectManager *objects,
-                         GError **error)
+cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme, CwDeliverer *deliverer,
+                         CwObjectManager *objects, GError **error)
 {
   g_autoptr(CwCertificateTree) self = g_object_new (CW_TYPE_CERTIFICATE_TREE, NULL);
   g_autoptr(GPtrArray) certs = cw_store_get_certificates (store);
@@ -271,6 +272,7 @@ cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeMana
   self->connection = g_object_ref (connection);
   self->store = g_object_ref (store);
   self->acme = g_object_ref (acme);
+  self->deliverer = g_object_ref (deliverer);
   self->objects = g_object_ref (objects);
   self->info = g_dbus_interface_info_ref (cw_dbus_certificate1_interface_info ());
   while (self->info->properties[self->n_properties] != NULL)
@@ -314,6 +316,7 @@ cw_certificate_tree_dispose (GObject *object)
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
+  g_clear_object (&self->deliverer);
   g_clear_object (&self->objects);
   g_clear_pointer (&self->info, g_dbus_interface_info_unref);
   G_OBJECT_CLASS (cw_certificate_tree_parent_class)->dispose (object);

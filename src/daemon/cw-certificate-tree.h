@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cw-acme-manager.h"
+#include "cw-deliverer.h"
 #include "cw-object-manager.h"
 #include "cw-store.h"
 
@@ -22,6 +23,6 @@ G_DECLARE_FINAL_TYPE (CwCertificateTree, cw_certificate_tree, CW, CERTIFICATE_TR
  * announces certificates added and removed through @objects.
  */
 CwCertificateTree *cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme,
-                                            CwObjectManager *objects, GError **error);
+                                            CwDeliverer *deliverer, CwObjectManager *objects, GError **error);
 
 G_END_DECLS

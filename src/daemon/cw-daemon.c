@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "certwardd"
 
 #include "config.h"
 
@@ -9,6 +8,7 @@
 #include "cw-certificate-tree.h"
 #include "cw-dbus-error.h"
 #include "cw-find-filter.h"
+#include "cw-memory.h"
 #include "cw-manager-service.h"
 #include "cw-object-manager.h"
 #include "cw-provider-service.h"
@@ -27,12 +27,14 @@ struct _CwDaemon {
   CwAcmeManager            *acme;
   CwScheduler              *scheduler;
   CwReloader               *reloader;
+  CwDeliverer              *deliverer;
   GDBusConnection          *connection;
   CwObjectManager          *objects;
   CwCertificateTree        *certificates;
   CwManagerService         *manager;
   guint                     owner_id;
   guint                     find_filter;
+  guint                     trim_filter;
   gboolean                  ready;
 };
 
@@ -89,14 +91,29 @@ on_provider_removed (CwProviderManager *providers, CwProvider *provider, CwDaemo
 }
 
 static void
-on_store_event (CwStore *store, CwCertificate *cert, guint event, CwDaemon *self)
+announce (CwDaemon *self, CwCertificate *cert, CwEvent event, const gchar * const *delivery)
 {
   g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (cert));
+  GVariant *details = cw_certificate_event_details (cert, event, delivery);
 
   /* the certificate's PropertiesChanged went out when the model changed,
    * before this: a subscriber reading the object now sees the new revision */
   cw_dbus_manager1_emit_certificate_changed (CW_DBUS_MANAGER1 (self->manager), path, cw_event_to_string (event),
-                                             cw_certificate_event_details (cert, event));
+                                             details);
+}
+
+static void
+on_store_event (CwStore *store, CwCertificate *cert, guint event, CwDaemon *self)
+{
+  /* a new revision is announced once it is delivered (on_delivered) */
+  if (event != CW_EVENT_ADDED && event != CW_EVENT_RENEWED && event != CW_EVENT_REPLACED)
+    announce (self, cert, event, NULL);
+}
+
+static void
+on_delivered (CwReloader *reloader, CwCertificate *cert, guint event, GStrv lines, CwDaemon *self)
+{
+  announce (self, cert, event, (const gchar * const *) lines);
 }
 
 static void
@@ -107,6 +124,8 @@ on_name_acquired (GDBusConnection *connection, const gchar *name, gpointer user_
   g_message ("ready: %s is on the bus", name);
   if (!self->ready) {
     self->ready = TRUE;
+    /* target files someone removed or changed while the agent was away */
+    cw_reloader_repair (self->reloader);
     g_signal_emit (self, signals[SIGNAL_READY], 0);
   }
 }
@@ -135,11 +154,13 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
     return FALSE;
   g_dbus_connection_set_exit_on_close (self->connection, FALSE);
   self->find_filter = cw_find_filter_add (self->connection, self->store);
+  self->trim_filter = cw_memory_trim_filter_add (self->connection);
 
-  self->manager = cw_manager_service_new (self->store, self->acme, self->scheduler);
+  self->manager = cw_manager_service_new (self->store, self->acme, self->scheduler, self->deliverer);
   /* units are reloaded over the agent's own bus: the system bus, or the
    * tests' bus with --session */
-  self->reloader = cw_reloader_new (self->store, self->scheduler, self->connection);
+  self->reloader = cw_reloader_new (self->store, self->scheduler, self->acme, self->deliverer, self->connection);
+  g_signal_connect (self->reloader, "delivered", G_CALLBACK (on_delivered), self);
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager), self->connection,
                                          CW_OBJECT_PATH, error))
     return FALSE;
@@ -147,7 +168,8 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   self->objects = cw_object_manager_new (self->connection, CW_OBJECT_PATH, error);
   if (self->objects == NULL)
     return FALSE;
-  self->certificates = cw_certificate_tree_new (self->connection, self->store, self->acme, self->objects, error);
+  self->certificates = cw_certificate_tree_new (self->connection, self->store, self->acme, self->deliverer,
+                                                 self->objects, error);
   if (self->certificates == NULL)
     return FALSE;
   accounts = cw_acme_manager_get_accounts (self->acme);
@@ -193,6 +215,7 @@ cw_daemon_dispose (GObject *object)
   cw_daemon_release_name (self);
   if (self->find_filter != 0) {
     g_dbus_connection_remove_filter (self->connection, self->find_filter);
+    g_dbus_connection_remove_filter (self->connection, self->trim_filter);
     self->find_filter = 0;
   }
   if (self->manager != NULL)
@@ -205,6 +228,7 @@ cw_daemon_dispose (GObject *object)
   }
   g_clear_object (&self->manager);
   g_clear_object (&self->reloader);
+  g_clear_object (&self->deliverer);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->certificates);
   g_clear_object (&self->objects);
@@ -233,10 +257,12 @@ cw_daemon_init (CwDaemon *self)
 }
 
 CwDaemon *
-cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme, CwScheduler *scheduler)
+cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme, CwScheduler *scheduler,
+               CwDeliverer *deliverer)
 {
   CwDaemon *self = g_object_new (CW_TYPE_DAEMON, NULL);
 
+  self->deliverer = g_object_ref (deliverer);
   self->scheduler = g_object_ref (scheduler);
   self->acme = g_object_ref (acme);
   self->store = g_object_ref (store);

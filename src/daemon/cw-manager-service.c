@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#define G_LOG_DOMAIN "certwardd"
 
 #include "config.h"
 
 #include "cw-manager-service.h"
 #include "cw-caller.h"
+#include "cw-delivery-options.h"
+#include "cw-text.h"
 #include "cw-account-service.h"
 #include "cw-provider-service.h"
 #include "cw-certificate-service.h"
@@ -21,6 +22,7 @@ struct _CwManagerService {
   CwStore       *store;
   CwAcmeManager *acme;
   CwScheduler   *scheduler;
+  CwDeliverer   *deliverer;
 };
 
 static void manager_iface_init (CwDBusManager1Iface *iface);
@@ -36,7 +38,32 @@ renewal_options_check (GVariant *options, GError **error)
   g_auto(GStrv) units = cw_options_dup_strv (options, "reload-units");
   g_auto(GStrv) hooks = cw_options_dup_strv (options, "deploy-hooks");
 
-  return cw_renewal_validate_actions ((const gchar * const *) units, (const gchar * const *) hooks, error);
+  /* a hook runs as root: only a program nobody else can change */
+  return cw_renewal_validate_actions ((const gchar * const *) units, (const gchar * const *) hooks, error) &&
+         cw_deliverer_check_hooks ((const gchar * const *) hooks, error);
+}
+
+/* Whether the delivery options (targets, access group, integrations,
+ * reload commands) can be applied to @name, before anything is made. */
+static gboolean
+delivery_options_check (CwManagerService *self, GVariant *options, const gchar *name, GError **error)
+{
+  g_autoptr(CwDelivery) delivery = NULL;
+
+  delivery = cw_delivery_from_options (self->deliverer, options, name != NULL ? name : "certificate",
+                                       name != NULL ? cw_store_lookup (self->store, name) : NULL, error);
+  return delivery != NULL || error == NULL || *error == NULL;
+}
+
+static gboolean
+delivery_options_apply (CwManagerService *self, CwCertificate *cert, GVariant *options, GError **error)
+{
+  CwDelivery *delivery = cw_delivery_from_options (self->deliverer, options, cw_certificate_get_name (cert), cert,
+                                                   error);
+
+  if (delivery == NULL)
+    return error == NULL || *error == NULL;
+  return cw_store_set_delivery (self->store, cert, delivery, error);
 }
 
 static gboolean
@@ -63,7 +90,8 @@ reply_certificate (GDBusMethodInvocation *invocation, CwCertificate *cert, GErro
   g_autoptr(GVariant) options = g_variant_get_child_value (params, g_variant_n_children (params) - 1);
 
   if (cert != NULL && g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT) &&
-      !renewal_options_apply (self->store, cert, options, &error))
+      (!renewal_options_apply (self->store, cert, options, &error) ||
+       !delivery_options_apply (self, cert, options, &error)))
     cert = NULL;
   if (cert == NULL) {
     cw_invocation_take_error (invocation, error);
@@ -87,6 +115,7 @@ static const CwOptionSpec import_specs[] = {
   { "replace", "b" },
   { "reload-units", "as" },
   { "deploy-hooks", "as" },
+  CW_DELIVERY_OPTION_SPECS,
   { NULL, NULL },
 };
 
@@ -153,6 +182,8 @@ handle_import (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, GVarian
   GError *error = NULL;
   CwImportRequest *request = import_request_from_options (options, &error);
 
+  if (request != NULL && !delivery_options_check (self, options, request->name, &error))
+    g_clear_pointer (&request, cw_import_request_free);
   if (request == NULL) {
     cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -181,7 +212,7 @@ static const CwOptionSpec create_specs[] = {
   { "common-name", "s" }, { "identities", "as" }, { "organization", "s" }, { "organizational-unit", "s" },
   { "country", "s" }, { "state", "s" }, { "locality", "s" }, { "email", "s" }, { "key-type", "s" },
   { "days", "u" }, { "ca", "b" }, { "issuer", "o" }, { "roles", "as" }, { "tenant", "s" }, { "replace", "b" },
-  { "reload-units", "as" }, { "deploy-hooks", "as" }, { "auto-renew", "b" },
+  { "reload-units", "as" }, { "deploy-hooks", "as" }, { "auto-renew", "b" }, CW_DELIVERY_OPTION_SPECS,
   { NULL, NULL },
 };
 
@@ -190,6 +221,7 @@ static const CwOptionSpec request_specs[] = {
   { "common-name", "s" }, { "identities", "as" }, { "organization", "s" }, { "organizational-unit", "s" },
   { "country", "s" }, { "state", "s" }, { "locality", "s" }, { "email", "s" }, { "key-type", "s" },
   { "roles", "as" }, { "tenant", "s" }, { "replace", "b" }, { "reload-units", "as" }, { "deploy-hooks", "as" },
+  CW_DELIVERY_OPTION_SPECS,
   { NULL, NULL },
 };
 
@@ -236,7 +268,7 @@ handle_create_self_signed (CwDBusManager1 *iface, GDBusMethodInvocation *invocat
   GError *error = NULL;
 
   if (!cw_options_check (options, create_specs, &error) || !renewal_options_check (options, &error) ||
-      (spec = spec_from_options (options, &error)) == NULL) {
+      !delivery_options_check (self, options, name, &error) || (spec = spec_from_options (options, &error)) == NULL) {
     cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
@@ -269,7 +301,10 @@ request_done (GObject *source, GAsyncResult *result, gpointer user_data)
     GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
     g_autoptr(GVariant) options = g_variant_get_child_value (params, 1);
 
-    if (!renewal_options_apply (CW_STORE (source), cert, options, &error))
+    CwManagerService *self = CW_MANAGER_SERVICE (g_dbus_method_invocation_get_user_data (invocation));
+
+    if (!renewal_options_apply (CW_STORE (source), cert, options, &error) ||
+        !delivery_options_apply (self, cert, options, &error))
       g_clear_object (&cert);
   }
   if (cert == NULL) {
@@ -290,7 +325,7 @@ handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
   GError *error = NULL;
 
   if (!cw_options_check (options, request_specs, &error) || !renewal_options_check (options, &error) ||
-      (spec = spec_from_options (options, &error)) == NULL) {
+      !delivery_options_check (self, options, name, &error) || (spec = spec_from_options (options, &error)) == NULL) {
     cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   }
@@ -307,6 +342,7 @@ static const CwOptionSpec acme_specs[] = {
   { "account", "o" }, { "directory", "s" }, { "challenge", "s" }, { "provider", "o" }, { "http-01-mode", "s" },
   { "webroot", "s" }, { "key-type", "s" }, { "reuse-key", "b" }, { "profile", "s" }, { "preferred-chain", "s" },
   { "roles", "as" }, { "tenant", "s" }, { "reload-units", "as" }, { "deploy-hooks", "as" },
+  CW_DELIVERY_OPTION_SPECS,
   { NULL, NULL },
 };
 
@@ -333,6 +369,7 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
   GError *error = NULL;
 
   if (!cw_options_check (options, acme_specs, &error) || !renewal_options_check (options, &error) ||
+      !delivery_options_check (self, options, name, &error) ||
       (key_type != NULL && !cw_key_type_from_string (key_type, &type, &error))) {
     cw_invocation_take_error (invocation, error);
     return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -507,6 +544,31 @@ handle_get_providers (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_get_integrations (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autoptr(GPtrArray) all = cw_deliverer_get_integrations (self->deliverer);
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(ssa{sv})"));
+
+  for (guint i = 0; i < all->len; i++) {
+    const CwIntegration *integration = g_ptr_array_index (all, i);
+    g_auto(GVariantBuilder) what = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+    g_variant_builder_add (&what, "{sv}", "access-group", cw_text_variant (integration->access_group));
+    g_variant_builder_add (&what, "{sv}", "targets", cw_targets_to_variant (integration->targets));
+    g_variant_builder_add (&what, "{sv}", "reload-units",
+                           cw_text_variant_strv ((const gchar * const *) integration->units));
+    g_variant_builder_add (&what, "{sv}", "deploy-hooks",
+                           cw_text_variant_strv ((const gchar * const *) integration->hooks));
+    g_variant_builder_add (&what, "{sv}", "reload-commands", cw_commands_to_variant (integration->commands));
+    g_variant_builder_add (&b, "(@s@s@a{sv})", cw_text_variant (integration->name),
+                           cw_text_variant (integration->description), g_variant_builder_end (&what));
+  }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a(ssa{sv}))", g_variant_builder_end (&b)));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* ---- names, default, tenants --------------------------------------------- */
 
 static gboolean
@@ -619,6 +681,7 @@ manager_iface_init (CwDBusManager1Iface *iface)
   iface->handle_get_provider_types = handle_get_provider_types;
   iface->handle_add_provider = handle_add_provider;
   iface->handle_get_providers = handle_get_providers;
+  iface->handle_get_integrations = handle_get_integrations;
   iface->handle_check_now = handle_check_now;
 }
 
@@ -671,6 +734,7 @@ cw_manager_service_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
   g_clear_object (&self->scheduler);
+  g_clear_object (&self->deliverer);
   G_OBJECT_CLASS (cw_manager_service_parent_class)->dispose (object);
 }
 
@@ -687,10 +751,11 @@ cw_manager_service_init (CwManagerService *self)
 }
 
 CwManagerService *
-cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler)
+cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler, CwDeliverer *deliverer)
 {
   CwManagerService *self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
 
+  self->deliverer = g_object_ref (deliverer);
   self->store = g_object_ref (store);
   self->acme = g_object_ref (acme);
   self->scheduler = g_object_ref (scheduler);

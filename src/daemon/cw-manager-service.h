@@ -4,6 +4,7 @@
 #include "cw-acme-manager.h"
 #include "cw-dbus-generated.h"
 #include "cw-scheduler.h"
+#include "cw-deliverer.h"
 #include "cw-store.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,7 @@ G_DECLARE_FINAL_TYPE (CwManagerService, cw_manager_service, CW, MANAGER_SERVICE,
  * makes certificates locally and through ACME, and lists what it holds. CertificateChanged is emitted by CwDaemon, which
  * sees every store event.
  */
-CwManagerService *cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler);
+CwManagerService *cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler,
+                                          CwDeliverer *deliverer);
 
 G_END_DECLS

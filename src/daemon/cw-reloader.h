@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "cw-acme-manager.h"
+#include "cw-deliverer.h"
 #include "cw-scheduler.h"
 #include "cw-store.h"
 
@@ -14,15 +16,28 @@ G_DECLARE_FINAL_TYPE (CwReloader, cw_reloader, CW, RELOADER, GObject)
 /**
  * CwReloader:
  *
- * Runs a certificate's reload actions after it changed (added, renewed,
- * replaced): its systemd units are reloaded through
- * org.freedesktop.systemd1.Manager.ReloadOrRestartUnit on @bus, its deploy
- * hooks run with the certificate's paths in their environment, each with
- * [actions] timeout. Changes are gathered while a renewal check runs (and
- * for a second otherwise), and each unit and hook then runs once for all
- * of them. A failing action is logged and published in LastActions; it
- * never stops the others.
+ * The order of events for every new revision (added, renewed, replaced):
+ * the revision is current (the store) → every target file is written
+ * (CwDeliverer) → the reload actions run: systemd units through
+ * org.freedesktop.systemd1.Manager.ReloadOrRestartUnit on @bus, deploy
+ * hooks and reload commands with cw-runner.h, each with [actions] timeout
+ * → ::delivered, on which the daemon emits CertificateChanged. Each
+ * target's and action's outcome goes to LastActions; none stops another.
+ *
+ * Changes are gathered while work that makes more of them is in flight
+ * (a renewal check, ACME orders) and delivered together when it ends, so
+ * each unit, hook and command runs once per batch; a lone change is
+ * delivered at once. Setting a certificate's delivery (targets, actions,
+ * integrations, access group) delivers it at once, without an event.
+ *
+ * Signals: ::delivered (CwCertificate *cert, guint CwEvent event,
+ * GStrv lines): lines are what was done for it (targets and actions).
  */
-CwReloader *cw_reloader_new (CwStore *store, CwScheduler *scheduler, GDBusConnection *bus);
+CwReloader *cw_reloader_new (CwStore *store, CwScheduler *scheduler, CwAcmeManager *acme, CwDeliverer *deliverer,
+                             GDBusConnection *bus);
+
+/* Repairs every certificate's target files that differ from its current
+ * revision (at start and after each daily check). */
+void        cw_reloader_repair (CwReloader *self);
 
 G_END_DECLS

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "cw-config.h"
+#include "cw-error.h"
+
+#include <glib/gi18n.h>
+
+typedef enum {
+  TYPE_INT,
+  TYPE_BOOL,
+  TYPE_STRING,
+  TYPE_PATH,   /* absolute path */
+  TYPE_ENUM,   /* one of choices, '|'-separated */
+  TYPE_STRV,
+  TYPE_URL,    /* an https URL */
+  TYPE_ADDRESS,/* an IP address to listen on, or "" for all */
+} KeyType;
+
+typedef struct {
+  const gchar *group;
+  const gchar *key;
+  KeyType      type;
+  gint64       min, max;
+  const gchar *def;
+  const gchar *choices;
+} KeyDef;
+
+/* The whole configuration vocabulary. README.md and data/certward.conf
+ * document the same keys. */
+static const KeyDef keys[] = {
+  { "store", "keep-revisions", TYPE_INT, 1, 100, "3", NULL },
+  { "certificates", "expiry-warning-days", TYPE_INT, 30, 180, "60", NULL },
+  { "trust", "system-bundle", TYPE_PATH, 0, 0, "/etc/ssl/certs/ca-certificates.crt", NULL },
+  { "trust", "verification-mode", TYPE_ENUM, 0, 0, "outgoing", "none|outgoing|all" },
+  { "acme", "directory", TYPE_URL, 0, 0, "https://acme-v02.api.letsencrypt.org/directory", NULL },
+  { "acme", "ca-file", TYPE_PATH, 0, 0, "", NULL },
+  { "acme", "contact", TYPE_STRV, 0, 0, "", NULL },
+  { "acme", "max-concurrent-orders", TYPE_INT, 1, 1000, "10", NULL },
+  { "http-01", "mode", TYPE_ENUM, 0, 0, "standalone", "standalone|webroot|dbus" },
+  { "http-01", "address", TYPE_ADDRESS, 0, 0, "", NULL },
+  { "http-01", "port", TYPE_INT, 1, 65535, "80", NULL },
+  { "http-01", "webroot", TYPE_PATH, 0, 0, "", NULL },
+  { "renewal", "check-interval", TYPE_INT, 60, 7 * 86400, "86400", NULL },
+  { "renewal", "max-concurrent", TYPE_INT, 1, 1000, "10", NULL },
+  { "renewal", "jitter", TYPE_INT, 0, 3600, "60", NULL },
+  { "renewal", "retry-min", TYPE_INT, 10, 86400, "600", NULL },
+  { "renewal", "retry-max", TYPE_INT, 60, 7 * 86400, "43200", NULL },
+  { "renewal", "guard", TYPE_INT, 0, 86400, "300", NULL },
+  { "actions", "timeout", TYPE_INT, 1, 3600, "60", NULL },
+  { "actions", "integration-dir", TYPE_PATH, 0, 0, "", NULL },
+  { "dns-01", "resolvers", TYPE_STRV, 0, 0, "", NULL },
+  { "dns-01", "propagation-check", TYPE_ENUM, 0, 0, "authoritative", "authoritative|resolvers|off" },
+  { "dns-01", "propagation-timeout", TYPE_INT, 5, 7200, "300", NULL },
+  { "dns-01", "propagation-interval", TYPE_INT, 1, 300, "5", NULL },
+  { "dns-01", "provider-dir", TYPE_PATH, 0, 0, "", NULL },
+};
+
+typedef struct {
+  gint64   i;
+  gboolean b;
+  gchar   *s;
+  gchar  **v;
+} Value;
+
+struct _CwConfig {
+  GObject  parent_instance;
+  gchar   *path;
+  Value    values[G_N_ELEMENTS (keys)];
+};
+
+G_DEFINE_FINAL_TYPE (CwConfig, cw_config, G_TYPE_OBJECT)
+
+static void
+cw_config_finalize (GObject *object)
+{
+  CwConfig *self = CW_CONFIG (object);
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
+    g_free (self->values[i].s);
+    g_strfreev (self->values[i].v);
+  }
+  g_free (self->path);
+  G_OBJECT_CLASS (cw_config_parent_class)->finalize (object);
+}
+
+static void
+cw_config_class_init (CwConfigClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cw_config_finalize;
+}
+
+static void
+cw_config_init (CwConfig *self)
+{
+}
+
+static gint
+find_key (const gchar *group, const gchar *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_str_equal (keys[i].group, group) && g_str_equal (keys[i].key, key))
+      return i;
+  return -1;
+}
+
+static gboolean
+group_known (const gchar *group)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_str_equal (keys[i].group, group))
+      return TRUE;
+  return FALSE;
+}
+
+/* Parses @text for key @i into @value, or explains why it cannot. */
+static gboolean
+parse_value (guint i, const gchar *text, Value *value, GError **error)
+{
+  const KeyDef *def = &keys[i];
+
+  switch (def->type) {
+  case TYPE_INT: {
+    gint64 n = 0;
+
+    if (!g_ascii_string_to_signed (text, 10, def->min, def->max, &n, NULL)) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a whole number from %lld to %lld"),
+                   text, (long long) def->min, (long long) def->max);
+      return FALSE;
+    }
+    value->i = n;
+    return TRUE;
+  }
+  case TYPE_BOOL:
+    if (g_str_equal (text, "true") || g_str_equal (text, "yes") || g_str_equal (text, "1"))
+      value->b = TRUE;
+    else if (g_str_equal (text, "false") || g_str_equal (text, "no") || g_str_equal (text, "0"))
+      value->b = FALSE;
+    else {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("“%s” is not true or false"), text);
+      return FALSE;
+    }
+    return TRUE;
+  case TYPE_PATH:
+    if (*text != '\0' && !g_path_is_absolute (text)) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("“%s” is not an absolute path"), text);
+      return FALSE;
+    }
+    g_free (value->s);
+    value->s = g_strdup (text);
+    return TRUE;
+  case TYPE_ENUM: {
+    g_auto(GStrv) choices = g_strsplit (def->choices, "|", -1);
+
+    if (!g_strv_contains ((const gchar * const *) choices, text)) {
+      g_autofree gchar *list = g_strjoinv (", ", choices);
+
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("“%s” is not one of %s"), text, list);
+      return FALSE;
+    }
+    g_free (value->s);
+    value->s = g_strdup (text);
+    return TRUE;
+  }
+  case TYPE_STRV: {
+    g_auto(GStrv) parts = g_strsplit_set (text, ",; ", -1);
+    g_autoptr(GPtrArray) list = g_ptr_array_new ();
+
+    for (guint j = 0; parts[j] != NULL; j++)
+      if (*parts[j] != '\0')
+        g_ptr_array_add (list, g_strdup (parts[j]));
+    g_ptr_array_add (list, NULL);
+    g_strfreev (value->v);
+    value->v = (gchar **) g_ptr_array_steal (list, NULL);
+    return TRUE;
+  }
+  case TYPE_URL: {
+    g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+
+    /* RFC 8555 §6.1: ACME runs over HTTPS only */
+    if (uri == NULL || g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 || g_uri_get_host (uri) == NULL) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("“%s” is not an https:// URL"), text);
+      return FALSE;
+    }
+    g_free (value->s);
+    value->s = g_strdup (text);
+    return TRUE;
+  }
+  case TYPE_ADDRESS:
+    if (*text != '\0' && !g_hostname_is_ip_address (text)) {
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address (leave it empty to listen on all addresses)"), text);
+      return FALSE;
+    }
+    g_free (value->s);
+    value->s = g_strdup (text);
+    return TRUE;
+  case TYPE_STRING:
+  default:
+    g_free (value->s);
+    value->s = g_strdup (text);
+    return TRUE;
+  }
+}
+
+CwConfig *
+cw_config_new (void)
+{
+  CwConfig *self = g_object_new (CW_TYPE_CONFIG, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (!parse_value (i, keys[i].def, &self->values[i], NULL))
+      g_assert_not_reached (); /* the table's own defaults are valid */
+  return self;
+}
+
+CwConfig *
+cw_config_load (const gchar *path, gboolean must_exist, GPtrArray *warnings, GError **error)
+{
+  g_autoptr(CwConfig) self = cw_config_new ();
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) groups = NULL;
+
+  self->path = g_strdup (path);
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local)) {
+    if (!must_exist && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      return g_steal_pointer (&self);
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("%s: %s"), path, local->message);
+    return NULL;
+  }
+
+  groups = g_key_file_get_groups (file, NULL);
+  for (guint g = 0; groups[g] != NULL; g++) {
+    g_auto(GStrv) names = g_key_file_get_keys (file, groups[g], NULL, NULL);
+
+    if (!group_known (groups[g])) {
+      if (warnings != NULL)
+        g_ptr_array_add (warnings, g_strdup_printf (_("%s: unknown group [%s] ignored"), path, groups[g]));
+      continue;
+    }
+    for (guint k = 0; names != NULL && names[k] != NULL; k++) {
+      gint i = find_key (groups[g], names[k]);
+      g_autofree gchar *text = NULL;
+      g_autoptr(GError) bad = NULL;
+
+      if (i < 0) {
+        if (warnings != NULL)
+          g_ptr_array_add (warnings, g_strdup_printf (_("%s: unknown key “%s” in [%s] ignored"),
+                                                      path, names[k], groups[g]));
+        continue;
+      }
+      text = g_key_file_get_string (file, groups[g], names[k], &bad);
+      if (text != NULL)
+        g_strstrip (text);
+      if (text == NULL || !parse_value (i, text, &self->values[i], &bad)) {
+        g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("%s: [%s] %s: %s"),
+                     path, groups[g], names[k], bad != NULL ? bad->message : "?");
+        return NULL;
+      }
+    }
+  }
+  return g_steal_pointer (&self);
+}
+
+const gchar *
+cw_config_get_path (CwConfig *self)
+{
+  return self->path;
+}
+
+static const Value *
+lookup (CwConfig *self, const gchar *group, const gchar *key, KeyType type)
+{
+  gint i = find_key (group, key);
+
+  /* asking for an undeclared key is a programming error, not user input */
+  g_assert (i >= 0);
+  g_assert (keys[i].type == type ||
+            (type == TYPE_STRING && (keys[i].type == TYPE_PATH || keys[i].type == TYPE_ENUM ||
+                                     keys[i].type == TYPE_URL || keys[i].type == TYPE_ADDRESS)));
+  return &self->values[i];
+}
+
+gint64
+cw_config_get_int (CwConfig *self, const gchar *group, const gchar *key)
+{
+  return lookup (self, group, key, TYPE_INT)->i;
+}
+
+gboolean
+cw_config_get_bool (CwConfig *self, const gchar *group, const gchar *key)
+{
+  return lookup (self, group, key, TYPE_BOOL)->b;
+}
+
+const gchar *
+cw_config_get_string (CwConfig *self, const gchar *group, const gchar *key)
+{
+  const Value *v = lookup (self, group, key, TYPE_STRING);
+
+  return v->s != NULL ? v->s : "";
+}
+
+const gchar * const *
+cw_config_get_strv (CwConfig *self, const gchar *group, const gchar *key)
+{
+  static const gchar *empty[] = { NULL };
+  const Value *v = lookup (self, group, key, TYPE_STRV);
+
+  return v->v != NULL ? (const gchar * const *) v->v : empty;
+}
+
+gboolean
+cw_config_set_int (CwConfig *self, const gchar *group, const gchar *key, gint64 value, GError **error)
+{
+  gint i = find_key (group, key);
+  g_autofree gchar *text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+
+  g_assert (i >= 0 && keys[i].type == TYPE_INT);
+  return parse_value (i, text, &self->values[i], error);
+}

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the store decides about its certificates as a whole: which one is the
+ * default, which tenant a certificate belongs to, when one turns expiring or
+ * expired, and which one answers for a name. */
+#include "config.h"
+
+#include "cw-store-private.h"
+#include "cw-certificate-private.h"
+#include "cw-clock.h"
+#include "cw-error.h"
+#include "cw-log.h"
+#include "cw-names.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#define DAY (24 * 3600)
+
+
+void
+cw_store_policy_load (CwStore *self, GKeyFile *manager)
+{
+  g_auto(GStrv) tenants = g_key_file_get_keys (manager, "tenants", NULL, NULL);
+  gint days;
+
+  g_free (self->default_id);
+  self->default_id = g_key_file_get_string (manager, "manager", "default", NULL);
+  cw_sni_index_set_default (self->index, self->default_id);
+  days = g_key_file_get_integer (manager, "manager", "expiry-warning-days", NULL);
+  self->warning_days = days >= 30 && days <= 180 ? days : -1;
+  g_hash_table_remove_all (self->tenants);
+  for (guint i = 0; tenants != NULL && tenants[i] != NULL; i++) {
+    gchar **domains = g_key_file_get_string_list (manager, "tenants", tenants[i], NULL, NULL);
+
+    if (domains != NULL)
+      g_hash_table_insert (self->tenants, g_strdup (tenants[i]), domains);
+  }
+}
+
+/* ---- default ------------------------------------------------------------ */
+
+CwCertificate *
+cw_store_get_default (CwStore *self)
+{
+  return self->default_id != NULL ? cw_store_lookup_id (self, self->default_id) : NULL;
+}
+
+static void
+set_default_id (CwStore *self, const gchar *id)
+{
+  if (g_strcmp0 (self->default_id, id) == 0)
+    return;
+  g_free (self->default_id);
+  self->default_id = g_strdup (id);
+  cw_sni_index_set_default (self->index, id);
+  cw_store_save_manager (self);
+}
+
+gboolean
+cw_store_set_default (CwStore *self, CwCertificate *cert, GError **error)
+{
+  if (!cw_certificate_has_role (cert, "server")) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                 _("“%s” cannot be the default: it does not have the server role"), cw_certificate_get_name (cert));
+    return FALSE;
+  }
+  if (cw_certificate_get_info (cert) == NULL) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                 _("“%s” cannot be the default: it has no certificate yet"), cw_certificate_get_name (cert));
+    return FALSE;
+  }
+  set_default_id (self, cw_certificate_get_id (cert));
+  g_message ("default certificate: %s", cw_certificate_get_name (cert));
+  return TRUE;
+}
+
+/* The valid server certificate that expires last, other than @except. */
+static CwCertificate *
+best_server (CwStore *self, CwCertificate *except)
+{
+  g_autoptr(GPtrArray) all = cw_store_get_certificates (self);
+  gint64 now = cw_clock_now ();
+  CwCertificate *best = NULL;
+
+  for (guint i = 0; i < all->len; i++) {
+    CwCertificate *cert = g_ptr_array_index (all, i);
+
+    if (cert == except || !cw_sni_usable (cert, "server", now))
+      continue;
+    if (best == NULL || cw_certificate_get_info (cert)->not_after > cw_certificate_get_info (best)->not_after)
+      best = cert;
+  }
+  return best;
+}
+
+void
+cw_store_policy_removed (CwStore *self, CwCertificate *cert)
+{
+  CwCertificate *next;
+
+  if (g_strcmp0 (self->default_id, cw_certificate_get_id (cert)) != 0)
+    return;
+  /* the default was removed with force: another server certificate takes
+   * over, or the daemon makes a new identity (cw_store_ensure_identity_async) */
+  next = best_server (self, cert);
+  set_default_id (self, next != NULL ? cw_certificate_get_id (next) : NULL);
+  if (next != NULL)
+    g_message ("default certificate: %s (the previous default was removed)", cw_certificate_get_name (next));
+  else
+    cw_store_ensure_identity_async (self, NULL, NULL, NULL);
+}
+
+/* ---- tenants ------------------------------------------------------------ */
+
+GHashTable *
+cw_store_get_tenants (CwStore *self)
+{
+  return self->tenants;
+}
+
+gboolean
+cw_store_set_tenant_domains (CwStore *self, const gchar *tenant, const gchar * const *domains, GError **error)
+{
+  g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func (g_free);
+
+  if (!cw_tenant_validate (tenant, error))
+    return FALSE;
+  for (guint i = 0; domains != NULL && domains[i] != NULL; i++) {
+    gchar *domain = cw_identity_parse (domains[i], FALSE, error);
+
+    if (domain == NULL) {
+      g_prefix_error (error, _("tenant “%s”: "), tenant);
+      return FALSE;
+    }
+    g_ptr_array_add (parsed, domain);
+  }
+  if (parsed->len == 0) {
+    g_hash_table_remove (self->tenants, tenant);
+  } else {
+    g_ptr_array_add (parsed, NULL);
+    g_hash_table_insert (self->tenants, g_strdup (tenant), g_ptr_array_steal (parsed, NULL));
+  }
+  cw_store_save_manager (self);
+  return TRUE;
+}
+
+/* The tenant whose domain covers one of the identities (the domain itself
+ * or a name below it); the most specific domain wins. */
+const gchar *
+cw_store_tenant_for (CwStore *self, const gchar * const *identities)
+{
+  const gchar *best = NULL;
+  gsize best_len = 0;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; identities != NULL && identities[i] != NULL; i++) {
+    g_autofree gchar *id = cw_identity_normalize (identities[i]);
+    const gchar *name = cw_identity_wildcard_base (id) != NULL ? cw_identity_wildcard_base (id) : id;
+    gsize name_len = strlen (name);
+
+    g_hash_table_iter_init (&iter, self->tenants);
+    while (g_hash_table_iter_next (&iter, &key, &value)) {
+      gchar **domains = value;
+
+      for (guint d = 0; domains[d] != NULL; d++) {
+        gsize len = strlen (domains[d]);
+        gboolean covers = g_str_equal (name, domains[d]) ||
+                          (name_len > len && g_str_has_suffix (name, domains[d]) && name[name_len - len - 1] == '.');
+
+        if (covers && (len > best_len || (len == best_len && g_strcmp0 (key, best) < 0))) {
+          best = key;
+          best_len = len;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+gboolean
+cw_store_set_roles (CwStore *self, CwCertificate *cert, const gchar * const *roles, GError **error)
+{
+  if (!cw_roles_validate (roles, error))
+    return FALSE;
+  if (cw_certificate_get_spec (cert) != NULL && g_strv_contains (roles, "stir-shaken") &&
+      cw_certificate_get_spec (cert)->key_type != CW_KEY_EC_P256) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                         _("a STIR/SHAKEN certificate needs an ec-p256 key (ES256)"));
+    return FALSE;
+  }
+  if (cert == cw_store_get_default (self) && !g_strv_contains (roles, "server")) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IN_USE,
+                 _("“%s” is the default certificate and must keep the server role"), cw_certificate_get_name (cert));
+    return FALSE;
+  }
+  cw_certificate_set_roles (cert, roles);
+  cw_sni_index_update (self->index, cert);
+  cw_store_save_settings (self, cert);
+  cw_certificate_emit_changed (cert);
+  return TRUE;
+}
+
+gboolean
+cw_store_set_tenant (CwStore *self, CwCertificate *cert, const gchar *tenant, GError **error)
+{
+  if (tenant != NULL && *tenant != '\0' && !cw_tenant_validate (tenant, error))
+    return FALSE;
+  cw_certificate_set_tenant (cert, tenant);
+  cw_store_save_settings (self, cert);
+  cw_certificate_emit_changed (cert);
+  return TRUE;
+}
+
+/* ---- expiry ------------------------------------------------------------- */
+
+guint
+cw_store_get_warning_days (CwStore *self)
+{
+  if (self->warning_days > 0)
+    return self->warning_days;
+  return cw_config_get_int (self->config, "certificates", "expiry-warning-days");
+}
+
+gboolean
+cw_store_set_warning_days (CwStore *self, guint days, GError **error)
+{
+  if (days < 30 || days > 180) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                 _("the expiry warning must be from 30 to 180 days, not %u"), days);
+    return FALSE;
+  }
+  self->warning_days = days;
+  cw_store_save_manager (self);
+  cw_store_check_expiry (self);
+  return TRUE;
+}
+
+gboolean
+cw_store_set_renewal_options (CwStore *self, CwCertificate *cert, gint auto_renew, const gchar * const *units,
+                              const gchar * const *hooks, GError **error)
+{
+  g_autoptr(CwRenewal) renewal = cw_renewal_copy (cw_certificate_get_renewal (cert));
+  const gchar *source = cw_certificate_get_source (cert);
+
+  if (!cw_renewal_validate_actions (units, hooks, error))
+    return FALSE;
+  if (auto_renew > 0 && !g_str_equal (source, "self-signed") && !g_str_equal (source, "local-ca")) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                 g_str_equal (source, "acme") ? _("“%s” comes from ACME and renews itself anyway")
+                                              : _("“%s” is not made by the agent: only self-signed and local-CA certificates renew themselves"),
+                 cw_certificate_get_name (cert));
+    return FALSE;
+  }
+  if (auto_renew >= 0)
+    renewal->auto_renew = auto_renew > 0;
+  if (units != NULL) {
+    g_strfreev (renewal->reload_units);
+    renewal->reload_units = g_strdupv ((gchar **) units);
+  }
+  if (hooks != NULL) {
+    g_strfreev (renewal->deploy_hooks);
+    renewal->deploy_hooks = g_strdupv ((gchar **) hooks);
+  }
+  cw_store_update_renewal (self, cert, g_steal_pointer (&renewal));
+  cw_store_emit_renewal_options_changed (self, cert);
+  if (units != NULL || hooks != NULL)
+    cw_store_emit_delivery_changed (self, cert);
+  return TRUE;
+}
+
+void
+cw_store_update_renewal (CwStore *self, CwCertificate *cert, CwRenewal *renewal)
+{
+  cw_certificate_set_renewal (cert, renewal);
+  cw_store_save_settings (self, cert);
+  cw_certificate_emit_changed (cert);
+}
+
+void
+cw_store_set_last_actions (CwStore *self, CwCertificate *cert, const gchar * const *lines)
+{
+  cw_certificate_set_last_actions (cert, lines);
+  /* kept across restarts: what the last delivery did is news afterwards too */
+  cw_store_save_settings (self, cert);
+  cw_certificate_emit_changed (cert);
+}
+
+void
+cw_store_set_next_renewal (CwStore *self, CwCertificate *cert, gint64 at)
+{
+  CwRenewal *renewal = (CwRenewal *) cw_certificate_get_renewal (cert);
+
+  if (renewal->next_renewal == at)
+    return;
+  renewal->next_renewal = at;
+  cw_certificate_emit_changed (cert);
+}
+
+/* Announces a certificate's entry into "expiring" or "expired" once: the
+ * announcement is remembered in its settings, so a restart does not repeat
+ * it, and forgotten when it is valid again (renewed, or a smaller window). */
+static void
+check_one (CwStore *self, CwCertificate *cert, gint64 now, gint64 *next)
+{
+  gboolean changed = cw_certificate_update_state (cert, now, cw_store_get_warning_days (self));
+  CwCertState state = cw_certificate_get_validity (cert);
+  CwCertState announced = cw_certificate_get_announced (cert);
+  const CwCertInfo *info = cw_certificate_get_info (cert);
+  const gchar *name = cw_certificate_get_name (cert);
+  CwEvent event = CW_EVENT_FAILED;
+  gint64 transition = 0;
+
+  if (info == NULL)
+    return;
+  if (self->hold_announcements) {
+    if (changed)
+      cw_certificate_emit_changed (cert);
+    return;
+  }
+  /* "expiring" after "expired" is a renewed certificate whose own window
+   * came before the check: it is news too */
+  if (state == CW_CERT_STATE_EXPIRED && announced != CW_CERT_STATE_EXPIRED) {
+    event = CW_EVENT_EXPIRED;
+  } else if (state == CW_CERT_STATE_EXPIRING && announced != CW_CERT_STATE_EXPIRING) {
+    event = CW_EVENT_EXPIRING;
+  } else if (state == CW_CERT_STATE_VALID && announced != CW_CERT_STATE_VALID) {
+    cw_certificate_set_announced (cert, CW_CERT_STATE_VALID);
+    cw_store_save_settings (self, cert);
+  }
+  if (event != CW_EVENT_FAILED) {
+    g_autofree gchar *end = cw_format_date (info->not_after);
+
+    cw_certificate_set_announced (cert, state);
+    cw_store_save_settings (self, cert);
+    if (event == CW_EVENT_EXPIRED)
+      cw_cert_warning (name, "%s: expired on %s", name, end);
+    else
+      cw_cert_message (name, "%s: expires on %s", name, end);
+  }
+  if (changed || event != CW_EVENT_FAILED)
+    cw_certificate_emit_changed (cert);
+  if (event != CW_EVENT_FAILED)
+    cw_store_emit_event (self, cert, event);
+
+  if (state == CW_CERT_STATE_VALID)
+    transition = info->not_after - (gint64) cw_store_get_warning_days (self) * DAY;
+  else if (state == CW_CERT_STATE_EXPIRING)
+    transition = info->not_after + 1;
+  if (transition > now && transition < *next)
+    *next = transition;
+}
+
+static void
+expiry_alarm (gpointer user_data)
+{
+  CwStore *self = user_data;
+
+  self->expiry_alarm = 0;
+  cw_store_check_expiry (self);
+}
+
+static void
+schedule_expiry_check (CwStore *self, gint64 at)
+{
+  cw_clock_remove_alarm (self->expiry_alarm);
+  self->expiry_at = at;
+  self->expiry_alarm = cw_clock_add_alarm (at, expiry_alarm, self, NULL);
+}
+
+void
+cw_store_check_expiry (CwStore *self)
+{
+  g_autoptr(GPtrArray) all = cw_store_get_certificates (self);
+  gint64 now = cw_clock_now ();
+  /* at least daily, and exactly when the next certificate changes state */
+  gint64 next = now + DAY;
+
+  for (guint i = 0; i < all->len; i++)
+    check_one (self, g_ptr_array_index (all, i), now, &next);
+  schedule_expiry_check (self, next);
+}
+
+void
+cw_store_hold_announcements (CwStore *self, gboolean hold)
+{
+  self->hold_announcements = hold;
+  if (!hold)
+    cw_store_check_expiry (self);
+}
+
+void
+cw_store_policy_changed (CwStore *self, CwCertificate *cert)
+{
+  const CwCertInfo *info = cw_certificate_get_info (cert);
+  gint64 now = cw_clock_now ();
+  gint64 at = G_MAXINT64;
+
+  cw_sni_index_update (self->index, cert);
+  cw_certificate_update_state (cert, now, cw_store_get_warning_days (self));
+  /* announcements come from the check, after the event of the operation
+   * that made this change: an alarm due now fires from an idle */
+  if (info != NULL) {
+    CwCertState state = cw_certificate_get_validity (cert);
+
+    if (state != cw_certificate_get_announced (cert))
+      at = now;
+    else if (state == CW_CERT_STATE_VALID)
+      at = info->not_after - (gint64) cw_store_get_warning_days (self) * DAY;
+    else if (state == CW_CERT_STATE_EXPIRING)
+      at = info->not_after + 1;
+  }
+  if (self->expiry_alarm == 0 || at < self->expiry_at)
+    schedule_expiry_check (self, MAX (at, now));
+  /* a store without a default takes the first server certificate */
+  if (cw_store_get_default (self) == NULL && cw_sni_usable (cert, "server", now))
+    set_default_id (self, cw_certificate_get_id (cert));
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+gchar *
+cw_store_find_id_for_name (CwStore *self, const gchar *hostname, const gchar *role, GError **error)
+{
+  const gchar *roles[] = { role != NULL && *role != '\0' ? role : "server", NULL };
+  gchar *id;
+
+  if (hostname == NULL || *hostname == '\0' || strlen (hostname) > 255 || !g_utf8_validate (hostname, -1, NULL)) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("give a host name or an IP address"));
+    return NULL;
+  }
+  if (!cw_roles_validate (roles, error))
+    return NULL;
+  id = cw_sni_index_lookup (self->index, hostname, roles[0], cw_clock_now (), NULL);
+  if (id == NULL)
+    g_set_error (error, CW_ERROR, CW_ERROR_NOT_FOUND, _("no valid certificate with the %s role for “%s”"),
+                 roles[0], hostname);
+  return id;
+}
+
+CwCertificate *
+cw_store_find_for_name (CwStore *self, const gchar *hostname, const gchar *role, GError **error)
+{
+  g_autofree gchar *id = cw_store_find_id_for_name (self, hostname, role, error);
+  /* the index follows the store on this thread: an id it gives is known */
+  return id != NULL ? cw_store_lookup_id (self, id) : NULL;
+}
