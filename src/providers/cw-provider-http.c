@@ -126,6 +126,20 @@ op_free (CwHttpOp *op)
   g_free (op);
 }
 
+static gchar *scrub (CwHttp *http, gchar *message);
+
+/* Fails @task with @error, its message without the secrets: a service may
+ * quote the request back, and an XML or JSON parser the body, so no
+ * message an operation ends with is trusted to be clean. */
+static void
+op_fail (GTask *task, GError *error)
+{
+  CwHttpOp *op = g_task_get_task_data (task);
+
+  error->message = scrub (op->http, error->message);
+  g_task_return_error (task, error);
+}
+
 /* Runs the step function once; @task is the caller's reference. */
 static void
 op_advance (GTask *task, const CwHttpResponse *response)
@@ -135,7 +149,7 @@ op_advance (GTask *task, const CwHttpResponse *response)
 
   op->sent = FALSE;
   if (!op->func (op, response, &error))
-    g_task_return_error (task, error);
+    op_fail (task, error);
   else if (!op->sent)
     g_task_return_boolean (task, TRUE);
 }
@@ -181,7 +195,7 @@ op_received (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (body == NULL) {
     g_prefix_error (&error, "cannot reach %s (zone %s): ", op->http->base, op->zone);
-    g_task_return_error (task, g_steal_pointer (&error));
+    op_fail (task, g_steal_pointer (&error));
     return;
   }
   if (g_bytes_get_size (body) > 0 && (type == NULL || strstr (type, "xml") == NULL))
@@ -202,8 +216,8 @@ cw_http_op_send (CwHttpOp *op, const gchar *method, const gchar *path, const gch
   op->msg = soup_message_new (method, url);
   op->sent = TRUE;
   if (op->msg == NULL) {
-    g_task_return_new_error (op->task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "cannot make a URL of %s (zone %s)",
-                             url, op->zone);
+    op_fail (op->task, g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "cannot make a URL of %s (zone %s)", url,
+                                    op->zone));
     return;
   }
   soup_message_headers_replace (soup_message_get_request_headers (op->msg), "Accept", "application/json");
