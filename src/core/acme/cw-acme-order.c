@@ -201,7 +201,11 @@ static void fetch_alternate (GTask *task);
 static gchar *
 response_text (CwAcmeResponse *response)
 {
-  return g_strndup (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body));
+  gsize len = 0;
+  const gchar *data = g_bytes_get_data (response->body, &len);
+
+  /* an empty body has no data, and g_strndup (NULL, 0) is NULL */
+  return len > 0 ? g_strndup (data, len) : g_strdup ("");
 }
 
 static void
