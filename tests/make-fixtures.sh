@@ -86,6 +86,9 @@ mkdir -p zip/sub && cp leaf.pem zip/www_example_test.crt && cp leaf.key zip/www_
   && cp chain.ca-bundle zip/sub/www_example_test.ca-bundle.pem && echo "Thank you for your order" > zip/README.txt
 (cd zip && q zip -r ../bundle.zip .)
 mkdir -p zipnokey && cp leaf.pem zipnokey/a.crt && (cd zipnokey && q zip -r ../nokey.zip .)
+# an empty file next to the certificate and its key (found by fuzz/fuzz-material)
+mkdir -p zipempty && cp leaf.pem leaf.key inter.pem zipempty/ && : > zipempty/empty.txt \
+  && (cd zipempty && q zip -r ../empty-entry.zip .)
 head -c 2000000 /dev/zero > big.bin && q zip big.zip big.bin && rm big.bin
 head -c 300 bundle.zip > truncated.zip
 # an entry named in Latin-1 ("café.txt") whose data fails its CRC: the

@@ -47,6 +47,7 @@ static const Case cases[] = {
   { "crlf-line-ends", { "leaf-chain-crlf.pem", "leaf.key" }, NULL, FALSE, OK, NULL, 2, NULL, NULL },
   /* 4. ZIP */
   { "zip-bundle", { "bundle.zip" }, NULL, FALSE, OK, "README.txt: ignored", 2, "www.example.test", NULL },
+  { "zip-with-empty-entry", { "empty-entry.zip" }, NULL, FALSE, OK, "empty.txt: ignored", 2, "www.example.test", NULL },
   /* findings that are warnings */
   { "missing-intermediate-warns", { "leaf.pem", "leaf.key" }, NULL, FALSE, OK, "chain may be incomplete", 1, NULL, NULL },
   { "self-signed-alone", { "self.pem", "leaf.key" }, NULL, FALSE, OK, NULL, 1, "self.example.test", NULL },

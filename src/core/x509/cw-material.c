@@ -466,7 +466,8 @@ add_der (CwMaterial *self, Batch *batch, const gchar *label, const guint8 *data,
 static gboolean
 looks_like_text (const guint8 *data, gsize len)
 {
-  return g_strstr_len ((const gchar *) data, MIN (len, MAX_INPUT_SIZE), "-----BEGIN ") != NULL;
+  /* an empty ZIP entry has no data at all: g_strstr_len wants some */
+  return data != NULL && g_strstr_len ((const gchar *) data, MIN (len, MAX_INPUT_SIZE), "-----BEGIN ") != NULL;
 }
 
 static gboolean
