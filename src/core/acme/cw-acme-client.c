@@ -65,13 +65,16 @@ cw_acme_response_links (CwAcmeResponse *response, const gchar *rel)
     if (g_hash_table_lookup (table, "rel") != NULL) {
       g_auto(GStrv) rels = g_strsplit (g_hash_table_lookup (table, "rel"), " ", -1);
       g_autofree gchar *target = g_strndup (open + 1, close - open - 1);
+      gchar *resolved = NULL;
 
-      if (g_strv_contains ((const gchar * const *) rels, rel) && out->len < 16)
-        g_ptr_array_add (out, cw_acme_response_resolve (response, target));
+      /* a target that does not resolve is left out: a NULL in the list
+       * would end it early and leak what follows */
+      if (g_strv_contains ((const gchar * const *) rels, rel) && out->len < 16 &&
+          (resolved = cw_acme_response_resolve (response, target)) != NULL)
+        g_ptr_array_add (out, resolved);
     }
   }
   soup_header_free_list (items);
-  g_ptr_array_remove (out, NULL);   /* targets that did not resolve */
   g_ptr_array_add (out, NULL);
   return (gchar **) g_ptr_array_steal (out, NULL);
 }
