@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* certwardctl's main(): global options, the command table, help. */
 #include "config.h"
 
 #include "cw-ctl.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* certwardctl list, show, import, export, install, remove. */
 #include "config.h"
 
 #include "cw-ctl.h"

@@ -79,6 +79,27 @@ set (CwCtl *ctl, CwDBusCertificate1 *cert, const gchar *property, GVariant *valu
   return reply != NULL;
 }
 
+typedef struct {
+  gboolean   changed;
+  GMainLoop *loop;
+} Wait;
+
+static void
+on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, Wait *w)
+{
+  if (g_variant_lookup_value (changed, "LastActions", NULL) != NULL) {
+    w->changed = TRUE;
+    g_main_loop_quit (w->loop);
+  }
+}
+
+static gboolean
+wait_timeout (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 int
 cw_ctl_deliver (CwCtl *ctl, int argc, char **argv)
 {
@@ -104,6 +125,8 @@ cw_ctl_deliver (CwCtl *ctl, int argc, char **argv)
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GError) error = NULL;
   static const gchar *const none[] = { NULL };
+  Wait w = { 0 };
+  gulong handler;
 
   if (!cw_ctl_parse ("deliver", "NAME",
                      _("Say how a certificate reaches the services that use it: a group that may read its key, "
@@ -118,6 +141,9 @@ cw_ctl_deliver (CwCtl *ctl, int argc, char **argv)
   cert = cw_ctl_find_certificate (ctl, argv[1], &error);
   if (cert == NULL)
     return cw_ctl_fail (error);
+  /* the agent delivers in the background: follow it to tell what it did */
+  w.loop = g_main_loop_new (NULL, FALSE);
+  handler = g_signal_connect (cert, "g-properties-changed", G_CALLBACK (on_properties_changed), &w);
   if (group != NULL && !set (ctl, cert, "AccessGroup", g_variant_new_string (group), &error))
     return cw_ctl_fail (error);
   if (target_specs != NULL || no_targets) {
@@ -146,6 +172,20 @@ cw_ctl_deliver (CwCtl *ctl, int argc, char **argv)
       !set (ctl, cert, "Integrations",
             g_variant_new_strv (integrations != NULL ? (const gchar * const *) integrations : none, -1), &error))
     return cw_ctl_fail (error);
+  /* nothing to deliver before the first certificate (a pending request) */
+  if (cw_dbus_certificate1_get_revision (cert) > 0) {
+    guint timer = g_timeout_add_seconds (60, wait_timeout, w.loop);
+
+    /* until the delivery has been reported, or a minute */
+    if (!w.changed)
+      g_main_loop_run (w.loop);
+    if (w.changed)
+      g_source_remove (timer);
+    g_signal_handler_disconnect (cert, handler);
+    for (const gchar *const *l = cw_dbus_certificate1_get_last_actions (cert); l != NULL && *l != NULL; l++)
+      g_print ("%s\n", *l);
+  }
+  g_main_loop_unref (w.loop);
   return 0;
 }
 
