@@ -3,7 +3,10 @@
 # bus with a temporary state directory, bring in a certificate the way an
 # administrator would (a key, a certificate and the CA bundle), obtain one
 # from a local ACME CA (Debian's Pebble) over HTTP-01, and show both with
-# certwardctl, with a PBX-style subscriber watching the events.
+# certwardctl, with a PBX-style subscriber watching the events; then the
+# last mile: the ACME certificate delivered through the kamailio integration
+# to a real Kamailio running as user kamailio, and a renewal it presents
+# without a restart.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,10 +19,13 @@ if [ -z "${CW_IN_SESSION:-}" ]; then
 fi
 
 W=$(mktemp -d /tmp/certward-demo-XXXXXX)
+chmod 755 "$W"   # Kamailio, as user kamailio, reads its configuration from here
 CTL="build/src/cli/certwardctl --session"
 . tests/pebble.sh
 cleanup() {
   [ -n "${MON:-}" ] && kill "$MON" 2>/dev/null || true
+  [ -n "${KAMAILIO:-}" ] && kill "$KAMAILIO" 2>/dev/null && wait "$KAMAILIO" 2>/dev/null || true
+  rm -f /etc/kamailio/tls/voip.pem /etc/kamailio/tls/voip.key
   [ -n "${DAEMON:-}" ] && kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null || true
   pebble_down
   rm -rf "$W"
@@ -57,6 +63,9 @@ contact=admin@example.test
 mode=standalone
 address=127.0.0.1
 port=$PEBBLE_HTTP_PORT
+[actions]
+# the shipped integrations, from the source tree (installed: /usr/share/certward/integrations)
+integration-dir=$PWD/data/integrations
 EOF
 cat "$W/certward.conf"
 build/src/daemon/certwardd --session --state-dir "$W/state" --config "$W/certward.conf" 2>"$W/daemon.log" &
@@ -103,8 +112,46 @@ openssl verify -CAfile "$W/pebble-root.pem" -untrusted "$W/state/certificates/vo
 step "certwardctl account list   (registered on first use, key 0600 in the state directory)"
 $CTL account list
 
-step "certwardctl renew voip --force   (a new order; the service reloads on \"renewed\")"
+step "The last mile: Kamailio (user kamailio) gets voip through the kamailio integration"
+grep -v '^#' data/integrations/kamailio.conf
+install -d -m 0750 -o root -g kamailio /etc/kamailio/tls
+$CTL deliver voip --integration kamailio
+ls -l /etc/kamailio/tls/voip.pem /etc/kamailio/tls/voip.key
+cat > "$W/kamailio.cfg" <<EOF
+#!KAMAILIO
+log_stderror=yes
+children=2
+enable_tls=yes
+listen=tls:127.0.0.1:24410
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules"
+loadmodule "ctl.so"
+loadmodule "sl.so"
+loadmodule "tls.so"
+modparam("tls", "config", "$W/tls.cfg")
+request_route { if (method=="OPTIONS") { sl_send_reply("200", "OK"); exit; } }
+EOF
+printf '[server:default]\nmethod = TLSv1.2+\ncertificate = /etc/kamailio/tls/voip.pem\nprivate_key = /etc/kamailio/tls/voip.key\n' \
+  > "$W/tls.cfg"
+install -d -m 0770 -o kamailio -g kamailio /run/kamailio
+setpriv --reuid=kamailio --regid=kamailio --init-groups /usr/sbin/kamailio -DD -f "$W/kamailio.cfg" -m 32 -M 4 \
+  >"$W/kamailio.log" 2>&1 &
+KAMAILIO=$!
+served() {
+  echo | openssl s_client -connect 127.0.0.1:24410 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null |
+    tr -d : | cut -d= -f2 | tr A-F a-f
+}
+fingerprint() { $CTL --json show voip | python3 -c 'import json,sys; print(json.load(sys.stdin)["Fingerprint"])'; }
+for i in $(seq 100); do [ -n "$(served)" ] && break; sleep 0.1; done
+printf 'OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1;branch=z9hG4bKdemo\r\nFrom: <sip:demo@127.0.0.1>;tag=1\r\nTo: <sip:127.0.0.1>\r\nCall-ID: demo\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' |
+  timeout 3 openssl s_client -quiet -connect 127.0.0.1:24410 2>/dev/null | head -1 || true
+echo "Kamailio (pid $KAMAILIO) presents:   $(served)"
+echo "certwardd's voip is:                 $(fingerprint)"
+
+step "certwardctl renew voip --force   (a new order; files written, kamcmd tls.reload as kamailio, then \"renewed\")"
 $CTL renew voip --force
+echo "Kamailio (pid $KAMAILIO, still running: $(kill -0 "$KAMAILIO" && echo yes)) presents: $(served)"
+echo "certwardd's voip is now:                            $(fingerprint)"
+$CTL show voip | sed -n '/Last actions/,/Warnings/p'
 
 step "Refused with a clear error: the wrong key"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$W/wrong.key" 2>/dev/null

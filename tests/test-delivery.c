@@ -747,6 +747,125 @@ test_integrations (Fixture *f, gconstpointer data)
   }
 }
 
+/* The shipped integration @name with its directory, users and programs
+ * replaced by the test's (Asterisk and FreeSWITCH are not in Debian 12):
+ * the formats, modes and commands stay what a PBX gets. */
+static void
+stand_in_integration (Fixture *f, const gchar *name, const gchar *const *from_to)
+{
+  g_autofree gchar *source = g_strdup_printf ("%s/data/integrations/%s.conf", g_getenv ("CW_SOURCE_DIR"), name);
+  g_autofree gchar *text = NULL, *target = NULL;
+
+  g_assert_true (g_file_get_contents (source, &text, NULL, NULL));
+  for (guint i = 0; from_to[i] != NULL; i += 2) {
+    g_auto(GStrv) parts = g_strsplit (text, from_to[i], -1);
+
+    g_assert_cmpuint (g_strv_length (parts), >, 1);   /* it is there */
+    g_free (text);
+    text = g_strjoinv (from_to[i + 1], parts);
+  }
+  target = g_strdup_printf ("%s/%s.conf", f->integrations, name);
+  g_assert_true (g_file_set_contents (target, text, -1, NULL));
+}
+
+/* A stand-in for a PBX's own command: records its arguments and user. */
+static gchar *
+recorder (Fixture *f, const gchar *name, const gchar *log)
+{
+  g_autofree gchar *body = g_strdup_printf ("echo \"$(id -un) $*\" >> %s", log);
+
+  return write_script (f, name, body);
+}
+
+static gboolean
+lines_in (gpointer data)
+{
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && strchr (text, '\n') != NULL;
+}
+
+/* Asterisk and FreeSWITCH: their files as the integrations write them and
+ * their reload commands as run (stand-ins record argv). */
+static void
+test_asterisk_freeswitch (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out = path_in (f, "out"), *log = NULL, *asterisk = NULL, *fs_cli = NULL;
+  g_autofree gchar *keys = path_in (f, "keys"), *fs_tls = path_in (f, "fstls"), *text = NULL, *cmd = NULL, *res = NULL;
+  g_autoptr(CwDBusCertificate1) pbx = NULL, fs = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *names_a[] = { "asterisk", NULL }, *names_f[] = { "freeswitch", NULL };
+
+  if (!need_root ())
+    return;
+  g_assert_cmpint (g_mkdir (out, 0755), ==, 0);
+  g_assert_cmpint (chown (out, getpwnam (USER)->pw_uid, 0), ==, 0);
+  log = g_build_filename (out, "argv.log", NULL);
+  asterisk = recorder (f, "asterisk", log);
+  fs_cli = recorder (f, "fs_cli", log);
+  g_assert_cmpint (g_mkdir (keys, 0750), ==, 0);
+  g_assert_cmpint (g_mkdir (fs_tls, 0750), ==, 0);
+  {
+    const gchar *a[] = { "/etc/asterisk/keys", keys, "/usr/sbin/asterisk", asterisk, "Group=asterisk", "Group=" GROUP,
+                         "User=asterisk", "User=" USER, NULL };
+    const gchar *fsw[] = { "/etc/freeswitch/tls", fs_tls, "/usr/bin/fs_cli", fs_cli, "Group=freeswitch",
+                           "Group=" GROUP, "User=freeswitch", "User=" USER, NULL };
+
+    stand_in_integration (f, "asterisk", a);
+    stand_in_integration (f, "freeswitch", fsw);
+  }
+  restart (f);
+  pbx = import (f, "pbx", cw_test_options ("integrations", g_variant_new_strv (names_a, -1), NULL), &error);
+  g_assert_no_error (error);
+  g_assert_true (cw_test_wait_until (lines_in, log, 10));
+  fs = import (f, "fs", cw_test_options ("integrations", g_variant_new_strv (names_f, -1), NULL), &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 100; i++) {
+    g_clear_pointer (&text, g_free);
+    if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "external restart") != NULL)
+      break;
+    g_usleep (50 * 1000);
+  }
+  g_test_message ("%s", text);
+  /* the commands, with their arguments as one word each, as the user */
+  g_assert_nonnull (strstr (text, USER " -rx module reload res_pjsip.so\n"));
+  g_assert_nonnull (strstr (text, USER " -x sofia profile internal restart\n"));
+  g_assert_nonnull (strstr (text, USER " -x sofia profile external restart\n"));
+
+  /* Asterisk's files */
+  {
+    g_autofree gchar *crt = g_build_filename (keys, "pbx.pem", NULL), *key = g_build_filename (keys, "pbx.key", NULL);
+
+    assert_owned (crt, NULL, NULL, 0644);
+    assert_owned (key, NULL, GROUP, 0640);
+    g_assert_cmpuint (count_blocks (crt, "CERTIFICATE"), ==, 2);
+    cmd = g_strdup_printf ("openssl pkey -in %s -noout", key);
+    res = openssl (cmd);
+    g_clear_pointer (&cmd, g_free);
+    g_clear_pointer (&res, g_free);
+  }
+  /* FreeSWITCH's: key and the whole chain in each combined file, the
+   * trusted CAs in cafile.pem */
+  {
+    static const gchar *const combined[] = { "agent.pem", "wss.pem", "dtls-srtp.pem" };
+    g_autofree gchar *ca = g_build_filename (fs_tls, "cafile.pem", NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (combined); i++) {
+      g_autofree gchar *file = g_build_filename (fs_tls, combined[i], NULL);
+
+      assert_owned (file, NULL, GROUP, 0640);
+      g_assert_cmpuint (count_blocks (file, "PRIVATE KEY"), ==, 1);
+      g_assert_cmpuint (count_blocks (file, "CERTIFICATE"), ==, 2);
+      cmd = g_strdup_printf ("openssl x509 -in %s -noout && openssl pkey -in %s -noout", file, file);
+      res = openssl (cmd);
+      g_clear_pointer (&cmd, g_free);
+      g_clear_pointer (&res, g_free);
+    }
+    assert_owned (ca, NULL, NULL, 0644);
+    g_assert_cmpuint (count_blocks (ca, "CERTIFICATE"), >, 10);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -762,6 +881,7 @@ main (int argc, char **argv)
   ADD ("/delivery/order", test_order);
   ADD ("/delivery/repair", test_repair);
   ADD ("/delivery/integrations", test_integrations);
+  ADD ("/delivery/asterisk-freeswitch", test_asterisk_freeswitch);
   {
     int status = g_test_run ();
 

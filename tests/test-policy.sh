@@ -93,6 +93,10 @@ like "nobody can list the DNS provider types (a front end's form)" "@a\\(ssa\\(s
   $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetProviderTypes
 like "nobody can list the DNS providers" "@ao \\[\\]|\\(\\[" \
   $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetProviders
+like "nobody can list the integrations (a front end's choices)" "@a\\(ssa\\{sv\\}\\) \\[\\]|\\(\\[" \
+  $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.GetIntegrations
+fails "nobody cannot set a certificate's targets" "AccessDenied|Rejected" \
+  $AS_NOBODY $CALL --object-path $C --method org.freedesktop.DBus.Properties.Set org.certward.Certificate1 Targets "<@aa{sv} []>"
 fails "nobody cannot add a DNS provider" "AccessDenied|Rejected" \
   $AS_NOBODY $CALL --object-path $P --method org.certward.Manager1.AddProvider x exec "{'program': '/bin/true'}"
 fails "nobody may ask for an HTTP-01 answer (none pending)" "org.certward.Error.NotFound" \

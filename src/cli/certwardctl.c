@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* certwardctl's main(): global options, the command table, help. */
 #include "config.h"
 
 #include "cw-ctl.h"
@@ -27,6 +28,8 @@ static const CwCtlCommand commands[] = {
   { "find", cw_ctl_find, N_("HOST"), N_("Which certificate answers for a name (SNI)") },
   { "default", cw_ctl_default, N_("[NAME]"), N_("Show or set the default certificate") },
   { "set", cw_ctl_set, N_("NAME"), N_("Change roles or tenant") },
+  { "deliver", cw_ctl_deliver, N_("NAME"), N_("Deliver a certificate to the services that use it") },
+  { "integrations", cw_ctl_integrations, "", N_("List the presets for PBX software") },
   { "tenant", cw_ctl_tenant, N_("list|set"), N_("Tenants and their domains") },
   { "expiry-days", cw_ctl_expiry_days, N_("[DAYS]"), N_("Show or set the expiry warning") },
   { "trust", cw_ctl_trust, N_("VERB"), N_("The trusted CA certificates") },

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* certwardctl list, show, import, export, install, remove. */
 #include "config.h"
 
 #include "cw-ctl.h"
@@ -132,6 +133,44 @@ add_acme_fields (CwCtlFields *f, CwDBusCertificate1 *cert)
     cw_ctl_fields_add (f, _("Account:"), "%s", strrchr (account, '/') + 1);
 }
 
+/* Targets ("path (format, owner:group mode)"), integrations, commands. */
+static void
+add_delivery_fields (CwCtlFields *f, CwDBusCertificate1 *cert)
+{
+  GVariant *targets = cw_dbus_certificate1_get_targets (cert);
+  GVariant *commands = cw_dbus_certificate1_get_reload_commands (cert);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) command_lines = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; targets != NULL && i < g_variant_n_children (targets); i++) {
+    g_autoptr(GVariant) t = g_variant_get_child_value (targets, i);
+    const gchar *path = "", *format = "", *owner = "", *group = "";
+    guint32 mode = 0;
+
+    g_variant_lookup (t, "path", "&s", &path);
+    g_variant_lookup (t, "format", "&s", &format);
+    g_variant_lookup (t, "owner", "&s", &owner);
+    g_variant_lookup (t, "group", "&s", &group);
+    g_variant_lookup (t, "mode", "u", &mode);
+    g_ptr_array_add (lines, g_strdup_printf ("%s (%s, %s:%s %04o)", path, format, *owner != '\0' ? owner : "root",
+                                             *group != '\0' ? group : "root", mode));
+  }
+  g_ptr_array_add (lines, NULL);
+  cw_ctl_fields_add_lines (f, _("Targets:"), (const gchar * const *) lines->pdata);
+  cw_ctl_fields_add_lines (f, _("Integrations:"), cw_dbus_certificate1_get_integrations (cert));
+  for (gsize i = 0; commands != NULL && i < g_variant_n_children (commands); i++) {
+    const gchar *user = NULL;
+    g_autofree const gchar **argv = NULL;
+    g_autofree gchar *joined = NULL;
+
+    g_variant_get_child (commands, i, "(&s^a&s)", &user, &argv);
+    joined = g_strjoinv (" ", (gchar **) argv);
+    g_ptr_array_add (command_lines, g_strdup_printf ("%s: %s", *user != '\0' ? user : "root", joined));
+  }
+  g_ptr_array_add (command_lines, NULL);
+  cw_ctl_fields_add_lines (f, _("Reload commands:"), (const gchar * const *) command_lines->pdata);
+}
+
 int
 cw_ctl_show (CwCtl *ctl, int argc, char **argv)
 {
@@ -186,6 +225,10 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
                        g_strcmp0 (source, "imported") == 0 || g_strcmp0 (source, "csr") == 0
                          ? _("by the administrator (Install)") : _("none (see set --auto-renew)"));
   }
+  cw_ctl_fields_add (f, _("Access group:"), "%s",
+                     *cw_dbus_certificate1_get_access_group (cert) != '\0' ? cw_dbus_certificate1_get_access_group (cert)
+                                                                          : _("none (root only)"));
+  add_delivery_fields (f, cert);
   cw_ctl_fields_add_lines (f, _("Reload units:"), cw_dbus_certificate1_get_reload_units (cert));
   cw_ctl_fields_add_lines (f, _("Deploy hooks:"), cw_dbus_certificate1_get_deploy_hooks (cert));
   cw_ctl_fields_add_lines (f, _("Last actions:"), cw_dbus_certificate1_get_last_actions (cert));

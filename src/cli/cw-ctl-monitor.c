@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* certwardctl monitor: one line per CertificateChanged, optionally running a program. */
 #include "config.h"
 
 #include "cw-ctl.h"

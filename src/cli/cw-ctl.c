@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What every certwardctl command shares: the connection, lookups, errors, passwords, JSON. */
 #include "config.h"
 
 #include "cw-ctl.h"

@@ -98,6 +98,8 @@ int cw_ctl_renew (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_find (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_default (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_set (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_deliver (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_integrations (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_tenant (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_expiry_days (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_trust (CwCtl *ctl, int argc, char **argv);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* certwardd's main(): configuration, the core's objects, the daemon, signals and shutdown. */
 
 #include "config.h"
 

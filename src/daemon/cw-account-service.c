@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.certward.Account1: one skeleton per ACME account. */
 
 #include "config.h"
 

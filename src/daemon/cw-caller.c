@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Who is calling: the caller's uid for key export, and error replies as text. */
 #include "config.h"
 
 #include "cw-caller.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.certward.Certificate1 computed from the model: properties, methods, property writes. */
 
 #include "config.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Every certificate's object as one D-Bus subtree, with PropertiesChanged by hash. */
 
 #include "config.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* CwDaemon: the bus name, the exported objects, and store events turned into signals. */
 
 #include "config.h"
 

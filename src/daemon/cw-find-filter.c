@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* FindForName answered by a connection filter on GDBus's I/O thread. */
 
 #include "config.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.certward.Manager1: imports, local issuance, ACME requests, providers, settings. */
 
 #include "config.h"
 

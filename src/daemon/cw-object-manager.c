@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.freedesktop.DBus.ObjectManager over the skeletons and the certificate subtree. */
 
 #include "config.h"
 

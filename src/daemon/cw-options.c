@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* a{sv} options checked against a table of names and types. */
 #include "config.h"
 
 #include "cw-options.h"

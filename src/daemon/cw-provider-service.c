@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.certward.Provider1: one skeleton per configured DNS provider. */
 
 #include "config.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.certward.Testing1: the test clock, only with --test-clock. */
 
 #include "config.h"
 

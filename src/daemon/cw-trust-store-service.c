@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.certward.TrustStore1 over CwTrustStore. */
 
 #include "config.h"
 

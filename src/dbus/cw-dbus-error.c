@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The org.certward.Error.* names of the CW_ERROR codes. */
 #include "cw-dbus-error.h"
 #include "cw-error.h"
 

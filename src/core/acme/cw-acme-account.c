@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* An ACME account: its key, URL, contact and status, kept in STATE/accounts/<id>/. */
 #include "config.h"
 
 #include "cw-acme-account.h"

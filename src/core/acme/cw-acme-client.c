@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One ACME server over libsoup: its directory, pooled nonces, signed POSTs, badNonce and Retry-After. */
 #include "config.h"
 
 #include "cw-acme-client.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One ACME order from newOrder to the certificate: authorizations, challenges, finalize, polling. */
 #include "config.h"
 
 #include "cw-acme-order.h"

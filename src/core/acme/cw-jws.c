@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* JSON Web Signatures for ACME: JWKs, thumbprints, ES256/ES384/RS256 signing, EAB. */
 #include "config.h"
 
 #include "cw-jws.h"

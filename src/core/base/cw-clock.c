@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The agent's time: the wall clock, or a test clock; alarms at wall-clock moments. */
 #include "config.h"
 
 #include "cw-clock.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The configuration file: every key with its type, range and default, checked at start. */
 #include "config.h"
 
 #include "cw-config.h"

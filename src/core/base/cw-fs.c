@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Durable file operations relative to directory descriptors: write, stage, replace, fsync, remove. */
 #include "config.h"
 
 #include "cw-fs.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The host's own names and addresses, for its first self-signed certificate. */
 #include "config.h"
 
 #include "cw-host.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* JSON from servers that may send anything: nesting bounded, strings made text, typed getters. */
 #include "config.h"
 
 #include "cw-json.h"

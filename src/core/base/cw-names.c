@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Identities: DNS names (IDNA), wildcards and IP addresses, normalised for comparison. */
 #include "config.h"
 
 #include "cw-names.h"

@@ -141,8 +141,8 @@ cw_secure_open_parent (const gchar *path, const gchar *forbidden, gchar **name, 
   return fd;
 }
 
-gboolean
-cw_secure_check_program (const gchar *path, GError **error)
+static gboolean
+check_program (const gchar *path, guint depth, GError **error)
 {
   g_autofree gchar *dir = NULL, *base = NULL;
   g_auto(CwFd) fd = -1;
@@ -155,8 +155,20 @@ cw_secure_check_program (const gchar *path, GError **error)
     return FALSE;
   if (fstatat (fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return refuse (error, _("“%s” does not exist"), path);
-  if (S_ISLNK (st.st_mode))
-    return refuse (error, _("“%s” is a symbolic link: name the program itself"), path);
+  /* a link in a trusted directory is as safe as a file there (pkill is a
+   * link to pgrep): what it points to must be trusted too */
+  if (S_ISLNK (st.st_mode)) {
+    g_autofree gchar *target = NULL, *resolved = NULL;
+    gchar buf[4096];
+    ssize_t n = readlinkat (fd, base, buf, sizeof buf - 1);
+
+    if (n <= 0 || depth >= 8)
+      return refuse (error, _("“%s” is a symbolic link that leads nowhere: name the program itself"), path);
+    buf[n] = '\0';
+    target = g_path_is_absolute (buf) ? g_strdup (buf) : g_build_filename (dir, buf, NULL);
+    resolved = g_canonicalize_filename (target, NULL);
+    return check_program (resolved, depth + 1, error);
+  }
   if (!S_ISREG (st.st_mode) || (st.st_mode & S_IXUSR) == 0)
     return refuse (error, _("“%s” is not an executable file"), path);
   if (!owned_by_us (&st))
@@ -166,4 +178,10 @@ cw_secure_check_program (const gchar *path, GError **error)
     return refuse (error, _("“%s” is writable by other users: the agent runs only programs nobody else can "
                             "change (chmod go-w)"), path);
   return TRUE;
+}
+
+gboolean
+cw_secure_check_program (const gchar *path, GError **error)
+{
+  return check_program (path, 0, error);
 }

@@ -24,7 +24,8 @@ int      cw_secure_open_parent (const gchar *path, const gchar *forbidden, gchar
 
 /* Whether @path may be run as root: an absolute path to a regular,
  * executable file owned by root (or the agent's user), not writable by
- * group or others, on a trusted path. */
+ * group or others, on a trusted path; a symbolic link on a trusted path
+ * is followed to a program that must be trusted the same way. */
 gboolean cw_secure_check_program (const gchar *path, GError **error);
 
 G_END_DECLS

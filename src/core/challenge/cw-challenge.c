@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The interface every challenge solver implements (http-01, dns-01). */
 #include "config.h"
 
 #include "cw-challenge.h"

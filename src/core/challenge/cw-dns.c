@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* DNS lookups for dns-01 through ldns: CNAME chains, zones by SOA, name servers, TXT values. */
 #include "config.h"
 
 #include "cw-dns.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The dns-01 solver: records through a provider, propagation checked, always cleaned up. */
 #include "config.h"
 
 #include "cw-dns01.h"

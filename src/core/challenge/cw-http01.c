@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The http-01 solver: a standalone server while needed, webroot files, or answers over D-Bus. */
 #include "config.h"
 
 #include "cw-http01.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* DNS providers configured by the administrator (with secrets) and the journal of published records. */
 #include "config.h"
 
 #include "cw-provider-manager.h"

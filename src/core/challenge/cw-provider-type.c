@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* DNS provider plugins loaded with GModule and checked against the ABI. */
 #include "config.h"
 
 #include "cw-provider-type.h"

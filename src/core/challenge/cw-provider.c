@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One configured DNS provider: an instance of a plugin, one call at a time. */
 #include "config.h"
 
 #include "cw-provider.h"

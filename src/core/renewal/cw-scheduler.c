@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The renewal engine: daily checks, per-certificate due times, ARI windows, backoff, concurrency. */
 #include "config.h"
 
 #include "cw-scheduler.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* How an ACME certificate is obtained (CwAcmeSpec), kept in its settings. */
 #include "config.h"
 
 #include "cw-acme-spec.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One certificate of the store: its settings and what its current revision holds. */
 #include "config.h"
 
 #include "cw-certificate-private.h"

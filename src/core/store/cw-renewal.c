@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A certificate's renewal settings and the engine's memory of it (CwRenewal). */
 #include "config.h"
 
 #include "cw-renewal.h"

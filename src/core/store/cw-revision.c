@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Revision directories on disk: written whole, committed by one symlink rename, read, pruned. */
 #include "config.h"
 
 #include "cw-revision.h"

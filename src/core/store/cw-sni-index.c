@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The hash index FindForName answers from: identities, wildcards, roles, tenants. */
 #include "config.h"
 
 #include "cw-sni-index.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Import into the store: inputs parsed, a chain built, a revision committed. */
 #include "config.h"
 
 #include "cw-store-private.h"

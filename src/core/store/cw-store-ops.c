@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Store operations on one certificate: install, remove, export. */
 
 
 #include "config.h"

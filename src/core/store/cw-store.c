@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* CwStore: the certificates, their loading and audit, write jobs, reservations, settings saving. */
 #include "config.h"
 
 #include "cw-store-private.h"

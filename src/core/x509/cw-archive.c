@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ZIP bundles through libarchive, opened with GModule on first use. */
 #include "config.h"
 
 #include "cw-archive.h"

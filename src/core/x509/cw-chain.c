@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Chain building: the leaf found by its key, ordered, signatures verified, root dropped. */
 #include "config.h"
 
 #include "cw-chain.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Export of a certificate as PEM, DER or PKCS#12 (modern or legacy). */
 #include "config.h"
 
 #include "cw-export.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Local issuance: keys, self-signed and local-CA certificates, CSRs. */
 #include "config.h"
 
 #include "cw-issuer.h"

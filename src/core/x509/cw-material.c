@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Whatever an administrator brings, sorted into certificates and keys (PEM, DER, PKCS#7/8/12). */
 #include "config.h"
 
 #include "cw-material.h"

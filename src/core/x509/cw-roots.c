@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Trusted roots kept as compact DER, looked up by subject. */
 #include "config.h"
 
 #include "cw-roots.h"

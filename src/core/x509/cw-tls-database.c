@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The GTlsDatabase the agent's HTTPS trusts: the system roots and [acme] ca-file. */
 #include "config.h"
 
 #include "cw-tls-database.h"

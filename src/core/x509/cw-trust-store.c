@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The trusted root store: the system bundle minus removed plus added, and its bundle file. */
 #include "config.h"
 
 #include "cw-trust-store.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GnuTLS X.509 helpers: import, export, names as text, key types, what a certificate says. */
 #include "config.h"
 
 #include "cw-x509.h"
