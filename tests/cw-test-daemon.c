@@ -194,6 +194,28 @@ cw_test_daemon_log (CwTestDaemon *daemon)
   return text;
 }
 
+typedef struct {
+  CwTestDaemon *daemon;
+  const gchar  *text;
+} LogWait;
+
+static gboolean
+log_contains (gpointer data)
+{
+  LogWait *wait = data;
+  g_autofree gchar *log = cw_test_daemon_log (wait->daemon);
+
+  return strstr (log, wait->text) != NULL;
+}
+
+gboolean
+cw_test_daemon_wait_log (CwTestDaemon *daemon, const gchar *text, guint seconds)
+{
+  LogWait wait = { daemon, text };
+
+  return cw_test_wait_until (log_contains, &wait, seconds);
+}
+
 void
 cw_test_set_time (gint64 now)
 {

@@ -16,11 +16,12 @@ RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
 # the tests run the real components and check against independent tools;
 # locales: it_IT for the Italian test; man-db: man -l renders the pages;
 # the Cockpit page is tested in Debian's headless Chromium (no browser download);
-# Kamailio and coturn receive certificates through their integrations
+# Kamailio and coturn receive certificates through their integrations;
+# polkitd decides who may change what on the system bus
 TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3 pebble curl
   bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3
   locales man-db groff-base cockpit-ws cockpit-bridge cockpit-system chromium
-  kamailio kamailio-tls-modules coturn"
+  kamailio kamailio-tls-modules coturn polkitd"
 SYSTEM=""
 if [ "${1:-}" = --system ]; then
   # dpkg-buildpackage and dh (debhelper-compat 13), lintian, systemd-nspawn,

@@ -29,6 +29,9 @@ typedef struct {
 } CwCtlCommand;
 
 gboolean  cw_ctl_connect (CwCtl *ctl, GError **error);
+/* Lets every call wait for polkit's question to an administrator, and
+ * at a terminal starts pkttyagent to ask it (cw-ctl-auth.c). */
+void      cw_ctl_allow_authorization (CwCtl *ctl);
 /* The Certificate1 proxy of the certificate called @name. */
 CwDBusCertificate1 *cw_ctl_find_certificate (CwCtl *ctl, const gchar *name, GError **error);
 /* Every certificate proxy, sorted by name. */

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-acme-manager.h"
+#include "cw-authority.h"
 #include "cw-clock.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
@@ -279,6 +280,8 @@ main (int argc, char **argv)
   daemon = cw_daemon_new (store, trust, acme, scheduler, deliverer);
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
+  /* polkit decides on the system bus; a session agent serves its own user */
+  cw_authority_set_bus (session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
     g_printerr (session ? _("certwardd: cannot connect to the session bus: %s\n")
                         : _("certwardd: cannot connect to the system bus: %s\n"), error->message);

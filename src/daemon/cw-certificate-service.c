@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "cw-certificate-service.h"
-#include "cw-caller.h"
+#include "cw-invocation.h"
 #include "cw-delivery-options.h"
 #include "cw-error.h"
 #include "cw-options.h"
@@ -325,20 +325,6 @@ export_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-export_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ExportCall *call = user_data;
-  GError *error = NULL;
-
-  if (!cw_caller_check_key_access_finish (result, &error)) {
-    cw_invocation_take_error (call->invocation, error);
-    export_call_free (call);
-    return;
-  }
-  cw_store_export_async (call->store, call->cert, &call->options, NULL, export_done, call);
-}
-
-static void
 handle_export (const CwCertificateTarget *self, GDBusMethodInvocation *invocation, GVariant *parameters)
 {
   g_autoptr(GVariant) options = g_variant_get_child_value (parameters, 0);
@@ -368,10 +354,8 @@ handle_export (const CwCertificateTarget *self, GDBusMethodInvocation *invocatio
     return;
   }
 
-  if (call->options.include_key)
-    cw_caller_check_key_access_async (invocation, export_authorized, call);
-  else
-    cw_store_export_async (self->store, self->cert, &call->options, NULL, export_done, call);
+  /* a key leaves only when the guard said export-key (cw-certificate-tree.c) */
+  cw_store_export_async (self->store, self->cert, &call->options, NULL, export_done, call);
 }
 
 static void

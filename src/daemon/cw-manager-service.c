@@ -4,8 +4,9 @@
 #include "config.h"
 
 #include "cw-manager-service.h"
-#include "cw-caller.h"
+#include "cw-invocation.h"
 #include "cw-delivery-options.h"
+#include "cw-guard.h"
 #include "cw-text.h"
 #include "cw-account-service.h"
 #include "cw-provider-service.h"
@@ -13,7 +14,6 @@
 #include "cw-error.h"
 #include "cw-options.h"
 
-#include "cw-writable.h"
 
 #include <glib/gi18n.h>
 
@@ -721,7 +721,44 @@ set_property (GDBusConnection *connection, const gchar *sender, const gchar *obj
   return FALSE;
 }
 
-CW_DEFINE_WRITABLE_VTABLE (get_vtable, cw_manager_service_parent_class, set_property)
+static const gchar *
+creation_action (gpointer object, GVariant *parameters)
+{
+  return cw_guard_options_action (parameters, CW_ACTION_MANAGE_CERTIFICATES);
+}
+
+/* an exec provider runs a program of the administrator's as root */
+static const gchar *
+add_provider_action (gpointer object, GVariant *parameters)
+{
+  const gchar *type = NULL;
+
+  g_variant_get (parameters, "(&s&s@a{ss})", NULL, &type, NULL);
+  return g_strcmp0 (type, "exec") == 0 ? CW_ACTION_RUN_PROGRAMS : CW_ACTION_MANAGE_PROVIDERS;
+}
+
+static const CwGuardRule rules[] = {
+  { "GetCertificates", NULL, NULL },
+  { "FindForName", NULL, NULL },
+  { "GetHttpChallenge", NULL, NULL },
+  { "GetAccounts", NULL, NULL },
+  { "GetProviderTypes", NULL, NULL },
+  { "GetProviders", NULL, NULL },
+  { "GetIntegrations", NULL, NULL },
+  { "Import", NULL, creation_action },
+  { "CreateSelfSigned", NULL, creation_action },
+  { "CreateRequest", NULL, creation_action },
+  { "Request", NULL, creation_action },
+  { "CheckNow", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "CreateAccount", CW_ACTION_MANAGE_ACCOUNTS, NULL },
+  { "AddProvider", NULL, add_provider_action },
+  { "SetDefault", CW_ACTION_CONFIGURE, NULL },
+  { "SetTenant", CW_ACTION_CONFIGURE, NULL },
+  { "Set:ExpiryWarningDays", CW_ACTION_CONFIGURE, NULL },
+  { NULL, NULL, NULL },
+};
+
+CW_DEFINE_GUARDED_VTABLE (get_vtable, cw_manager_service_parent_class, rules, set_property)
 
 static void
 cw_manager_service_dispose (GObject *object)
