@@ -11,7 +11,7 @@ typedef struct {
   gchar       *dir;
   gchar       *depot;
   gchar       *ca_file;    /* depot/ca.pem: what issued certificates chain to */
-  gchar       *key_file;   /* depot/ca.key (unencrypted) */
+  gchar       *key_file;   /* the CA's key, unencrypted (depot/ca.key is not) */
   gchar       *url;        /* http://127.0.0.1:<port>/scep */
   gchar       *log;
   guint        port;

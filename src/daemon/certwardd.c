@@ -28,6 +28,7 @@ typedef struct {
   CwAcmeManager *acme;
   CwProviderManager *providers;
   CwScheduler  *scheduler;
+  CwScepManager *scep;
   int        status;
   gboolean   stopping;
 } Context;
@@ -89,6 +90,7 @@ on_ready (CwDaemon *daemon, Context *ctx)
   /* records a crash left at the DNS provider go first */
   cw_provider_manager_cleanup_leftovers (cw_acme_manager_get_providers (ctx->acme));
   cw_acme_manager_resume (ctx->acme);
+  cw_scep_manager_resume (ctx->scep);
   cw_store_hold_announcements (ctx->store, FALSE);
   cw_scheduler_start (ctx->scheduler);
 }
@@ -129,6 +131,7 @@ main (int argc, char **argv)
   g_autoptr(CwAcmeManager) acme = NULL;
   g_autoptr(CwProviderManager) providers = NULL;
   g_autoptr(CwScheduler) scheduler = NULL;
+  g_autoptr(CwScepManager) scep = NULL;
   g_autofree gchar *trust_dir = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(GMainLoop) loop = NULL;
@@ -265,7 +268,10 @@ main (int argc, char **argv)
   ctx.status = EXIT_SUCCESS;
 
   scheduler = cw_scheduler_new (store, acme);
+  scep = cw_scep_manager_new (store);
+  cw_scheduler_set_scep (scheduler, scep);
   daemon = cw_daemon_new (store, trust, acme, scheduler);
+  cw_daemon_set_scep (daemon, scep);
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
@@ -279,6 +285,7 @@ main (int argc, char **argv)
    * served meanwhile */
   ctx.acme = acme;
   ctx.scheduler = scheduler;
+  ctx.scep = scep;
   g_signal_connect (daemon, "ready", G_CALLBACK (on_ready), &ctx);
 
   g_unix_signal_add (SIGTERM, on_signal, &ctx);

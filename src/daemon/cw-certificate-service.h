@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cw-acme-manager.h"
+#include "cw-scep-manager.h"
 #include "cw-dbus-generated.h"
 #include "cw-store.h"
 
@@ -18,6 +19,7 @@ G_BEGIN_DECLS
 typedef struct {
   CwStore       *store;
   CwAcmeManager *acme;
+  CwScepManager *scep;   /* or NULL */
   CwCertificate *cert;
 } CwCertificateTarget;
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cw-acme-manager.h"
+#include "cw-scep-manager.h"
 #include "cw-object-manager.h"
 #include "cw-store.h"
 
@@ -23,5 +24,7 @@ G_DECLARE_FINAL_TYPE (CwCertificateTree, cw_certificate_tree, CW, CERTIFICATE_TR
  */
 CwCertificateTree *cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme,
                                             CwObjectManager *objects, GError **error);
+/* Renew of SCEP certificates goes to @scep. */
+void               cw_certificate_tree_set_scep (CwCertificateTree *self, CwScepManager *scep);
 
 G_END_DECLS

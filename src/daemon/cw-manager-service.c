@@ -9,6 +9,7 @@
 #include "cw-certificate-service.h"
 #include "cw-error.h"
 #include "cw-options.h"
+#include "cw-scep-request.h"
 
 #include "cw-writable.h"
 
@@ -20,6 +21,7 @@ struct _CwManagerService {
   CwStore       *store;
   CwAcmeManager *acme;
   CwScheduler   *scheduler;
+  CwScepManager *scep;        /* or NULL */
 };
 
 static void manager_iface_init (CwDBusManager1Iface *iface);
@@ -305,9 +307,48 @@ handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
 static const CwOptionSpec acme_specs[] = {
   { "account", "o" }, { "directory", "s" }, { "challenge", "s" }, { "provider", "o" }, { "http-01-mode", "s" },
   { "webroot", "s" }, { "key-type", "s" }, { "reuse-key", "b" }, { "profile", "s" }, { "preferred-chain", "s" },
-  { "roles", "as" }, { "tenant", "s" }, { "reload-units", "as" }, { "deploy-hooks", "as" },
+  { "roles", "as" }, { "tenant", "s" }, { "reload-units", "as" }, { "deploy-hooks", "as" }, { "protocol", "s" },
   { NULL, NULL },
 };
+
+static void
+scep_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  GError *error = NULL;
+  g_autoptr(CwCertificate) cert = cw_scep_manager_request_finish (CW_SCEP_MANAGER (source), result, &error);
+
+  reply_certificate (invocation, cert, error);
+}
+
+/* Request with protocol "scep" (cw-scep-request.c reads its options). */
+static gboolean
+handle_scep_request (CwManagerService *self, GDBusMethodInvocation *invocation, const gchar *name,
+                     const gchar * const *identities, GVariant *options)
+{
+  g_autoptr(CwIssueSpec) spec = NULL;
+  g_autoptr(CwScepSpec) scep = NULL;
+  g_autofree gchar *challenge = NULL;
+  g_auto(GStrv) roles = NULL;
+  GError *error = NULL;
+
+  if (self->scep == NULL) {
+    g_dbus_method_invocation_return_error_literal (invocation, CW_ERROR, CW_ERROR_NOT_SUPPORTED,
+                                                   _("this agent cannot use SCEP"));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (!renewal_options_check (options, &error) ||
+      !cw_scep_request_options (options, identities, &spec, &scep, &challenge, &error)) {
+    cw_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  roles = cw_options_dup_strv (options, "roles");
+  cw_scep_manager_request_async (self->scep, name, g_steal_pointer (&spec), g_steal_pointer (&scep), challenge,
+                                 (const gchar * const *) roles, cw_options_get_string (options, "tenant", NULL), NULL,
+                                 scep_request_done, g_object_ref (invocation));
+  cw_scep_request_forget (challenge);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
 
 static void
 acme_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -329,8 +370,16 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
   const gchar *account_path = cw_options_get_string (options, "account", NULL);
   const gchar *key_type = cw_options_get_string (options, "key-type", NULL);
   CwKeyType type = CW_KEY_EC_P256;
+  const gchar *protocol = cw_options_get_string (options, "protocol", "acme");
   GError *error = NULL;
 
+  if (g_variant_lookup (options, "protocol", "&s", &protocol) && g_str_equal (protocol, "scep"))
+    return handle_scep_request (self, invocation, name, identities, options);
+  if (!g_str_equal (protocol, "acme")) {
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                                           _("protocol must be “acme” or “scep”, not “%s”"), protocol);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (!cw_options_check (options, acme_specs, &error) || !renewal_options_check (options, &error) ||
       (key_type != NULL && !cw_key_type_from_string (key_type, &type, &error))) {
     cw_invocation_take_error (invocation, error);
@@ -669,6 +718,7 @@ cw_manager_service_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->scheduler, self);
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
+  g_clear_object (&self->scep);
   g_clear_object (&self->scheduler);
   G_OBJECT_CLASS (cw_manager_service_parent_class)->dispose (object);
 }
@@ -683,6 +733,12 @@ cw_manager_service_class_init (CwManagerServiceClass *klass)
 static void
 cw_manager_service_init (CwManagerService *self)
 {
+}
+
+void
+cw_manager_service_set_scep (CwManagerService *self, CwScepManager *scep)
+{
+  g_set_object (&self->scep, scep);
 }
 
 CwManagerService *

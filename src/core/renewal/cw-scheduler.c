@@ -18,6 +18,7 @@ struct _CwScheduler {
 
   CwStore           *store;
   CwAcmeManager     *acme;
+  CwScepManager     *scep;        /* or NULL */
   CwSchedulerPolicy  policy;
   gchar             *state_path;
   gint64             last_check;
@@ -52,7 +53,7 @@ renews_itself (CwCertificate *cert)
 {
   const gchar *source = cw_certificate_get_source (cert);
 
-  if (cw_certificate_get_acme (cert) != NULL)
+  if (cw_certificate_get_acme (cert) != NULL || cw_certificate_get_scep (cert) != NULL)
     return TRUE;
   return cw_certificate_get_renewal (cert)->auto_renew &&
          (g_str_equal (source, "self-signed") || g_str_equal (source, "local-ca"));
@@ -68,8 +69,9 @@ cw_scheduler_due (CwCertificate *cert, gint64 now, const CwSchedulerPolicy *poli
   if (!renews_itself (cert) || cw_certificate_get_activity (cert) == CW_ACTIVITY_WORKING)
     return 0;
   if (info == NULL) {
-    /* an ACME certificate whose first order failed (or was never placed) */
-    if (cw_certificate_get_acme (cert) == NULL || cw_certificate_get_request (cert) == NULL)
+    /* an ACME or SCEP certificate whose first order failed (or was never placed) */
+    if ((cw_certificate_get_acme (cert) == NULL && cw_certificate_get_scep (cert) == NULL) ||
+        cw_certificate_get_request (cert) == NULL)
       return 0;
     due = now;
   } else {
@@ -174,8 +176,8 @@ renewal_done (CwScheduler *self, CwCertificate *cert, const GError *error, gint6
       backoff = retry_after;
     renewal->failures++;
     renewal->retry_at = cw_clock_now () + backoff;
-    /* the ACME manager says its own failures; a local renewal's is said here */
-    if (cw_certificate_get_acme (cert) == NULL) {
+    /* the ACME and SCEP managers say their own failures; a local renewal's is said here */
+    if (cw_certificate_get_acme (cert) == NULL && cw_certificate_get_scep (cert) == NULL) {
       cw_cert_warning (name, "%s: renewal failed: %s", name, error->message);
       cw_store_set_activity (self->store, cert, CW_ACTIVITY_FAILED, error->message);
     }
@@ -206,9 +208,12 @@ acme_started (GObject *source, GAsyncResult *result, gpointer user_data)
   CwScheduler *self = g_object_get_data (G_OBJECT (cert), "cw-scheduler");
   g_autoptr(GError) error = NULL;
 
-  /* the outcome comes with ::order-finished; only a refusal to start ends here */
-  if (!cw_acme_manager_renew_finish (CW_ACME_MANAGER (source), result, &error) && self != NULL)
-    renewal_done (self, cert, error, -1);
+  /* the outcome comes with ::order-finished (::enrollment-finished); only
+   * a refusal to start ends here */
+  if (CW_IS_SCEP_MANAGER (source) ? !cw_scep_manager_renew_finish (CW_SCEP_MANAGER (source), result, &error)
+                                  : !cw_acme_manager_renew_finish (CW_ACME_MANAGER (source), result, &error))
+    if (self != NULL)
+      renewal_done (self, cert, error, -1);
 }
 
 static void
@@ -240,6 +245,8 @@ start_renewal (CwScheduler *self, CwCertificate *cert)
   g_object_set_data (G_OBJECT (cert), "cw-scheduler", self);
   if (cw_certificate_get_acme (cert) != NULL)
     cw_acme_manager_renew_async (self->acme, cert, TRUE, -1, NULL, acme_started, g_object_ref (cert));
+  else if (cw_certificate_get_scep (cert) != NULL && self->scep != NULL)
+    cw_scep_manager_renew_async (self->scep, cert, TRUE, NULL, acme_started, g_object_ref (cert));
   else
     cw_store_renew_async (self->store, cert, TRUE, FALSE, NULL, local_renewed, g_object_ref (cert));
 }
@@ -499,6 +506,8 @@ cw_scheduler_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->store, self);
   if (self->acme != NULL)
     g_signal_handlers_disconnect_by_data (self->acme, self);
+  if (self->scep != NULL)
+    g_signal_handlers_disconnect_by_data (self->scep, self);
   G_OBJECT_CLASS (cw_scheduler_parent_class)->dispose (object);
 }
 
@@ -509,6 +518,7 @@ cw_scheduler_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
+  g_clear_object (&self->scep);
   g_free (self->state_path);
   g_queue_clear (&self->waiting);
   g_queue_clear (&self->ari_waiting);
@@ -567,6 +577,14 @@ cw_scheduler_new (CwStore *store, CwAcmeManager *acme)
   g_signal_connect_swapped (store, "renewal-options-changed", G_CALLBACK (on_certificate_changed), self);
   g_signal_connect (acme, "order-finished", G_CALLBACK (on_order_finished), self);
   return self;
+}
+
+void
+cw_scheduler_set_scep (CwScheduler *self, CwScepManager *scep)
+{
+  g_return_if_fail (self->scep == NULL);
+  self->scep = g_object_ref (scep);
+  g_signal_connect (scep, "enrollment-finished", G_CALLBACK (on_order_finished), self);
 }
 
 void

@@ -112,7 +112,7 @@ cw_scep_message_sign (const CwScepMessage *msg, gnutls_x509_crt_t cert, gnutls_p
 {
   gnutls_pkcs7_attrs_t attrs = NULL;
   gnutls_pkcs7_t p7 = NULL;
-  gnutls_datum_t data = { NULL, 0 }, out = { NULL, 0 };
+  gnutls_datum_t data = { (guint8 *) "", 0 }, out = { NULL, 0 };
   g_autofree gchar *type = g_strdup_printf ("%d", msg->type);
   GBytes *result = NULL;
   gboolean ok;
@@ -130,6 +130,12 @@ cw_scep_message_sign (const CwScepMessage *msg, gnutls_x509_crt_t cert, gnutls_p
 
       ok = add_printable (&attrs, OID_FAIL_INFO, info, error);
     }
+  }
+  /* GnuTLS signs no empty content: every message Certward sends has some */
+  if (msg->content == NULL) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("a SCEP message without content cannot be signed"));
+    gnutls_pkcs7_attrs_deinit (attrs);
+    return NULL;
   }
   if (msg->content != NULL) {
     data.data = (guint8 *) g_bytes_get_data (msg->content, NULL);

@@ -52,8 +52,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwScepMessage, cw_scep_message_free)
 gchar         *cw_scep_transaction_id_new (void);
 GBytes        *cw_scep_nonce_new (void);
 
-/* The signed pkiMessage: SignedData embedding @msg->content (none when
- * NULL), the SCEP attributes of @msg, signed by @cert (included) and @key
+/* The signed pkiMessage: SignedData embedding @msg->content (which GnuTLS
+ * requires: it signs no empty content), the SCEP attributes of @msg, signed by @cert (included) and @key
  * with @digest. */
 GBytes        *cw_scep_message_sign (const CwScepMessage *msg, gnutls_x509_crt_t cert, gnutls_privkey_t key,
                                      gnutls_digest_algorithm_t digest, GError **error);
