@@ -355,9 +355,11 @@ answered (GObject *source, GAsyncResult *result, gpointer user_data)
     break;
   case CW_SCEP_PENDING:
     if (now - tx->started >= tx->e->max_pending) {
+      g_autofree gchar *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, now - tx->started);
+
       g_task_return_new_error (task, CW_ERROR, CW_ERROR_FAILED,
-                               _("the SCEP CA still has the request pending after %" G_GINT64_FORMAT
-                                 " s; it may need an administrator's approval"), now - tx->started);
+                               _("the SCEP CA still has the request pending after %s s; it may need an "
+                                 "administrator's approval"), seconds);
       break;
     }
     if (tx->e->polled != NULL)
