@@ -326,6 +326,73 @@ test_renew (void)
   fixture_stop (&f);
 }
 
+static gboolean
+hook_ran (gpointer user_data)
+{
+  return g_file_test (user_data, G_FILE_TEST_EXISTS);
+}
+
+/* The renewal engine renews a SCEP certificate at a third of its lifetime,
+ * and its deploy hook runs after. The daemon's test clock moves; the CA's
+ * does not (scepserver issues for a year from its own now). */
+static void
+test_scheduled_renewal (void)
+{
+  Fixture f = { 0 };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree gchar *path = NULL, *event = NULL, *hook = NULL, *hook_log = NULL, *script = NULL, *log = NULL;
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *hooks[2] = { NULL, NULL };
+  const gchar *ids[] = { "due.example.test", NULL };
+  GVariantBuilder b;
+  guint64 next, not_before, not_after;
+
+  f.daemon = cw_test_daemon_new_with_clock ("[renewal]\njitter=0\n", now);
+  hook = g_build_filename (f.daemon->state_dir, "..", "hook.sh", NULL);
+  hook_log = g_build_filename (f.daemon->state_dir, "..", "hook.log", NULL);
+  script = g_strdup_printf ("#!/bin/sh\necho \"$CERTWARD_EVENT $CERTWARD_NAMES\" >> '%s'\n", hook_log);
+  g_assert_true (g_file_set_contents (hook, script, -1, NULL));
+  g_assert_cmpint (g_chmod (hook, 0755), ==, 0);
+  hooks[0] = hook;
+  cw_test_daemon_start (f.daemon);
+  f.events = cw_test_events_new ();
+  f.manager = cw_test_manager ();
+
+  g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&b, "{sv}", "protocol", g_variant_new_string ("scep"));
+  g_variant_builder_add (&b, "{sv}", "scep-url", g_variant_new_string (server->url));
+  g_variant_builder_add (&b, "{sv}", "challenge-password", g_variant_new_string (PASSWORD));
+  g_variant_builder_add (&b, "{sv}", "deploy-hooks", g_variant_new_strv (hooks, -1));
+  cw_dbus_manager1_call_request_sync (f.manager, "due", ids, g_variant_builder_end (&b), &path, NULL, &error);
+  g_assert_no_error (error);
+  event = wait_outcome (&f, "due");
+  g_assert_cmpstr (event, ==, "added");
+  g_clear_pointer (&event, g_free);
+  cert = cw_test_certificate (path);
+  cw_test_settle ();
+  cw_test_certificate_reload (&cert);
+  /* due when a third of the lifetime is left, like an ACME certificate */
+  not_before = cw_dbus_certificate1_get_not_before (cert);
+  not_after = cw_dbus_certificate1_get_not_after (cert);
+  next = cw_dbus_certificate1_get_next_renewal (cert);
+  g_assert_cmpuint (next, ==, not_after - (not_after - not_before) / 3);
+  /* past it: the engine renews through the SCEP CA */
+  cw_test_set_time ((gint64) next + 60);
+  event = wait_outcome (&f, "due");
+  g_assert_cmpstr (event, ==, "renewed");
+  g_assert_true (cw_test_wait_until (hook_ran, hook_log, TIMEOUT));
+  log = file_text (hook_log);
+  g_assert_nonnull (strstr (log, "renewed"));
+  cw_test_certificate_reload (&cert);
+  g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 2);
+  g_assert_cmpstr (cw_dbus_certificate1_get_source (cert), ==, "scep");
+  assert_verifies (cert);
+  fixture_stop (&f);
+  g_unlink (hook);
+  g_unlink (hook_log);
+}
+
 /* ---- the proxy: PENDING, garbage ---------------------------------------- */
 
 typedef enum { PROXY_PENDING, PROXY_GARBAGE, PROXY_WRONG_TYPE } ProxyMode;
@@ -673,6 +740,7 @@ main (int argc, char **argv)
   g_test_add_func ("/scep/enroll", test_enroll);
   g_test_add_func ("/scep/wrong-password", test_wrong_password);
   g_test_add_func ("/scep/renew", test_renew);
+  g_test_add_func ("/scep/scheduled-renewal", test_scheduled_renewal);
   g_test_add_func ("/scep/pending", test_pending);
   g_test_add_func ("/scep/failures", test_failures);
   g_test_add_func ("/scep/bad-requests", test_bad_requests);
