@@ -260,6 +260,13 @@ test_wrong_password (void)
   /* the CA's failInfo, in words */
   g_assert_nonnull (strstr (last_error, "badRequest"));
   g_assert_nonnull (strstr (last_error, "challenge password"));
+  /* the CA was asked */
+  {
+    guint64 last = 0;
+
+    g_assert_true (g_variant_lookup (cw_dbus_certificate1_get_scep_options (cert), "last-poll", "t", &last));
+    g_assert_cmpuint (last, >, 0);
+  }
   /* nothing installed */
   g_assert_cmpuint (cw_dbus_certificate1_get_revision (cert), ==, 0);
   g_assert_false (g_file_test (cw_dbus_certificate1_get_certificate_path (cert), G_FILE_TEST_EXISTS));

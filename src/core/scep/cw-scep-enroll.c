@@ -338,11 +338,12 @@ answered (GObject *source, GAsyncResult *result, gpointer user_data)
     g_object_unref (task);
     return;
   }
+  /* the CA answered: that is the last poll, whatever it said */
+  if (tx->e->polled != NULL && rep->status != CW_SCEP_PENDING)
+    tx->e->polled (tx->sent_at, 0, tx->e->polled_data);
   switch (rep->status) {
   case CW_SCEP_SUCCESS:
     pem = chain_pem (tx, issued, &error);
-    if (tx->e->polled != NULL && tx->e->poll_interval > 0 && rep->type == CW_SCEP_CERT_REP)
-      tx->e->polled (tx->sent_at, 0, tx->e->polled_data);
     if (pem == NULL)
       g_task_return_error (task, error);
     else
