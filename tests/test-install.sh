@@ -39,7 +39,7 @@ for f in "$PREFIX/bin/certwardctl" "$PREFIX/$(option libexecdir)/certwardd" \
          "$DATADIR/man/man1/certwardctl.1" "$DATADIR/man/man5/certward.conf.5" \
          "$DATADIR/man/man7/certward-providers.7" "$DATADIR/man/man8/certwardd.8" \
          "$DOCDIR/README.md" "$DOCDIR/certward.conf" "$DOCDIR/docs/architecture.md" "$DOCDIR/docs/dbus-api.md" \
-         "$DOCDIR/docs/dns-providers.md" "$DOCDIR/examples/reload-on-renew.c" "$DOCDIR/examples/reload-on-renew.py" \
+         "$DOCDIR/docs/dns-providers.md" "$DOCDIR/docs/scep.md" "$DOCDIR/examples/reload-on-renew.c" "$DOCDIR/examples/reload-on-renew.py" \
          "$PREFIX/include/certward/certward-provider.h" "$SYSCONFDIR/certward/certward.conf"; do
   ok "installed: ${f#$PREFIX/}" test -s "$R$f"
 done

@@ -89,6 +89,10 @@ void         cw_ctl_waiter_free (CwCtlWaiter *waiter);
 
 int cw_ctl_list (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_show (CwCtl *ctl, int argc, char **argv);
+/* request --protocol scep (cw-ctl-scep.c) */
+gboolean cw_ctl_request_is_scep (int argc, char **argv);
+int      cw_ctl_request_scep (CwCtl *ctl, int argc, char **argv);
+void     cw_ctl_add_scep_fields (CwCtlFields *f, CwDBusCertificate1 *cert);
 int cw_ctl_import (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_export (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_install (CwCtl *ctl, int argc, char **argv);

@@ -19,6 +19,7 @@ struct _CwCertificateTree {
   CwStore            *store;
   CwAcmeManager      *acme;
   CwDeliverer        *deliverer;
+  CwScepManager      *scep;       /* or NULL */
   CwObjectManager    *objects;
   GDBusInterfaceInfo *info;
   guint               n_properties;
@@ -164,6 +165,7 @@ target_for_path (CwCertificateTree *self, const gchar *object_path, CwCertificat
   target->store = self->store;
   target->acme = self->acme;
   target->deliverer = self->deliverer;
+  target->scep = self->scep;
   target->cert = cw_certificate_from_path (self->store, object_path);
   if (target->cert == NULL)
     g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT, "No certificate at %s", object_path);
@@ -315,6 +317,12 @@ subtree_dispatch (GDBusConnection *connection, const gchar *sender, const gchar 
 
 static const GDBusSubtreeVTable subtree_vtable = { subtree_enumerate, subtree_introspect, subtree_dispatch, { 0 } };
 
+void
+cw_certificate_tree_set_scep (CwCertificateTree *self, CwScepManager *scep)
+{
+  g_set_object (&self->scep, scep);
+}
+
 CwCertificateTree *
 cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme, CwDeliverer *deliverer,
                          CwObjectManager *objects, GError **error)
@@ -370,6 +378,7 @@ cw_certificate_tree_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
   g_clear_object (&self->deliverer);
+  g_clear_object (&self->scep);
   g_clear_object (&self->objects);
   g_clear_pointer (&self->info, g_dbus_interface_info_unref);
   G_OBJECT_CLASS (cw_certificate_tree_parent_class)->dispose (object);

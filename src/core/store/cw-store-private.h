@@ -90,8 +90,8 @@ CwBundle *cw_store_build_bundle (CwStore *self, GPtrArray *inputs, const gchar *
 
 /* settings.ini of a certificate, from the model */
 gchar    *cw_store_settings_serialize (const gchar *name, const gchar * const *roles, const gchar *tenant,
-                                       const CwIssueSpec *spec, const CwAcmeSpec *acme, const CwRenewal *renewal,
-                                       const CwDelivery *delivery, CwCertState announced);
+                                       const CwIssueSpec *spec, const CwAcmeSpec *acme, const CwScepSpec *scep,
+                                       const CwRenewal *renewal, const CwDelivery *delivery, CwCertState announced);
 void      cw_store_save_settings (CwStore *self, CwCertificate *cert);
 void      cw_store_save_manager (CwStore *self);
 

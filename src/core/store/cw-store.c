@@ -24,6 +24,7 @@
 #define SETTINGS_GROUP "certificate"
 #define ISSUE_GROUP "issue"
 #define ACME_GROUP "acme"
+#define SCEP_GROUP "scep"
 #define RENEWAL_GROUP "renewal"
 #define MANAGER_FILE "manager.ini"
 #define PENDING_DIR "pending"
@@ -140,8 +141,8 @@ cw_store_flush (CwStore *self)
 
 gchar *
 cw_store_settings_serialize (const gchar *name, const gchar * const *roles, const gchar *tenant,
-                             const CwIssueSpec *spec, const CwAcmeSpec *acme, const CwRenewal *renewal,
-                             const CwDelivery *delivery, CwCertState announced)
+                             const CwIssueSpec *spec, const CwAcmeSpec *acme, const CwScepSpec *scep,
+                             const CwRenewal *renewal, const CwDelivery *delivery, CwCertState announced)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
 
@@ -154,6 +155,8 @@ cw_store_settings_serialize (const gchar *name, const gchar * const *roles, cons
     cw_issue_spec_save (spec, kf, ISSUE_GROUP);
   if (acme != NULL)
     cw_acme_spec_save (acme, kf, ACME_GROUP);
+  if (scep != NULL)
+    cw_scep_spec_save (scep, kf, SCEP_GROUP);
   if (renewal != NULL)
     cw_renewal_save (renewal, kf, RENEWAL_GROUP);
   if (delivery != NULL)
@@ -167,8 +170,9 @@ cw_store_save_settings (CwStore *self, CwCertificate *cert)
   queue_save (self, cw_certificate_get_dir (cert), SETTINGS_FILE,
               cw_store_settings_serialize (cw_certificate_get_name (cert), cw_certificate_get_roles (cert),
                                            cw_certificate_get_tenant (cert), cw_certificate_get_spec (cert),
-                                           cw_certificate_get_acme (cert), cw_certificate_get_renewal (cert),
-                                           cw_certificate_get_delivery (cert), cw_certificate_get_announced (cert)));
+                                           cw_certificate_get_acme (cert), cw_certificate_get_scep (cert),
+                                           cw_certificate_get_renewal (cert), cw_certificate_get_delivery (cert),
+                                           cw_certificate_get_announced (cert)));
 }
 
 void
@@ -445,6 +449,7 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
   cw_certificate_set_tenant (cert, tenant);
   cw_certificate_set_spec (cert, cw_issue_spec_load (kf, ISSUE_GROUP));
   cw_certificate_set_acme (cert, cw_acme_spec_load (kf, ACME_GROUP));
+  cw_certificate_set_scep (cert, cw_scep_spec_load (kf, SCEP_GROUP));
   {
     g_autoptr(GError) bad = NULL;
 
@@ -471,7 +476,10 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
   } else {
     /* only a request so far: prune revisions a crash left behind */
     cw_revision_prune (fd, name, 0, 0, TRUE);
-    cw_certificate_set_revision (cert, 0, cw_certificate_get_acme (cert) != NULL ? "acme" : "csr", NULL, FALSE, NULL);
+    cw_certificate_set_revision (cert, 0, cw_certificate_get_acme (cert) != NULL   ? "acme"
+                                          : cw_certificate_get_scep (cert) != NULL ? "scep"
+                                                                                   : "csr",
+                                 NULL, FALSE, NULL);
   }
   cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
   return g_steal_pointer (&cert);

@@ -199,6 +199,14 @@ void           cw_store_prepare_acme_async (CwStore *self, const gchar *name, Cw
                                             GCancellable *cancellable,
                                             GAsyncReadyCallback callback, gpointer user_data);
 
+/* The same for a SCEP CA (Source "scep"): always a new key, the current
+ * certificate (if any) staying in place until the CA's answer is
+ * installed. Takes @spec and @scep. */
+void           cw_store_prepare_scep_async (CwStore *self, const gchar *name, CwIssueSpec *spec,
+                                            CwScepSpec *scep, const gchar * const *roles,
+                                            const gchar *tenant, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+
 /* Marks the work on @cert: CW_ACTIVITY_WORKING while an order runs,
  * CW_ACTIVITY_FAILED with @message (LastError) and a CW_EVENT_FAILED
  * event when it failed, CW_ACTIVITY_IDLE when given up. Installing a
