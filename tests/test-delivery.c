@@ -177,6 +177,15 @@ file_exists (gpointer data)
   return g_file_test (data, G_FILE_TEST_EXISTS);
 }
 
+/* A file a shell script writes (not atomically): there, with a whole line. */
+static gboolean
+file_has_line (gpointer data)
+{
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && g_str_has_suffix (text, "\n");
+}
+
 /* ---- AccessGroup -------------------------------------------------------- */
 
 /* The group reads exactly that certificate's key; nobody else reads any. */
@@ -623,7 +632,7 @@ test_order (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (cw_test_wait_until (file_exists, o.target, 10));
   g_assert_true (set_property (cert, "DeployHooks", g_variant_new_strv (hooks, -1), &error));
-  g_assert_true (cw_test_wait_until (file_exists, o.hook_log, 10));
+  g_assert_true (cw_test_wait_until (file_has_line, o.hook_log, 10));
   g_unlink (o.hook_log);
   id = g_dbus_connection_signal_subscribe (cw_test_bus (), "org.certward.Certward1", "org.certward.Manager1",
                                            "CertificateChanged", MANAGER_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
@@ -752,7 +761,7 @@ test_integrations (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_true (set_property (cert, "Integrations", g_variant_new_strv (names, -1), &error));
   g_assert_no_error (error);
-  g_assert_true (cw_test_wait_until (file_exists, who, 10));
+  g_assert_true (cw_test_wait_until (file_has_line, who, 10));
   {
     g_autofree gchar *crt = path_in (f, "pbx.crt"), *key = path_in (f, "pbx.key"), *user = NULL;
 

@@ -130,13 +130,29 @@ on_reload (gpointer user_data)
 }
 
 static void
-identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+identity_made (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
 
   if (!cw_store_ensure_identity_finish (CW_STORE (source), result, &error))
     g_warning ("cannot make a certificate for this host: %s", error->message);
+}
+
+static void
+identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  identity_made (source, result, NULL);
   *(gboolean *) user_data = TRUE;
+}
+
+/* The default certificate was removed with force and no other server
+ * certificate could take over: the host gets a new identity, as at the
+ * first start, so TLS servers asking for the default keep an answer. */
+static void
+on_certificate_removed (CwStore *store, CwCertificate *cert, Context *ctx)
+{
+  if (!ctx->stopping && cw_store_get_default (store) == NULL)
+    cw_store_ensure_identity_async (store, NULL, identity_made, NULL);
 }
 
 static void
@@ -351,6 +367,7 @@ main (int argc, char **argv)
   ctx.scheduler = scheduler;
   ctx.scep = scep;
   g_signal_connect (daemon, "ready", G_CALLBACK (on_ready), &ctx);
+  g_signal_connect (store, "certificate-removed", G_CALLBACK (on_certificate_removed), &ctx);
 
   ctx.config = config;
   ctx.deliverer = deliverer;
