@@ -57,16 +57,26 @@ cw_test_settle (void)
     ;
 }
 
+static gboolean
+wake (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 cw_test_wait_until (gboolean (*done) (gpointer data), gpointer data, guint seconds)
 {
   gboolean expired = FALSE;
   guint id = g_timeout_add_seconds (seconds, timed_out, &expired);
+  /* @done may watch something outside the main loop (a file, a port): look
+   * again every 50 ms, not only when an event comes */
+  guint tick = g_timeout_add (50, wake, NULL);
 
   while (!done (data) && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)
     g_source_remove (id);
+  g_source_remove (tick);
   return done (data);
 }
 
@@ -192,6 +202,28 @@ cw_test_daemon_log (CwTestDaemon *daemon)
   if (!g_file_get_contents (daemon->log, &text, NULL, NULL))
     return g_strdup ("");
   return text;
+}
+
+typedef struct {
+  CwTestDaemon *daemon;
+  const gchar  *text;
+} LogWait;
+
+static gboolean
+log_contains (gpointer data)
+{
+  LogWait *wait = data;
+  g_autofree gchar *log = cw_test_daemon_log (wait->daemon);
+
+  return strstr (log, wait->text) != NULL;
+}
+
+gboolean
+cw_test_daemon_wait_log (CwTestDaemon *daemon, const gchar *text, guint seconds)
+{
+  LogWait wait = { daemon, text };
+
+  return cw_test_wait_until (log_contains, &wait, seconds);
 }
 
 void

@@ -34,6 +34,8 @@ void             cw_test_daemon_kill (CwTestDaemon *daemon);
 void             cw_test_daemon_free (CwTestDaemon *daemon);
 /* What the daemon logged so far (daemon->log must have been set). */
 gchar           *cw_test_daemon_log (CwTestDaemon *daemon);
+/* TRUE once the daemon's log holds @text (it logs after it acts) */
+gboolean         cw_test_daemon_wait_log (CwTestDaemon *daemon, const gchar *text, guint seconds);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwTestDaemon, cw_test_daemon_free)
 
 /* CertificateChanged as it arrives on the test bus, kept as "event name"

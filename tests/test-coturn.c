@@ -49,6 +49,8 @@ test_coturn (void)
   g_autoptr(CwDBusManager1) manager = NULL;
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GSubprocess) turn = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree gchar *turn_log = NULL, *run_dir = NULL, *turn_db = NULL, *turn_pid = NULL;
   g_autoptr(CwTestSipTls) before = NULL, after = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = NULL;
@@ -98,12 +100,34 @@ test_coturn (void)
   g_assert_true (g_file_test (key, G_FILE_TEST_EXISTS));
 
   /* as its unit runs it: user turnserver */
-  turn = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "setpriv",
-                           "--reuid=turnserver", "--regid=turnserver", "--init-groups", "/usr/bin/turnserver", "-n",
-                           "--no-cli", "--listening-ip=127.0.0.1", "--tls-listening-port=24540", "--no-udp",
-                           "--no-tcp", "--no-dtls", "--cert", crt, "--pkey", key, NULL);
+  /* its own database and pid file: the defaults are shared by every
+   * turnserver on the machine (and unwritable for its user) */
+  turn_log = g_build_filename (dir, "turnserver.log", NULL);
+  run_dir = g_build_filename (dir, "run", NULL);
+  g_assert_cmpint (g_mkdir (run_dir, 0700), ==, 0);
+  g_assert_cmpint (chown (run_dir, getpwnam ("turnserver")->pw_uid, getgrnam ("turnserver")->gr_gid), ==, 0);
+  turn_db = g_build_filename (run_dir, "turndb", NULL);
+  turn_pid = g_build_filename (run_dir, "turnserver.pid", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, turn_log);
+  turn = g_subprocess_launcher_spawn (launcher, &error, "setpriv", "--reuid=turnserver", "--regid=turnserver",
+                                      "--init-groups", "/usr/bin/turnserver", "-n", "--no-cli",
+                                      "--listening-ip=127.0.0.1", "--tls-listening-port=24540", "--no-udp", "--no-tcp",
+                                      "--no-dtls", "--cert", crt, "--pkey", key, "--log-file=stdout",
+                                      "--userdb", turn_db, "--pidfile", turn_pid, NULL);
   g_assert_no_error (error);
-  g_assert_true (cw_test_wait_until (presents, NULL, 10));
+  /* a loaded machine may take a while to start it */
+  if (!cw_test_wait_until (presents, NULL, 60)) {
+    g_autofree gchar *said = NULL;
+
+    g_file_get_contents (turn_log, &said, NULL, NULL);
+    g_test_message ("turnserver said:\n%s", said != NULL ? said : "(nothing)");
+    g_test_fail ();
+    g_subprocess_force_exit (turn);
+    g_subprocess_wait (turn, NULL, NULL);
+    cw_test_daemon_stop (daemon);
+    return;
+  }
   pid = (gint) g_ascii_strtoll (g_subprocess_get_identifier (turn), NULL, 10);
   before = cw_test_sip_tls_connect (TLS_PORT);
   g_assert_cmpstr (before->fingerprint, ==, cw_dbus_certificate1_get_fingerprint (cert));

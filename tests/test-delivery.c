@@ -177,6 +177,15 @@ file_exists (gpointer data)
   return g_file_test (data, G_FILE_TEST_EXISTS);
 }
 
+/* A file a shell script writes (not atomically): there, with a whole line. */
+static gboolean
+file_has_line (gpointer data)
+{
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && g_str_has_suffix (text, "\n");
+}
+
 /* ---- AccessGroup -------------------------------------------------------- */
 
 /* The group reads exactly that certificate's key; nobody else reads any. */
@@ -414,9 +423,8 @@ test_target_refusals (Fixture *f, gconstpointer data)
     g_test_message ("%s", error->message);
     cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", cases[i].why);
   }
-  /* the symlink from an ordinary user's directory: also when it appears
-   * after the target was set (the owner check refuses the directory) */
-  g_assert_cmpint (lchown (link, 0, 0), ==, 0);
+  /* the user's symlink, now in a directory of root's: still the user's
+   * link (the owner check no longer refuses the directory) */
   g_assert_cmpint (chown (trap, 0, 0), ==, 0);
   {
     g_autoptr(GError) error = NULL;
@@ -434,6 +442,17 @@ test_target_refusals (Fixture *f, gconstpointer data)
   }
   cw_test_certificate_reload (&cert);
   g_assert_cmpuint (g_variant_n_children (cw_dbus_certificate1_get_targets (cert)), ==, 0);
+  /* a link of root's in a directory of root's is root's choice (merged
+   * /usr's /bin): followed, and the file lands where it points */
+  g_assert_cmpint (lchown (link, 0, 0), ==, 0);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *landed = g_build_filename (victim, "x.pem", NULL);
+
+    g_assert_true (set_property (cert, "Targets", targets (target (through_link, "fullchain", NULL), NULL), &error));
+    g_assert_no_error (error);
+    g_assert_true (cw_test_wait_until (file_exists, landed, 10));
+  }
 }
 
 /* ---- hooks and commands ------------------------------------------------- */
@@ -613,7 +632,7 @@ test_order (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (cw_test_wait_until (file_exists, o.target, 10));
   g_assert_true (set_property (cert, "DeployHooks", g_variant_new_strv (hooks, -1), &error));
-  g_assert_true (cw_test_wait_until (file_exists, o.hook_log, 10));
+  g_assert_true (cw_test_wait_until (file_has_line, o.hook_log, 10));
   g_unlink (o.hook_log);
   id = g_dbus_connection_signal_subscribe (cw_test_bus (), "org.certward.Certward1", "org.certward.Manager1",
                                            "CertificateChanged", MANAGER_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
@@ -673,9 +692,8 @@ test_repair (Fixture *f, gconstpointer data)
     g_usleep (50 * 1000);
   }
   assert_owned (key, NULL, GROUP, 0640);
-  log = cw_test_daemon_log (f->daemon);
-  g_assert_nonnull (strstr (log, "repaired (missing)"));
-  g_assert_nonnull (strstr (log, "repaired (mode)"));
+  g_assert_true (cw_test_daemon_wait_log (f->daemon, "repaired (missing)", 10));
+  g_assert_true (cw_test_daemon_wait_log (f->daemon, "repaired (mode)", 10));
   /* taken off the list: the file stays */
   cw_test_certificate_reload (&cert);
   g_assert_true (set_property (cert, "Targets", g_variant_new ("aa{sv}", NULL), &error));
@@ -711,6 +729,12 @@ test_integrations (Fixture *f, gconstpointer data)
                           "[Target key]\nPath=%s/%%n.key\nFormat=key\nGroup=" GROUP "\nMode=0640\n"
                           "[Reload]\nUser=" USER "\nCommands=%s\n", f->dir, f->dir, script);
   g_assert_true (g_file_set_contents (conf, text, -1, NULL));
+  {
+    /* a misspelt group would deliver nothing: the file is refused */
+    g_autofree gchar *typo = g_build_filename (f->integrations, "typo.conf", NULL);
+
+    g_assert_true (g_file_set_contents (typo, "[Integration]\nDescription=x\n[Targett cert]\nPath=/x\n", -1, NULL));
+  }
   restart (f);
 
   cw_dbus_manager1_call_get_integrations_sync (f->manager, &list, NULL, &error);
@@ -720,6 +744,7 @@ test_integrations (Fixture *f, gconstpointer data)
     g_autoptr(GVariant) what = NULL;
 
     g_variant_get_child (list, i, "(&s&s@a{sv})", &name, &description, &what);
+    g_assert_cmpstr (name, !=, "typo");
     if (g_str_equal (name, "testpbx")) {
       g_autoptr(GVariant) t = g_variant_lookup_value (what, "targets", G_VARIANT_TYPE ("aa{sv}"));
 
@@ -736,7 +761,7 @@ test_integrations (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_true (set_property (cert, "Integrations", g_variant_new_strv (names, -1), &error));
   g_assert_no_error (error);
-  g_assert_true (cw_test_wait_until (file_exists, who, 10));
+  g_assert_true (cw_test_wait_until (file_has_line, who, 10));
   {
     g_autofree gchar *crt = path_in (f, "pbx.crt"), *key = path_in (f, "pbx.key"), *user = NULL;
 

@@ -39,10 +39,18 @@ for f in "$PREFIX/bin/certwardctl" "$PREFIX/$(option libexecdir)/certwardd" \
          "$DATADIR/man/man1/certwardctl.1" "$DATADIR/man/man5/certward.conf.5" \
          "$DATADIR/man/man7/certward-providers.7" "$DATADIR/man/man8/certwardd.8" \
          "$DOCDIR/README.md" "$DOCDIR/certward.conf" "$DOCDIR/docs/architecture.md" "$DOCDIR/docs/dbus-api.md" \
-         "$DOCDIR/docs/dns-providers.md" "$DOCDIR/examples/reload-on-renew.c" "$DOCDIR/examples/reload-on-renew.py" \
+         "$DOCDIR/docs/dns-providers.md" "$DOCDIR/docs/scep.md" "$DOCDIR/examples/reload-on-renew.c" "$DOCDIR/examples/reload-on-renew.py" \
          "$PREFIX/include/certward/certward-provider.h" "$SYSCONFDIR/certward/certward.conf"; do
   ok "installed: ${f#$PREFIX/}" test -s "$R$f"
 done
+# polkit reads actions only from its own directory, under /usr/share whatever our prefix
+ok "the polkit actions are installed and valid XML with every action the agent asks for" python3 - \
+  "$R$DATADIR/polkit-1/actions/org.certward.Certward1.policy" "$CW_SOURCE_DIR/src/daemon/cw-authority.h" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+ids = {a.get("id") for a in ET.parse(sys.argv[1]).getroot().iter("action")}
+asked = set(re.findall(r'"(org\.certward\.[a-z-]+)"', open(sys.argv[2]).read()))
+assert asked and asked == ids, (asked, ids)
+PY
 ok "every page of docs/ is installed" bash -c "
   for p in '$CW_SOURCE_DIR'/docs/*.md; do test -s '$R$DOCDIR/docs/'\$(basename \$p) || { echo \$p; exit 1; }; done"
 ok "README's links into docs/ and examples/ resolve in the doc directory" python3 - "$R$DOCDIR" <<'PY'

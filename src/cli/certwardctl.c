@@ -19,7 +19,7 @@ static const CwCtlCommand commands[] = {
   { "self-sign", cw_ctl_self_sign, N_("NAME"), N_("Create a self-signed or local-CA certificate") },
   { "ca", cw_ctl_ca, N_("create NAME"), N_("Create a local CA") },
   { "csr", cw_ctl_csr, N_("NAME"), N_("Make a key and a request for an outside CA") },
-  { "request", cw_ctl_request, N_("NAME --id HOST"), N_("Obtain a certificate from an ACME CA") },
+  { "request", cw_ctl_request, N_("NAME --id HOST"), N_("Obtain a certificate from an ACME or SCEP CA") },
   { "renew", cw_ctl_renew, N_("NAME"), N_("Reissue a certificate now (local or ACME)") },
   { "revoke", cw_ctl_revoke, N_("NAME"), N_("Revoke an ACME certificate and replace it") },
   { "account", cw_ctl_account, N_("VERB"), N_("ACME accounts") },

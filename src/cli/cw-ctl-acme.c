@@ -120,7 +120,7 @@ cw_ctl_request (CwCtl *ctl, int argc, char **argv)
 {
   g_autofree gchar *account = NULL, *directory = NULL, *challenge = NULL, *mode = NULL, *webroot = NULL,
                    *key_type = NULL, *profile = NULL, *chain = NULL, *tenant = NULL, *path = NULL,
-                   *provider = NULL;
+                   *provider = NULL, *protocol = NULL;
   g_auto(GStrv) ids = NULL, roles = NULL;
   gboolean reuse_key = FALSE, no_wait = FALSE;
   gint wait = DEFAULT_WAIT;
@@ -141,6 +141,8 @@ cw_ctl_request (CwCtl *ctl, int argc, char **argv)
     { "tenant", 't', 0, G_OPTION_ARG_STRING, &tenant, N_("Tenant the certificate belongs to"), N_("TENANT") },
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait, N_("Return once the order has started"), NULL },
     { "wait", 0, 0, G_OPTION_ARG_INT, &wait, N_("Seconds to wait for the certificate (default 300)"), N_("SECONDS") },
+    { "protocol", 0, 0, G_OPTION_ARG_STRING, &protocol,
+      N_("acme (default) or scep (see request --protocol scep --help)"), N_("PROTOCOL") },
     { NULL }
   };
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
@@ -149,11 +151,16 @@ cw_ctl_request (CwCtl *ctl, int argc, char **argv)
   CwCtlWaiter *waiter;
   int status;
 
+  /* SCEP has options of its own (cw-ctl-scep.c) */
+  if (cw_ctl_request_is_scep (argc, argv))
+    return cw_ctl_request_scep (ctl, argc, argv);
   if (!cw_ctl_parse ("request", "NAME", _("Obtain a certificate from an ACME CA and keep it renewed."), entries,
                      &argc, &argv))
     return 1;
   if (argc != 2)
     return cw_ctl_fail_message (_("request needs the name of the certificate (and --id for each name to certify)"));
+  if (protocol != NULL && !g_str_equal (protocol, "acme"))
+    return cw_ctl_fail_message (_("--protocol must be acme or scep"));
   if (account != NULL) {
     g_autofree gchar *p = account_path (account);
 

@@ -208,6 +208,7 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
   add_certificate_fields (f, cert);
   cw_ctl_fields_add (f, _("Source:"), "%s", source);
   add_acme_fields (f, cert);
+  cw_ctl_add_scep_fields (f, cert);
   cw_ctl_fields_add (f, _("Roles:"), "%s", roles);
   cw_ctl_fields_add (f, _("Tenant:"), "%s",
                      *cw_dbus_certificate1_get_tenant (cert) != '\0' ? cw_dbus_certificate1_get_tenant (cert) : "-");

@@ -42,6 +42,7 @@ cw_ctl_connect (CwCtl *ctl, GError **error)
                  local->message, how_to_start (ctl->bus_type));
     return FALSE;
   }
+  cw_ctl_allow_authorization (ctl);
   ctl->manager = cw_dbus_manager1_proxy_new_sync (ctl->bus, G_DBUS_PROXY_FLAGS_NONE, CW_BUS_NAME,
                                                   CW_OBJECT_PATH, NULL, error);
   if (ctl->manager == NULL)

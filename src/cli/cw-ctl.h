@@ -29,6 +29,9 @@ typedef struct {
 } CwCtlCommand;
 
 gboolean  cw_ctl_connect (CwCtl *ctl, GError **error);
+/* Lets every call wait for polkit's question to an administrator, and
+ * at a terminal starts pkttyagent to ask it (cw-ctl-auth.c). */
+void      cw_ctl_allow_authorization (CwCtl *ctl);
 /* The Certificate1 proxy of the certificate called @name. */
 CwDBusCertificate1 *cw_ctl_find_certificate (CwCtl *ctl, const gchar *name, GError **error);
 /* Every certificate proxy, sorted by name. */
@@ -86,6 +89,10 @@ void         cw_ctl_waiter_free (CwCtlWaiter *waiter);
 
 int cw_ctl_list (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_show (CwCtl *ctl, int argc, char **argv);
+/* request --protocol scep (cw-ctl-scep.c) */
+gboolean cw_ctl_request_is_scep (int argc, char **argv);
+int      cw_ctl_request_scep (CwCtl *ctl, int argc, char **argv);
+void     cw_ctl_add_scep_fields (CwCtlFields *f, CwDBusCertificate1 *cert);
 int cw_ctl_import (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_export (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_install (CwCtl *ctl, int argc, char **argv);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-acme-manager.h"
+#include "cw-authority.h"
 #include "cw-clock.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
@@ -29,6 +30,9 @@ typedef struct {
   CwAcmeManager *acme;
   CwProviderManager *providers;
   CwScheduler  *scheduler;
+  CwScepManager *scep;
+  CwConfig     *config;
+  CwDeliverer  *deliverer;
   int        status;
   gboolean   stopping;
 } Context;
@@ -74,14 +78,81 @@ on_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* [actions] integration-dir first (a test's, or a site's own set), then
+ * the administrator's, then the shipped ones; @dirs has room for four */
+static const gchar * const *
+integration_dirs (CwConfig *config, const gchar **dirs)
+{
+  dirs[0] = cw_config_get_string (config, "actions", "integration-dir");
+  dirs[1] = CW_LOCAL_INTEGRATION_DIR;
+  dirs[2] = CW_INTEGRATION_DIR;
+  dirs[3] = NULL;
+  return *dirs[0] != '\0' ? dirs : dirs + 1;
+}
+
+/* SIGHUP (systemctl reload): the configuration and the integrations are
+ * read again; certificates, orders and renewals in flight go on. A bad
+ * file changes nothing. */
+static gboolean
+on_reload (gpointer user_data)
+{
+  /* read once at start, where they were handed to what uses them */
+  static const gchar *const at_start[][2] = {
+    { "trust", "system-bundle" }, { "trust", "verification-mode" }, { "acme", "ca-file" }, { "dns-01", "provider-dir" },
+  };
+  Context *ctx = user_data;
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) changed = cw_config_reload (ctx->config, warnings, &error);
+  const gchar *dirs[4];
+
+  if (ctx->stopping)
+    return G_SOURCE_CONTINUE;
+  for (guint i = 0; i < warnings->len; i++)
+    g_warning ("%s", (const gchar *) g_ptr_array_index (warnings, i));
+  if (changed == NULL) {
+    g_warning ("configuration not reloaded, the one in use stays: %s", error->message);
+    return G_SOURCE_CONTINUE;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (at_start); i++)
+    if (cw_config_changed_has ((const gchar * const *) changed, at_start[i][0], at_start[i][1]))
+      g_message ("%s: [%s] %s changed; it takes effect when certwardd restarts", cw_config_get_path (ctx->config),
+                 at_start[i][0], at_start[i][1]);
+  cw_deliverer_reload_integrations (ctx->deliverer, integration_dirs (ctx->config, dirs));
+  if (changed[0] == NULL) {
+    g_message ("configuration reloaded from %s: nothing changed", cw_config_get_path (ctx->config));
+  } else {
+    g_autofree gchar *list = g_strjoinv (", ", changed);
+
+    g_message ("configuration reloaded from %s: %s", cw_config_get_path (ctx->config), list);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 static void
-identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+identity_made (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
 
   if (!cw_store_ensure_identity_finish (CW_STORE (source), result, &error))
     g_warning ("cannot make a certificate for this host: %s", error->message);
+}
+
+static void
+identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  identity_made (source, result, NULL);
   *(gboolean *) user_data = TRUE;
+}
+
+/* The default certificate was removed with force and no other server
+ * certificate could take over: the host gets a new identity, as at the
+ * first start, so TLS servers asking for the default keep an answer. */
+static void
+on_certificate_removed (CwStore *store, CwCertificate *cert, Context *ctx)
+{
+  if (!ctx->stopping && cw_store_get_default (store) == NULL)
+    cw_store_ensure_identity_async (store, NULL, identity_made, NULL);
 }
 
 static void
@@ -90,6 +161,7 @@ on_ready (CwDaemon *daemon, Context *ctx)
   /* records a crash left at the DNS provider go first */
   cw_provider_manager_cleanup_leftovers (cw_acme_manager_get_providers (ctx->acme));
   cw_acme_manager_resume (ctx->acme);
+  cw_scep_manager_resume (ctx->scep);
   cw_store_hold_announcements (ctx->store, FALSE);
   cw_scheduler_start (ctx->scheduler);
 }
@@ -130,6 +202,7 @@ main (int argc, char **argv)
   g_autoptr(CwAcmeManager) acme = NULL;
   g_autoptr(CwProviderManager) providers = NULL;
   g_autoptr(CwScheduler) scheduler = NULL;
+  g_autoptr(CwScepManager) scep = NULL;
   g_autofree gchar *trust_dir = NULL;
   g_autoptr(CwDeliverer) deliverer = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
@@ -268,17 +341,19 @@ main (int argc, char **argv)
 
   scheduler = cw_scheduler_new (store, acme);
   {
-    /* [actions] integration-dir first (a test's, or a site's own set),
-     * then the administrator's, then the shipped ones */
-    const gchar *dirs[] = { cw_config_get_string (config, "actions", "integration-dir"), CW_LOCAL_INTEGRATION_DIR,
-                            CW_INTEGRATION_DIR, NULL };
+    const gchar *dirs[4];
 
     deliverer = cw_deliverer_new (cw_store_get_state_dir (store), cw_trust_store_get_bundle_path (trust),
-                                  *dirs[0] != '\0' ? dirs : dirs + 1);
+                                  integration_dirs (config, dirs));
   }
+  scep = cw_scep_manager_new (store);
+  cw_scheduler_set_scep (scheduler, scep);
   daemon = cw_daemon_new (store, trust, acme, scheduler, deliverer);
+  cw_daemon_set_scep (daemon, scep);
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
+  /* polkit decides on the system bus; a session agent serves its own user */
+  cw_authority_set_bus (session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
     g_printerr (session ? _("certwardd: cannot connect to the session bus: %s\n")
                         : _("certwardd: cannot connect to the system bus: %s\n"), error->message);
@@ -290,10 +365,15 @@ main (int argc, char **argv)
    * served meanwhile */
   ctx.acme = acme;
   ctx.scheduler = scheduler;
+  ctx.scep = scep;
   g_signal_connect (daemon, "ready", G_CALLBACK (on_ready), &ctx);
+  g_signal_connect (store, "certificate-removed", G_CALLBACK (on_certificate_removed), &ctx);
 
+  ctx.config = config;
+  ctx.deliverer = deliverer;
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);
+  g_unix_signal_add (SIGHUP, on_reload, &ctx);
   g_main_loop_run (loop);
 
   g_signal_handlers_disconnect_by_data (store, &ctx);

@@ -4,7 +4,8 @@
 #include "config.h"
 
 #include "cw-account-service.h"
-#include "cw-caller.h"
+#include "cw-invocation.h"
+#include "cw-guard.h"
 
 #include <string.h>
 
@@ -114,10 +115,20 @@ cw_account_service_dispose (GObject *object)
   G_OBJECT_CLASS (cw_account_service_parent_class)->dispose (object);
 }
 
+static const CwGuardRule rules[] = {
+  { "UpdateContact", CW_ACTION_MANAGE_ACCOUNTS, NULL },
+  { "RolloverKey", CW_ACTION_MANAGE_ACCOUNTS, NULL },
+  { "Deactivate", CW_ACTION_MANAGE_ACCOUNTS, NULL },
+  { NULL, NULL, NULL },
+};
+
+CW_DEFINE_GUARDED_VTABLE (get_vtable, cw_account_service_parent_class, rules, NULL)
+
 static void
 cw_account_service_class_init (CwAccountServiceClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = cw_account_service_dispose;
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = get_vtable;
 }
 
 static void

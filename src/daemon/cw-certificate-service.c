@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "cw-certificate-service.h"
-#include "cw-caller.h"
+#include "cw-invocation.h"
 #include "cw-delivery-options.h"
 #include "cw-error.h"
 #include "cw-options.h"
@@ -57,6 +57,28 @@ acme_options (CwCertificate *cert)
   if (spec != NULL)
     g_variant_builder_add (&b, "{sv}", "key-type", g_variant_new_string (cw_key_type_to_string (spec->key_type)));
   g_variant_builder_add (&b, "{sv}", "reuse-key", g_variant_new_boolean (acme->reuse_key));
+  return g_variant_builder_end (&b);
+}
+
+/* What a SCEP certificate is enrolled with, and when the CA was last
+ * asked; never the challenge password. */
+static GVariant *
+scep_options (CwCertificate *cert)
+{
+  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  const CwScepSpec *scep = cw_certificate_get_scep (cert);
+  const CwIssueSpec *spec = cw_certificate_get_spec (cert);
+
+  if (scep == NULL)
+    return g_variant_builder_end (&b);
+  g_variant_builder_add (&b, "{sv}", "scep-url", cw_text_variant (scep->url));
+  if (scep->ca_identifier != NULL)
+    g_variant_builder_add (&b, "{sv}", "ca-identifier", cw_text_variant (scep->ca_identifier));
+  g_variant_builder_add (&b, "{sv}", "poll-interval", g_variant_new_uint32 (scep->poll_interval));
+  if (spec != NULL)
+    g_variant_builder_add (&b, "{sv}", "key-type", g_variant_new_string (cw_key_type_to_string (spec->key_type)));
+  g_variant_builder_add (&b, "{sv}", "last-poll", g_variant_new_uint64 ((guint64) MAX (scep->last_poll, 0)));
+  g_variant_builder_add (&b, "{sv}", "next-poll", g_variant_new_uint64 ((guint64) MAX (scep->next_poll, 0)));
   return g_variant_builder_end (&b);
 }
 
@@ -123,6 +145,8 @@ cw_certificate_property (CwCertificate *cert, const gchar *name)
     return g_variant_new_uint32 (cw_certificate_get_revision (cert));
   if (IS ("AcmeOptions"))
     return acme_options (cert);
+  if (IS ("ScepOptions"))
+    return scep_options (cert);
   if (IS ("NextRenewal"))
     return g_variant_new_uint64 ((guint64) MAX (renewal->next_renewal, 0));
   if (IS ("AutoRenew"))
@@ -220,8 +244,9 @@ renew_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   GError *error = NULL;
-  gboolean ok = CW_IS_STORE (source) ? cw_store_renew_finish (CW_STORE (source), result, &error)
-                                     : cw_acme_manager_renew_finish (CW_ACME_MANAGER (source), result, &error);
+  gboolean ok = CW_IS_STORE (source)          ? cw_store_renew_finish (CW_STORE (source), result, &error)
+                : CW_IS_SCEP_MANAGER (source) ? cw_scep_manager_renew_finish (CW_SCEP_MANAGER (source), result, &error)
+                                              : cw_acme_manager_renew_finish (CW_ACME_MANAGER (source), result, &error);
 
   if (!ok)
     cw_invocation_take_error (invocation, error);
@@ -246,6 +271,12 @@ handle_renew (const CwCertificateTarget *self, GDBusMethodInvocation *invocation
 
     cw_acme_manager_renew_async (self->acme, self->cert, cw_options_get_bool (options, "force", FALSE), reuse_key,
                                  NULL, renew_done, g_object_ref (invocation));
+    return;
+  }
+  /* SCEP renews with a new key always (RFC 8894 §2.2.1) */
+  if (cw_certificate_get_scep (self->cert) != NULL && self->scep != NULL) {
+    cw_scep_manager_renew_async (self->scep, self->cert, cw_options_get_bool (options, "force", FALSE), NULL,
+                                 renew_done, g_object_ref (invocation));
     return;
   }
   cw_store_renew_async (self->store, self->cert, cw_options_get_bool (options, "force", FALSE),
@@ -325,20 +356,6 @@ export_done (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-export_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ExportCall *call = user_data;
-  GError *error = NULL;
-
-  if (!cw_caller_check_key_access_finish (result, &error)) {
-    cw_invocation_take_error (call->invocation, error);
-    export_call_free (call);
-    return;
-  }
-  cw_store_export_async (call->store, call->cert, &call->options, NULL, export_done, call);
-}
-
-static void
 handle_export (const CwCertificateTarget *self, GDBusMethodInvocation *invocation, GVariant *parameters)
 {
   g_autoptr(GVariant) options = g_variant_get_child_value (parameters, 0);
@@ -368,10 +385,8 @@ handle_export (const CwCertificateTarget *self, GDBusMethodInvocation *invocatio
     return;
   }
 
-  if (call->options.include_key)
-    cw_caller_check_key_access_async (invocation, export_authorized, call);
-  else
-    cw_store_export_async (self->store, self->cert, &call->options, NULL, export_done, call);
+  /* a key leaves only when the guard said export-key (cw-certificate-tree.c) */
+  cw_store_export_async (self->store, self->cert, &call->options, NULL, export_done, call);
 }
 
 static void

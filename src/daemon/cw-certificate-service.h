@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cw-acme-manager.h"
+#include "cw-scep-manager.h"
 #include "cw-dbus-generated.h"
 #include "cw-deliverer.h"
 #include "cw-store.h"
@@ -20,6 +21,7 @@ typedef struct {
   CwStore       *store;
   CwAcmeManager *acme;
   CwDeliverer   *deliverer;
+  CwScepManager *scep;   /* or NULL */
   CwCertificate *cert;
 } CwCertificateTarget;
 

@@ -4,7 +4,8 @@
 #include "config.h"
 
 #include "cw-certificate-tree.h"
-#include "cw-caller.h"
+#include "cw-invocation.h"
+#include "cw-guard.h"
 #include "cw-certificate-service.h"
 
 #include <string.h>
@@ -18,6 +19,7 @@ struct _CwCertificateTree {
   CwStore            *store;
   CwAcmeManager      *acme;
   CwDeliverer        *deliverer;
+  CwScepManager      *scep;       /* or NULL */
   CwObjectManager    *objects;
   GDBusInterfaceInfo *info;
   guint               n_properties;
@@ -163,10 +165,71 @@ target_for_path (CwCertificateTree *self, const gchar *object_path, CwCertificat
   target->store = self->store;
   target->acme = self->acme;
   target->deliverer = self->deliverer;
+  target->scep = self->scep;
   target->cert = cw_certificate_from_path (self->store, object_path);
   if (target->cert == NULL)
     g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT, "No certificate at %s", object_path);
   return target->cert != NULL;
+}
+
+/* a private key leaves only with export-key */
+static const gchar *
+export_action (gpointer object, GVariant *parameters)
+{
+  g_autoptr(GVariant) options = g_variant_get_child_value (parameters, 0);
+  gboolean include_key = FALSE;
+
+  return g_variant_lookup (options, "include-key", "b", &include_key) && include_key ? CW_ACTION_EXPORT_KEY : NULL;
+}
+
+static const CwGuardRule rules[] = {
+  { "Export", NULL, export_action },
+  { "GetRequest", NULL, NULL },
+  { "Remove", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "Install", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "Renew", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "Revoke", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "Set:Roles", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "Set:Tenant", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "Set:AutoRenew", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "Set:ReloadUnits", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  /* files written and programs run as root */
+  { "Set:DeployHooks", CW_ACTION_RUN_PROGRAMS, NULL },
+  { "Set:ReloadCommands", CW_ACTION_RUN_PROGRAMS, NULL },
+  { "Set:Targets", CW_ACTION_RUN_PROGRAMS, NULL },
+  /* a group that may read the key is as good as the key */
+  { "Set:AccessGroup", CW_ACTION_EXPORT_KEY, NULL },
+  /* an integration's programs and paths are root's own (its file) */
+  { "Set:Integrations", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { NULL, NULL, NULL },
+};
+
+/* Once allowed: the certificate is looked up again (it may have gone
+ * while polkit thought) and the call or the write handled. */
+static void
+dispatch (gpointer data, GDBusMethodInvocation *invocation)
+{
+  g_autoptr(CwCertificateTree) self = data;
+  CwCertificateTarget target;
+  GError *error = NULL;
+
+  if (!target_for_path (self, g_dbus_method_invocation_get_object_path (invocation), &target, &error)) {
+    cw_invocation_take_error (invocation, error);
+    return;
+  }
+  if (g_str_equal (g_dbus_method_invocation_get_interface_name (invocation), "org.freedesktop.DBus.Properties")) {
+    const gchar *property = NULL;
+    g_autoptr(GVariant) value = NULL;
+
+    g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&s&sv)", NULL, &property, &value);
+    if (cw_certificate_set_property (&target, property, value, &error))
+      g_dbus_method_invocation_return_value (invocation, NULL);
+    else
+      cw_invocation_take_error (invocation, error);
+    return;
+  }
+  cw_certificate_method_call (&target, g_dbus_method_invocation_get_method_name (invocation),
+                              g_dbus_method_invocation_get_parameters (invocation), invocation);
 }
 
 static void
@@ -174,14 +237,15 @@ method_call (GDBusConnection *connection, const gchar *sender, const gchar *obje
              const gchar *interface_name, const gchar *method_name, GVariant *parameters,
              GDBusMethodInvocation *invocation, gpointer user_data)
 {
+  CwCertificateTree *self = CW_CERTIFICATE_TREE (user_data);
   CwCertificateTarget target;
   GError *error = NULL;
 
-  if (!target_for_path (CW_CERTIFICATE_TREE (user_data), object_path, &target, &error)) {
+  if (!target_for_path (self, object_path, &target, &error)) {
     cw_invocation_take_error (invocation, error);
     return;
   }
-  cw_certificate_method_call (&target, method_name, parameters, invocation);
+  cw_guard_call (rules, &target, invocation, dispatch, g_object_ref (self), g_object_unref);
 }
 
 static GVariant *
@@ -199,18 +263,8 @@ get_property (GDBusConnection *connection, const gchar *sender, const gchar *obj
   return value;
 }
 
-static gboolean
-set_property (GDBusConnection *connection, const gchar *sender, const gchar *object_path,
-              const gchar *interface_name, const gchar *property_name, GVariant *value, GError **error,
-              gpointer user_data)
-{
-  CwCertificateTarget target;
-
-  return target_for_path (CW_CERTIFICATE_TREE (user_data), object_path, &target, error) &&
-         cw_certificate_set_property (&target, property_name, value, error);
-}
-
-static const GDBusInterfaceVTable certificate_vtable = { method_call, get_property, set_property, { 0 } };
+/* no set_property: writes come to method_call, where they can wait for polkit */
+static const GDBusInterfaceVTable certificate_vtable = { method_call, get_property, NULL, { 0 } };
 
 /* ---- the subtree -------------------------------------------------------- */
 
@@ -262,6 +316,12 @@ subtree_dispatch (GDBusConnection *connection, const gchar *sender, const gchar 
 }
 
 static const GDBusSubtreeVTable subtree_vtable = { subtree_enumerate, subtree_introspect, subtree_dispatch, { 0 } };
+
+void
+cw_certificate_tree_set_scep (CwCertificateTree *self, CwScepManager *scep)
+{
+  g_set_object (&self->scep, scep);
+}
 
 CwCertificateTree *
 cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme, CwDeliverer *deliverer,
@@ -318,6 +378,7 @@ cw_certificate_tree_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
   g_clear_object (&self->deliverer);
+  g_clear_object (&self->scep);
   g_clear_object (&self->objects);
   g_clear_pointer (&self->info, g_dbus_interface_info_unref);
   G_OBJECT_CLASS (cw_certificate_tree_parent_class)->dispose (object);

@@ -3,6 +3,7 @@
 
 #include "cw-acme-manager.h"
 #include "cw-deliverer.h"
+#include "cw-scep-manager.h"
 #include "cw-object-manager.h"
 #include "cw-store.h"
 
@@ -24,5 +25,7 @@ G_DECLARE_FINAL_TYPE (CwCertificateTree, cw_certificate_tree, CW, CERTIFICATE_TR
  */
 CwCertificateTree *cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme,
                                             CwDeliverer *deliverer, CwObjectManager *objects, GError **error);
+/* Renew of SCEP certificates goes to @scep. */
+void               cw_certificate_tree_set_scep (CwCertificateTree *self, CwScepManager *scep);
 
 G_END_DECLS

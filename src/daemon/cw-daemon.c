@@ -27,6 +27,7 @@ struct _CwDaemon {
   CwTrustStore             *trust;
   CwAcmeManager            *acme;
   CwScheduler              *scheduler;
+  CwScepManager            *scep;
   CwReloader               *reloader;
   CwDeliverer              *deliverer;
   GDBusConnection          *connection;
@@ -158,6 +159,8 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   self->trim_filter = cw_memory_trim_filter_add (self->connection);
 
   self->manager = cw_manager_service_new (self->store, self->acme, self->scheduler, self->deliverer);
+  if (self->scep != NULL)
+    cw_manager_service_set_scep (self->manager, self->scep);
   /* units are reloaded over the agent's own bus: the system bus, or the
    * tests' bus with --session */
   self->reloader = cw_reloader_new (self->store, self->scheduler, self->acme, self->deliverer, self->connection);
@@ -173,6 +176,8 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
                                                  self->objects, error);
   if (self->certificates == NULL)
     return FALSE;
+  if (self->scep != NULL)
+    cw_certificate_tree_set_scep (self->certificates, self->scep);
   accounts = cw_acme_manager_get_accounts (self->acme);
   for (guint i = 0; i < accounts->len; i++)
     export_account (self, g_ptr_array_index (accounts, i));
@@ -237,6 +242,7 @@ cw_daemon_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->trust);
   g_clear_object (&self->acme);
+  g_clear_object (&self->scep);
   G_OBJECT_CLASS (cw_daemon_parent_class)->dispose (object);
 }
 
@@ -255,6 +261,12 @@ static void
 cw_daemon_init (CwDaemon *self)
 {
   cw_dbus_error_register ();
+}
+
+void
+cw_daemon_set_scep (CwDaemon *self, CwScepManager *scep)
+{
+  g_set_object (&self->scep, scep);
 }
 
 CwDaemon *

@@ -5,6 +5,7 @@
 
 #include "cw-acme-manager.h"
 #include "cw-deliverer.h"
+#include "cw-scep-manager.h"
 #include "cw-scheduler.h"
 #include "cw-store.h"
 #include "cw-trust-store.h"
@@ -29,6 +30,8 @@ G_DECLARE_FINAL_TYPE (CwDaemon, cw_daemon, CW, DAEMON, GObject)
  */
 CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme, CwScheduler *scheduler,
                          CwDeliverer *deliverer);
+/* SCEP certificates are requested and renewed through @scep; before start. */
+void      cw_daemon_set_scep (CwDaemon *self, CwScepManager *scep);
 gboolean  cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error);
 /* Gives up the bus name so that no new work arrives (shutdown). */
 void      cw_daemon_release_name (CwDaemon *self);

@@ -4,16 +4,17 @@
 #include "config.h"
 
 #include "cw-manager-service.h"
-#include "cw-caller.h"
+#include "cw-invocation.h"
 #include "cw-delivery-options.h"
+#include "cw-guard.h"
 #include "cw-text.h"
 #include "cw-account-service.h"
 #include "cw-provider-service.h"
 #include "cw-certificate-service.h"
 #include "cw-error.h"
 #include "cw-options.h"
+#include "cw-scep-request.h"
 
-#include "cw-writable.h"
 
 #include <glib/gi18n.h>
 
@@ -24,6 +25,7 @@ struct _CwManagerService {
   CwAcmeManager *acme;
   CwScheduler   *scheduler;
   CwDeliverer   *deliverer;
+  CwScepManager *scep;        /* or NULL */
 };
 
 static void manager_iface_init (CwDBusManager1Iface *iface);
@@ -342,10 +344,49 @@ handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
 static const CwOptionSpec acme_specs[] = {
   { "account", "o" }, { "directory", "s" }, { "challenge", "s" }, { "provider", "o" }, { "http-01-mode", "s" },
   { "webroot", "s" }, { "key-type", "s" }, { "reuse-key", "b" }, { "profile", "s" }, { "preferred-chain", "s" },
-  { "roles", "as" }, { "tenant", "s" }, { "reload-units", "as" }, { "deploy-hooks", "as" },
+  { "roles", "as" }, { "tenant", "s" }, { "reload-units", "as" }, { "deploy-hooks", "as" }, { "protocol", "s" },
   CW_DELIVERY_OPTION_SPECS,
   { NULL, NULL },
 };
+
+static void
+scep_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  GError *error = NULL;
+  g_autoptr(CwCertificate) cert = cw_scep_manager_request_finish (CW_SCEP_MANAGER (source), result, &error);
+
+  reply_certificate (invocation, cert, error);
+}
+
+/* Request with protocol "scep" (cw-scep-request.c reads its options). */
+static gboolean
+handle_scep_request (CwManagerService *self, GDBusMethodInvocation *invocation, const gchar *name,
+                     const gchar * const *identities, GVariant *options)
+{
+  g_autoptr(CwIssueSpec) spec = NULL;
+  g_autoptr(CwScepSpec) scep = NULL;
+  g_autofree gchar *challenge = NULL;
+  g_auto(GStrv) roles = NULL;
+  GError *error = NULL;
+
+  if (self->scep == NULL) {
+    g_dbus_method_invocation_return_error_literal (invocation, CW_ERROR, CW_ERROR_NOT_SUPPORTED,
+                                                   _("this agent cannot use SCEP"));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  if (!renewal_options_check (options, &error) ||
+      !cw_scep_request_options (options, identities, &spec, &scep, &challenge, &error)) {
+    cw_invocation_take_error (invocation, error);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  roles = cw_options_dup_strv (options, "roles");
+  cw_scep_manager_request_async (self->scep, name, g_steal_pointer (&spec), g_steal_pointer (&scep), challenge,
+                                 (const gchar * const *) roles, cw_options_get_string (options, "tenant", NULL), NULL,
+                                 scep_request_done, g_object_ref (invocation));
+  cw_scep_request_forget (challenge);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
 
 static void
 acme_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -367,8 +408,16 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
   const gchar *account_path = cw_options_get_string (options, "account", NULL);
   const gchar *key_type = cw_options_get_string (options, "key-type", NULL);
   CwKeyType type = CW_KEY_EC_P256;
+  const gchar *protocol = cw_options_get_string (options, "protocol", "acme");
   GError *error = NULL;
 
+  if (g_variant_lookup (options, "protocol", "&s", &protocol) && g_str_equal (protocol, "scep"))
+    return handle_scep_request (self, invocation, name, identities, options);
+  if (!g_str_equal (protocol, "acme")) {
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                                           _("protocol must be “acme” or “scep”, not “%s”"), protocol);
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
   if (!cw_options_check (options, acme_specs, &error) || !renewal_options_check (options, &error) ||
       !delivery_options_check (self, options, name, &error) ||
       (key_type != NULL && !cw_key_type_from_string (key_type, &type, &error))) {
@@ -708,6 +757,15 @@ sync_properties (CwManagerService *self)
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
 }
 
+/* What the configuration file says (again after a reload) */
+static void
+sync_config (CwManagerService *self)
+{
+  cw_dbus_manager1_set_default_directory (CW_DBUS_MANAGER1 (self),
+                                          cw_config_get_string (cw_store_get_config (self->store), "acme", "directory"));
+  sync_properties (self);
+}
+
 static gboolean
 set_property (GDBusConnection *connection, const gchar *sender, const gchar *object_path,
               const gchar *interface_name, const gchar *property_name, GVariant *value, GError **error,
@@ -721,7 +779,44 @@ set_property (GDBusConnection *connection, const gchar *sender, const gchar *obj
   return FALSE;
 }
 
-CW_DEFINE_WRITABLE_VTABLE (get_vtable, cw_manager_service_parent_class, set_property)
+static const gchar *
+creation_action (gpointer object, GVariant *parameters)
+{
+  return cw_guard_options_action (parameters, CW_ACTION_MANAGE_CERTIFICATES);
+}
+
+/* an exec provider runs a program of the administrator's as root */
+static const gchar *
+add_provider_action (gpointer object, GVariant *parameters)
+{
+  const gchar *type = NULL;
+
+  g_variant_get (parameters, "(&s&s@a{ss})", NULL, &type, NULL);
+  return g_strcmp0 (type, "exec") == 0 ? CW_ACTION_RUN_PROGRAMS : CW_ACTION_MANAGE_PROVIDERS;
+}
+
+static const CwGuardRule rules[] = {
+  { "GetCertificates", NULL, NULL },
+  { "FindForName", NULL, NULL },
+  { "GetHttpChallenge", NULL, NULL },
+  { "GetAccounts", NULL, NULL },
+  { "GetProviderTypes", NULL, NULL },
+  { "GetProviders", NULL, NULL },
+  { "GetIntegrations", NULL, NULL },
+  { "Import", NULL, creation_action },
+  { "CreateSelfSigned", NULL, creation_action },
+  { "CreateRequest", NULL, creation_action },
+  { "Request", NULL, creation_action },
+  { "CheckNow", CW_ACTION_MANAGE_CERTIFICATES, NULL },
+  { "CreateAccount", CW_ACTION_MANAGE_ACCOUNTS, NULL },
+  { "AddProvider", NULL, add_provider_action },
+  { "SetDefault", CW_ACTION_CONFIGURE, NULL },
+  { "SetTenant", CW_ACTION_CONFIGURE, NULL },
+  { "Set:ExpiryWarningDays", CW_ACTION_CONFIGURE, NULL },
+  { NULL, NULL, NULL },
+};
+
+CW_DEFINE_GUARDED_VTABLE (get_vtable, cw_manager_service_parent_class, rules, set_property)
 
 static void
 cw_manager_service_dispose (GObject *object)
@@ -734,6 +829,7 @@ cw_manager_service_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->scheduler, self);
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
+  g_clear_object (&self->scep);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->deliverer);
   G_OBJECT_CLASS (cw_manager_service_parent_class)->dispose (object);
@@ -751,6 +847,12 @@ cw_manager_service_init (CwManagerService *self)
 {
 }
 
+void
+cw_manager_service_set_scep (CwManagerService *self, CwScepManager *scep)
+{
+  g_set_object (&self->scep, scep);
+}
+
 CwManagerService *
 cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler, CwDeliverer *deliverer)
 {
@@ -764,9 +866,9 @@ cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *schedu
   g_signal_connect_swapped (scheduler, "changed", G_CALLBACK (sync_schedule), self);
   g_signal_connect (scheduler, "check-finished", G_CALLBACK (on_check_finished), self);
   cw_dbus_manager1_set_version (CW_DBUS_MANAGER1 (self), PACKAGE_VERSION);
-  cw_dbus_manager1_set_default_directory (CW_DBUS_MANAGER1 (self),
-                                          cw_config_get_string (cw_store_get_config (store), "acme", "directory"));
-  sync_properties (self);
+  sync_config (self);
+  g_signal_connect_object (cw_store_get_config (store), "changed", G_CALLBACK (sync_config), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_swapped (store, "manager-changed", G_CALLBACK (sync_properties), self);
   /* the default can change with a certificate (a forced removal) */
   g_signal_connect_swapped (store, "certificate-removed", G_CALLBACK (sync_properties), self);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cw-acme-manager.h"
+#include "cw-scep-manager.h"
 #include "cw-dbus-generated.h"
 #include "cw-scheduler.h"
 #include "cw-deliverer.h"
@@ -21,5 +22,7 @@ G_DECLARE_FINAL_TYPE (CwManagerService, cw_manager_service, CW, MANAGER_SERVICE,
  */
 CwManagerService *cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler,
                                           CwDeliverer *deliverer);
+/* Request with protocol "scep" goes to @scep (refused without one). */
+void              cw_manager_service_set_scep (CwManagerService *self, CwScepManager *scep);
 
 G_END_DECLS

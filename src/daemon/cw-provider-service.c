@@ -4,7 +4,8 @@
 #include "config.h"
 
 #include "cw-provider-service.h"
-#include "cw-caller.h"
+#include "cw-invocation.h"
+#include "cw-guard.h"
 
 #include <string.h>
 
@@ -139,10 +140,30 @@ cw_provider_service_dispose (GObject *object)
   G_OBJECT_CLASS (cw_provider_service_parent_class)->dispose (object);
 }
 
+/* an exec provider's settings name a program run as root */
+static const gchar *
+provider_action (gpointer object, GVariant *parameters)
+{
+  CwProviderService *self = CW_PROVIDER_SERVICE (object);
+  const CwProviderType *type = cw_provider_get_provider_type (self->provider);
+
+  return g_strcmp0 (type->plugin->type, "exec") == 0 ? CW_ACTION_RUN_PROGRAMS : CW_ACTION_MANAGE_PROVIDERS;
+}
+
+static const CwGuardRule rules[] = {
+  { "Update", NULL, provider_action },
+  { "Remove", CW_ACTION_MANAGE_PROVIDERS, NULL },
+  { "Test", CW_ACTION_MANAGE_PROVIDERS, NULL },
+  { NULL, NULL, NULL },
+};
+
+CW_DEFINE_GUARDED_VTABLE (get_vtable, cw_provider_service_parent_class, rules, NULL)
+
 static void
 cw_provider_service_class_init (CwProviderServiceClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = cw_provider_service_dispose;
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = get_vtable;
 }
 
 static void

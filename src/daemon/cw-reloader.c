@@ -24,7 +24,6 @@ struct _CwReloader {
   CwAcmeManager   *acme;
   CwDeliverer     *deliverer;
   GDBusConnection *bus;
-  guint            timeout;     /* seconds per action */
   GHashTable      *pending;     /* id → Change: waiting for the next batch */
   guint            flush_idle;
 };
@@ -33,6 +32,13 @@ enum { SIGNAL_DELIVERED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwReloader, cw_reloader, G_TYPE_OBJECT)
+
+/* [actions] timeout, read at each action (a reload may change it) */
+static guint
+action_timeout (CwReloader *self)
+{
+  return (guint) cw_config_get_int (cw_store_get_config (self->store), "actions", "timeout");
+}
 
 typedef struct {
   CwCertificate *cert;
@@ -239,7 +245,7 @@ run_hook (Action *action, const gchar *program, GHashTable *events)
   }
   action->batch_file = write_batch_file (action->certs, events, &error);
   env = program_env (action->certs, events, action->batch_file);
-  cw_run_async (argv, NULL, (const gchar * const *) env, self->timeout, program_ran, action);
+  cw_run_async (argv, NULL, (const gchar * const *) env, action_timeout (self), program_ran, action);
 }
 
 static void
@@ -256,7 +262,7 @@ run_command (Action *action, const CwCommand *command, GHashTable *events)
     action_done (action, outcome, FALSE, NULL);
     return;
   }
-  cw_run_async ((const gchar * const *) command->argv, command->user, (const gchar * const *) env, self->timeout,
+  cw_run_async ((const gchar * const *) command->argv, command->user, (const gchar * const *) env, action_timeout (self),
                 program_ran, action);
 }
 
@@ -313,7 +319,7 @@ run_actions (Batch *batch)
     g_dbus_connection_call (self->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                             "org.freedesktop.systemd1.Manager", "ReloadOrRestartUnit",
                             g_variant_new ("(ss)", (const gchar *) key, "replace"), G_VARIANT_TYPE ("(o)"),
-                            G_DBUS_CALL_FLAGS_NONE, (gint) self->timeout * 1000, NULL, unit_reloaded, action);
+                            G_DBUS_CALL_FLAGS_NONE, (gint) action_timeout (self) * 1000, NULL, unit_reloaded, action);
   }
   g_hash_table_iter_init (&iter, hooks);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -548,7 +554,6 @@ cw_reloader_new (CwStore *store, CwScheduler *scheduler, CwAcmeManager *acme, Cw
   self->acme = g_object_ref (acme);
   self->deliverer = g_object_ref (deliverer);
   self->bus = g_object_ref (bus);
-  self->timeout = cw_config_get_int (cw_store_get_config (store), "actions", "timeout");
   g_signal_connect (store, "event", G_CALLBACK (on_store_event), self);
   g_signal_connect (store, "delivery-changed", G_CALLBACK (on_delivery_changed), self);
   g_signal_connect (scheduler, "check-finished", G_CALLBACK (on_check_finished), self);

@@ -4,10 +4,10 @@
 #include "config.h"
 
 #include "cw-trust-store-service.h"
-#include "cw-caller.h"
+#include "cw-invocation.h"
 #include "cw-error.h"
 
-#include "cw-writable.h"
+#include "cw-guard.h"
 
 #include <glib/gi18n.h>
 
@@ -168,7 +168,18 @@ set_property (GDBusConnection *connection, const gchar *sender, const gchar *obj
   return FALSE;
 }
 
-CW_DEFINE_WRITABLE_VTABLE (get_vtable, cw_trust_store_service_parent_class, set_property)
+static const CwGuardRule rules[] = {
+  { "List", NULL, NULL },
+  { "Export", NULL, NULL },
+  { "Add", CW_ACTION_MANAGE_TRUST, NULL },
+  { "Remove", CW_ACTION_MANAGE_TRUST, NULL },
+  { "Replace", CW_ACTION_MANAGE_TRUST, NULL },
+  { "Reset", CW_ACTION_MANAGE_TRUST, NULL },
+  { "Set:VerificationMode", CW_ACTION_MANAGE_TRUST, NULL },
+  { NULL, NULL, NULL },
+};
+
+CW_DEFINE_GUARDED_VTABLE (get_vtable, cw_trust_store_service_parent_class, rules, set_property)
 
 static void
 cw_trust_store_service_dispose (GObject *object)

@@ -24,31 +24,6 @@ COCKPIT_WS = "/usr/lib/cockpit/cockpit-ws"
 BUS_NAME = "org.certward.Certward1"
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
-SYSTEM_LIKE = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={dir}/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <includedir>{dir}/system.d</includedir>
-</busconfig>
-"""
-
 
 def missing_tools():
     """What this machine lacks to run the page test, or None."""
@@ -85,7 +60,8 @@ class Env:
         self.logs = {}
         os.makedirs(self.dir + "/system.d")
         with open(self.dir + "/system-like.conf", "w") as f:
-            f.write(SYSTEM_LIKE.format(dir=self.dir))
+            with open(source_dir + "/tests/system-like-bus.conf") as template:
+                f.write(template.read().replace("@DIR@", self.dir))
         shutil.copy(source_dir + "/data/org.certward.Certward1.conf", self.dir + "/system.d/")
         with open(self.dir + "/certward.conf", "w") as f:
             if provider_dir:

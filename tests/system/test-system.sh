@@ -337,21 +337,31 @@ ok "... and nothing was written" bash -c "
   for f in etc/cw-escape usr/local/cw-escape opt/cw-escape var/www/cw-escape root/cw-escape home/cw-escape; do
     [ ! -e '$CR'/\$f ] || { echo \"\$f exists\"; exit 1; }; done; ! grep '^wrote' '$CR/var/lib/certward/escape.log'"
 
-# systemctl reload: re-reading certward.conf is the administrators issue's
-# SIGHUP; until the unit has ExecReload= this documents the gap
-if [ -n "$(C systemctl show -P ExecReload certwardd.service)" ]; then
-  pid=$(main_pid)
-  sed -i "s|^directory=.*|directory=https://localhost:$PEBBLE_BASE/dir|" "$CR/etc/certward/certward.conf"
-  ok "systemctl reload certwardd" C systemctl reload certwardd.service
-  like "... re-reads certward.conf" "https://localhost:$PEBBLE_BASE/dir" \
-    C busctl --system get-property org.certward.Certward1 /org/certward/Certward1 org.certward.Manager1 DefaultDirectory
-  like "... without a restart" "^$pid$" main_pid
-  sed -i "s|^directory=.*|directory=$PEBBLE_DIRECTORY|" "$CR/etc/certward/certward.conf"
-  C systemctl reload certwardd.service
-else
-  skip "systemctl reload certwardd re-reads certward.conf" \
-    "certwardd.service has no ExecReload= yet (SIGHUP reload comes with the administrators issue): a changed certward.conf needs systemctl restart"
-fi
+# systemctl reload: SIGHUP re-reads certward.conf without a restart; a bad
+# file is reported in the journal and the configuration in use stays.
+# systemctl returns once kill has sent the signal: wait for the agent.
+until_journal() {
+  C sh -c "for i in \$(seq 100); do journalctl -u certwardd.service -n 30 --no-pager | grep -qE '$1' && break; sleep 0.1; done
+           journalctl -u certwardd.service -n 30 --no-pager"
+}
+pid=$(main_pid)
+sed -i "s|^directory=.*|directory=https://localhost:$PEBBLE_BASE/dir|" "$CR/etc/certward/certward.conf"
+ok "systemctl reload certwardd" C systemctl reload certwardd.service
+like "... logs what changed" "configuration reloaded from /etc/certward/certward.conf: \\[acme\\] directory" \
+  until_journal "configuration reloaded"
+like "... re-reads certward.conf" "https://localhost:$PEBBLE_BASE/dir" \
+  C busctl --system get-property org.certward.Certward1 /org/certward/Certward1 org.certward.Manager1 DefaultDirectory
+like "... without a restart" "^$pid$" main_pid
+cp "$CR/etc/certward/certward.conf" "$CR/root/certward.conf.good"
+printf '[renewal]\ncheck-interval=soon\n' >> "$CR/etc/certward/certward.conf"
+ok "systemctl reload with a bad certward.conf" C systemctl reload certwardd.service
+like "... is reported in the journal, naming the key" "not reloaded.*check-interval" until_journal "not reloaded"
+like "... and the configuration in use stays" "https://localhost:$PEBBLE_BASE/dir" \
+  C busctl --system get-property org.certward.Certward1 /org/certward/Certward1 org.certward.Manager1 DefaultDirectory
+like "... the agent still runs" "^$pid$" main_pid
+cp "$CR/root/certward.conf.good" "$CR/etc/certward/certward.conf"
+sed -i "s|^directory=.*|directory=$PEBBLE_DIRECTORY|" "$CR/etc/certward/certward.conf"
+C systemctl reload certwardd.service
 elapsed "reload actions and sandbox" "$t"
 
 # ---- upgrade, remove, purge ------------------------------------------------

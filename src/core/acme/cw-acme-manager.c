@@ -134,6 +134,14 @@ cw_acme_manager_init (CwAcmeManager *self)
   self->cancellable = g_cancellable_new ();
 }
 
+/* A reloaded configuration: the rest is read where it is used */
+static void
+config_changed (CwConfig *config, GStrv changed, CwAcmeManager *self)
+{
+  cw_http01_set_endpoint (self->http01, cw_config_get_string (config, "http-01", "address"),
+                          cw_config_get_int (config, "http-01", "port"));
+}
+
 CwAcmeManager *
 cw_acme_manager_new (CwStore *store, GError **error)
 {
@@ -143,6 +151,7 @@ cw_acme_manager_new (CwStore *store, GError **error)
   self->accounts_dir = g_build_filename (cw_store_get_state_dir (store), "accounts", NULL);
   self->http01 = cw_http01_new (cw_config_get_string (self->config, "http-01", "address"),
                                 cw_config_get_int (self->config, "http-01", "port"));
+  g_signal_connect_object (self->config, "changed", G_CALLBACK (config_changed), self, 0);
   g_signal_connect (store, "certificate-removed", G_CALLBACK (certificate_removed), self);
   cw_acme_manager_load_accounts (self);
   return g_steal_pointer (&self);

@@ -6,6 +6,7 @@
 #include "cw-error.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 typedef enum {
   TYPE_INT,
@@ -65,10 +66,16 @@ typedef struct {
 } Value;
 
 struct _CwConfig {
-  GObject  parent_instance;
-  gchar   *path;
-  Value    values[G_N_ELEMENTS (keys)];
+  GObject    parent_instance;
+  gchar     *path;
+  Value      values[G_N_ELEMENTS (keys)];
+  gboolean   set_at_run_time[G_N_ELEMENTS (keys)];
+  /* values replaced by a reload: a worker thread may still hold one */
+  GPtrArray *retired;
 };
+
+enum { SIGNAL_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwConfig, cw_config, G_TYPE_OBJECT)
 
@@ -82,6 +89,7 @@ cw_config_finalize (GObject *object)
     g_strfreev (self->values[i].v);
   }
   g_free (self->path);
+  g_ptr_array_unref (self->retired);
   G_OBJECT_CLASS (cw_config_parent_class)->finalize (object);
 }
 
@@ -89,11 +97,15 @@ static void
 cw_config_class_init (CwConfigClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = cw_config_finalize;
+  /* ::changed (GStrv keys): after a reload, the "[group] key" that changed */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 1, G_TYPE_STRV);
 }
 
 static void
 cw_config_init (CwConfig *self)
 {
+  self->retired = g_ptr_array_new_with_free_func (g_free);
 }
 
 static gint
@@ -320,5 +332,64 @@ cw_config_set_int (CwConfig *self, const gchar *group, const gchar *key, gint64 
   g_autofree gchar *text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
 
   g_assert (i >= 0 && keys[i].type == TYPE_INT);
-  return parse_value (i, text, &self->values[i], error);
+  if (!parse_value (i, text, &self->values[i], error))
+    return FALSE;
+  self->set_at_run_time[i] = TRUE;
+  return TRUE;
+}
+
+static gboolean
+value_equal (const Value *a, const Value *b)
+{
+  return a->i == b->i && a->b == b->b && g_strcmp0 (a->s, b->s) == 0 &&
+         (a->v == NULL || b->v == NULL ? a->v == b->v : g_strv_equal ((const gchar * const *) a->v,
+                                                                     (const gchar * const *) b->v));
+}
+
+GStrv
+cw_config_reload (CwConfig *self, GPtrArray *warnings, GError **error)
+{
+  g_autoptr(CwConfig) fresh = NULL;
+  g_autoptr(GStrvBuilder) changed = g_strv_builder_new ();
+  g_auto(GStrv) keys_changed = NULL;
+
+  g_return_val_if_fail (self->path != NULL, NULL);
+  /* checked whole first: a bad file changes nothing */
+  fresh = cw_config_load (self->path, FALSE, warnings, error);
+  if (fresh == NULL)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
+    Value *old = &self->values[i], *new = &fresh->values[i];
+
+    /* what an administrator set over D-Bus since the start stays */
+    if (self->set_at_run_time[i] || value_equal (old, new))
+      continue;
+    {
+      g_autofree gchar *name = g_strdup_printf ("[%s] %s", keys[i].group, keys[i].key);
+
+      g_strv_builder_add (changed, name);
+    }
+    if (old->s != NULL)
+      g_ptr_array_add (self->retired, old->s);
+    if (old->v != NULL) {
+      /* the array and its strings, each freed with g_free */
+      for (guint k = 0; old->v[k] != NULL; k++)
+        g_ptr_array_add (self->retired, old->v[k]);
+      g_ptr_array_add (self->retired, old->v);
+    }
+    *old = *new;
+    memset (new, 0, sizeof *new);
+  }
+  keys_changed = g_strv_builder_end (changed);
+  if (keys_changed[0] != NULL)
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0, keys_changed);
+  return g_steal_pointer (&keys_changed);
+}
+
+gboolean
+cw_config_changed_has (const gchar * const *changed, const gchar *group, const gchar *key)
+{
+  g_autofree gchar *name = g_strdup_printf ("[%s] %s", group, key);
+
+  return changed != NULL && g_strv_contains (changed, name);
 }

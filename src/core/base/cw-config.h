@@ -33,8 +33,17 @@ const gchar *cw_config_get_string (CwConfig *self, const gchar *group, const gch
 const gchar * const *cw_config_get_strv (CwConfig *self, const gchar *group, const gchar *key);
 
 /* Changes a value at run time (a writable D-Bus property), checked like the
- * file; not written back. */
+ * file; not written back, and kept over a reload. */
 gboolean     cw_config_set_int (CwConfig *self, const gchar *group, const gchar *key,
                                 gint64 value, GError **error);
+
+/* Reads the file again (SIGHUP). The whole file is checked first: on an
+ * error nothing changes. Otherwise the new values replace the old ones
+ * (strings stay valid until the object is finalized, so a worker thread
+ * holding one is safe) and ::changed is emitted with the keys that changed,
+ * as "[group] key"; they are also returned (empty: nothing changed). */
+GStrv        cw_config_reload (CwConfig *self, GPtrArray *warnings, GError **error);
+/* Whether @changed (from ::changed) names [@group] @key. */
+gboolean     cw_config_changed_has (const gchar * const *changed, const gchar *group, const gchar *key);
 
 G_END_DECLS

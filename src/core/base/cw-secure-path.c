@@ -45,11 +45,50 @@ directory_ok (const struct stat *st, const gchar *what, gboolean last, GError **
   return TRUE;
 }
 
+static int open_trusted_dir_at_depth (const gchar *dir, const struct stat *forbidden, guint depth, GError **error);
+
+/* The walk met a link at @sofar (in the trusted directory @fd, as @name)
+ * with @rest still to go: a link of root's there is as trustworthy as the
+ * directory (merged /usr: /bin -> usr/bin), so the walk starts again at
+ * its target; anybody else's is refused. */
+static int
+follow_link (int fd, const gchar *name, const gchar *sofar, const gchar * const *rest, const struct stat *forbidden,
+             guint depth, GError **error)
+{
+  g_autofree gchar *parent = g_path_get_dirname (sofar), *target = NULL, *tail = NULL, *next = NULL;
+  struct stat lst;
+  gchar buf[4096];
+  ssize_t n;
+
+  if (fstatat (fd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK (lst.st_mode)) {
+    refuse (error, _("“%s” is not a directory"), sofar);
+    return -1;
+  }
+  n = owned_by_us (&lst) && depth < 8 ? readlinkat (fd, name, buf, sizeof buf - 1) : -1;
+  if (n <= 0) {
+    refuse (error, _("“%s” is a symbolic link: files are written and programs run only through real "
+                     "directories"), sofar);
+    return -1;
+  }
+  buf[n] = '\0';
+  target = buf[0] == '/' ? g_strdup (buf) : g_build_filename (parent, buf, NULL);
+  tail = g_strjoinv ("/", (gchar **) rest);
+  next = g_build_filename (target, tail, NULL);
+  return open_trusted_dir_at_depth (next, forbidden, depth + 1, error);
+}
+
 /* Opens @dir (absolute, normalised components) from "/" one component at
- * a time without following links, checking each directory; with
- * @forbidden set, fails when one of them is that directory. */
+ * a time without following links (but root's, see follow_link), checking
+ * each directory; with @forbidden set, fails when one of them is that
+ * directory. */
 static int
 open_trusted_dir (const gchar *dir, const struct stat *forbidden, GError **error)
+{
+  return open_trusted_dir_at_depth (dir, forbidden, 0, error);
+}
+
+static int
+open_trusted_dir_at_depth (const gchar *dir, const struct stat *forbidden, guint depth, GError **error)
 {
   g_auto(GStrv) parts = g_strsplit (dir, "/", -1);
   g_autoptr(GString) sofar = g_string_new ("");
@@ -91,13 +130,8 @@ open_trusted_dir (const gchar *dir, const struct stat *forbidden, GError **error
         int errsv = errno;
 
         if (errsv == ELOOP || errsv == ENOTDIR) {
-          struct stat lst;
-
-          if (fstatat (fd, parts[i], &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (lst.st_mode))
-            refuse (error, _("“%s” is a symbolic link: files are written and programs run only through real "
-                             "directories"), sofar->str);
-          else
-            refuse (error, _("“%s” is not a directory"), sofar->str);
+          return follow_link (fd, parts[i], sofar->str, (const gchar * const *) parts + i + 1, forbidden, depth,
+                              error);
         } else if (errsv == ENOENT) {
           refuse (error, _("the directory “%s” does not exist"), sofar->str);
         } else {

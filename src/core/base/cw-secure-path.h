@@ -8,10 +8,11 @@ G_BEGIN_DECLS
 /*
  * Paths outside the agent's own state, used as root (delivery targets,
  * reload programs), without being tricked by whoever else can write on
- * the machine. A path is trusted when no component is a symbolic link and
- * every directory on it belongs to root (or the agent's own user) and is
- * writable by nobody else; a directory writable by others is crossed only
- * when it has the sticky bit (/tmp) and what lies below it is root's.
+ * the machine. A path is trusted when every directory on it belongs to
+ * root (or the agent's own user) and is writable by nobody else, and every
+ * symbolic link on it is root's own (followed, and its target walked the
+ * same way: merged /usr's /bin); a directory writable by others is crossed
+ * only when it has the sticky bit (/tmp) and what lies below it is root's.
  * Errors are CW_ERROR_INVALID_ARGUMENT naming the component and why.
  */
 

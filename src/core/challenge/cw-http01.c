@@ -91,6 +91,15 @@ cw_http01_lookup (CwHttp01 *self, const gchar *token)
   return g_hash_table_lookup (self->tokens, token);
 }
 
+void
+cw_http01_set_endpoint (CwHttp01 *self, const gchar *address, guint port)
+{
+  /* read when the server starts listening, not while it listens */
+  g_free (self->address);
+  self->address = g_strdup (address != NULL ? address : "");
+  self->port = port;
+}
+
 gboolean
 cw_http01_is_listening (CwHttp01 *self)
 {

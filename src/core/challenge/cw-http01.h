@@ -30,6 +30,9 @@ CwHttp01    *cw_http01_new (const gchar *address, guint port);
 /* The key authorization for @token, or NULL (the D-Bus responder). */
 const gchar *cw_http01_lookup (CwHttp01 *self, const gchar *token);
 gboolean     cw_http01_is_listening (CwHttp01 *self);
+/* Where to listen from the next time it starts listening (a listening
+ * server stays where it is until its challenges are answered). */
+void         cw_http01_set_endpoint (CwHttp01 *self, const gchar *address, guint port);
 
 /* A solver answering through @responder in @mode (@webroot for webroot). */
 CwChallengeSolver *cw_http01_solver_new (CwHttp01 *responder, CwHttp01Mode mode, const gchar *webroot);

@@ -64,6 +64,14 @@ cw_deliverer_new (const gchar *state_dir, const gchar *trust_bundle, const gchar
   return self;
 }
 
+void
+cw_deliverer_reload_integrations (CwDeliverer *self, const gchar * const *integration_dirs)
+{
+  g_hash_table_unref (self->integrations);
+  self->integrations = cw_integrations_load (integration_dirs);
+  g_info ("%u integrations", g_hash_table_size (self->integrations));
+}
+
 static gint
 compare_integrations (gconstpointer a, gconstpointer b)
 {

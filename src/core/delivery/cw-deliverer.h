@@ -25,6 +25,9 @@ G_DECLARE_FINAL_TYPE (CwDeliverer, cw_deliverer, CW, DELIVERER, GObject)
  */
 CwDeliverer *cw_deliverer_new (const gchar *state_dir, const gchar *trust_bundle,
                                const gchar * const *integration_dirs);
+/* Reads the integrations again (SIGHUP), on the main thread; what was
+ * looked up before is gone. */
+void         cw_deliverer_reload_integrations (CwDeliverer *self, const gchar * const *integration_dirs);
 
 /* CwIntegration, sorted by name (new array, borrowed elements). */
 GPtrArray   *cw_deliverer_get_integrations (CwDeliverer *self);

@@ -109,9 +109,17 @@ cw_integration_load (const gchar *path, GError **error)
   self->description = get (kf, "Integration", "Description");
   self->access_group = get (kf, "Integration", "AccessGroup");
   groups = g_key_file_get_groups (kf, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
-    if (g_str_has_prefix (groups[i], "Target ") && !load_target (self, kf, groups[i], error))
+  for (guint i = 0; groups[i] != NULL; i++) {
+    if (g_str_has_prefix (groups[i], "Target ")) {
+      if (!load_target (self, kf, groups[i], error))
+        return NULL;
+    } else if (!g_str_equal (groups[i], "Integration") && !g_str_equal (groups[i], "Reload")) {
+      /* a misspelt group would silently deliver nothing */
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
+                   _("%s: unknown group [%s] (known: [Integration], [Target NAME], [Reload])"), path, groups[i]);
       return NULL;
+    }
+  }
   user = get (kf, "Reload", "User");
   commands = get_list (kf, "Reload", "Commands");
   for (guint i = 0; commands[i] != NULL; i++) {

@@ -19,9 +19,11 @@ struct _CwScheduler {
 
   CwStore           *store;
   CwAcmeManager     *acme;
+  CwScepManager     *scep;        /* or NULL */
   CwSchedulerPolicy  policy;
   gchar             *state_path;
   gint64             last_check;
+  gboolean           started;
 
   guint              alarm;
   gint64             alarm_at;
@@ -53,7 +55,7 @@ renews_itself (CwCertificate *cert)
 {
   const gchar *source = cw_certificate_get_source (cert);
 
-  if (cw_certificate_get_acme (cert) != NULL)
+  if (cw_certificate_get_acme (cert) != NULL || cw_certificate_get_scep (cert) != NULL)
     return TRUE;
   return cw_certificate_get_renewal (cert)->auto_renew &&
          (g_str_equal (source, "self-signed") || g_str_equal (source, "local-ca"));
@@ -69,8 +71,9 @@ cw_scheduler_due (CwCertificate *cert, gint64 now, const CwSchedulerPolicy *poli
   if (!renews_itself (cert) || cw_certificate_get_activity (cert) == CW_ACTIVITY_WORKING)
     return 0;
   if (info == NULL) {
-    /* an ACME certificate whose first order failed (or was never placed) */
-    if (cw_certificate_get_acme (cert) == NULL || cw_certificate_get_request (cert) == NULL)
+    /* an ACME or SCEP certificate whose first order failed (or was never placed) */
+    if ((cw_certificate_get_acme (cert) == NULL && cw_certificate_get_scep (cert) == NULL) ||
+        cw_certificate_get_request (cert) == NULL)
       return 0;
     due = now;
   } else {
@@ -175,8 +178,8 @@ renewal_done (CwScheduler *self, CwCertificate *cert, const GError *error, gint6
       backoff = retry_after;
     renewal->failures++;
     renewal->retry_at = cw_clock_now () + backoff;
-    /* the ACME manager says its own failures; a local renewal's is said here */
-    if (cw_certificate_get_acme (cert) == NULL) {
+    /* the ACME and SCEP managers say their own failures; a local renewal's is said here */
+    if (cw_certificate_get_acme (cert) == NULL && cw_certificate_get_scep (cert) == NULL) {
       cw_cert_warning (name, "%s: renewal failed: %s", name, error->message);
       cw_store_set_activity (self->store, cert, CW_ACTIVITY_FAILED, error->message);
     }
@@ -207,9 +210,12 @@ acme_started (GObject *source, GAsyncResult *result, gpointer user_data)
   CwScheduler *self = g_object_get_data (G_OBJECT (cert), "cw-scheduler");
   g_autoptr(GError) error = NULL;
 
-  /* the outcome comes with ::order-finished; only a refusal to start ends here */
-  if (!cw_acme_manager_renew_finish (CW_ACME_MANAGER (source), result, &error) && self != NULL)
-    renewal_done (self, cert, error, -1);
+  /* the outcome comes with ::order-finished (::enrollment-finished); only
+   * a refusal to start ends here */
+  if (CW_IS_SCEP_MANAGER (source) ? !cw_scep_manager_renew_finish (CW_SCEP_MANAGER (source), result, &error)
+                                  : !cw_acme_manager_renew_finish (CW_ACME_MANAGER (source), result, &error))
+    if (self != NULL)
+      renewal_done (self, cert, error, -1);
 }
 
 static void
@@ -241,6 +247,8 @@ start_renewal (CwScheduler *self, CwCertificate *cert)
   g_object_set_data (G_OBJECT (cert), "cw-scheduler", self);
   if (cw_certificate_get_acme (cert) != NULL)
     cw_acme_manager_renew_async (self->acme, cert, TRUE, -1, NULL, acme_started, g_object_ref (cert));
+  else if (cw_certificate_get_scep (cert) != NULL && self->scep != NULL)
+    cw_scep_manager_renew_async (self->scep, cert, TRUE, NULL, acme_started, g_object_ref (cert));
   else
     cw_store_renew_async (self->store, cert, TRUE, FALSE, NULL, local_renewed, g_object_ref (cert));
 }
@@ -487,6 +495,30 @@ on_certificate_changed (CwScheduler *self)
   rearm (self);
 }
 
+static void
+read_policy (CwScheduler *self, CwConfig *config)
+{
+  self->policy.check_interval = cw_config_get_int (config, "renewal", "check-interval");
+  self->policy.max_concurrent = cw_config_get_int (config, "renewal", "max-concurrent");
+  self->policy.jitter = cw_config_get_int (config, "renewal", "jitter");
+  self->policy.retry_min = cw_config_get_int (config, "renewal", "retry-min");
+  self->policy.retry_max = MAX (cw_config_get_int (config, "renewal", "retry-max"), self->policy.retry_min);
+  self->policy.guard = cw_config_get_int (config, "renewal", "guard");
+}
+
+/* A reloaded [renewal]: due times, the next check and the free slots
+ * follow at once; renewals running go on. */
+static void
+on_config_changed (CwConfig *config, GStrv changed, CwScheduler *self)
+{
+  read_policy (self, config);
+  if (self->started) {
+    rearm (self);
+    pump (self);
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  }
+}
+
 /* ---- object ------------------------------------------------------------- */
 
 static void
@@ -500,6 +532,8 @@ cw_scheduler_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->store, self);
   if (self->acme != NULL)
     g_signal_handlers_disconnect_by_data (self->acme, self);
+  if (self->scep != NULL)
+    g_signal_handlers_disconnect_by_data (self->scep, self);
   G_OBJECT_CLASS (cw_scheduler_parent_class)->dispose (object);
 }
 
@@ -510,6 +544,7 @@ cw_scheduler_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
+  g_clear_object (&self->scep);
   g_free (self->state_path);
   g_queue_clear (&self->waiting);
   g_queue_clear (&self->ari_waiting);
@@ -556,12 +591,8 @@ cw_scheduler_new (CwStore *store, CwAcmeManager *acme)
   self->store = g_object_ref (store);
   self->acme = g_object_ref (acme);
   self->state_path = g_build_filename (cw_store_get_state_dir (store), STATE_FILE, NULL);
-  self->policy.check_interval = cw_config_get_int (config, "renewal", "check-interval");
-  self->policy.max_concurrent = cw_config_get_int (config, "renewal", "max-concurrent");
-  self->policy.jitter = cw_config_get_int (config, "renewal", "jitter");
-  self->policy.retry_min = cw_config_get_int (config, "renewal", "retry-min");
-  self->policy.retry_max = MAX (cw_config_get_int (config, "renewal", "retry-max"), self->policy.retry_min);
-  self->policy.guard = cw_config_get_int (config, "renewal", "guard");
+  read_policy (self, config);
+  g_signal_connect_object (config, "changed", G_CALLBACK (on_config_changed), self, 0);
   g_signal_connect (store, "event", G_CALLBACK (on_store_event), self);
   g_signal_connect_swapped (store, "certificate-added", G_CALLBACK (on_certificate_changed), self);
   g_signal_connect_swapped (store, "certificate-removed", G_CALLBACK (on_certificate_changed), self);
@@ -571,11 +602,20 @@ cw_scheduler_new (CwStore *store, CwAcmeManager *acme)
 }
 
 void
+cw_scheduler_set_scep (CwScheduler *self, CwScepManager *scep)
+{
+  g_return_if_fail (self->scep == NULL);
+  self->scep = g_object_ref (scep);
+  g_signal_connect (scep, "enrollment-finished", G_CALLBACK (on_order_finished), self);
+}
+
+void
 cw_scheduler_start (CwScheduler *self)
 {
   gint64 now = cw_clock_now ();
 
   load_state (self);
+  self->started = TRUE;
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
   /* a check missed while the agent was stopped (or a clock that went
    * backwards past it) runs right away */

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cw-acme-manager.h"
+#include "cw-scep-manager.h"
 #include "cw-store.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,8 @@ G_DECLARE_FINAL_TYPE (CwScheduler, cw_scheduler, CW, SCHEDULER, GObject)
  * renewal it started has finished); ::changed (): LastCheck or NextCheck.
  */
 CwScheduler *cw_scheduler_new (CwStore *store, CwAcmeManager *acme);
+/* Renews SCEP certificates through @scep (without it they are not renewed). */
+void         cw_scheduler_set_scep (CwScheduler *self, CwScepManager *scep);
 /* Reads the last check and arms the timers. */
 void         cw_scheduler_start (CwScheduler *self);
 /* Runs a check now (joins the running one). */

@@ -27,6 +27,8 @@ void cw_certificate_set_delivery (CwCertificate *self, CwDelivery *delivery);
 void cw_certificate_set_renewal (CwCertificate *self, CwRenewal *renewal);
 /* Takes @spec. */
 void cw_certificate_set_acme (CwCertificate *self, CwAcmeSpec *spec);
+/* Takes @spec. */
+void cw_certificate_set_scep (CwCertificate *self, CwScepSpec *spec);
 /* Call update_state afterwards. */
 void cw_certificate_set_activity (CwCertificate *self, CwActivity activity);
 void cw_certificate_set_announced (CwCertificate *self, CwCertState state);

@@ -32,6 +32,7 @@ struct _CwCertificate {
 
   CwIssueSpec *spec;
   CwAcmeSpec  *acme;
+  CwScepSpec  *scep;
   CwRenewal   *renewal;
   CwDelivery  *delivery;
   gchar       *request;
@@ -149,6 +150,7 @@ cw_certificate_finalize (GObject *object)
   g_free (self->last_error);
   cw_issue_spec_free (self->spec);
   cw_acme_spec_free (self->acme);
+  cw_scep_spec_free (self->scep);
   cw_renewal_free (self->renewal);
   cw_delivery_free (self->delivery);
   g_free (self->request);
@@ -430,6 +432,19 @@ const CwAcmeSpec *
 cw_certificate_get_acme (CwCertificate *self)
 {
   return self->acme;
+}
+
+CwScepSpec *
+cw_certificate_get_scep (CwCertificate *self)
+{
+  return self->scep;
+}
+
+void
+cw_certificate_set_scep (CwCertificate *self, CwScepSpec *spec)
+{
+  cw_scep_spec_free (self->scep);
+  self->scep = spec;
 }
 
 void

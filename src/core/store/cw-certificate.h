@@ -5,6 +5,7 @@
 
 #include "cw-acme-spec.h"
 #include "cw-delivery.h"
+#include "cw-scep-spec.h"
 #include "cw-issuer.h"
 #include "cw-renewal.h"
 #include "cw-x509.h"
@@ -109,6 +110,9 @@ const CwDelivery     *cw_certificate_get_delivery (CwCertificate *self);
 const CwRenewal      *cw_certificate_get_renewal (CwCertificate *self);
 /* How an ACME certificate is obtained, or NULL for others. */
 const CwAcmeSpec     *cw_certificate_get_acme (CwCertificate *self);
+/* NULL unless the certificate comes from a SCEP CA; the SCEP manager
+ * updates its last and next poll in place. */
+CwScepSpec           *cw_certificate_get_scep (CwCertificate *self);
 /* The PEM of a request waiting for an outside CA's answer, or NULL. */
 const gchar          *cw_certificate_get_request (CwCertificate *self);
 /* The last expiry state announced: CW_CERT_STATE_VALID (nothing),

@@ -90,6 +90,7 @@ import_written (GObject *source, GAsyncResult *result, gpointer user_data)
     /* an imported certificate is no longer what its old spec describes */
     cw_certificate_set_spec (cert, NULL);
     cw_certificate_set_acme (cert, NULL);
+    cw_certificate_set_scep (cert, NULL);
     cw_store_apply_revision (self, cert, data->job);
     cw_store_save_settings (self, cert);
     cw_cert_message (data->name, "%s: replaced by an imported certificate (revision %u)", data->name,
@@ -149,7 +150,7 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
     data->job->settings = cw_store_settings_serialize (data->name,
                                                        request->roles != NULL ? (const gchar * const *) request->roles
                                                                               : default_roles,
-                                                       data->tenant, NULL, NULL, NULL, NULL, CW_CERT_STATE_VALID);
+                                                       data->tenant, NULL, NULL, NULL, NULL, NULL, CW_CERT_STATE_VALID);
   } else {
     /* what import_written makes of the model, on disk with the revision:
      * an imported certificate is no longer what its old spec describes */
@@ -160,7 +161,7 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
                                    request->roles != NULL ? (const gchar * const *) request->roles
                                                           : cw_certificate_get_roles (e),
                                    request->tenant != NULL ? request->tenant : cw_certificate_get_tenant (e),
-                                   NULL, NULL, cw_certificate_get_renewal (e), cw_certificate_get_delivery (e),
+                                   NULL, NULL, NULL, cw_certificate_get_renewal (e), cw_certificate_get_delivery (e),
                                    cw_certificate_get_announced (e));
   }
   cw_store_run_in_thread (self, g_steal_pointer (&task), import_write_thread, import_written);

@@ -20,6 +20,7 @@ typedef struct {
   gchar         *name;
   CwIssueSpec   *spec;
   CwAcmeSpec    *acme;         /* a request for an ACME CA */
+  CwScepSpec    *scep;         /* a request for a SCEP CA */
   gchar        **roles;
   gchar         *tenant;
   gboolean       request;      /* a CSR instead of a certificate */
@@ -37,6 +38,7 @@ issue_data_free (IssueData *data)
   g_free (data->name);
   cw_issue_spec_free (data->spec);
   cw_acme_spec_free (data->acme);
+  cw_scep_spec_free (data->scep);
   g_strfreev (data->roles);
   g_free (data->tenant);
   g_free (data->issuer_dir);
@@ -144,6 +146,10 @@ issue_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (data->existing == NULL) {
     cert = cw_store_publish_new (self, data->job, data->name, roles, data->tenant, g_steal_pointer (&data->spec),
                                  g_steal_pointer (&data->acme));
+    if (data->scep != NULL) {
+      cw_certificate_set_scep (cert, g_steal_pointer (&data->scep));
+      cw_certificate_emit_changed (cert);
+    }
     if (data->request) {
       cw_cert_message (data->name, "%s: new key and request made; waiting for the CA's certificate", data->name);
     } else {
@@ -163,12 +169,15 @@ issue_done (GObject *source, GAsyncResult *result, gpointer user_data)
     cw_certificate_set_spec (cert, g_steal_pointer (&data->spec));
     if (data->acme != NULL)
       cw_certificate_set_acme (cert, g_steal_pointer (&data->acme));
+    if (data->scep != NULL)
+      cw_certificate_set_scep (cert, g_steal_pointer (&data->scep));
     if (data->request) {
       cw_certificate_set_request (cert, data->job->request);
       cw_store_save_settings (self, cert);
-      if (cw_certificate_get_acme (cert) != NULL)
-        cw_cert_info (data->name, "%s: %s and request for a new ACME order", data->name,
-                      data->reuse_key ? "same key" : "new key");
+      if (cw_certificate_get_acme (cert) != NULL || cw_certificate_get_scep (cert) != NULL)
+        cw_cert_info (data->name, "%s: %s and request for a new %s", data->name,
+                      data->reuse_key ? "same key" : "new key",
+                      cw_certificate_get_acme (cert) != NULL ? "ACME order" : "SCEP enrollment");
       else
         cw_cert_message (data->name, "%s: new key and request made; the current certificate stays in use until Install",
                          data->name);
@@ -259,6 +268,15 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
     return NULL;
   }
 
+  if (data->existing != NULL && (data->scep != NULL) != (cw_certificate_get_scep (data->existing) != NULL)) {
+    cw_certificate_set_busy (data->existing, FALSE);
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_EXISTS,
+                             data->scep != NULL
+                               ? _("“%s” exists and does not come from SCEP; remove it or choose another name")
+                               : _("“%s” comes from SCEP; use Request or Renew for it"),
+                             data->name);
+    return NULL;
+  }
   if (data->existing != NULL && (data->acme != NULL) != (cw_certificate_get_acme (data->existing) != NULL)) {
     cw_certificate_set_busy (data->existing, FALSE);
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_EXISTS,
@@ -269,7 +287,7 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
     return NULL;
   }
 
-  source = data->acme != NULL ? "acme" : data->request ? "csr" : issuer != NULL ? "local-ca" : "self-signed";
+  source = data->acme != NULL ? "acme" : data->scep != NULL ? "scep" : data->request ? "csr" : issuer != NULL ? "local-ca" : "self-signed";
   /* a re-key of an existing certificate keeps its revisions and source */
   data->job = cw_store_new_write_job (self, data->existing,
                                       data->request && data->existing != NULL ? cw_certificate_get_source (data->existing)
@@ -277,7 +295,7 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
   if (data->existing == NULL) {
     data->job->id = g_strdup (data->reserved_id);
     data->job->settings = cw_store_settings_serialize (data->name, (const gchar * const *) data->roles, data->tenant,
-                                                       data->spec, data->acme, NULL, NULL, CW_CERT_STATE_VALID);
+                                                       data->spec, data->acme, data->scep, NULL, NULL, CW_CERT_STATE_VALID);
   } else {
     /* what issue_done makes of the model, on disk with the change */
     CwCertificate *e = data->existing;
@@ -287,6 +305,7 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
                                    data->renew ? cw_certificate_get_roles (e) : (const gchar * const *) data->roles,
                                    data->renew ? cw_certificate_get_tenant (e) : data->tenant, data->spec,
                                    data->acme != NULL ? data->acme : cw_certificate_get_acme (e),
+                                   data->scep != NULL ? data->scep : cw_certificate_get_scep (e),
                                    cw_certificate_get_renewal (e), cw_certificate_get_delivery (e),
                                    cw_certificate_get_announced (e));
   }
@@ -362,6 +381,23 @@ cw_store_prepare_acme_async (CwStore *self, const gchar *name, CwIssueSpec *spec
     cw_store_run_in_thread (self, task, issue_thread, issue_done);
 }
 
+void
+cw_store_prepare_scep_async (CwStore *self, const gchar *name, CwIssueSpec *spec, CwScepSpec *scep,
+                             const gchar * const *roles, const gchar *tenant, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  IssueData *data = issue_data_new (name, spec, roles, tenant);
+  GTask *task;
+
+  data->request = TRUE;
+  data->scep = scep;
+  spec->ca = FALSE;
+  g_clear_pointer (&spec->issuer, g_free);
+  task = start (self, data, cancellable, callback, user_data, cw_store_prepare_scep_async, TRUE, NULL);
+  if (task != NULL)
+    cw_store_run_in_thread (self, task, issue_thread, issue_done);
+}
+
 CwCertificate *
 cw_store_request_finish (CwStore *self, GAsyncResult *result, gchar **csr_pem, GError **error)
 {
@@ -403,6 +439,11 @@ cw_store_renew_async (CwStore *self, CwCertificate *cert, gboolean force, gboole
   IssueData *data;
 
   g_task_set_source_tag (task, cw_store_renew_async);
+  if (cw_certificate_get_scep (cert) != NULL) {
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("“%s” comes from a SCEP CA: the SCEP manager renews it"),
+                             name);
+    return;
+  }
   if (g_str_equal (source, "csr") || g_str_equal (source, "imported") || spec == NULL ||
       cw_certificate_get_acme (cert) != NULL) {
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_SUPPORTED,

@@ -129,13 +129,16 @@ install_done (GObject *source, GAsyncResult *result, gpointer user_data)
   /* the answer to our own request stays a "csr" (or "acme") certificate */
   if (data->job->consume_pending) {
     g_free (data->job->source);
-    data->job->source = g_strdup (cw_certificate_get_acme (data->cert) != NULL ? "acme" : "csr");
+    data->job->source = g_strdup (cw_certificate_get_acme (data->cert) != NULL   ? "acme"
+                                  : cw_certificate_get_scep (data->cert) != NULL ? "scep"
+                                                                                 : "csr");
   }
   cw_store_apply_revision (self, data->cert, data->job);
   until = cw_format_date (cw_certificate_get_info (data->cert)->not_after);
-  if (g_str_equal (data->job->source, "acme"))
-    cw_cert_message (name, "%s: %s by the ACME CA (revision %u, valid until %s)", name,
-                     data->has_current ? "renewed" : "issued", data->job->revision, until);
+  if (g_str_equal (data->job->source, "acme") || g_str_equal (data->job->source, "scep"))
+    cw_cert_message (name, "%s: %s by the %s CA (revision %u, valid until %s)", name,
+                     data->has_current ? "renewed" : "issued", g_str_equal (data->job->source, "acme") ? "ACME" : "SCEP",
+                     data->job->revision, until);
   else
     cw_cert_message (name, "%s: new certificate installed (revision %u, valid until %s)", name,
                      data->job->revision, until);
@@ -160,6 +163,7 @@ cw_store_install_async (CwStore *self, CwCertificate *cert, GBytes *chain, GCanc
   data->has_current = cw_certificate_get_info (cert) != NULL;
   data->has_pending = cw_certificate_get_request (cert) != NULL;
   data->job = cw_store_new_write_job (self, cert, cw_certificate_get_acme (cert) != NULL ? "acme"
+                                                  : cw_certificate_get_scep (cert) != NULL ? "scep"
                                                   : g_str_equal (cw_certificate_get_source (cert), "csr") ? "csr"
                                                   : "imported");
   g_task_set_task_data (task, data, (GDestroyNotify) install_data_free);
