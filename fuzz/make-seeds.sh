@@ -3,15 +3,17 @@
 # certificates and keys in every encoding from OpenSSL and certtool (the
 # keys are made here, never committed), ZIP bundles, ACME conversations
 # (RFC 8555) and DNS provider API answers as the services document them,
-# DNS messages from make-dns-seeds (ldns).
-# Usage: make-seeds.sh OUT MAKE-DNS-SEEDS
+# DNS messages from make-dns-seeds (ldns), SCEP messages and the keys
+# that open them from make-scep-seeds (into OUT/scep-keys/).
+# Usage: make-seeds.sh OUT MAKE-DNS-SEEDS MAKE-SCEP-SEEDS
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
 
 OUT=$1
 DNS_SEEDS=$2
+SCEP_SEEDS=$3
 rm -rf "$OUT"
-mkdir -p "$OUT"/{material,archive,acme-json,acme-order,dns,provider-http}
+mkdir -p "$OUT"/{material,archive,acme-json,acme-order,dns,provider-http,scep}
 OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -227,6 +229,9 @@ Content-Type: application/problem+json
 
 # ---- DNS -------------------------------------------------------------------------
 "$DNS_SEEDS" "$OUT/dns"
+
+# ---- SCEP ------------------------------------------------------------------------
+"$SCEP_SEEDS" "$OUT/scep" "$OUT/scep-keys"
 
 # ---- DNS provider APIs -------------------------------------------------------------
 # flags: bits 0-2 the provider (0 powerdns, 1 cloudflare, 2 hetzner,

@@ -17,7 +17,7 @@ ROOT=$PWD
 
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-2}
-HARNESSES=${FUZZ_ONLY:-"material archive acme-json acme-order dns provider-http"}
+HARNESSES=${FUZZ_ONLY:-"material archive acme-json acme-order dns provider-http scep"}
 BUILD=$ROOT/build-fuzz
 OUT=${FUZZ_OUT:-$BUILD/fuzz-out}
 
