@@ -845,7 +845,9 @@ test_asterisk_freeswitch (Fixture *f, gconstpointer data)
   g_assert_true (cw_test_wait_until (lines_in, log, 10));
   fs = import (f, "fs", cw_test_options ("integrations", g_variant_new_strv (names_f, -1), NULL), &error);
   g_assert_no_error (error);
-  for (guint i = 0; i < 100; i++) {
+  /* up to 20 s: a sanitizer build (tests/phases/30-sanitize.sh) took
+   * more than 5 */
+  for (guint i = 0; i < 400; i++) {
     g_clear_pointer (&text, g_free);
     if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "external restart") != NULL)
       break;
