@@ -86,6 +86,13 @@ CwCertificate *cw_store_lookup_id (CwStore *self, const gchar *id);
 gboolean       cw_store_is_idle (CwStore *self);
 /* Waits until queued settings writes are on disk. */
 void           cw_store_flush (CwStore *self);
+/* Settings (settings.ini, manager.ini) are saved in a worker thread after
+ * the model changed. To tell a client whether its change reached the disk:
+ * take a mark before the change, then wait for the saves queued since;
+ * the finish fails with CW_ERROR_IO naming the file when one failed. */
+guint64        cw_store_save_mark (CwStore *self);
+void           cw_store_saved_async (CwStore *self, guint64 mark, GAsyncReadyCallback callback, gpointer user_data);
+gboolean       cw_store_saved_finish (CwStore *self, GAsyncResult *result, GError **error);
 
 /* ---- policy (cw-store-policy.c) ------------------------------------------ */
 
