@@ -194,7 +194,12 @@ cw_acme_manager_client (CwAcmeManager *self, const gchar *directory)
   CwAcmeClient *client = g_hash_table_lookup (self->clients, directory);
 
   if (client == NULL) {
+    gint rate = cw_config_get_int (self->config, "acme", "requests-per-second");
+
     client = cw_acme_client_new (directory);
+    /* the bucket holds two seconds' worth: a burst of a few orders starting
+     * at once goes out together, a long queue of them is spread */
+    cw_acme_client_set_budget (client, rate, 2 * rate);
     g_hash_table_insert (self->clients, g_strdup (directory), client);
   }
   return client;

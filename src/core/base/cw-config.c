@@ -37,6 +37,7 @@ static const KeyDef keys[] = {
   { "acme", "ca-file", TYPE_PATH, 0, 0, "", NULL },
   { "acme", "contact", TYPE_STRV, 0, 0, "", NULL },
   { "acme", "max-concurrent-orders", TYPE_INT, 1, 1000, "10", NULL },
+  { "acme", "requests-per-second", TYPE_INT, 1, 1000, "100", NULL },
   { "http-01", "mode", TYPE_ENUM, 0, 0, "standalone", "standalone|webroot|dbus" },
   { "http-01", "address", TYPE_ADDRESS, 0, 0, "", NULL },
   { "http-01", "port", TYPE_INT, 1, 65535, "80", NULL },
