@@ -13,10 +13,11 @@ BUILD="meson ninja-build pkg-config gcc libc6-dev gettext
 # glib-networking: libsoup's TLS backend at run time; dbus: the bus itself
 RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
 # the tests run the real components and check against independent tools;
-# locales: it_IT for the Italian test; man-db: man -l renders the pages
+# locales: it_IT for the Italian test; man-db: man -l renders the pages;
+# nginx with its stream module: the TLS-ALPN-01 router of docs/
 TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3 pebble curl
   bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3
-  locales man-db groff-base"
+  locales man-db groff-base nginx libnginx-mod-stream"
 SYSTEM=""
 if [ "${1:-}" = --system ]; then
   # dpkg-buildpackage and dh (debhelper-compat 13), lintian, systemd-nspawn,
@@ -28,6 +29,17 @@ missing=$(for p in $BUILD $RUNTIME $TEST $SYSTEM; do dpkg-query -W -f='${Status}
 if [ -n "$missing" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Services installed here (nginx) must not start: the tests run their own
+  # on loopback ports, and a system nginx on port 80 would take the port the
+  # system tests use. policy-rc.d (101: action forbidden) stops that while
+  # apt runs, unless the machine already has one.
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi

@@ -22,6 +22,7 @@ struct _CwAcmeManager {
   CwConfig     *config;
   gchar        *accounts_dir;
   CwHttp01     *http01;
+  CwTlsAlpn01  *tls_alpn01;
   CwProviderManager *providers;  /* DNS providers for dns-01, or NULL */
   GHashTable   *clients;        /* directory URL → CwAcmeClient */
   GHashTable   *accounts;       /* id → CwAcmeAccount */

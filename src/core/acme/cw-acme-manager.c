@@ -92,6 +92,7 @@ cw_acme_manager_finalize (GObject *object)
   g_clear_object (&self->config);
   g_free (self->accounts_dir);
   g_clear_object (&self->http01);
+  g_clear_object (&self->tls_alpn01);
   if (self->providers != NULL)
     cw_provider_manager_set_user_func (self->providers, NULL, NULL);
   g_clear_object (&self->providers);
@@ -143,6 +144,8 @@ cw_acme_manager_new (CwStore *store, GError **error)
   self->accounts_dir = g_build_filename (cw_store_get_state_dir (store), "accounts", NULL);
   self->http01 = cw_http01_new (cw_config_get_string (self->config, "http-01", "address"),
                                 cw_config_get_int (self->config, "http-01", "port"));
+  self->tls_alpn01 = cw_tls_alpn01_new (cw_config_get_string (self->config, "tls-alpn-01", "address"),
+                                        cw_config_get_int (self->config, "tls-alpn-01", "port"));
   g_signal_connect (store, "certificate-removed", G_CALLBACK (certificate_removed), self);
   cw_acme_manager_load_accounts (self);
   return g_steal_pointer (&self);
@@ -186,6 +189,12 @@ CwHttp01 *
 cw_acme_manager_get_http01 (CwAcmeManager *self)
 {
   return self->http01;
+}
+
+CwTlsAlpn01 *
+cw_acme_manager_get_tls_alpn01 (CwAcmeManager *self)
+{
+  return self->tls_alpn01;
 }
 
 CwAcmeClient *
@@ -382,6 +391,13 @@ make_solver (CwAcmeManager *self, const CwAcmeSpec *acme, GError **error)
       return NULL;
     }
     return cw_dns01_solver_new (self->providers, provider, self->config, error);
+  }
+  if (g_strcmp0 (acme->challenge, "tls-alpn-01") == 0) {
+    CwTlsAlpn01Mode tls_mode;
+
+    if (!cw_tls_alpn01_mode_from_string (cw_config_get_string (self->config, "tls-alpn-01", "mode"), &tls_mode, error))
+      return NULL;
+    return cw_tls_alpn01_solver_new (self->tls_alpn01, tls_mode);
   }
   if (g_strcmp0 (acme->challenge, "http-01") != 0) {
     g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("the %s challenge is not available"), acme->challenge);
