@@ -3,7 +3,8 @@
  * this process (HTTPS on 127.0.0.1:24200; ports 24200–24299 belong to this
  * program): ARI (RFC 9773) renewalInfo and "replaces", profiles, problem
  * documents with Retry-After (rateLimited, 503, badNonce), the preferred
- * alternate chain, and an order resumed after the daemon was killed.
+ * alternate chain, an order resumed after the daemon was killed, and the
+ * clientAuth warning for what Let's Encrypt issues now.
  *
  * The fake follows RFC 8555's shapes (directory, nonces, JWS bodies,
  * Location headers, order states, PEM chains with Link alternates) but does
@@ -704,6 +705,29 @@ test_preferred_chain (void)
   fixture_stop (&f);
 }
 
+/* Like Let's Encrypt since 2026, the fake issues serverAuth only: a
+ * certificate requested for the client role says what will fail. */
+static void
+test_client_eku (void)
+{
+  Fixture f = { 0 };
+  static const gchar *const ids[] = { "trunk.example.test", NULL };
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autofree gchar *event = NULL;
+  const gchar *const *warnings;
+
+  fixture_start (&f);
+  cert = request (&f, "trunk", ids, cw_test_options ("roles", g_variant_new_strv ((const gchar *[]) { "sip-tls", "client" }, 2), NULL));
+  event = wait_outcome (&f, "trunk");
+  g_assert_cmpstr (event, ==, "added");
+  cw_test_certificate_reload (&cert);
+  /* (the fake's chain ends at a root nobody knows: that is warned too) */
+  warnings = cw_dbus_certificate1_get_warnings (cert);
+  g_assert_cmpuint (g_strv_length ((gchar **) warnings), ==, 2);
+  g_assert_nonnull (strstr (warnings[1], "clientAuth"));
+  fixture_stop (&f);
+}
+
 /* Garbage from the CA fails the order with a reason, never the daemon. */
 static void
 test_hostile (void)
@@ -796,6 +820,7 @@ main (int argc, char **argv)
   g_test_add_func ("/acme-fake/preferred-chain", test_preferred_chain);
   g_test_add_func ("/acme-fake/resume", test_resume);
   g_test_add_func ("/acme-fake/hostile", test_hostile);
+  g_test_add_func ("/acme-fake/client-eku", test_client_eku);
   status = g_test_run ();
 
   fake_stop ();

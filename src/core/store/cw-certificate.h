@@ -103,6 +103,9 @@ const CwIssueSpec    *cw_certificate_get_spec (CwCertificate *self);
 const gchar * const  *cw_certificate_get_last_actions (CwCertificate *self);
 /* Its renewal: options and the engine's memory (never NULL). */
 const CwRenewal      *cw_certificate_get_renewal (CwCertificate *self);
+/* TRUE when the agent renews it: ACME, or self-signed and local-CA with
+ * AutoRenew. */
+gboolean              cw_certificate_renews_itself (CwCertificate *self);
 /* How an ACME certificate is obtained, or NULL for others. */
 const CwAcmeSpec     *cw_certificate_get_acme (CwCertificate *self);
 /* The PEM of a request waiting for an outside CA's answer, or NULL. */

@@ -457,7 +457,7 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
     cw_revision_prune (fd, name, 0, 0, TRUE);
     cw_certificate_set_revision (cert, 0, cw_certificate_get_acme (cert) != NULL ? "acme" : "csr", NULL, FALSE, NULL);
   }
-  cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
+  cw_certificate_update_state (cert, cw_clock_now (), cw_store_warning_window (self, cert));
   return g_steal_pointer (&cert);
 }
 
@@ -944,7 +944,7 @@ cw_store_set_activity (CwStore *self, CwCertificate *cert, CwActivity activity, 
   cw_certificate_set_activity (cert, activity);
   if (message != NULL)
     cw_certificate_set_last_error (cert, message);
-  cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
+  cw_certificate_update_state (cert, cw_clock_now (), cw_store_warning_window (self, cert));
   cw_certificate_emit_changed (cert);
   if (activity == CW_ACTIVITY_FAILED)
     cw_store_emit_event (self, cert, CW_EVENT_FAILED);
