@@ -16,6 +16,7 @@ typedef struct {
   gchar     *eab_kid;       /* External Account Binding, or NULL */
   gchar     *eab_hmac_key;  /* base64url */
   CwKeyType  key_type;      /* CW_KEY_EC_P256 by default */
+  gboolean   on_first_use;  /* the agent's own, made for an order: it may replace it */
 } CwAcmeAccountOptions;
 
 void cw_acme_account_options_free (CwAcmeAccountOptions *options);

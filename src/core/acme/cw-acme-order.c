@@ -47,6 +47,7 @@ typedef struct {
   gint64      problem_wait;     /* Retry-After of the last problem, -1 none */
   guint       problem_status;   /* HTTP status of the last problem */
   gchar      *problem_type;     /* and its type */
+  gboolean    account_gone;     /* the CA no longer knows the account (or it is deactivated) */
   gboolean    replaces_dropped; /* newOrder retried without "replaces" */
   gint64      deadline;         /* monotonic, seconds */
   guint       polls;
@@ -100,6 +101,19 @@ post (GTask *task, const gchar *url, const gchar *payload, const gchar *accept, 
                              callback, g_object_ref (task));
 }
 
+/* RFC 8555 §7.3.6: a deactivated account is refused as "unauthorized";
+ * Boulder and Pebble say "deactivated" in the detail. A CA that lost its
+ * state says accountDoesNotExist. */
+static gboolean
+account_gone (CwAcmeResponse *response)
+{
+  const gchar *type = cw_acme_response_problem_type (response);
+  const gchar *detail = cw_json_string (cw_acme_response_object (response), "detail", "");
+
+  return g_str_equal (type, "urn:ietf:params:acme:error:accountDoesNotExist") ||
+         (g_str_equal (type, "urn:ietf:params:acme:error:unauthorized") && strstr (detail, "deactivated") != NULL);
+}
+
 /* A response, or NULL with @error set from the transport or the CA's
  * problem document; the CA's Retry-After is kept for the caller. */
 static CwAcmeResponse *
@@ -116,6 +130,7 @@ take_response (GTask *task, GAsyncResult *result, const gchar *what, GError **er
     o->problem_status = response->status;
     g_free (o->problem_type);
     o->problem_type = g_strdup (cw_acme_response_problem_type (response));
+    o->account_gone = o->account_gone || account_gone (response);
     g_propagate_error (error, cw_acme_response_to_error (response, what));
     cw_acme_response_free (response);
     return NULL;
@@ -788,6 +803,12 @@ cw_acme_order_run_async (CwAcmeClient *client, CwAcmeAccount *account, CwChallen
   o->problem_wait = -1;
   g_task_set_task_data (task, o, (GDestroyNotify) order_free);
   cw_acme_client_load_directory_async (client, cancellable, directory_ready, task);
+}
+
+gboolean
+cw_acme_order_account_gone (GAsyncResult *result)
+{
+  return order_of (G_TASK (result))->account_gone;
 }
 
 gchar *

@@ -36,6 +36,10 @@ void   cw_acme_order_run_async (CwAcmeClient *client, CwAcmeAccount *account, Cw
 /* The PEM chain; on failure the error, and in @retry_after the seconds the
  * CA asked to wait (-1: it did not say). */
 gchar *cw_acme_order_run_finish (GAsyncResult *result, gint64 *retry_after, GError **error);
+/* After a failure: TRUE when the CA said it does not know the account
+ * (accountDoesNotExist: it lost its state) or that the account is
+ * deactivated. */
+gboolean cw_acme_order_account_gone (GAsyncResult *result);
 
 /* Polling without a Retry-After: the first look this long after the
  * request that started the wait, then twice as long each time up to the
