@@ -211,9 +211,10 @@ cw_acme_manager_client (CwAcmeManager *self, const gchar *directory)
     gint rate = cw_config_get_int (self->config, "acme", "requests-per-second");
 
     client = cw_acme_client_new (directory);
-    /* the bucket holds two seconds' worth: a burst of a few orders starting
-     * at once goes out together, a long queue of them is spread */
-    cw_acme_client_set_budget (client, rate, 2 * rate);
+    /* the bucket holds two seconds' worth, so that a few orders starting
+     * at once go out together, but at most 100 requests: Let's Encrypt
+     * lets an IP address burst 125 on most of its API */
+    cw_acme_client_set_budget (client, rate, MIN (2 * rate, CW_ACME_MAX_BURST));
     g_hash_table_insert (self->clients, g_strdup (directory), client);
   }
   return client;

@@ -37,7 +37,7 @@ static const KeyDef keys[] = {
   { "acme", "ca-file", TYPE_PATH, 0, 0, "", NULL },
   { "acme", "contact", TYPE_STRV, 0, 0, "", NULL },
   { "acme", "max-concurrent-orders", TYPE_INT, 1, 1000, "10", NULL },
-  { "acme", "requests-per-second", TYPE_INT, 1, 1000, "100", NULL },
+  { "acme", "requests-per-second", TYPE_INT, 1, 1000, "150", NULL },
   { "acme", "challenge", TYPE_ENUM, 0, 0, "http-01", "http-01|dns-01|tls-alpn-01" },
   { "http-01", "mode", TYPE_ENUM, 0, 0, "standalone", "standalone|webroot|dbus" },
   { "http-01", "address", TYPE_ADDRESS, 0, 0, "", NULL },
