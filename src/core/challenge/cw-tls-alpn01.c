@@ -21,7 +21,8 @@
 /* id-pe-acmeIdentifier (RFC 8737 §6.1) */
 #define OID_ACME_IDENTIFIER "1.3.6.1.5.5.7.1.31"
 #define HANDSHAKE_TIMEOUT_MS 10000
-#define MAX_HANDSHAKES 16
+#define MAX_HANDSHAKES 16   /* queued or running */
+#define MAX_THREADS 4
 
 gboolean
 cw_tls_alpn01_mode_from_string (const gchar *text, CwTlsAlpn01Mode *mode, GError **error)
@@ -173,10 +174,13 @@ struct _CwTlsAlpn01 {
   GPtrArray      *answers;      /* Answer, the newest last */
   GSocketService *service;
   guint           standalone;   /* standalone challenges pending */
-  guint           handshakes;   /* in flight */
+  guint           handshakes;   /* queued or in a thread */
+  GThreadPool    *pool;         /* where handshakes run */
 };
 
 G_DEFINE_FINAL_TYPE (CwTlsAlpn01, cw_tls_alpn01, G_TYPE_OBJECT)
+
+static void handshake_thread (gpointer data, gpointer user_data);
 
 static void
 stop_listening (CwTlsAlpn01 *self)
@@ -196,6 +200,8 @@ cw_tls_alpn01_finalize (GObject *object)
   CwTlsAlpn01 *self = CW_TLS_ALPN01 (object);
 
   stop_listening (self);
+  /* (every handshake holds a reference: none is left to wait for) */
+  g_thread_pool_free (self->pool, FALSE, TRUE);
   g_ptr_array_unref (self->answers);
   g_mutex_clear (&self->lock);
   g_free (self->address);
@@ -213,6 +219,7 @@ cw_tls_alpn01_init (CwTlsAlpn01 *self)
 {
   g_mutex_init (&self->lock);
   self->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) answer_unref);
+  self->pool = g_thread_pool_new (handshake_thread, NULL, MAX_THREADS, FALSE, NULL);
 }
 
 CwTlsAlpn01 *
@@ -302,64 +309,78 @@ client_hello (gnutls_session_t session)
   return gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, hs->answer->credentials);
 }
 
-static void
-handshake_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+typedef struct {
+  CwTlsAlpn01       *self;
+  GSocketConnection *connection;
+} Connection;
+
+/* Back on the main loop. */
+static gboolean
+handshake_done (gpointer data)
 {
-  GSocket *socket = g_socket_connection_get_socket (task_data);
-  Handshake hs = { source, NULL };
+  Connection *c = data;
+
+  c->self->handshakes--;
+  g_object_unref (c->connection);
+  g_object_unref (c->self);
+  g_free (c);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the responder's own threads: a handshake may take seconds, and must
+ * not hold up the store's work in GLib's shared pool. */
+static void
+handshake_thread (gpointer data, gpointer user_data)
+{
+  Connection *c = data;
+  GSocket *socket = g_socket_connection_get_socket (c->connection);
+  Handshake hs = { c->self, NULL };
   const gnutls_datum_t protocol = { (guint8 *) ACME_TLS_1, strlen (ACME_TLS_1) };
   gnutls_session_t session = NULL;
   int fd = g_socket_get_fd (socket);
-  int ret;
+  int ret = GNUTLS_E_INTERNAL_ERROR;
 
   /* GnuTLS reads and writes the descriptor itself, waiting as it needs */
-  if (!g_unix_set_fd_nonblocking (fd, FALSE, NULL) || gnutls_init (&session, GNUTLS_SERVER | GNUTLS_NO_SIGNAL) < 0) {
-    g_task_return_boolean (task, FALSE);
-    return;
+  if (g_unix_set_fd_nonblocking (fd, FALSE, NULL) && gnutls_init (&session, GNUTLS_SERVER | GNUTLS_NO_SIGNAL) >= 0) {
+    gnutls_session_set_ptr (session, &hs);
+    if ((ret = gnutls_set_default_priority (session)) >= 0 &&
+        (ret = gnutls_alpn_set_protocols (session, &protocol, 1, GNUTLS_ALPN_MANDATORY)) >= 0) {
+      gnutls_handshake_set_post_client_hello_function (session, client_hello);
+      gnutls_transport_set_int (session, fd);
+      gnutls_handshake_set_timeout (session, HANDSHAKE_TIMEOUT_MS);
+      do
+        ret = gnutls_handshake (session);
+      while (ret < 0 && gnutls_error_is_fatal (ret) == 0);
+    }
+    if (ret >= 0) {
+      g_info ("TLS-ALPN-01: presented the validation certificate for %s", hs.answer->identifier);
+      gnutls_bye (session, GNUTLS_SHUT_WR);
+    } else {
+      g_debug ("TLS-ALPN-01: handshake ended: %s", gnutls_strerror (ret));
+    }
+    gnutls_deinit (session);
   }
-  gnutls_session_set_ptr (session, &hs);
-  if ((ret = gnutls_set_default_priority (session)) >= 0 &&
-      (ret = gnutls_alpn_set_protocols (session, &protocol, 1, GNUTLS_ALPN_MANDATORY)) >= 0) {
-    gnutls_handshake_set_post_client_hello_function (session, client_hello);
-    gnutls_transport_set_int (session, fd);
-    gnutls_handshake_set_timeout (session, HANDSHAKE_TIMEOUT_MS);
-    do
-      ret = gnutls_handshake (session);
-    while (ret < 0 && gnutls_error_is_fatal (ret) == 0);
-  }
-  if (ret >= 0) {
-    g_info ("TLS-ALPN-01: presented the validation certificate for %s", hs.answer->identifier);
-    gnutls_bye (session, GNUTLS_SHUT_WR);
-  } else {
-    g_debug ("TLS-ALPN-01: handshake ended: %s", gnutls_strerror (ret));
-  }
-  gnutls_deinit (session);
   g_clear_pointer (&hs.answer, answer_unref);
-  g_io_stream_close (task_data, NULL, NULL);
-  g_task_return_boolean (task, ret >= 0);
-}
-
-static void
-handshake_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  CW_TLS_ALPN01 (source)->handshakes--;
+  g_io_stream_close (G_IO_STREAM (c->connection), NULL, NULL);
+  g_main_context_invoke (NULL, handshake_done, c);
 }
 
 static gboolean
 incoming (GSocketService *service, GSocketConnection *connection, GObject *source, gpointer user_data)
 {
   CwTlsAlpn01 *self = user_data;
-  g_autoptr(GTask) task = NULL;
+  Connection *c;
 
-  /* a flood of idle connections must not take every thread */
+  /* a flood of idle connections must not queue without end */
   if (self->handshakes >= MAX_HANDSHAKES) {
     g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
     return TRUE;
   }
   self->handshakes++;
-  task = g_task_new (self, NULL, handshake_done, NULL);
-  g_task_set_task_data (task, g_object_ref (connection), g_object_unref);
-  g_task_run_in_thread (task, handshake_thread);
+  c = g_new0 (Connection, 1);
+  c->self = g_object_ref (self);
+  c->connection = g_object_ref (connection);
+  g_thread_pool_push (self->pool, c, NULL);
   return TRUE;
 }
 

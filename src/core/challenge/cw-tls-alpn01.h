@@ -29,8 +29,8 @@ G_DECLARE_FINAL_TYPE (CwTlsAlpn01, cw_tls_alpn01, CW, TLS_ALPN01, GObject)
  * @address is empty) that exists only while standalone challenges are
  * pending. It completes handshakes that offer the "acme-tls/1" protocol
  * and name a pending identifier (an IP address by its reverse name, RFC
- * 8738 §6), and nothing else: each one in a worker thread, ten seconds at
- * most, sixteen at once.
+ * 8738 §6), and nothing else: in four threads of its own, ten seconds at
+ * most each, sixteen queued at most.
  */
 CwTlsAlpn01 *cw_tls_alpn01_new (const gchar *address, guint port);
 gboolean     cw_tls_alpn01_is_listening (CwTlsAlpn01 *self);
