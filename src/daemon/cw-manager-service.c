@@ -448,7 +448,7 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
   }
   acme->directory = g_strdup (cw_options_get_string (options, "directory", NULL));
   g_free (acme->challenge);
-  acme->challenge = g_strdup (cw_options_get_string (options, "challenge", "http-01"));
+  acme->challenge = g_strdup (cw_options_get_string (options, "challenge", NULL));   /* NULL: [acme] challenge */
   acme->http01_mode = g_strdup (cw_options_get_string (options, "http-01-mode", NULL));
   acme->webroot = g_strdup (cw_options_get_string (options, "webroot", NULL));
   acme->profile = g_strdup (cw_options_get_string (options, "profile", NULL));
@@ -472,6 +472,22 @@ handle_get_http_challenge (CwDBusManager1 *iface, GDBusMethodInvocation *invocat
                                            _("no HTTP-01 challenge with this token is pending"));
   else
     cw_dbus_manager1_complete_get_http_challenge (iface, invocation, answer);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_tls_alpn_challenge (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *server_name)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autofree gchar *cert = NULL, *key = NULL;
+
+  if (!cw_tls_alpn01_lookup (cw_acme_manager_get_tls_alpn01 (self->acme), server_name, &cert, &key)) {
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
+                                           _("no TLS-ALPN-01 challenge for this name is pending"));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  cw_dbus_manager1_complete_get_tls_alpn_challenge (iface, invocation, cert, key);
+  explicit_bzero (key, strlen (key));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -729,6 +745,7 @@ manager_iface_init (CwDBusManager1Iface *iface)
   iface->handle_set_tenant = handle_set_tenant;
   iface->handle_request = handle_request;
   iface->handle_get_http_challenge = handle_get_http_challenge;
+  iface->handle_get_tls_alpn_challenge = handle_get_tls_alpn_challenge;
   iface->handle_create_account = handle_create_account;
   iface->handle_get_accounts = handle_get_accounts;
   iface->handle_get_provider_types = handle_get_provider_types;
@@ -802,6 +819,8 @@ static const CwGuardRule rules[] = {
   { "GetCertificates", NULL, NULL },
   { "FindForName", NULL, NULL },
   { "GetHttpChallenge", NULL, NULL },
+  /* a throwaway certificate for one pending challenge, good for nothing else */
+  { "GetTlsAlpnChallenge", NULL, NULL },
   { "GetAccounts", NULL, NULL },
   { "GetProviderTypes", NULL, NULL },
   { "GetProviders", NULL, NULL },

@@ -23,6 +23,7 @@ struct _CwAcmeAccount {
   gchar               **contact;
   gchar                *status;
   gchar                *terms;
+  gboolean              made_by_agent;  /* registered on first use, not by CreateAccount */
   gnutls_x509_privkey_t x509;
   gnutls_privkey_t      key;
   JsonNode             *jwk;
@@ -160,6 +161,13 @@ cw_acme_account_load (const gchar *id, const gchar *dir, GError **error)
   self->terms = g_key_file_get_string (kf, "account", "terms-of-service", NULL);
   if (self->terms == NULL)
     self->terms = g_strdup ("");
+  {
+    g_autofree gchar *by = g_key_file_get_string (kf, "account", "created-by", NULL);
+
+    /* accounts saved before this was recorded count as the administrator's:
+     * they are never replaced without being asked */
+    self->made_by_agent = g_strcmp0 (by, "agent") == 0;
+  }
   return self;
 }
 
@@ -197,6 +205,18 @@ const gchar *
 cw_acme_account_get_key_type (CwAcmeAccount *self)
 {
   return self->key_type;
+}
+
+gboolean
+cw_acme_account_get_made_by_agent (CwAcmeAccount *self)
+{
+  return self->made_by_agent;
+}
+
+void
+cw_acme_account_set_made_by_agent (CwAcmeAccount *self, gboolean made_by_agent)
+{
+  self->made_by_agent = made_by_agent;
 }
 
 const gchar *
@@ -318,6 +338,7 @@ cw_acme_account_save_async (CwAcmeAccount *self, GCancellable *cancellable, GAsy
                               g_strv_length (self->contact));
   g_key_file_set_string (kf, "account", "status", self->status);
   g_key_file_set_string (kf, "account", "terms-of-service", self->terms);
+  g_key_file_set_string (kf, "account", "created-by", self->made_by_agent ? "agent" : "administrator");
   save->dir = g_strdup (self->dir);
   save->ini = g_key_file_to_data (kf, NULL, NULL);
   save->key = cw_x509_privkey_export_pem (self->x509, NULL, &error);

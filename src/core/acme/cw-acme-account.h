@@ -33,6 +33,11 @@ const gchar  *cw_acme_account_get_status (CwAcmeAccount *self);
 const gchar  *cw_acme_account_get_key_type (CwAcmeAccount *self);
 const gchar  *cw_acme_account_get_thumbprint (CwAcmeAccount *self);
 const gchar  *cw_acme_account_get_terms_of_service (CwAcmeAccount *self);
+/* TRUE for an account the agent registered on first use; FALSE for one
+ * an administrator made with CreateAccount (perhaps with EAB), which the
+ * agent never replaces by itself. */
+gboolean      cw_acme_account_get_made_by_agent (CwAcmeAccount *self);
+void          cw_acme_account_set_made_by_agent (CwAcmeAccount *self, gboolean made_by_agent);
 /* Signing key and its JWK. */
 gnutls_privkey_t cw_acme_account_get_key (CwAcmeAccount *self);
 JsonNode     *cw_acme_account_get_jwk (CwAcmeAccount *self);

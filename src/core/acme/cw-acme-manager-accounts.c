@@ -217,13 +217,19 @@ keygen_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
     g_task_return_pointer (task, key, (GDestroyNotify) gnutls_x509_privkey_deinit);
 }
 
-static void
-keygen_async (CwAcmeManager *self, CwKeyType type, GAsyncReadyCallback callback, gpointer user_data)
+void
+cw_acme_manager_keygen_async (CwAcmeManager *self, CwKeyType type, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, user_data);
 
   g_task_set_task_data (task, GINT_TO_POINTER (type), NULL);
   g_task_run_in_thread (task, keygen_thread);
+}
+
+gnutls_x509_privkey_t
+cw_acme_manager_keygen_finish (CwAcmeManager *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ---- registration ------------------------------------------------------- */
@@ -376,6 +382,7 @@ register_key_made (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   cw_acme_account_set_contact (r->account, (const gchar * const *) r->options->contact);
+  cw_acme_account_set_made_by_agent (r->account, r->options->on_first_use);
   r->client = g_object_ref (cw_acme_manager_client (self, r->directory));
   cw_acme_manager_load_then (r->client, g_steal_pointer (&task), register_post);
 }
@@ -423,7 +430,7 @@ cw_acme_manager_create_account_async (CwAcmeManager *self, const gchar *director
     }
     explicit_bzero (key, len);
   }
-  keygen_async (self, options->key_type, register_key_made, g_steal_pointer (&task));
+  cw_acme_manager_keygen_async (self, options->key_type, register_key_made, g_steal_pointer (&task));
 }
 
 CwAcmeAccount *
@@ -499,6 +506,7 @@ cw_acme_manager_default_account_async (CwAcmeManager *self, const gchar *directo
   options = g_new0 (CwAcmeAccountOptions, 1);
   options->agree_terms = TRUE;
   options->key_type = CW_KEY_EC_P256;
+  options->on_first_use = TRUE;
   g_info ("no ACME account for %s yet: registering one", directory);
   cw_acme_manager_create_account_async (self, directory, options, self->cancellable, default_registered,
                                         g_strdup (directory));
@@ -756,7 +764,7 @@ cw_acme_manager_rollover_async (CwAcmeManager *self, CwAcmeAccount *account, GCa
   op->staged = g_build_filename (self->accounts_dir, cw_acme_account_get_id (account), STAGED_KEY_FILE, NULL);
   /* a new key of the same kind */
   cw_key_type_from_string (cw_acme_account_get_key_type (account), &type, NULL);
-  keygen_async (self, type, rollover_key_made, task);
+  cw_acme_manager_keygen_async (self, type, rollover_key_made, task);
 }
 
 gboolean

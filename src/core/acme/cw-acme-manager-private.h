@@ -6,6 +6,7 @@
  *   cw-acme-manager.c           the object, clients, orders and their queue
  *   cw-acme-manager-requests.c  Request, Renew, Revoke
  *   cw-acme-manager-accounts.c  accounts: loading, registration, updates
+ *   cw-acme-manager-recovery.c  registering again an account the CA forgot
  */
 
 #include "cw-acme-client.h"
@@ -22,6 +23,7 @@ struct _CwAcmeManager {
   CwConfig     *config;
   gchar        *accounts_dir;
   CwHttp01     *http01;
+  CwTlsAlpn01  *tls_alpn01;
   CwProviderManager *providers;  /* DNS providers for dns-01, or NULL */
   GHashTable   *clients;        /* directory URL → CwAcmeClient */
   GHashTable   *accounts;       /* id → CwAcmeAccount */
@@ -30,6 +32,7 @@ struct _CwAcmeManager {
   GHashTable   *queues;         /* directory URL → Queue */
   GHashTable   *busy_accounts;  /* ids of accounts being changed */
   GHashTable   *revoking;       /* ids of certificates being revoked */
+  GHashTable   *recovering;     /* account id → GPtrArray of GTasks waiting for its new registration */
   GCancellable *cancellable;    /* cancelled on dispose */
 };
 
@@ -49,6 +52,20 @@ void           cw_acme_manager_default_account_async (CwAcmeManager *self, const
                                                       GAsyncReadyCallback callback, gpointer user_data);
 CwAcmeAccount *cw_acme_manager_default_account_finish (CwAcmeManager *self, GAsyncResult *result,
                                                        GError **error);
+
+/* A new account key, made in a worker thread. */
+void          cw_acme_manager_keygen_async (CwAcmeManager *self, CwKeyType type, GAsyncReadyCallback callback,
+                                            gpointer user_data);
+gnutls_x509_privkey_t cw_acme_manager_keygen_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
+
+/* The CA no longer knows @account (an order signed as @old_url was told
+ * so): registers it again with a new key and keeps it in the same object,
+ * once however many orders ask; at once when that happened meanwhile.
+ * Only for accounts the agent made itself. */
+void          cw_acme_manager_recover_account_async (CwAcmeManager *self, CwAcmeAccount *account,
+                                                     const gchar *old_url, GAsyncReadyCallback callback,
+                                                     gpointer user_data);
+gboolean      cw_acme_manager_recover_account_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
 
 /* Loads @client's directory, then continues with @next (@task passed on),
  * or returns the failure on @task. */

@@ -88,6 +88,8 @@ cw_acme_manager_request_async (CwAcmeManager *self, const gchar *name, const gch
   g_autoptr(GError) error = NULL;
 
   g_task_set_source_tag (task, cw_acme_manager_request_async);
+  if (acme->challenge == NULL)
+    acme->challenge = g_strdup (cw_config_get_string (self->config, "acme", "challenge"));
   if (!cw_acme_spec_validate (acme, &error) || !check_identities (identities, acme, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;

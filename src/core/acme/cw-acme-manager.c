@@ -40,6 +40,8 @@ typedef struct {
   gchar         *replaces;     /* ARI id of the certificate this one replaces */
   gint64         retry_after;  /* the CA's wait after a failure, -1 none */
   gboolean       running;      /* holds a slot */
+  gchar         *account_url;  /* the account URL the order signs with */
+  gboolean       recovered;    /* the account was registered again for this job */
 } Job;
 
 static void
@@ -58,6 +60,7 @@ job_free (Job *job)
   g_clear_object (&job->account);
   g_clear_object (&job->client);
   g_free (job->replaces);
+  g_free (job->account_url);
   g_free (job);
 }
 
@@ -92,6 +95,7 @@ cw_acme_manager_finalize (GObject *object)
   g_clear_object (&self->config);
   g_free (self->accounts_dir);
   g_clear_object (&self->http01);
+  g_clear_object (&self->tls_alpn01);
   if (self->providers != NULL)
     cw_provider_manager_set_user_func (self->providers, NULL, NULL);
   g_clear_object (&self->providers);
@@ -102,6 +106,7 @@ cw_acme_manager_finalize (GObject *object)
   g_hash_table_unref (self->queues);
   g_hash_table_unref (self->busy_accounts);
   g_hash_table_unref (self->revoking);
+  g_hash_table_unref (self->recovering);
   g_object_unref (self->cancellable);
   G_OBJECT_CLASS (cw_acme_manager_parent_class)->finalize (object);
 }
@@ -131,6 +136,7 @@ cw_acme_manager_init (CwAcmeManager *self)
   self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) queue_free);
   self->busy_accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->revoking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->recovering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   self->cancellable = g_cancellable_new ();
 }
 
@@ -140,6 +146,8 @@ config_changed (CwConfig *config, GStrv changed, CwAcmeManager *self)
 {
   cw_http01_set_endpoint (self->http01, cw_config_get_string (config, "http-01", "address"),
                           cw_config_get_int (config, "http-01", "port"));
+  cw_tls_alpn01_set_endpoint (self->tls_alpn01, cw_config_get_string (config, "tls-alpn-01", "address"),
+                              cw_config_get_int (config, "tls-alpn-01", "port"));
 }
 
 CwAcmeManager *
@@ -151,6 +159,8 @@ cw_acme_manager_new (CwStore *store, GError **error)
   self->accounts_dir = g_build_filename (cw_store_get_state_dir (store), "accounts", NULL);
   self->http01 = cw_http01_new (cw_config_get_string (self->config, "http-01", "address"),
                                 cw_config_get_int (self->config, "http-01", "port"));
+  self->tls_alpn01 = cw_tls_alpn01_new (cw_config_get_string (self->config, "tls-alpn-01", "address"),
+                                        cw_config_get_int (self->config, "tls-alpn-01", "port"));
   g_signal_connect_object (self->config, "changed", G_CALLBACK (config_changed), self, 0);
   g_signal_connect (store, "certificate-removed", G_CALLBACK (certificate_removed), self);
   cw_acme_manager_load_accounts (self);
@@ -197,13 +207,25 @@ cw_acme_manager_get_http01 (CwAcmeManager *self)
   return self->http01;
 }
 
+CwTlsAlpn01 *
+cw_acme_manager_get_tls_alpn01 (CwAcmeManager *self)
+{
+  return self->tls_alpn01;
+}
+
 CwAcmeClient *
 cw_acme_manager_client (CwAcmeManager *self, const gchar *directory)
 {
   CwAcmeClient *client = g_hash_table_lookup (self->clients, directory);
 
   if (client == NULL) {
+    gint rate = cw_config_get_int (self->config, "acme", "requests-per-second");
+
     client = cw_acme_client_new (directory);
+    /* the bucket holds two seconds' worth, so that a few orders starting
+     * at once go out together, but at most 100 requests: Let's Encrypt
+     * lets an IP address burst 125 on most of its API */
+    cw_acme_client_set_budget (client, rate, MIN (2 * rate, CW_ACME_MAX_BURST));
     g_hash_table_insert (self->clients, g_strdup (directory), client);
   }
   return client;
@@ -314,6 +336,59 @@ installed (GObject *source, GAsyncResult *result, gpointer user_data)
   job_end (job, NULL);
 }
 
+static void start_order (Job *job);
+
+static void
+account_recovered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Job *job = user_data;
+  GError *error = NULL;
+
+  if (!cw_acme_manager_recover_account_finish (CW_ACME_MANAGER (source), result, &error)) {
+    g_prefix_error (&error, _("the CA no longer knows the ACME account “%s” and registering it again failed: "),
+                    cw_acme_account_get_id (job->account));
+    job_end (job, error);
+    return;
+  }
+  if (g_cancellable_is_cancelled (job->cancellable)) {
+    job_end (job, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "abandoned"));
+    return;
+  }
+  /* a new account replaces nothing the old one ordered (RFC 9773 §5) */
+  g_clear_pointer (&job->replaces, g_free);
+  start_order (job);
+}
+
+/* The CA forgot the account or says it is deactivated. The agent's own
+ * account is registered again and the order tried once more; one an
+ * administrator made (perhaps with EAB credentials only they have) is
+ * not replaced behind their back. */
+static gboolean
+recover_account (Job *job, GError **error)
+{
+  const gchar *id = cw_acme_account_get_id (job->account);
+
+  if (job->recovered)
+    return FALSE;
+  job->recovered = TRUE;
+  if (!cw_acme_account_get_made_by_agent (job->account)) {
+    GError *clear = g_error_new (CW_ERROR, CW_ERROR_ACME,
+                                 _("%s. The ACME account “%s” was made with CreateAccount, so the agent does not "
+                                   "replace it by itself: create a new account (certwardctl account create, with the "
+                                   "CA's External Account Binding key if it asks for one) and request the certificate "
+                                   "with it (certwardctl request --account)"),
+                                 (*error)->message, id);
+
+    g_clear_error (error);
+    g_propagate_error (error, clear);
+    return FALSE;
+  }
+  g_info ("%s: %s", cw_certificate_get_name (job->cert), (*error)->message);
+  g_clear_error (error);
+  cw_acme_manager_recover_account_async (job->manager, job->account, job->account_url, account_recovered, job);
+  return TRUE;
+}
+
 static void
 ordered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -324,6 +399,9 @@ ordered (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GBytes) bytes = NULL;
   gsize len;
 
+  if (chain == NULL && cw_acme_order_account_gone (result) && !g_cancellable_is_cancelled (job->cancellable) &&
+      recover_account (job, &error))
+    return;
   if (chain == NULL) {
     job->retry_after = retry_after;
     if (retry_after > 0) {
@@ -387,6 +465,13 @@ make_solver (CwAcmeManager *self, const CwAcmeSpec *acme, GError **error)
     }
     return cw_dns01_solver_new (self->providers, provider, self->config, error);
   }
+  if (g_strcmp0 (acme->challenge, "tls-alpn-01") == 0) {
+    CwTlsAlpn01Mode tls_mode;
+
+    if (!cw_tls_alpn01_mode_from_string (cw_config_get_string (self->config, "tls-alpn-01", "mode"), &tls_mode, error))
+      return NULL;
+    return cw_tls_alpn01_solver_new (self->tls_alpn01, tls_mode);
+  }
   if (g_strcmp0 (acme->challenge, "http-01") != 0) {
     g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("the %s challenge is not available"), acme->challenge);
     return NULL;
@@ -425,6 +510,8 @@ start_order (Job *job)
   order->profile = g_strdup (acme->profile);
   order->preferred_chain = g_strdup (acme->preferred_chain);
   order->replaces = g_strdup (job->replaces);
+  g_free (job->account_url);
+  job->account_url = g_strdup (cw_acme_account_get_url (job->account));
   g_debug ("%s: ordering from %s", cw_certificate_get_name (job->cert), job->directory);
   cw_acme_order_run_async (job->client, job->account, solver, g_steal_pointer (&order), job->cancellable, ordered, job);
 }

@@ -3,6 +3,7 @@
 
 #include "cw-acme-account.h"
 #include "cw-http01.h"
+#include "cw-tls-alpn01.h"
 #include "cw-provider-manager.h"
 #include "cw-store.h"
 
@@ -15,6 +16,7 @@ typedef struct {
   gchar     *eab_kid;       /* External Account Binding, or NULL */
   gchar     *eab_hmac_key;  /* base64url */
   CwKeyType  key_type;      /* CW_KEY_EC_P256 by default */
+  gboolean   on_first_use;  /* the agent's own, made for an order: it may replace it */
 } CwAcmeAccountOptions;
 
 void cw_acme_account_options_free (CwAcmeAccountOptions *options);
@@ -48,6 +50,7 @@ G_DECLARE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, CW, ACME_MANAGER, GObject)
 CwAcmeManager *cw_acme_manager_new (CwStore *store, GError **error);
 
 CwHttp01      *cw_acme_manager_get_http01 (CwAcmeManager *self);
+CwTlsAlpn01   *cw_acme_manager_get_tls_alpn01 (CwAcmeManager *self);
 /* The DNS providers dns-01 orders publish through. */
 void           cw_acme_manager_set_providers (CwAcmeManager *self, CwProviderManager *providers);
 CwProviderManager *cw_acme_manager_get_providers (CwAcmeManager *self);

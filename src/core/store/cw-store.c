@@ -126,7 +126,7 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
                                                                                    : "csr",
                                  NULL, FALSE, NULL);
   }
-  cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
+  cw_certificate_update_state (cert, cw_clock_now (), cw_store_warning_window (self, cert));
   return g_steal_pointer (&cert);
 }
 

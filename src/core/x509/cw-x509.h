@@ -47,6 +47,8 @@ typedef struct {
   gboolean self_signed;
   gchar   *ari_id;       /* RFC 9773 certID: base64url(AKI keyIdentifier) "."
                           * base64url(serial), or NULL without an AKI */
+  gboolean client_auth;  /* usable as a TLS client certificate: no extended key
+                          * usage, or one with clientAuth (or any purpose) */
 } CwCertInfo;
 
 CwCertInfo *cw_cert_info_new (gnutls_x509_crt_t crt, GError **error);
