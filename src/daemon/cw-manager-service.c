@@ -499,7 +499,7 @@ account_created (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree gchar *path = NULL;
   GError *error = NULL;
 
-  account = cw_acme_manager_create_account_finish (CW_ACME_MANAGER (source), result, &error);
+  account = cw_acme_accounts_create_finish (CW_ACME_ACCOUNTS (source), result, &error);
   if (account == NULL) {
     cw_invocation_take_error (invocation, error);
     return;
@@ -531,7 +531,7 @@ handle_create_account (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
   account_options->agree_terms = cw_options_get_bool (options, "agree-terms", FALSE);
   account_options->eab_kid = g_strdup (cw_options_get_string (options, "eab-kid", NULL));
   account_options->eab_hmac_key = g_strdup (cw_options_get_string (options, "eab-hmac-key", NULL));
-  cw_acme_manager_create_account_async (self->acme, directory, g_steal_pointer (&account_options), NULL,
+  cw_acme_accounts_create_async (cw_acme_manager_get_accounts (self->acme), directory, g_steal_pointer (&account_options), NULL,
                                         account_created, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -540,7 +540,7 @@ static gboolean
 handle_get_accounts (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  g_autoptr(GPtrArray) accounts = cw_acme_manager_get_accounts (self->acme);
+  g_autoptr(GPtrArray) accounts = cw_acme_accounts_get_all (cw_acme_manager_get_accounts (self->acme));
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < accounts->len; i++)

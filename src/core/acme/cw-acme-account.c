@@ -355,3 +355,13 @@ cw_acme_account_save_finish (CwAcmeAccount *self, GAsyncResult *result, GError *
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+GError *
+cw_acme_account_check_usable (CwAcmeAccount *account)
+{
+  if (g_str_equal (cw_acme_account_get_status (account), "valid") && cw_acme_account_get_url (account) != NULL)
+    return NULL;
+  return g_error_new (CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                      _("the ACME account “%s” is %s and cannot order certificates; create a new account"),
+                      cw_acme_account_get_id (account), cw_acme_account_get_status (account));
+}

@@ -54,4 +54,8 @@ void          cw_acme_account_save_async (CwAcmeAccount *self, GCancellable *can
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean      cw_acme_account_save_finish (CwAcmeAccount *self, GAsyncResult *result, GError **error);
 
+/* NULL when @account may order certificates (valid and registered), else
+ * why not (CW_ERROR_INVALID_ARGUMENT naming the account). */
+GError *cw_acme_account_check_usable (CwAcmeAccount *account);
+
 G_END_DECLS

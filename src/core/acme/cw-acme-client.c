@@ -681,3 +681,38 @@ cw_acme_client_get_finish (CwAcmeClient *self, GAsyncResult *result, GError **er
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ---- loading the directory, then going on ------------------------------ */
+
+typedef struct {
+  GTask *task;
+  void (*next) (GTask *task);
+} LoadThen;
+
+static void
+load_then_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LoadThen *lt = user_data;
+  GTask *task = lt->task;
+  void (*next) (GTask *) = lt->next;
+  GError *error = NULL;
+
+  g_free (lt);
+  if (cw_acme_client_load_directory_finish (CW_ACME_CLIENT (source), result, &error) == NULL)
+  {
+    g_task_return_error (task, error);
+    g_object_unref (task);
+  }
+  else
+    next (task);
+}
+
+void
+cw_acme_client_load_then (CwAcmeClient *client, GTask *task, void (*next) (GTask *task))
+{
+  LoadThen *lt = g_new0 (LoadThen, 1);
+
+  lt->task = task;
+  lt->next = next;
+  cw_acme_client_load_directory_async (client, g_task_get_cancellable (task), load_then_done, lt);
+}

@@ -6,7 +6,7 @@
  * (cw-acme-manager.c gives their certificates a clear LastError). */
 #include "config.h"
 
-#include "cw-acme-manager-private.h"
+#include "cw-acme-accounts-private.h"
 #include "cw-error.h"
 #include "cw-issuer.h"
 #include "cw-json.h"
@@ -37,7 +37,7 @@ recovery_free (Recovery *r)
 static void
 work_finished (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  CwAcmeManager *self = CW_ACME_MANAGER (source);
+  CwAcmeAccounts *self = CW_ACME_ACCOUNTS (source);
   Recovery *r = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) waiting = NULL;
@@ -152,23 +152,23 @@ static void
 key_made (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CwAcmeManager *self = CW_ACME_MANAGER (source);
+  CwAcmeAccounts *self = CW_ACME_ACCOUNTS (source);
   Recovery *r = g_task_get_task_data (task);
   GError *error = NULL;
 
-  r->key = cw_acme_manager_keygen_finish (self, result, &error);
+  r->key = cw_acme_accounts_keygen_finish (self, result, &error);
   if (r->key != NULL)
     r->signer = cw_privkey_from_x509 (r->key, &error);
   if (r->signer == NULL) {
     recovery_done (task, error);
     return;
   }
-  r->client = g_object_ref (cw_acme_manager_client (self, cw_acme_account_get_directory (r->account)));
-  cw_acme_manager_load_then (r->client, g_steal_pointer (&task), register_again);
+  r->client = g_object_ref (cw_acme_clients_get (self->clients, cw_acme_account_get_directory (r->account)));
+  cw_acme_client_load_then (r->client, g_steal_pointer (&task), register_again);
 }
 
 void
-cw_acme_manager_recover_account_async (CwAcmeManager *self, CwAcmeAccount *account, const gchar *old_url,
+cw_acme_accounts_recover_async (CwAcmeAccounts *self, CwAcmeAccount *account, const gchar *old_url,
                                        GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
@@ -199,11 +199,11 @@ cw_acme_manager_recover_account_async (CwAcmeManager *self, CwAcmeAccount *accou
   g_info ("ACME account %s: the CA no longer knows it; registering it again", cw_acme_account_get_id (account));
   /* a new key of the same kind: the CA may remember the old one as gone */
   cw_key_type_from_string (cw_acme_account_get_key_type (account), &type, NULL);
-  cw_acme_manager_keygen_async (self, type, key_made, g_steal_pointer (&work));
+  cw_acme_accounts_keygen_async (self, type, key_made, g_steal_pointer (&work));
 }
 
 gboolean
-cw_acme_manager_recover_account_finish (CwAcmeManager *self, GAsyncResult *result, GError **error)
+cw_acme_accounts_recover_finish (CwAcmeAccounts *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
