@@ -3,14 +3,14 @@
 # certward with dpkg-buildpackage, boots a Debian 12 container with systemd
 # as PID 1 (systemd-nspawn, tests/system/nsbox.sh) and checks there, under
 # the shipped unit and the real system bus, journal and systemd: install
-# and start, the unit's exposure, D-Bus activation, the bus policy, the
-# journal field, import, issuance from Pebble over HTTP-01 on port 80, a
-# reload action through org.freedesktop.systemd1 (once per batch), the
-# sandbox, delivery to Debian's Kamailio run by its own unit (files, key
-# group, kamcmd tls.reload as kamailio, the renewal presented by the same
-# process), `systemctl reload`, the Cockpit page's package, upgrade N -> N+1
-# with an order in flight, remove and purge. TAP on stdout; timings as
-# comments.
+# and start, the unit's exposure, D-Bus activation, the bus policy and
+# polkit for other users, the journal field, import, issuance from Pebble
+# over HTTP-01 on port 80, a reload action through org.freedesktop.systemd1
+# (once per batch), the sandbox, delivery to Debian's Kamailio run by its
+# own unit (files, key group, kamcmd tls.reload as kamailio, the renewal
+# presented by the same process), `systemctl reload`, the Cockpit page's
+# package, upgrade N -> N+1 with an order in flight, remove and purge. TAP
+# on stdout; timings as comments.
 #
 # Needs root, systemd-nspawn, debootstrap, debhelper, lintian and pebble
 # (bash tests/deps.sh --system); skips with the reason where it cannot run.
@@ -143,8 +143,9 @@ elapsed "package N+1 (repacked)" "$t"
 # ---- the container ----------------------------------------------------------
 t=$(date +%s)
 # Kamailio: what the delivery tests give certificates to (mkroot.sh installs
-# it disabled; the test configures and starts it)
-bash "$HERE/mkroot.sh" "$NSROOT" --with "kamailio, kamailio-tls-modules" "$DEB" "$COCKPIT" > "$W/mkroot.log" 2>&1
+# it disabled; the test configures and starts it); polkitd: certward's
+# Recommends (apt's default installs it), which decides for other users
+bash "$HERE/mkroot.sh" "$NSROOT" --with "kamailio, kamailio-tls-modules, polkitd" "$DEB" "$COCKPIT" > "$W/mkroot.log" 2>&1
 rc=$?
 if [ "$rc" = 2 ]; then
   sed 's/^/# /' "$W/mkroot.log"
@@ -192,9 +193,12 @@ ok "systemd-analyze security: exposure ${exposure:-?} is at most 2.5" \
 like "the agent's capability bounding set is CAP_NET_BIND_SERVICE, CAP_CHOWN, CAP_SETUID, CAP_SETGID alone" \
   "^CapBnd:[[:space:]]+00000000000004c1$" C grep CapBnd "/proc/$(main_pid)/status"
 
-# the bus policy is loaded: anyone reads, only root changes
+# the bus policy and the polkit actions are loaded: anyone reads; root
+# changes, and others as polkit says (an administrator's password, which
+# nobody without a session and an agent cannot give)
 like "an unprivileged user may list certificates" "^NAME" C runuser -u nobody -- certwardctl list
-fails "an unprivileged user may not make one: the bus refuses" "Rejected send message.*CreateSelfSigned" \
+fails "an unprivileged user may not make one: polkit wants an administrator" \
+  "not authorized for org\.certward\.manage-certificates: authentication is required" \
   C runuser -u nobody -- certwardctl self-sign nope --id nope.test
 fails "... and it was not made" "no certificate named" C certwardctl show nope
 
