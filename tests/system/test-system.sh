@@ -487,7 +487,8 @@ C install -d -m 0755 /etc/myapp/tls
 like "a target in a directory the unit does not grant is set, and its write fails: Read-only file system" \
   "/etc/myapp/tls/sip1.pem: .*[Rr]ead-only file system" \
   C certwardctl deliver sip1 --target path=/etc/myapp/tls/sip1.pem,format=fullchain
-like "... which LastActions shows" "/etc/myapp/tls/sip1.pem: .*[Rr]ead-only file system" show sip1
+like "... which LastActions shows, saying how to allow the directory" \
+  "/etc/myapp/tls/sip1.pem: .*[Rr]ead-only file system.*systemctl edit certwardd" show sip1
 ok "... and nothing was written there" bash -c "[ -z \"\$(ls -A '$CR/etc/myapp/tls')\" ]"
 C certwardctl deliver sip1 --no-targets > /dev/null
 elapsed "delivery to Kamailio" "$t"

@@ -310,7 +310,8 @@ save_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   GError *error = NULL;
 
   if (g_mkdir_with_parents (save->dir, 0700) < 0) {
-    g_task_return_new_error (task, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), save->dir, g_strerror (errno));
+    cw_fs_error (&error, errno, _("cannot create “%s”"), save->dir);
+    g_task_return_error (task, error);
     return;
   }
   fd = cw_fs_open_dir (AT_FDCWD, save->dir, TRUE, &error);

@@ -10,6 +10,7 @@
 #include "cw-error.h"
 #include "cw-jws.h"
 #include "cw-fs.h"
+#include "cw-id.h"
 #include "cw-issuer.h"
 #include "cw-json.h"
 
@@ -136,7 +137,7 @@ cw_acme_accounts_load (CwAcmeAccounts *self)
     if (id[0] == '.')
       continue;
     /* ids end D-Bus object paths */
-    if (strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen (id)) {
+    if (!cw_id_is_valid (id)) {
       g_warning ("ignoring %s: account directories are named with letters, digits and _ only", path);
       continue;
     }
@@ -184,31 +185,26 @@ normalise_contact (const gchar * const *contact, GError **error)
   return (gchar **) g_ptr_array_steal (list, NULL);
 }
 
+/* The directory is the reservation: two registrations never share one. */
+static gboolean
+account_id_taken (const gchar *id, gpointer user_data)
+{
+  CwAcmeAccounts *self = user_data;
+  g_autofree gchar *path = g_build_filename (self->dir, id, NULL);
+
+  return g_hash_table_contains (self->accounts, id) || g_mkdir (path, 0700) != 0;
+}
+
+/* An account's id: its CA's host name (cw-id.h). */
 static gchar *
 make_account_id (CwAcmeAccounts *self, const gchar *directory)
 {
   g_autoptr(GUri) uri = g_uri_parse (directory, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GString) base = g_string_new (NULL);
   const gchar *host = uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "acme";
-  g_autofree gchar *id = NULL;
 
-  for (const gchar *p = host; *p != '\0' && base->len < 48; p++)
-    g_string_append_c (base, g_ascii_isalnum (*p) ? *p : '_');
   if (g_mkdir_with_parents (self->dir, 0700) < 0)
-    return g_strdup (base->str);   /* the save will say why */
-  id = g_strdup (base->str);
-  /* the directory is the reservation: two registrations never share one */
-  for (guint n = 2;; n++) {
-    g_autofree gchar *path = g_build_filename (self->dir, id, NULL);
-
-    if (!g_hash_table_contains (self->accounts, id) && g_mkdir (path, 0700) == 0)
-      break;
-    if (n > 1000)
-      break;
-    g_free (id);
-    id = g_strdup_printf ("%s_%u", base->str, n);
-  }
-  return g_steal_pointer (&id);
+    return cw_id_from_name (host, "acme", NULL, NULL);   /* the save will say why */
+  return cw_id_from_name (host, "acme", account_id_taken, self);
 }
 
 static gchar *
