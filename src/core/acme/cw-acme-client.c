@@ -682,6 +682,12 @@ cw_acme_client_get_finish (CwAcmeClient *self, GAsyncResult *result, GError **er
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+gchar *
+cw_acme_response_text (CwAcmeResponse *response)
+{
+  return g_strndup (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body));
+}
+
 /* ---- loading the directory, then going on ------------------------------ */
 
 typedef struct {

@@ -88,6 +88,9 @@ void          cw_acme_client_set_budget (CwAcmeClient *self, gdouble rate, guint
 /* Requests sent so far (for politeness checks and benchmarks). */
 guint         cw_acme_client_get_request_count (CwAcmeClient *self);
 
+/* The body as a string (a PEM chain). */
+gchar *cw_acme_response_text (CwAcmeResponse *response);
+
 /* Loads @client's directory, then continues with @next (@task passed on),
  * or returns the failure on @task (and drops the reference). */
 void cw_acme_client_load_then (CwAcmeClient *client, GTask *task, void (*next) (GTask *task));

@@ -147,6 +147,29 @@ take_response (GTask *task, GAsyncResult *result, const gchar *what, GError **er
 
 /* ---- ending ------------------------------------------------------------- */
 
+/* Requests fan out (one per authorization or challenge): the first failure
+ * is the order's, later ones are dropped (takes @error, may be NULL). */
+static void
+keep_failure (Order *o, GError *error)
+{
+  if (error != NULL && o->failure == NULL)
+    o->failure = error;
+  else if (error != NULL)
+    g_error_free (error);
+}
+
+/* The order's result: its first failure, or the certificate chain. */
+static void
+order_return (GTask *task)
+{
+  Order *o = order_of (task);
+
+  if (o->failure != NULL)
+    g_task_return_error (task, g_steal_pointer (&o->failure));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&o->chain), g_free);
+}
+
 static void
 cleaned_up (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -157,10 +180,7 @@ cleaned_up (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!cw_challenge_solver_cleanup_finish (CW_CHALLENGE_SOLVER (source), result, &error))
     g_warning ("cleaning up challenges failed: %s", error->message);
   o->presented = FALSE;
-  if (o->failure != NULL)
-    g_task_return_error (task, g_steal_pointer (&o->failure));
-  else
-    g_task_return_pointer (task, g_steal_pointer (&o->chain), g_free);
+  order_return (task);
 }
 
 /* The end, good or bad: challenges are always taken away again. */
@@ -169,58 +189,26 @@ finish (GTask *task, GError *error)
 {
   Order *o = order_of (task);
 
-  if (error != NULL && o->failure == NULL)
-    o->failure = error;
-  else if (error != NULL)
-    g_error_free (error);
+  keep_failure (o, error);
   if (o->presented) {
     cw_challenge_solver_cleanup_async (o->solver, o->challenges, NULL, cleaned_up, task);
     return;
   }
-  if (o->failure != NULL)
-    g_task_return_error (task, g_steal_pointer (&o->failure));
-  else
-    g_task_return_pointer (task, g_steal_pointer (&o->chain), g_free);
+  order_return (task);
   g_object_unref (task);
 }
 
 /* ---- certificate -------------------------------------------------------- */
 
-static gchar *
-top_issuer_cn (const gchar *pem)
-{
-  gnutls_x509_crt_t *list = NULL;
-  unsigned n = 0;
-  gnutls_datum_t datum = { (guint8 *) pem, strlen (pem) };
-  gchar buf[256];
-  size_t size = sizeof buf;
-  gchar *cn = NULL;
-
-  if (gnutls_x509_crt_list_import2 (&list, &n, &datum, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0)
-    return NULL;
-  if (gnutls_x509_crt_get_issuer_dn_by_oid (list[n - 1], GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0)
-    cn = g_strndup (buf, size);
-  for (unsigned i = 0; i < n; i++)
-    gnutls_x509_crt_deinit (list[i]);
-  gnutls_free (list);
-  return cn;
-}
-
 static gboolean
 chain_is_preferred (Order *o, const gchar *pem)
 {
-  g_autofree gchar *cn = top_issuer_cn (pem);
+  g_autofree gchar *cn = cw_x509_chain_top_issuer_cn (pem);
 
   return cn != NULL && g_ascii_strcasecmp (cn, o->spec->preferred_chain) == 0;
 }
 
 static void fetch_alternate (GTask *task);
-
-static gchar *
-response_text (CwAcmeResponse *response)
-{
-  return g_strndup (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body));
-}
 
 static void
 alternate_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -229,7 +217,7 @@ alternate_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   Order *o = order_of (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(CwAcmeResponse) response = take_response (task, result, _("alternate chain"), &error);
-  g_autofree gchar *pem = response != NULL ? response_text (response) : NULL;
+  g_autofree gchar *pem = response != NULL ? cw_acme_response_text (response) : NULL;
 
   if (pem != NULL && chain_is_preferred (o, pem)) {
     g_free (o->chain);
@@ -269,7 +257,7 @@ downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
     finish (g_steal_pointer (&task), error);
     return;
   }
-  o->chain = response_text (response);
+  o->chain = cw_acme_response_text (response);
   if (strstr (o->chain, "-----BEGIN CERTIFICATE-----") == NULL) {
     finish (g_steal_pointer (&task),
             g_error_new_literal (CW_ERROR, CW_ERROR_ACME, _("the ACME server sent no PEM certificate chain")));
@@ -558,10 +546,7 @@ responded (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr(CwAcmeResponse) response = take_response (task, result, _("challenge"), &error);
 
-  if (response == NULL && o->failure == NULL)
-    o->failure = error;
-  else if (response == NULL)
-    g_error_free (error);
+  keep_failure (o, error);
   if (--o->outstanding > 0)
     return;
   if (o->failure != NULL) {
@@ -645,10 +630,7 @@ authz_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
       note_invalid (o, authz);
     }
   }
-  if (error != NULL && o->failure == NULL)
-    o->failure = error;
-  else if (error != NULL)
-    g_error_free (error);
+  keep_failure (o, error);
   if (--o->outstanding > 0)
     return;
 

@@ -617,3 +617,23 @@ cw_x509_privkey_equal (gnutls_x509_privkey_t a, gnutls_x509_privkey_t b)
 
   return privkey_id (a, &id_a) && privkey_id (b, &id_b) && key_ids_equal (&id_a, &id_b);
 }
+
+gchar *
+cw_x509_chain_top_issuer_cn (const gchar *pem)
+{
+  gnutls_x509_crt_t *list = NULL;
+  unsigned n = 0;
+  gnutls_datum_t datum = { (guint8 *) pem, strlen (pem) };
+  gchar buf[256];
+  size_t size = sizeof buf;
+  gchar *cn = NULL;
+
+  if (gnutls_x509_crt_list_import2 (&list, &n, &datum, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0)
+    return NULL;
+  if (gnutls_x509_crt_get_issuer_dn_by_oid (list[n - 1], GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0)
+    cn = g_strndup (buf, size);
+  for (unsigned i = 0; i < n; i++)
+    gnutls_x509_crt_deinit (list[i]);
+  gnutls_free (list);
+  return cn;
+}

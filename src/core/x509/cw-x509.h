@@ -101,4 +101,8 @@ gchar    *cw_hex_encode (const guint8 *data, gsize len);
 #define CW_MAX_KDF_ITERATIONS 2000000
 gboolean  cw_kdf_iterations_ok (guint iterations, const gchar *label, GError **error);
 
+/* The CN of the issuer of the last certificate of a PEM chain (the root
+ * the chain leads to, for choosing among a CA's alternate chains), or NULL. */
+gchar *cw_x509_chain_top_issuer_cn (const gchar *pem);
+
 G_END_DECLS
