@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include "cw-ctl.h"
-#include "cw-dbus-error.h"
 #include "cw-error.h"
 
 #include <gio/gunixinputstream.h>
@@ -29,7 +28,8 @@ cw_ctl_connect (CwCtl *ctl, GError **error)
 {
   g_autoptr(GError) local = NULL;
 
-  cw_dbus_error_register ();
+  /* the agent's errors arrive with their CW_ERROR codes */
+  cw_error_quark ();
   ctl->bus = g_bus_get_sync (ctl->bus_type, NULL, &local);
   if (ctl->bus == NULL) {
     /* GIO says "Could not connect: No such file or directory": true, but

@@ -7,7 +7,6 @@
 #include "cw-account-service.h"
 #include "cw-certificate-service.h"
 #include "cw-certificate-tree.h"
-#include "cw-dbus-error.h"
 #include "cw-find-filter.h"
 #include "cw-memory.h"
 #include "cw-manager-service.h"
@@ -17,6 +16,7 @@
 #include "cw-testing-service.h"
 #include "cw-trust-store-service.h"
 #include "cw-clock.h"
+#include "cw-error.h"
 
 #include <glib/gi18n.h>
 
@@ -260,7 +260,8 @@ cw_daemon_class_init (CwDaemonClass *klass)
 static void
 cw_daemon_init (CwDaemon *self)
 {
-  cw_dbus_error_register ();
+  /* registers the org.certward.Error.* names (cw-error.c) */
+  cw_error_quark ();
 }
 
 void
