@@ -177,6 +177,15 @@ file_exists (gpointer data)
   return g_file_test (data, G_FILE_TEST_EXISTS);
 }
 
+/* A shell's "> file" creates the file before the program writes to it. */
+static gboolean
+file_has_line (gpointer data)
+{
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && g_str_has_suffix (text, "\n");
+}
+
 /* ---- AccessGroup -------------------------------------------------------- */
 
 /* The group reads exactly that certificate's key; nobody else reads any. */
@@ -752,7 +761,7 @@ test_integrations (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_true (set_property (cert, "Integrations", g_variant_new_strv (names, -1), &error));
   g_assert_no_error (error);
-  g_assert_true (cw_test_wait_until (file_exists, who, 10));
+  g_assert_true (cw_test_wait_until (file_has_line, who, 10));
   {
     g_autofree gchar *crt = path_in (f, "pbx.crt"), *key = path_in (f, "pbx.key"), *user = NULL;
 
