@@ -302,12 +302,6 @@ cw_config_get_int (CwConfig *self, const gchar *group, const gchar *key)
   return lookup (self, group, key, TYPE_INT)->i;
 }
 
-gboolean
-cw_config_get_bool (CwConfig *self, const gchar *group, const gchar *key)
-{
-  return lookup (self, group, key, TYPE_BOOL)->b;
-}
-
 const gchar *
 cw_config_get_string (CwConfig *self, const gchar *group, const gchar *key)
 {

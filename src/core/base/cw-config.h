@@ -26,7 +26,6 @@ CwConfig    *cw_config_load (const gchar *path, gboolean must_exist, GPtrArray *
 
 const gchar *cw_config_get_path (CwConfig *self);
 gint64       cw_config_get_int (CwConfig *self, const gchar *group, const gchar *key);
-gboolean     cw_config_get_bool (CwConfig *self, const gchar *group, const gchar *key);
 /* Strings, paths, URLs and enums; never NULL (may be ""). */
 const gchar *cw_config_get_string (CwConfig *self, const gchar *group, const gchar *key);
 /* Lists; never NULL. */

@@ -30,12 +30,6 @@ cw_http01_mode_from_string (const gchar *text, CwHttp01Mode *mode, GError **erro
   return TRUE;
 }
 
-const gchar *
-cw_http01_mode_to_string (CwHttp01Mode mode)
-{
-  return mode == CW_HTTP01_WEBROOT ? "webroot" : mode == CW_HTTP01_DBUS ? "dbus" : "standalone";
-}
-
 /* ---- the responder ------------------------------------------------------ */
 
 struct _CwHttp01 {

@@ -13,7 +13,6 @@ typedef enum {
 } CwHttp01Mode;
 
 gboolean     cw_http01_mode_from_string (const gchar *text, CwHttp01Mode *mode, GError **error);
-const gchar *cw_http01_mode_to_string (CwHttp01Mode mode);
 
 #define CW_TYPE_HTTP01 (cw_http01_get_type ())
 G_DECLARE_FINAL_TYPE (CwHttp01, cw_http01, CW, HTTP01, GObject)

@@ -230,12 +230,6 @@ cw_provider_manager_get_types (CwProviderManager *self)
   return types;
 }
 
-const CwProviderType *
-cw_provider_manager_lookup_type (CwProviderManager *self, const gchar *type)
-{
-  return g_hash_table_lookup (self->types, type);
-}
-
 static gint
 compare_providers (gconstpointer a, gconstpointer b)
 {
@@ -255,14 +249,6 @@ CwProvider *
 cw_provider_manager_lookup (CwProviderManager *self, const gchar *id)
 {
   return g_hash_table_lookup (self->providers, id);
-}
-
-CwProvider *
-cw_provider_manager_lookup_name (CwProviderManager *self, const gchar *name)
-{
-  g_autofree gchar *id = cw_provider_id_from_name (name);
-
-  return cw_provider_manager_lookup (self, id);
 }
 
 /* ---- changes ------------------------------------------------------------ */

@@ -35,11 +35,9 @@ gboolean     cw_provider_manager_load (CwProviderManager *self, GError **error);
 
 /* CwProviderType, sorted by type name */
 GPtrArray   *cw_provider_manager_get_types (CwProviderManager *self);
-const CwProviderType *cw_provider_manager_lookup_type (CwProviderManager *self, const gchar *type);
 /* CwProvider, sorted by name */
 GPtrArray   *cw_provider_manager_get_providers (CwProviderManager *self);
 CwProvider  *cw_provider_manager_lookup (CwProviderManager *self, const gchar *id);
-CwProvider  *cw_provider_manager_lookup_name (CwProviderManager *self, const gchar *name);
 /* The id of a provider name: its D-Bus path element. */
 gchar       *cw_provider_id_from_name (const gchar *name);
 

@@ -92,12 +92,6 @@ cw_deliverer_get_integrations (CwDeliverer *self)
   return all;
 }
 
-const CwIntegration *
-cw_deliverer_lookup_integration (CwDeliverer *self, const gchar *name)
-{
-  return g_hash_table_lookup (self->integrations, name);
-}
-
 /* ---- users and groups --------------------------------------------------- */
 
 static gboolean

@@ -31,7 +31,6 @@ void         cw_deliverer_reload_integrations (CwDeliverer *self, const gchar * 
 
 /* CwIntegration, sorted by name (new array, borrowed elements). */
 GPtrArray   *cw_deliverer_get_integrations (CwDeliverer *self);
-const CwIntegration *cw_deliverer_lookup_integration (CwDeliverer *self, const gchar *name);
 
 /* Whether @delivery can be used for @cert now: every target (an absolute
  * path in a trusted, existing directory outside the state directory;

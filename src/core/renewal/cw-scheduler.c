@@ -654,9 +654,3 @@ cw_scheduler_get_interval (CwScheduler *self)
 {
   return self->policy.check_interval;
 }
-
-const CwSchedulerPolicy *
-cw_scheduler_get_policy (CwScheduler *self)
-{
-  return &self->policy;
-}

@@ -57,6 +57,5 @@ gboolean     cw_scheduler_is_checking (CwScheduler *self);
 gint64       cw_scheduler_get_last_check (CwScheduler *self);
 gint64       cw_scheduler_get_next_check (CwScheduler *self);
 gint64       cw_scheduler_get_interval (CwScheduler *self);
-const CwSchedulerPolicy *cw_scheduler_get_policy (CwScheduler *self);
 
 G_END_DECLS

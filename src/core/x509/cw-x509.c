@@ -19,12 +19,6 @@ cw_datum_clear (CwDatum *datum)
   datum->size = 0;
 }
 
-void
-cw_x509_trust_list_free (gnutls_x509_trust_list_t list)
-{
-  gnutls_x509_trust_list_deinit (list, 1);
-}
-
 gboolean
 cw_gnutls_fail (GError **error, gint code, int ret, const gchar *what)
 {

@@ -21,8 +21,6 @@ G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs12_t, gnutls_pkcs12_deinit, NULL)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs12_bag_t, gnutls_pkcs12_bag_deinit, NULL)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs7_t, gnutls_pkcs7_deinit, NULL)
 
-void cw_x509_trust_list_free (gnutls_x509_trust_list_t list);
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_trust_list_t, cw_x509_trust_list_free, NULL)
 
 /* A gnutls_datum_t whose data GnuTLS allocated: g_auto(CwDatum) d = { 0 }; */
 typedef gnutls_datum_t CwDatum;
