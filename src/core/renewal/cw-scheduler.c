@@ -6,6 +6,7 @@
 #include "cw-certificate-private.h"
 #include "cw-clock.h"
 #include "cw-error.h"
+#include "cw-fs.h"
 #include "cw-log.h"
 
 #include <glib/gi18n.h>
@@ -21,7 +22,7 @@ struct _CwScheduler {
   CwAcmeManager     *acme;
   CwScepManager     *scep;        /* or NULL */
   CwSchedulerPolicy  policy;
-  gchar             *state_path;
+  gchar             *state_dir;
   gint64             last_check;
   gboolean           started;
 
@@ -101,36 +102,31 @@ load_state (CwScheduler *self)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = g_build_filename (self->state_dir, STATE_FILE, NULL);
 
-  if (g_key_file_load_from_file (kf, self->state_path, G_KEY_FILE_NONE, &error))
+  if (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error))
     self->last_check = MAX (g_key_file_get_int64 (kf, "scheduler", "last-check", NULL), 0);
   else if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    g_warning ("ignoring %s (a renewal check runs now): %s", self->state_path, error->message);
+    g_warning ("ignoring %s (a renewal check runs now): %s", path, error->message);
 }
 
-static void
-state_saved (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
-    g_warning ("cannot save the renewal schedule: %s", error->message);
-}
-
+/* Written as every file of the state directory is (cw_fs_replace_at): whole
+ * or not at all, and on disk before it counts. Once a check (a few bytes):
+ * a failure costs only an early check after a restart. */
 static void
 save_state (CwScheduler *self)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GFile) file = g_file_new_for_path (self->state_path);
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *text = NULL;
+  g_auto(CwFd) fd = -1;
   gsize len = 0;
-  gchar *text;
 
   g_key_file_set_int64 (kf, "scheduler", "last-check", self->last_check);
   text = g_key_file_to_data (kf, &len, NULL);
-  bytes = g_bytes_new_take (text, len);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, state_saved,
-                                       NULL);
+  fd = cw_fs_open_dir (AT_FDCWD, self->state_dir, TRUE, &error);
+  if (fd < 0 || !cw_fs_replace_at (fd, STATE_FILE, text, len, 0644, &error))
+    g_warning ("cannot save the renewal schedule: %s", error->message);
 }
 
 /* ---- renewals ----------------------------------------------------------- */
@@ -545,7 +541,7 @@ cw_scheduler_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
   g_clear_object (&self->scep);
-  g_free (self->state_path);
+  g_free (self->state_dir);
   g_queue_clear (&self->waiting);
   g_queue_clear (&self->ari_waiting);
   g_hash_table_unref (self->busy);
@@ -590,7 +586,7 @@ cw_scheduler_new (CwStore *store, CwAcmeManager *acme)
 
   self->store = g_object_ref (store);
   self->acme = g_object_ref (acme);
-  self->state_path = g_build_filename (cw_store_get_state_dir (store), STATE_FILE, NULL);
+  self->state_dir = g_strdup (cw_store_get_state_dir (store));
   read_policy (self, config);
   g_signal_connect_object (config, "changed", G_CALLBACK (on_config_changed), self, 0);
   g_signal_connect (store, "event", G_CALLBACK (on_store_event), self);
