@@ -822,13 +822,23 @@ cw_manager_service_init (CwManagerService *self)
 void
 cw_manager_service_set_scep (CwManagerService *self, CwScepManager *scep)
 {
+  g_return_if_fail (CW_IS_MANAGER_SERVICE (self));
+  g_return_if_fail (CW_IS_SCEP_MANAGER (scep));
+
   g_set_object (&self->scep, scep);
 }
 
 CwManagerService *
 cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler, CwDeliverer *deliverer)
 {
-  CwManagerService *self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
+  CwManagerService *self;
+
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (acme), NULL);
+  g_return_val_if_fail (CW_IS_SCHEDULER (scheduler), NULL);
+  g_return_val_if_fail (CW_IS_DELIVERER (deliverer), NULL);
+
+  self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
 
   self->deliverer = g_object_ref (deliverer);
   self->store = g_object_ref (store);

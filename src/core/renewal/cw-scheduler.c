@@ -65,9 +65,15 @@ renews_itself (CwCertificate *cert)
 gint64
 cw_scheduler_due (CwCertificate *cert, gint64 now, const CwSchedulerPolicy *policy)
 {
-  const CwCertInfo *info = cw_certificate_get_info (cert);
-  const CwRenewal *r = cw_certificate_get_renewal (cert);
+  const CwCertInfo *info;
+  const CwRenewal *r;
   gint64 due, lifetime;
+
+  g_return_val_if_fail (CW_IS_CERTIFICATE (cert), 0);
+  g_return_val_if_fail (policy != NULL, 0);
+
+  info = cw_certificate_get_info (cert);
+  r = cw_certificate_get_renewal (cert);
 
   if (!renews_itself (cert) || cw_certificate_get_activity (cert) == CW_ACTIVITY_WORKING)
     return 0;
@@ -581,8 +587,14 @@ cw_scheduler_init (CwScheduler *self)
 CwScheduler *
 cw_scheduler_new (CwStore *store, CwAcmeManager *acme)
 {
-  CwScheduler *self = g_object_new (CW_TYPE_SCHEDULER, NULL);
-  CwConfig *config = cw_store_get_config (store);
+  CwScheduler *self;
+  CwConfig *config;
+
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (acme), NULL);
+
+  self = g_object_new (CW_TYPE_SCHEDULER, NULL);
+  config = cw_store_get_config (store);
 
   self->store = g_object_ref (store);
   self->acme = g_object_ref (acme);
@@ -601,6 +613,7 @@ void
 cw_scheduler_set_scep (CwScheduler *self, CwScepManager *scep)
 {
   g_return_if_fail (self->scep == NULL);
+
   self->scep = g_object_ref (scep);
   g_signal_connect (scep, "enrollment-finished", G_CALLBACK (on_order_finished), self);
 }
@@ -609,6 +622,8 @@ void
 cw_scheduler_start (CwScheduler *self)
 {
   gint64 now = cw_clock_now ();
+
+  g_return_if_fail (CW_IS_SCHEDULER (self));
 
   load_state (self);
   self->started = TRUE;
@@ -624,29 +639,39 @@ cw_scheduler_start (CwScheduler *self)
 void
 cw_scheduler_check_now (CwScheduler *self)
 {
+  g_return_if_fail (CW_IS_SCHEDULER (self));
+
   run_check (self);
 }
 
 gboolean
 cw_scheduler_is_checking (CwScheduler *self)
 {
+  g_return_val_if_fail (CW_IS_SCHEDULER (self), FALSE);
+
   return self->checking;
 }
 
 gint64
 cw_scheduler_get_last_check (CwScheduler *self)
 {
+  g_return_val_if_fail (CW_IS_SCHEDULER (self), 0);
+
   return self->last_check;
 }
 
 gint64
 cw_scheduler_get_next_check (CwScheduler *self)
 {
+  g_return_val_if_fail (CW_IS_SCHEDULER (self), 0);
+
   return self->last_check + self->policy.check_interval;
 }
 
 gint64
 cw_scheduler_get_interval (CwScheduler *self)
 {
+  g_return_val_if_fail (CW_IS_SCHEDULER (self), 0);
+
   return self->policy.check_interval;
 }
