@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-manager-service.h"
+#include "cw-saved-reply.h"
 #include "cw-invocation.h"
 #include "cw-delivery-options.h"
 #include "cw-guard.h"
@@ -439,7 +440,7 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
   }
   acme->directory = g_strdup (cw_options_get_string (options, "directory", NULL));
   g_free (acme->challenge);
-  acme->challenge = g_strdup (cw_options_get_string (options, "challenge", "http-01"));
+  acme->challenge = g_strdup (cw_options_get_string (options, "challenge", NULL));   /* NULL: [acme] challenge */
   acme->http01_mode = g_strdup (cw_options_get_string (options, "http-01-mode", NULL));
   acme->webroot = g_strdup (cw_options_get_string (options, "webroot", NULL));
   acme->profile = g_strdup (cw_options_get_string (options, "profile", NULL));
@@ -466,6 +467,22 @@ handle_get_http_challenge (CwDBusManager1 *iface, GDBusMethodInvocation *invocat
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_get_tls_alpn_challenge (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *server_name)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autofree gchar *cert = NULL, *key = NULL;
+
+  if (!cw_tls_alpn01_lookup (cw_acme_manager_get_tls_alpn01 (self->acme), server_name, &cert, &key)) {
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
+                                           _("no TLS-ALPN-01 challenge for this name is pending"));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  cw_dbus_manager1_complete_get_tls_alpn_challenge (iface, invocation, cert, key);
+  explicit_bzero (key, strlen (key));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 account_created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -474,7 +491,7 @@ account_created (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree gchar *path = NULL;
   GError *error = NULL;
 
-  account = cw_acme_manager_create_account_finish (CW_ACME_MANAGER (source), result, &error);
+  account = cw_acme_accounts_create_finish (CW_ACME_ACCOUNTS (source), result, &error);
   if (account == NULL) {
     cw_invocation_take_error (invocation, error);
     return;
@@ -506,7 +523,7 @@ handle_create_account (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
   account_options->agree_terms = cw_options_get_bool (options, "agree-terms", FALSE);
   account_options->eab_kid = g_strdup (cw_options_get_string (options, "eab-kid", NULL));
   account_options->eab_hmac_key = g_strdup (cw_options_get_string (options, "eab-hmac-key", NULL));
-  cw_acme_manager_create_account_async (self->acme, directory, g_steal_pointer (&account_options), NULL,
+  cw_acme_accounts_create_async (cw_acme_manager_get_accounts (self->acme), directory, g_steal_pointer (&account_options), NULL,
                                         account_created, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -515,7 +532,7 @@ static gboolean
 handle_get_accounts (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  g_autoptr(GPtrArray) accounts = cw_acme_manager_get_accounts (self->acme);
+  g_autoptr(GPtrArray) accounts = cw_acme_accounts_get_all (cw_acme_manager_get_accounts (self->acme));
   g_auto(GStrv) paths = cw_object_paths (accounts, (CwObjectIdFunc) cw_acme_account_get_id, cw_account_object_path);
 
   cw_dbus_manager1_complete_get_accounts (iface, invocation, (const gchar * const *) paths);
@@ -631,13 +648,14 @@ handle_set_default (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, co
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   CwCertificate *cert = cw_certificate_from_path (self->store, path);
   GError *error = NULL;
+  guint64 mark = cw_saved_reply_mark ();
 
   if (cert == NULL)
     g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND, _("no certificate at %s"), path);
   else if (!cw_store_set_default (self->store, cert, &error))
     cw_invocation_take_error (invocation, error);
   else
-    cw_dbus_manager1_complete_set_default (iface, invocation);
+    cw_saved_reply (invocation, mark, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -647,11 +665,12 @@ handle_set_tenant (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, con
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   GError *error = NULL;
+  guint64 mark = cw_saved_reply_mark ();
 
   if (!cw_store_set_tenant_domains (self->store, tenant, domains, &error))
     cw_invocation_take_error (invocation, error);
   else
-    cw_dbus_manager1_complete_set_tenant (iface, invocation);
+    cw_saved_reply (invocation, mark, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -698,6 +717,7 @@ manager_iface_init (CwDBusManager1Iface *iface)
   iface->handle_set_tenant = handle_set_tenant;
   iface->handle_request = handle_request;
   iface->handle_get_http_challenge = handle_get_http_challenge;
+  iface->handle_get_tls_alpn_challenge = handle_get_tls_alpn_challenge;
   iface->handle_create_account = handle_create_account;
   iface->handle_get_accounts = handle_get_accounts;
   iface->handle_get_provider_types = handle_get_provider_types;
@@ -771,6 +791,8 @@ static const CwGuardRule rules[] = {
   { "GetCertificates", NULL, NULL },
   { "FindForName", NULL, NULL },
   { "GetHttpChallenge", NULL, NULL },
+  /* a throwaway certificate for one pending challenge, good for nothing else */
+  { "GetTlsAlpnChallenge", NULL, NULL },
   { "GetAccounts", NULL, NULL },
   { "GetProviderTypes", NULL, NULL },
   { "GetProviders", NULL, NULL },

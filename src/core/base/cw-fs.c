@@ -23,8 +23,8 @@ cw_fs_fd_clear (CwFd *fd)
 }
 
 /* Sets "<what happened>: <the system's reason>" from errno @errsv. */
-static gboolean G_GNUC_PRINTF (3, 4)
-fail (GError **error, int errsv, const gchar *format, ...)
+gboolean
+cw_fs_error (GError **error, int errsv, const gchar *format, ...)
 {
   g_autofree gchar *what = NULL;
   va_list args;
@@ -46,7 +46,7 @@ cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError **error)
   fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 
   if (fd < 0)
-    fail (error, errno, _("cannot open the directory “%s”"), path);
+    cw_fs_error (error, errno, _("cannot open the directory “%s”"), path);
   return fd;
 }
 
@@ -56,7 +56,7 @@ cw_fs_fsync (int fd, const gchar *what, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (fsync (fd) < 0)
-    return fail (error, errno, _("cannot flush “%s” to disk"), what);
+    return cw_fs_error (error, errno, _("cannot flush “%s” to disk"), what);
   return TRUE;
 }
 
@@ -117,7 +117,7 @@ cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len, m
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!write_new (dirfd, name, data, len, mode, &errsv, &created))
-    return fail (error, errsv, created ? _("cannot write “%s”") : _("cannot create “%s”"), name);
+    return cw_fs_error (error, errsv, created ? _("cannot write “%s”") : _("cannot create “%s”"), name);
   return TRUE;
 }
 
@@ -125,6 +125,33 @@ static gchar *
 temp_name (const gchar *name)
 {
   return g_strdup_printf (".%s.tmp-%08x", name, g_random_int ());
+}
+
+void
+cw_fs_sweep_staged_at (int dirfd, const gchar *name)
+{
+  g_autofree gchar *prefix = g_strdup_printf (".%s.tmp-", name);
+  int copy = dup (dirfd);
+  DIR *dir = copy >= 0 ? fdopendir (copy) : NULL;
+  struct dirent *de;
+
+  if (dir == NULL) {
+    if (copy >= 0)
+      close (copy);
+    return;
+  }
+  while ((de = readdir (dir)) != NULL) {
+    struct stat st;
+    const gchar *rest = de->d_name + strlen (prefix);
+    gboolean ours = g_str_has_prefix (de->d_name, prefix) && strlen (rest) == 8;
+
+    for (guint i = 0; ours && i < 8; i++)
+      ours = g_ascii_isxdigit (rest[i]);
+    if (ours && fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode) &&
+        st.st_uid == geteuid ())
+      unlinkat (dirfd, de->d_name, 0);
+  }
+  closedir (dir);
 }
 
 gchar *
@@ -138,7 +165,7 @@ cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_
 
   /* the administrator knows the file, not its temporary */
   if (!write_new (dirfd, tmp, data, len, mode, &errsv, &created)) {
-    fail (error, errsv, _("cannot write “%s”"), name);
+    cw_fs_error (error, errsv, _("cannot write “%s”"), name);
     return NULL;
   }
   return g_steal_pointer (&tmp);
@@ -153,7 +180,7 @@ cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name, GErro
     int errsv = errno;
 
     unlinkat (dirfd, staged, 0);
-    return fail (error, errsv, _("cannot rename “%s” into place"), name);
+    return cw_fs_error (error, errsv, _("cannot rename “%s” into place"), name);
   }
   cw_fs_fsync_committed (dirfd, name);
   return TRUE;
@@ -196,14 +223,14 @@ cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (symlinkat (target, dirfd, tmp) < 0)
-    return fail (error, errno, _("cannot create the link “%s”"), tmp);
+    return cw_fs_error (error, errno, _("cannot create the link “%s”"), tmp);
   /* rename(2) replaces the old link atomically: a reader sees either the
    * old or the new target, never nothing */
   if (renameat (dirfd, tmp, dirfd, name) < 0) {
     int errsv = errno;
 
     unlinkat (dirfd, tmp, 0);
-    return fail (error, errsv, _("cannot rename “%s” into place"), name);
+    return cw_fs_error (error, errsv, _("cannot rename “%s” into place"), name);
   }
   cw_fs_fsync_committed (dirfd, name);
   return TRUE;
@@ -218,7 +245,7 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (fd < 0) {
-    fail (error, errno, _("cannot open “%s”"), name);
+    cw_fs_error (error, errno, _("cannot open “%s”"), name);
     return NULL;
   }
   for (;;) {
@@ -228,7 +255,7 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
-      fail (error, errno, _("cannot read “%s”"), name);
+      cw_fs_error (error, errno, _("cannot read “%s”"), name);
       return NULL;
     }
     if (n == 0)
@@ -267,20 +294,20 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT)
       return TRUE;
-    return fail (error, errno, _("cannot inspect “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot inspect “%s”"), name);
   }
   if (!S_ISDIR (st.st_mode)) {
     if (unlinkat (parent, name, 0) < 0 && errno != ENOENT)
-      return fail (error, errno, _("cannot remove “%s”"), name);
+      return cw_fs_error (error, errno, _("cannot remove “%s”"), name);
     return TRUE;
   }
 
   fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return fail (error, errno, _("cannot open the directory “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot open the directory “%s”"), name);
   dir = fdopendir (fd);
   if (dir == NULL)
-    return fail (error, errno, _("cannot open the directory “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot open the directory “%s”"), name);
   fd = -1; /* owned by dir now */
   while ((de = readdir (dir)) != NULL) {
     if (g_str_equal (de->d_name, ".") || g_str_equal (de->d_name, ".."))
@@ -292,6 +319,22 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   }
   closedir (dir);
   if (unlinkat (parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return fail (error, errno, _("cannot remove “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot remove “%s”"), name);
+  return TRUE;
+}
+
+gboolean
+cw_fs_mkdir_at (int dirfd, const gchar *name, mode_t mode, GError **error)
+{
+  if (mkdirat (dirfd, name, mode) < 0)
+    return cw_fs_error (error, errno, _("cannot create “%s”"), name);
+  return TRUE;
+}
+
+gboolean
+cw_fs_rename_at (int dirfd, const gchar *from, const gchar *to, GError **error)
+{
+  if (renameat (dirfd, from, dirfd, to) < 0)
+    return cw_fs_error (error, errno, _("cannot rename “%s” into place"), to);
   return TRUE;
 }

@@ -11,6 +11,13 @@ G_BEGIN_DECLS
  * fsynced before it counts, so "renamed into place" implies "on disk".
  * Errors are CW_ERROR_IO and name the file and the system's reason. */
 
+/* Sets @error (CW_ERROR_IO): "WHAT: the system's reason for @errsv";
+ * returns FALSE. */
+gboolean cw_fs_error (GError **error, int errsv, const gchar *format, ...) G_GNUC_PRINTF (3, 4);
+/* mkdirat and renameat (within @dirfd) with errors in those words. */
+gboolean cw_fs_mkdir_at (int dirfd, const gchar *name, mode_t mode, GError **error);
+gboolean cw_fs_rename_at (int dirfd, const gchar *from, const gchar *to, GError **error);
+
 /* A file descriptor closed automatically: g_auto(CwFd) fd = -1; */
 typedef int CwFd;
 void     cw_fs_fd_clear (CwFd *fd);
@@ -38,6 +45,10 @@ gchar   *cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize l
 gboolean cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name,
                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void     cw_fs_discard_staged_at (int dirfd, const gchar *staged);
+/* Removes the temporaries of @name a crash left in @dirfd (regular files
+ * of the agent's own user named as cw_fs_stage_at names them): for
+ * directories the store does not sweep, where services look (targets). */
+void     cw_fs_sweep_staged_at (int dirfd, const gchar *name);
 /* Points the symlink @name at @target with one rename, then fsyncs @dirfd.
  * Once the rename succeeded it returns TRUE. */
 gboolean cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name,

@@ -548,6 +548,8 @@ write_target (const CwTarget *target, Material *m, int revfd, const WriteJob *jo
   fd = cw_secure_open_parent (target->path, job->state_dir, &name, &error);
   if (fd < 0 || (data = contents (target, m, revfd, job, &error)) == NULL)
     goto fail;
+  /* a write a crash cut short left its temporary beside the target */
+  cw_fs_sweep_staged_at (fd, name);
   why = differs (fd, name, data, uid, gid, target->mode);
   if (job->repair && why == NULL)
     return NULL;
@@ -573,7 +575,14 @@ write_target (const CwTarget *target, Material *m, int revfd, const WriteJob *jo
   return g_strdup_printf (_("target %s: written"), target->path);
 
 fail:
+  /* under the shipped unit /etc is read-only but for the directories it
+   * grants, and only those that existed when the agent started */
   cw_cert_warning (job->name, "%s: target %s: %s", job->name, target->path, error->message);
+  if (strstr (error->message, g_strerror (EROFS)) != NULL)
+    return g_strdup_printf (_("target %s: failed: %s (the service's sandbox: allow the directory with "
+                              "“systemctl edit certwardd” (ReadWritePaths=), or restart certwardd if the "
+                              "directory is new)"),
+                            target->path, error->message);
   return g_strdup_printf (_("target %s: failed: %s"), target->path, error->message);
 }
 
