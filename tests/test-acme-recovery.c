@@ -120,7 +120,7 @@ test_restarted_ca (void)
   g_autoptr(CwDBusCertificate1) first = NULL, second = NULL;
   g_autoptr(CwDBusAccount1) account = NULL;
   g_autofree gchar *event = NULL, *old_url = NULL, *old_thumbprint = NULL, *path = NULL, *log = NULL;
-  g_autofree gchar *needle = NULL, *root = NULL, *command = NULL;
+  g_autofree gchar *needle = NULL, *root = NULL, *command = NULL, *verified = NULL;
 
   fixture_start (&f, p);
   first = request (&f, "first", NULL);
@@ -151,7 +151,8 @@ test_restarted_ca (void)
   command = g_strdup_printf ("openssl verify -CAfile '%s' -untrusted '%s' '%s'", root,
                              cw_dbus_certificate1_get_chain_path (first),
                              cw_dbus_certificate1_get_certificate_path (first));
-  g_assert_cmpint (cw_test_run (command, NULL), ==, 0);
+  g_assert_cmpint (cw_test_run (command, &verified), ==, 0);
+  g_assert_nonnull (strstr (verified, ": OK"));
 
   /* the same object, a new registration and a new key */
   account = the_account (&f);

@@ -6,6 +6,8 @@
 #include "cw-acme-accounts.h"
 #include "cw-issuer.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
 
 struct _CwAcmeAccounts {
@@ -26,6 +28,15 @@ void                  cw_acme_accounts_keygen_async (CwAcmeAccounts *self, CwKey
                                                      GAsyncReadyCallback callback, gpointer user_data);
 gnutls_x509_privkey_t cw_acme_accounts_keygen_finish (CwAcmeAccounts *self, GAsyncResult *result,
                                                       GError **error);
+
+/* A rollover's new key waits here until the CA took it. */
+#define CW_ACME_STAGED_KEY_FILE "key.pem.new"
+
+/* What registration and updates both send and read (cw-acme-accounts.c). */
+gchar      **cw_acme_contact_normalise (const gchar * const *contact, GError **error);
+JsonNode    *cw_acme_contact_array (const gchar * const *contact);
+void         cw_acme_account_take_object (CwAcmeAccount *account, JsonObject *object);
+gchar       *cw_acme_json_to_text (JsonNode *node);
 
 /* Returns @error on @task and drops the reference held. */
 static inline void
