@@ -187,12 +187,6 @@ test_certrep_garbage (void)
 
 /* ---- against scepserver ------------------------------------------------- */
 
-static void
-enrolled (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static gchar *
 enroll (const gchar *cn, const gchar *challenge, gnutls_x509_privkey_t *key_out, GError **error)
 {
@@ -201,8 +195,7 @@ enroll (const gchar *cn, const gchar *challenge, gnutls_x509_privkey_t *key_out,
   g_autoptr(GError) local = NULL;
   g_autofree gchar *dn = g_strdup_printf ("CN=%s", cn);
   gnutls_privkey_t priv;
-  GAsyncResult *result = NULL;
-  gchar *pem;
+  g_autoptr(GAsyncResult) result = NULL;
 
   e->key = cw_keygen (CW_KEY_RSA_2048, &local);
   g_assert_no_error (local);
@@ -218,12 +211,8 @@ enroll (const gchar *cn, const gchar *challenge, gnutls_x509_privkey_t *key_out,
   e->max_pending = 60;
   g_assert_cmpint (gnutls_x509_privkey_init (key_out), ==, 0);
   g_assert_cmpint (gnutls_x509_privkey_cpy (*key_out, e->key), ==, 0);
-  cw_scep_enroll_async (client, e, NULL, enrolled, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  pem = cw_scep_enroll_finish (client, result, error);
-  g_object_unref (result);
-  return pem;
+  cw_scep_enroll_async (client, e, NULL, cw_test_async_done, &result);
+  return cw_scep_enroll_finish (client, cw_test_async_wait (&result), error);
 }
 
 static void
