@@ -13,6 +13,7 @@
 #include "cw-provider-service.h"
 #include "cw-certificate-service.h"
 #include "cw-error.h"
+#include "cw-object-paths.h"
 #include "cw-options.h"
 #include "cw-scep-request.h"
 
@@ -84,9 +85,11 @@ renewal_options_apply (CwStore *store, CwCertificate *cert, GVariant *options, G
                                        (const gchar * const *) hooks, error);
 }
 
-/* Answers @invocation with the object path of @cert, or with @error. */
+/* Ends a call that made @cert (its options, the last argument, applied to
+ * it first): the reply is its object path, followed by @csr when that is
+ * not NULL; or @error (taken). */
 static void
-reply_certificate (GDBusMethodInvocation *invocation, CwCertificate *cert, GError *error)
+reply_certificate_full (GDBusMethodInvocation *invocation, CwCertificate *cert, const gchar *csr, GError *error)
 {
   g_autofree gchar *path = NULL;
   CwManagerService *self = CW_MANAGER_SERVICE (g_dbus_method_invocation_get_user_data (invocation));
@@ -102,7 +105,15 @@ reply_certificate (GDBusMethodInvocation *invocation, CwCertificate *cert, GErro
     return;
   }
   path = cw_certificate_object_path (cw_certificate_get_id (cert));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
+  g_dbus_method_invocation_return_value (invocation, csr != NULL ? g_variant_new ("(os)", path, csr)
+                                                                 : g_variant_new ("(o)", path));
+}
+
+/* Answers @invocation with the object path of @cert, or with @error. */
+static void
+reply_certificate (GDBusMethodInvocation *invocation, CwCertificate *cert, GError *error)
+{
+  reply_certificate_full (invocation, cert, NULL, error);
 }
 
 static const CwOptionSpec import_specs[] = {
@@ -201,12 +212,9 @@ handle_get_certificates (CwDBusManager1 *iface, GDBusMethodInvocation *invocatio
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   g_autoptr(GPtrArray) certs = cw_store_get_certificates (self->store);
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) paths = cw_object_paths (certs, (CwObjectIdFunc) cw_certificate_get_id, cw_certificate_object_path);
 
-  for (guint i = 0; i < certs->len; i++)
-    g_ptr_array_add (paths, cw_certificate_object_path (cw_certificate_get_id (g_ptr_array_index (certs, i))));
-  g_ptr_array_add (paths, NULL);
-  cw_dbus_manager1_complete_get_certificates (iface, invocation, (const gchar * const *) paths->pdata);
+  cw_dbus_manager1_complete_get_certificates (iface, invocation, (const gchar * const *) paths);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -296,27 +304,11 @@ static void
 request_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  g_autoptr(CwCertificate) cert = NULL;
-  g_autofree gchar *path = NULL, *csr = NULL;
+  g_autofree gchar *csr = NULL;
   GError *error = NULL;
+  g_autoptr(CwCertificate) cert = cw_store_request_finish (CW_STORE (source), result, &csr, &error);
 
-  cert = cw_store_request_finish (CW_STORE (source), result, &csr, &error);
-  if (cert != NULL) {
-    GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
-    g_autoptr(GVariant) options = g_variant_get_child_value (params, 1);
-
-    CwManagerService *self = CW_MANAGER_SERVICE (g_dbus_method_invocation_get_user_data (invocation));
-
-    if (!renewal_options_apply (CW_STORE (source), cert, options, &error) ||
-        !delivery_options_apply (self, cert, options, &error))
-      g_clear_object (&cert);
-  }
-  if (cert == NULL) {
-    cw_invocation_take_error (invocation, error);
-    return;
-  }
-  path = cw_certificate_object_path (cw_certificate_get_id (cert));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(os)", path, csr));
+  reply_certificate_full (invocation, cert, csr, error);
 }
 
 static gboolean
@@ -541,12 +533,9 @@ handle_get_accounts (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   g_autoptr(GPtrArray) accounts = cw_acme_accounts_get_all (cw_acme_manager_get_accounts (self->acme));
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) paths = cw_object_paths (accounts, (CwObjectIdFunc) cw_acme_account_get_id, cw_account_object_path);
 
-  for (guint i = 0; i < accounts->len; i++)
-    g_ptr_array_add (paths, cw_account_object_path (cw_acme_account_get_id (g_ptr_array_index (accounts, i))));
-  g_ptr_array_add (paths, NULL);
-  cw_dbus_manager1_complete_get_accounts (iface, invocation, (const gchar * const *) paths->pdata);
+  cw_dbus_manager1_complete_get_accounts (iface, invocation, (const gchar * const *) paths);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -602,12 +591,9 @@ handle_get_providers (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   g_autoptr(GPtrArray) providers = cw_provider_manager_get_providers (cw_acme_manager_get_providers (self->acme));
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) paths = cw_object_paths (providers, (CwObjectIdFunc) cw_provider_get_id, cw_provider_object_path);
 
-  for (guint i = 0; i < providers->len; i++)
-    g_ptr_array_add (paths, cw_provider_object_path (cw_provider_get_id (g_ptr_array_index (providers, i))));
-  g_ptr_array_add (paths, NULL);
-  cw_dbus_manager1_complete_get_providers (iface, invocation, (const gchar * const *) paths->pdata);
+  cw_dbus_manager1_complete_get_providers (iface, invocation, (const gchar * const *) paths);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -698,28 +684,14 @@ handle_check_now (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static GVariant *
-paths_of (GPtrArray *certs)
-{
-  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_OBJECT_PATH_ARRAY);
-
-  for (guint i = 0; i < certs->len; i++) {
-    g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (g_ptr_array_index (certs, i)));
-
-    g_variant_builder_add (&b, "o", path);
-  }
-  return g_variant_builder_end (&b);
-}
-
 static void
 on_check_finished (CwScheduler *scheduler, GPtrArray *renewed, GPtrArray *failed, CwManagerService *self)
 {
-  g_autoptr(GVariant) r = g_variant_ref_sink (paths_of (renewed));
-  g_autoptr(GVariant) f = g_variant_ref_sink (paths_of (failed));
-  g_autofree const gchar **rv = g_variant_get_objv (r, NULL);
-  g_autofree const gchar **fv = g_variant_get_objv (f, NULL);
+  g_auto(GStrv) r = cw_object_paths (renewed, (CwObjectIdFunc) cw_certificate_get_id, cw_certificate_object_path);
+  g_auto(GStrv) f = cw_object_paths (failed, (CwObjectIdFunc) cw_certificate_get_id, cw_certificate_object_path);
 
-  cw_dbus_manager1_emit_check_finished (CW_DBUS_MANAGER1 (self), rv, fv);
+  cw_dbus_manager1_emit_check_finished (CW_DBUS_MANAGER1 (self), (const gchar * const *) r,
+                                        (const gchar * const *) f);
 }
 
 static void
@@ -872,13 +844,23 @@ cw_manager_service_init (CwManagerService *self)
 void
 cw_manager_service_set_scep (CwManagerService *self, CwScepManager *scep)
 {
+  g_return_if_fail (CW_IS_MANAGER_SERVICE (self));
+  g_return_if_fail (CW_IS_SCEP_MANAGER (scep));
+
   g_set_object (&self->scep, scep);
 }
 
 CwManagerService *
 cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler, CwDeliverer *deliverer)
 {
-  CwManagerService *self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
+  CwManagerService *self;
+
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (acme), NULL);
+  g_return_val_if_fail (CW_IS_SCHEDULER (scheduler), NULL);
+  g_return_val_if_fail (CW_IS_DELIVERER (deliverer), NULL);
+
+  self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
 
   self->deliverer = g_object_ref (deliverer);
   self->store = g_object_ref (store);
