@@ -32,6 +32,18 @@ seen_renewed (gpointer data)
 }
 
 static gboolean
+reloaded_once (gpointer data)
+{
+  CwDBusCertificate1 *cert = data;
+  const gchar *const *lines = cw_dbus_certificate1_get_last_actions (cert);
+
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    if (strstr (lines[i], "command turnserver") != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
 presents (gpointer data)
 {
   g_autoptr(CwTestSipTls) tls = cw_test_sip_tls_connect (TLS_PORT);
@@ -49,8 +61,7 @@ test_coturn (void)
   g_autoptr(CwDBusManager1) manager = NULL;
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GSubprocess) turn = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree gchar *turn_log = NULL, *run_dir = NULL, *turn_db = NULL, *turn_pid = NULL;
+  g_autofree gchar *turn_log = NULL, *run_dir = NULL, *turn_db = NULL, *turn_pid = NULL, *shell = NULL;
   g_autoptr(CwTestSipTls) before = NULL, after = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = NULL;
@@ -84,9 +95,7 @@ test_coturn (void)
   config = g_strdup_printf ("[actions]\nintegration-dir=%s\n", integrations);
   daemon = cw_test_daemon_new (config);
   g_assert_cmpint (g_chmod (daemon->state_dir, 0755), ==, 0);
-  cw_test_daemon_start (daemon);
-  events = cw_test_events_new ();
-  manager = cw_test_manager ();
+  cw_test_daemon_connect (daemon, &manager, &events);
   cw_dbus_manager1_call_create_self_signed_sync (manager, "turn",
                                                  cw_test_options ("identities", g_variant_new_strv (ids, -1),
                                                                   "integrations", g_variant_new_strv (names, -1), NULL),
@@ -95,8 +104,10 @@ test_coturn (void)
   cert = cw_test_certificate (path);
   crt = g_build_filename (tls_dir, "turn.pem", NULL);
   key = g_build_filename (tls_dir, "turn.key", NULL);
-  for (guint i = 0; i < 100 && !g_file_test (key, G_FILE_TEST_EXISTS); i++)
-    g_usleep (50 * 1000);
+  /* the files are in place and the first delivery's reload has run (it
+   * signals every turnserver: one starting now would die of SIGUSR2
+   * before it installs its handler) */
+  g_assert_true (cw_test_wait_until (reloaded_once, cert, 20));
   g_assert_true (g_file_test (key, G_FILE_TEST_EXISTS));
 
   /* as its unit runs it: user turnserver */
@@ -108,13 +119,13 @@ test_coturn (void)
   g_assert_cmpint (chown (run_dir, getpwnam ("turnserver")->pw_uid, getgrnam ("turnserver")->gr_gid), ==, 0);
   turn_db = g_build_filename (run_dir, "turndb", NULL);
   turn_pid = g_build_filename (run_dir, "turnserver.pid", NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_stdout_file_path (launcher, turn_log);
-  turn = g_subprocess_launcher_spawn (launcher, &error, "setpriv", "--reuid=turnserver", "--regid=turnserver",
-                                      "--init-groups", "/usr/bin/turnserver", "-n", "--no-cli",
-                                      "--listening-ip=127.0.0.1", "--tls-listening-port=24540", "--no-udp", "--no-tcp",
-                                      "--no-dtls", "--cert", crt, "--pkey", key, "--log-file=stdout",
-                                      "--userdb", turn_db, "--pidfile", turn_pid, NULL);
+  /* the shell redirects (a launcher with a file path forks this threaded
+   * process and may deadlock in the child); exec keeps one pid */
+  shell = g_strdup_printf ("exec setpriv --reuid=turnserver --regid=turnserver --init-groups /usr/bin/turnserver -n "
+                           "--no-cli --listening-ip=127.0.0.1 --tls-listening-port=%u --no-udp --no-tcp --no-dtls "
+                           "--cert '%s' --pkey '%s' --log-file=stdout --userdb '%s' --pidfile '%s' >'%s' 2>&1",
+                           TLS_PORT, crt, key, turn_db, turn_pid, turn_log);
+  turn = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "/bin/sh", "-c", shell, NULL);
   g_assert_no_error (error);
   /* a loaded machine may take a while to start it */
   if (!cw_test_wait_until (presents, NULL, 60)) {

@@ -5,6 +5,7 @@
 
 #include "cw-acme-manager.h"
 #include "cw-authority.h"
+#include "cw-saved-reply.h"
 #include "cw-clock.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
@@ -354,6 +355,7 @@ main (int argc, char **argv)
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   /* polkit decides on the system bus; a session agent serves its own user */
   cw_authority_set_bus (session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM);
+  cw_saved_reply_set_store (store);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
     g_printerr (session ? _("certwardd: cannot connect to the session bus: %s\n")
                         : _("certwardd: cannot connect to the system bus: %s\n"), error->message);

@@ -5,6 +5,7 @@
 #include "cw-guard.h"
 #include "cw-invocation.h"
 #include "cw-error.h"
+#include "cw-saved-reply.h"
 
 #include <glib/gi18n.h>
 
@@ -83,9 +84,13 @@ void
 cw_guard_call (const CwGuardRule *rules, gpointer object, GDBusMethodInvocation *invocation,
                CwGuardDispatch dispatch, gpointer data, GDestroyNotify destroy)
 {
-  const CwGuardRule *rule = find_rule (rules, invocation);
+  const CwGuardRule *rule;
   const gchar *action;
   Pending *p;
+
+  g_return_if_fail (rules != NULL);
+
+  rule = find_rule (rules, invocation);
 
   if (rule == NULL) {
     /* nobody decided who may do this: nobody may */
@@ -137,6 +142,7 @@ skeleton_dispatch (gpointer data, GDBusMethodInvocation *invocation)
     const gchar *iface = NULL, *property = NULL;
     g_autoptr(GVariant) value = NULL;
     GError *error = NULL;
+    guint64 mark = cw_saved_reply_mark ();
 
     g_variant_get (parameters, "(&s&sv)", &iface, &property, &value);
     if (call->setter != NULL &&
@@ -144,7 +150,7 @@ skeleton_dispatch (gpointer data, GDBusMethodInvocation *invocation)
                       g_dbus_method_invocation_get_sender (invocation),
                       g_dbus_method_invocation_get_object_path (invocation), iface, property, value, &error,
                       skeleton))
-      g_dbus_method_invocation_return_value (invocation, NULL);
+      cw_saved_reply (invocation, mark, NULL);
     else if (error != NULL)
       cw_invocation_take_error (invocation, error);
     else
@@ -163,7 +169,11 @@ void
 cw_guard_skeleton_call (const CwGuardRule *rules, const GDBusInterfaceVTable *parent,
                         GDBusInterfaceSetPropertyFunc setter, gpointer skeleton, GDBusMethodInvocation *invocation)
 {
-  SkeletonCall *call = g_new0 (SkeletonCall, 1);
+  SkeletonCall *call;
+
+  g_return_if_fail (rules != NULL);
+
+  call = g_new0 (SkeletonCall, 1);
 
   call->parent = parent;
   call->setter = setter;

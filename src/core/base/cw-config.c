@@ -39,10 +39,15 @@ static const KeyDef keys[] = {
   { "acme", "ca-file", TYPE_PATH, 0, 0, "", NULL },
   { "acme", "contact", TYPE_STRV, 0, 0, "", NULL },
   { "acme", "max-concurrent-orders", TYPE_INT, 1, 1000, "10", NULL },
+  { "acme", "requests-per-second", TYPE_INT, 1, 1000, "150", NULL },
+  { "acme", "challenge", TYPE_ENUM, 0, 0, "http-01", "http-01|dns-01|tls-alpn-01" },
   { "http-01", "mode", TYPE_ENUM, 0, 0, "standalone", "standalone|webroot|dbus" },
   { "http-01", "address", TYPE_ADDRESS, 0, 0, "", NULL },
   { "http-01", "port", TYPE_INT, 1, 65535, "80", NULL },
   { "http-01", "webroot", TYPE_PATH, 0, 0, "", NULL },
+  { "tls-alpn-01", "mode", TYPE_ENUM, 0, 0, "standalone", "standalone|dbus" },
+  { "tls-alpn-01", "address", TYPE_ADDRESS, 0, 0, "", NULL },
+  { "tls-alpn-01", "port", TYPE_INT, 1, 65535, "443", NULL },
   { "renewal", "check-interval", TYPE_INT, 60, 7 * 86400, "86400", NULL },
   { "renewal", "max-concurrent", TYPE_INT, 1, 1000, "10", NULL },
   { "renewal", "jitter", TYPE_INT, 0, 3600, "60", NULL },
@@ -236,6 +241,8 @@ cw_config_load (const gchar *path, gboolean must_exist, GPtrArray *warnings, GEr
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) groups = NULL;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   self->path = g_strdup (path);
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local)) {
     if (!must_exist && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -280,6 +287,8 @@ cw_config_load (const gchar *path, gboolean must_exist, GPtrArray *warnings, GEr
 const gchar *
 cw_config_get_path (CwConfig *self)
 {
+  g_return_val_if_fail (CW_IS_CONFIG (self), NULL);
+
   return self->path;
 }
 
@@ -299,19 +308,19 @@ lookup (CwConfig *self, const gchar *group, const gchar *key, KeyType type)
 gint64
 cw_config_get_int (CwConfig *self, const gchar *group, const gchar *key)
 {
-  return lookup (self, group, key, TYPE_INT)->i;
-}
+  g_return_val_if_fail (CW_IS_CONFIG (self), 0);
 
-gboolean
-cw_config_get_bool (CwConfig *self, const gchar *group, const gchar *key)
-{
-  return lookup (self, group, key, TYPE_BOOL)->b;
+  return lookup (self, group, key, TYPE_INT)->i;
 }
 
 const gchar *
 cw_config_get_string (CwConfig *self, const gchar *group, const gchar *key)
 {
-  const Value *v = lookup (self, group, key, TYPE_STRING);
+  const Value *v;
+
+  g_return_val_if_fail (CW_IS_CONFIG (self), NULL);
+
+  v = lookup (self, group, key, TYPE_STRING);
 
   return v->s != NULL ? v->s : "";
 }
@@ -320,7 +329,11 @@ const gchar * const *
 cw_config_get_strv (CwConfig *self, const gchar *group, const gchar *key)
 {
   static const gchar *empty[] = { NULL };
-  const Value *v = lookup (self, group, key, TYPE_STRV);
+  const Value *v;
+
+  g_return_val_if_fail (CW_IS_CONFIG (self), NULL);
+
+  v = lookup (self, group, key, TYPE_STRV);
 
   return v->v != NULL ? (const gchar * const *) v->v : empty;
 }
@@ -330,6 +343,9 @@ cw_config_set_int (CwConfig *self, const gchar *group, const gchar *key, gint64 
 {
   gint i = find_key (group, key);
   g_autofree gchar *text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+
+  g_return_val_if_fail (CW_IS_CONFIG (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_assert (i >= 0 && keys[i].type == TYPE_INT);
   if (!parse_value (i, text, &self->values[i], error))
@@ -354,6 +370,7 @@ cw_config_reload (CwConfig *self, GPtrArray *warnings, GError **error)
   g_auto(GStrv) keys_changed = NULL;
 
   g_return_val_if_fail (self->path != NULL, NULL);
+
   /* checked whole first: a bad file changes nothing */
   fresh = cw_config_load (self->path, FALSE, warnings, error);
   if (fresh == NULL)

@@ -23,8 +23,8 @@ cw_fs_fd_clear (CwFd *fd)
 }
 
 /* Sets "<what happened>: <the system's reason>" from errno @errsv. */
-static gboolean G_GNUC_PRINTF (3, 4)
-fail (GError **error, int errsv, const gchar *format, ...)
+gboolean
+cw_fs_error (GError **error, int errsv, const gchar *format, ...)
 {
   g_autofree gchar *what = NULL;
   va_list args;
@@ -39,18 +39,24 @@ fail (GError **error, int errsv, const gchar *format, ...)
 int
 cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError **error)
 {
-  int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+  int fd;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 
   if (fd < 0)
-    fail (error, errno, _("cannot open the directory “%s”"), path);
+    cw_fs_error (error, errno, _("cannot open the directory “%s”"), path);
   return fd;
 }
 
 gboolean
 cw_fs_fsync (int fd, const gchar *what, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (fsync (fd) < 0)
-    return fail (error, errno, _("cannot flush “%s” to disk"), what);
+    return cw_fs_error (error, errno, _("cannot flush “%s” to disk"), what);
   return TRUE;
 }
 
@@ -108,8 +114,10 @@ cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len, m
   int errsv = 0;
   gboolean created = FALSE;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (!write_new (dirfd, name, data, len, mode, &errsv, &created))
-    return fail (error, errsv, created ? _("cannot write “%s”") : _("cannot create “%s”"), name);
+    return cw_fs_error (error, errsv, created ? _("cannot write “%s”") : _("cannot create “%s”"), name);
   return TRUE;
 }
 
@@ -119,6 +127,33 @@ temp_name (const gchar *name)
   return g_strdup_printf (".%s.tmp-%08x", name, g_random_int ());
 }
 
+void
+cw_fs_sweep_staged_at (int dirfd, const gchar *name)
+{
+  g_autofree gchar *prefix = g_strdup_printf (".%s.tmp-", name);
+  int copy = dup (dirfd);
+  DIR *dir = copy >= 0 ? fdopendir (copy) : NULL;
+  struct dirent *de;
+
+  if (dir == NULL) {
+    if (copy >= 0)
+      close (copy);
+    return;
+  }
+  while ((de = readdir (dir)) != NULL) {
+    struct stat st;
+    const gchar *rest = de->d_name + strlen (prefix);
+    gboolean ours = g_str_has_prefix (de->d_name, prefix) && strlen (rest) == 8;
+
+    for (guint i = 0; ours && i < 8; i++)
+      ours = g_ascii_isxdigit (rest[i]);
+    if (ours && fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode) &&
+        st.st_uid == geteuid ())
+      unlinkat (dirfd, de->d_name, 0);
+  }
+  closedir (dir);
+}
+
 gchar *
 cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode, GError **error)
 {
@@ -126,9 +161,11 @@ cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_
   int errsv = 0;
   gboolean created = FALSE;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   /* the administrator knows the file, not its temporary */
   if (!write_new (dirfd, tmp, data, len, mode, &errsv, &created)) {
-    fail (error, errsv, _("cannot write “%s”"), name);
+    cw_fs_error (error, errsv, _("cannot write “%s”"), name);
     return NULL;
   }
   return g_steal_pointer (&tmp);
@@ -137,11 +174,13 @@ cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_
 gboolean
 cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (renameat (dirfd, staged, dirfd, name) < 0) {
     int errsv = errno;
 
     unlinkat (dirfd, staged, 0);
-    return fail (error, errsv, _("cannot rename “%s” into place"), name);
+    return cw_fs_error (error, errsv, _("cannot rename “%s” into place"), name);
   }
   cw_fs_fsync_committed (dirfd, name);
   return TRUE;
@@ -158,7 +197,11 @@ gboolean
 cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode,
                   GError **error)
 {
-  g_autofree gchar *tmp = cw_fs_stage_at (dirfd, name, data, len, mode, error);
+  g_autofree gchar *tmp = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tmp = cw_fs_stage_at (dirfd, name, data, len, mode, error);
 
   return tmp != NULL && cw_fs_commit_staged_at (dirfd, tmp, name, error);
 }
@@ -177,15 +220,17 @@ cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError
 {
   g_autofree gchar *tmp = temp_name (name);
 
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (symlinkat (target, dirfd, tmp) < 0)
-    return fail (error, errno, _("cannot create the link “%s”"), tmp);
+    return cw_fs_error (error, errno, _("cannot create the link “%s”"), tmp);
   /* rename(2) replaces the old link atomically: a reader sees either the
    * old or the new target, never nothing */
   if (renameat (dirfd, tmp, dirfd, name) < 0) {
     int errsv = errno;
 
     unlinkat (dirfd, tmp, 0);
-    return fail (error, errsv, _("cannot rename “%s” into place"), name);
+    return cw_fs_error (error, errsv, _("cannot rename “%s” into place"), name);
   }
   cw_fs_fsync_committed (dirfd, name);
   return TRUE;
@@ -197,8 +242,10 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
   g_auto(CwFd) fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   g_autoptr(GByteArray) buf = g_byte_array_new ();
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   if (fd < 0) {
-    fail (error, errno, _("cannot open “%s”"), name);
+    cw_fs_error (error, errno, _("cannot open “%s”"), name);
     return NULL;
   }
   for (;;) {
@@ -208,7 +255,7 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
-      fail (error, errno, _("cannot read “%s”"), name);
+      cw_fs_error (error, errno, _("cannot read “%s”"), name);
       return NULL;
     }
     if (n == 0)
@@ -242,23 +289,25 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   DIR *dir;
   struct dirent *de;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT)
       return TRUE;
-    return fail (error, errno, _("cannot inspect “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot inspect “%s”"), name);
   }
   if (!S_ISDIR (st.st_mode)) {
     if (unlinkat (parent, name, 0) < 0 && errno != ENOENT)
-      return fail (error, errno, _("cannot remove “%s”"), name);
+      return cw_fs_error (error, errno, _("cannot remove “%s”"), name);
     return TRUE;
   }
 
   fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return fail (error, errno, _("cannot open the directory “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot open the directory “%s”"), name);
   dir = fdopendir (fd);
   if (dir == NULL)
-    return fail (error, errno, _("cannot open the directory “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot open the directory “%s”"), name);
   fd = -1; /* owned by dir now */
   while ((de = readdir (dir)) != NULL) {
     if (g_str_equal (de->d_name, ".") || g_str_equal (de->d_name, ".."))
@@ -270,6 +319,22 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   }
   closedir (dir);
   if (unlinkat (parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return fail (error, errno, _("cannot remove “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot remove “%s”"), name);
+  return TRUE;
+}
+
+gboolean
+cw_fs_mkdir_at (int dirfd, const gchar *name, mode_t mode, GError **error)
+{
+  if (mkdirat (dirfd, name, mode) < 0)
+    return cw_fs_error (error, errno, _("cannot create “%s”"), name);
+  return TRUE;
+}
+
+gboolean
+cw_fs_rename_at (int dirfd, const gchar *from, const gchar *to, GError **error)
+{
+  if (renameat (dirfd, from, dirfd, to) < 0)
+    return cw_fs_error (error, errno, _("cannot rename “%s” into place"), to);
   return TRUE;
 }

@@ -75,6 +75,8 @@ cw_json_parse (const gchar *data, gsize len, GError **error)
   g_autoptr(GError) local = NULL;
   JsonNode *root;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   /* an empty body (a 200 with a JSON type and nothing in it) would be a
    * critical in json-glib, which wants data */
   if (data == NULL || len == 0) {

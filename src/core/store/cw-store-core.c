@@ -11,6 +11,7 @@
 #include "cw-clock.h"
 #include "cw-error.h"
 #include "cw-fs.h"
+#include "cw-id.h"
 #include "cw-material.h"
 
 #include <errno.h>
@@ -24,63 +25,36 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwStore, cw_store, G_TYPE_OBJECT)
 
-/* ---- settings writer ---------------------------------------------------- */
-
-typedef struct {
-  gchar *dir;
-  gchar *file;
-  gchar *data;
-} SaveJob;
-
-/* Runs in the store's one saver thread, so writes land in the order they
- * were queued and the newest snapshot of the model wins. */
-static void
-save_func (gpointer data, gpointer user_data)
-{
-  SaveJob *job = data;
-  CwStore *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_auto(CwFd) fd = open (job->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  /* a certificate removed since the write was queued (or while it ran)
-   * has nothing to save */
-  if (fd < 0 && errno != ENOENT)
-    g_warning ("cannot save %s/%s: %s", job->dir, job->file, g_strerror (errno));
-  else if (fd >= 0 && !cw_fs_replace_at (fd, job->file, job->data, strlen (job->data), 0644, &error) &&
-           g_file_test (job->dir, G_FILE_TEST_IS_DIR))
-    g_warning ("cannot save %s/%s: %s", job->dir, job->file, error->message);
-
-  g_free (job->dir);
-  g_free (job->file);
-  g_free (job->data);
-  g_free (job);
-  g_mutex_lock (&self->save_lock);
-  if (--self->saves_pending == 0)
-    g_cond_broadcast (&self->save_cond);
-  g_mutex_unlock (&self->save_lock);
-}
+/* ---- settings (written by cw-saver.c) ---------------------------------- */
 
 void
 cw_store_queue_save (CwStore *self, const gchar *dir, const gchar *file, gchar *data)
 {
-  SaveJob *job = g_new0 (SaveJob, 1);
-
-  job->dir = g_strdup (dir);
-  job->file = g_strdup (file);
-  job->data = data;
-  g_mutex_lock (&self->save_lock);
-  self->saves_pending++;
-  g_mutex_unlock (&self->save_lock);
-  g_thread_pool_push (self->saver, job, NULL);
+  cw_saver_queue (self->saver, dir, file, data);
 }
 
 void
 cw_store_flush (CwStore *self)
 {
-  g_mutex_lock (&self->save_lock);
-  while (self->saves_pending > 0)
-    g_cond_wait (&self->save_cond, &self->save_lock);
-  g_mutex_unlock (&self->save_lock);
+  cw_saver_flush (self->saver);
+}
+
+guint64
+cw_store_save_mark (CwStore *self)
+{
+  return cw_saver_mark (self->saver);
+}
+
+void
+cw_store_saved_async (CwStore *self, guint64 mark, GAsyncReadyCallback callback, gpointer user_data)
+{
+  cw_saver_settled_async (self->saver, mark, self, callback, user_data);
+}
+
+gboolean
+cw_store_saved_finish (CwStore *self, GAsyncResult *result, GError **error)
+{
+  return cw_saver_settled_finish (result, error);
 }
 
 gchar *
@@ -126,8 +100,7 @@ cw_store_finalize (GObject *object)
 {
   CwStore *self = CW_STORE (object);
 
-  /* queued settings reach the disk before the store goes */
-  g_thread_pool_free (self->saver, FALSE, TRUE);
+  cw_saver_free (self->saver);
   cw_sni_index_free (self->index);
   g_hash_table_unref (self->by_id);
   g_hash_table_unref (self->by_name);
@@ -139,8 +112,6 @@ cw_store_finalize (GObject *object)
   g_free (self->certs_dir);
   g_clear_pointer (&self->roots, cw_roots_unref);
   g_mutex_clear (&self->roots_lock);
-  g_mutex_clear (&self->save_lock);
-  g_cond_clear (&self->save_cond);
   G_OBJECT_CLASS (cw_store_parent_class)->finalize (object);
 }
 
@@ -177,10 +148,8 @@ cw_store_init (CwStore *self)
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->reserved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->index = cw_sni_index_new ();
-  self->saver = g_thread_pool_new (save_func, self, 1, FALSE, NULL);
+  self->saver = cw_saver_new ();
   g_mutex_init (&self->roots_lock);
-  g_mutex_init (&self->save_lock);
-  g_cond_init (&self->save_cond);
 }
 
 const gchar *
@@ -383,25 +352,14 @@ cw_store_claim (CwCertificate *cert, GError **error)
   return TRUE;
 }
 
-/* A directory name for a new certificate: the name reduced to [A-Za-z0-9_]
- * (also what the D-Bus object path ends in), made unique. */
-static gchar *
-make_id (CwStore *self, const gchar *name)
+/* A directory name for a new certificate (cw-id.h): also what its D-Bus
+ * object path ends in. */
+static gboolean
+id_taken (const gchar *id, gpointer user_data)
 {
-  g_autoptr(GString) base = g_string_new (NULL);
-  gchar *id;
+  CwStore *self = user_data;
 
-  for (const gchar *p = name; *p != '\0' && base->len < 48; p++)
-    g_string_append_c (base, g_ascii_isalnum (*p) ? *p : '_');
-  if (base->len == 0)
-    g_string_append (base, "cert");
-
-  id = g_strdup (base->str);
-  for (guint n = 2; g_hash_table_contains (self->by_id, id) || g_hash_table_contains (self->reserved, id); n++) {
-    g_free (id);
-    id = g_strdup_printf ("%s_%u", base->str, n);
-  }
-  return id;
+  return g_hash_table_contains (self->by_id, id) || g_hash_table_contains (self->reserved, id);
 }
 
 gboolean
@@ -427,7 +385,7 @@ cw_store_reserve (CwStore *self, const gchar *name, gboolean replace, CwCertific
     *existing = g_object_ref (cert);
     return TRUE;
   }
-  *id = make_id (self, name);
+  *id = cw_id_from_name (name, "cert", id_taken, self);
   g_hash_table_add (self->reserved, g_strdup (name));
   g_hash_table_add (self->reserved, g_strdup (*id));
   return TRUE;

@@ -6,6 +6,7 @@
  *
  *   cw-write-job.c       a change of a certificate directory (worker thread)
  *   cw-import-request.c  what an import brings
+ *   cw-saver.c           settings and manager.ini written in order
  *   cw-store-core.c      the model, signals, saver, reservations, tasks
  *   cw-store-policy.c    default certificate, tenants, expiry, SNI lookups
  *                        (follows the model through its signals)
@@ -19,6 +20,7 @@
 #include "cw-store.h"
 #include "cw-chain.h"
 #include "cw-sni-index.h"
+#include "cw-saver.h"
 #include "cw-write-job.h"
 
 G_BEGIN_DECLS
@@ -49,10 +51,7 @@ struct _CwStore {
   gboolean     auditing;        /* the files behind the loaded revisions are being checked */
 
   /* settings.ini and manager.ini writes, one at a time in order */
-  GThreadPool *saver;
-  GMutex       save_lock;
-  GCond        save_cond;
-  guint        saves_pending;
+  CwSaver     *saver;
 
   GMutex       roots_lock;
   CwRoots     *roots;            /* the system bundle, loaded on first use */

@@ -86,6 +86,13 @@ CwCertificate *cw_store_lookup_id (CwStore *self, const gchar *id);
 gboolean       cw_store_is_idle (CwStore *self);
 /* Waits until queued settings writes are on disk. */
 void           cw_store_flush (CwStore *self);
+/* Settings (settings.ini, manager.ini) are saved in a worker thread after
+ * the model changed. To tell a client whether its change reached the disk:
+ * take a mark before the change, then wait for the saves queued since;
+ * the finish fails with CW_ERROR_IO naming the file when one failed. */
+guint64        cw_store_save_mark (CwStore *self);
+void           cw_store_saved_async (CwStore *self, guint64 mark, GAsyncReadyCallback callback, gpointer user_data);
+gboolean       cw_store_saved_finish (CwStore *self, GAsyncResult *result, GError **error);
 
 /* ---- policy (cw-store-policy.c) ------------------------------------------ */
 
@@ -122,6 +129,10 @@ void           cw_store_set_next_renewal (CwStore *self, CwCertificate *cert, gi
 
 /* ExpiryWarningDays: from the configuration unless set here (30–180). */
 guint          cw_store_get_warning_days (CwStore *self);
+/* Seconds before NotAfter that @cert turns "expiring": the warning days,
+ * but at most a quarter of the lifetime of a certificate the agent renews
+ * itself. */
+gint64         cw_store_warning_window (CwStore *self, CwCertificate *cert);
 gboolean       cw_store_set_warning_days (CwStore *self, guint days, GError **error);
 /* Recomputes every State from the clock and announces each certificate's
  * entry into "expiring" and "expired" once (CW_EVENT_EXPIRING/EXPIRED).

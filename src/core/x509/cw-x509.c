@@ -19,15 +19,11 @@ cw_datum_clear (CwDatum *datum)
   datum->size = 0;
 }
 
-void
-cw_x509_trust_list_free (gnutls_x509_trust_list_t list)
-{
-  gnutls_x509_trust_list_deinit (list, 1);
-}
-
 gboolean
 cw_gnutls_fail (GError **error, gint code, int ret, const gchar *what)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   g_set_error (error, CW_ERROR, code, "%s: %s", what, gnutls_strerror (ret));
   return FALSE;
 }
@@ -49,6 +45,8 @@ cw_hex_encode (const guint8 *data, gsize len)
 gboolean
 cw_kdf_iterations_ok (guint iterations, const gchar *label, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (iterations <= CW_MAX_KDF_ITERATIONS)
     return TRUE;
   g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
@@ -63,6 +61,8 @@ cw_x509_crt_import (const guint8 *data, gsize len, gnutls_x509_crt_fmt_t fmt, GE
   g_auto(gnutls_x509_crt_t) crt = NULL;
   gnutls_datum_t datum = { (guint8 *) data, (guint) len };
   int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (len > G_MAXUINT) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the certificate is too large"));
@@ -92,7 +92,11 @@ gchar *
 cw_x509_crt_export_pem (gnutls_x509_crt_t crt, GError **error)
 {
   g_auto(CwDatum) pem = { 0 };
-  int ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &pem);
+  int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &pem);
 
   if (ret < 0) {
     cw_gnutls_fail (error, CW_ERROR_FAILED, ret, _("cannot encode the certificate"));
@@ -105,7 +109,11 @@ GBytes *
 cw_x509_crt_export_der (gnutls_x509_crt_t crt, GError **error)
 {
   g_auto(CwDatum) der = { 0 };
-  int ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der);
+  int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der);
 
   if (ret < 0) {
     cw_gnutls_fail (error, CW_ERROR_FAILED, ret, _("cannot encode the certificate"));
@@ -387,12 +395,32 @@ cw_pem_foreach_certificate (const gchar *text, gsize len, CwDerFunc func, gpoint
   }
 }
 
+/* RFC 5280 §4.2.1.12: without the extension any purpose goes. */
+static gboolean
+crt_allows_client_auth (gnutls_x509_crt_t crt)
+{
+  for (guint i = 0;; i++) {
+    gchar oid[128];
+    size_t size = sizeof oid;
+    int ret = gnutls_x509_crt_get_key_purpose_oid (crt, i, oid, &size, NULL);
+
+    if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+      return i == 0;
+    if (ret < 0)
+      return TRUE;   /* unreadable: nothing to warn about with confidence */
+    if (g_str_equal (oid, GNUTLS_KP_TLS_WWW_CLIENT) || g_str_equal (oid, GNUTLS_KP_ANY))
+      return TRUE;
+  }
+}
+
 CwCertInfo *
 cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
 {
   g_autoptr(CwCertInfo) info = g_new0 (CwCertInfo, 1);
   time_t not_before = gnutls_x509_crt_get_activation_time (crt);
   time_t not_after = gnutls_x509_crt_get_expiration_time (crt);
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (not_before == (time_t) -1 || not_after == (time_t) -1) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA,
@@ -410,12 +438,15 @@ cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
   info->is_ca = cw_x509_crt_is_ca (crt);
   info->self_signed = cw_x509_crt_is_self_signed (crt);
   info->ari_id = crt_get_ari_id (crt);
+  info->client_auth = crt_allows_client_auth (crt);
   return g_steal_pointer (&info);
 }
 
 void
 cw_cert_info_save (const CwCertInfo *info, GKeyFile *file, const gchar *group)
 {
+  g_return_if_fail (info != NULL);
+
   g_key_file_set_string (file, group, "subject", info->subject);
   g_key_file_set_string (file, group, "issuer", info->issuer);
   g_key_file_set_string (file, group, "serial", info->serial);
@@ -429,6 +460,7 @@ cw_cert_info_save (const CwCertInfo *info, GKeyFile *file, const gchar *group)
   g_key_file_set_boolean (file, group, "self-signed", info->self_signed);
   if (info->ari_id != NULL)
     g_key_file_set_string (file, group, "ari-id", info->ari_id);
+  g_key_file_set_boolean (file, group, "client-auth", info->client_auth);
 }
 
 CwCertInfo *
@@ -452,6 +484,9 @@ cw_cert_info_load (GKeyFile *file, const gchar *group)
   info->is_ca = g_key_file_get_boolean (file, group, "is-ca", NULL);
   info->self_signed = g_key_file_get_boolean (file, group, "self-signed", NULL);
   info->ari_id = g_key_file_get_string (file, group, "ari-id", NULL);
+  /* a cache written before the key existed: read the certificate again */
+  if (error == NULL)
+    info->client_auth = g_key_file_get_boolean (file, group, "client-auth", &error);
   if (error != NULL || info->subject == NULL || info->issuer == NULL || info->serial == NULL ||
       info->fingerprint == NULL || info->key_type == NULL)
     return NULL;
@@ -482,6 +517,8 @@ cw_x509_privkey_import (const guint8 *data, gsize len, gnutls_x509_crt_fmt_t fmt
   g_auto(gnutls_x509_privkey_t) key = NULL;
   gnutls_datum_t datum = { (guint8 *) data, (guint) len };
   int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (len > G_MAXUINT) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the private key is too large"));
@@ -539,6 +576,8 @@ cw_x509_privkey_export_pem (gnutls_x509_privkey_t key, const gchar *password, GE
   gboolean encrypt = password != NULL && *password != '\0';
   int ret;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   ret = gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, encrypt ? password : NULL,
                                            encrypt ? GNUTLS_PKCS_PBES2_AES_256 : GNUTLS_PKCS_PLAIN,
                                            &pem);
@@ -593,4 +632,24 @@ cw_x509_privkey_equal (gnutls_x509_privkey_t a, gnutls_x509_privkey_t b)
   KeyId id_a, id_b;
 
   return privkey_id (a, &id_a) && privkey_id (b, &id_b) && key_ids_equal (&id_a, &id_b);
+}
+
+gchar *
+cw_x509_chain_top_issuer_cn (const gchar *pem)
+{
+  gnutls_x509_crt_t *list = NULL;
+  unsigned n = 0;
+  gnutls_datum_t datum = { (guint8 *) pem, strlen (pem) };
+  gchar buf[256];
+  size_t size = sizeof buf;
+  gchar *cn = NULL;
+
+  if (gnutls_x509_crt_list_import2 (&list, &n, &datum, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0)
+    return NULL;
+  if (gnutls_x509_crt_get_issuer_dn_by_oid (list[n - 1], GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0)
+    cn = g_strndup (buf, size);
+  for (unsigned i = 0; i < n; i++)
+    gnutls_x509_crt_deinit (list[i]);
+  gnutls_free (list);
+  return cn;
 }
