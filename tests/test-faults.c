@@ -4,7 +4,9 @@
  * survive: a full disk at every point of the write, and kill -9 at any
  * moment of it. The real certwardd keeps its state on a small tmpfs (so
  * ENOSPC is real); after each attempt the change is either complete or
- * absent, as the reply said, and stays so across a restart.
+ * absent, as the reply said, and stays so across a restart. A delivery
+ * target on a tmpfs of its own holds the previous certificate or the new one,
+ * whole, and is repaired at the next start.
  *
  * Needs root (mount); skipped otherwise.
  */
@@ -29,6 +31,8 @@
 typedef struct {
   CwTestDaemon   *daemon;
   gchar          *filler;
+  gchar          *targets;         /* a second tmpfs for delivery targets, or NULL */
+  gchar          *targets_filler;
 } Fixture;
 
 /* ---- the state directory on a tmpfs ------------------------------------ */
@@ -67,22 +71,29 @@ fixture_stop (Fixture *f)
   if (f->daemon->process != NULL)
     cw_test_daemon_stop (f->daemon);
   g_assert_cmpint (umount2 (f->daemon->state_dir, MNT_DETACH), ==, 0);
+  if (f->targets != NULL) {
+    g_assert_cmpint (umount2 (f->targets, MNT_DETACH), ==, 0);
+    g_rmdir (f->targets);
+  }
   cw_test_daemon_free (f->daemon);
   g_free (f->filler);
+  g_free (f->targets);
+  g_free (f->targets_filler);
 }
 
-/* Leaves exactly @pages pages free (tmpfs counts pages). */
+/* Leaves exactly @pages pages free on the tmpfs at @dir (tmpfs counts
+ * pages), with the file @filler. */
 static void
-fill_disk (Fixture *f, guint pages)
+fill (const gchar *dir, const gchar *filler, guint pages)
 {
   struct statvfs st;
   int fd;
   off_t size;
 
-  g_unlink (f->filler);
-  g_assert_cmpint (statvfs (f->daemon->state_dir, &st), ==, 0);
+  g_unlink (filler);
+  g_assert_cmpint (statvfs (dir, &st), ==, 0);
   size = (off_t) st.f_bavail * (off_t) st.f_bsize - (off_t) pages * (off_t) st.f_bsize;
-  fd = open (f->filler, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  fd = open (filler, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   g_assert_cmpint (fd, >=, 0);
   if (size > 0)
     g_assert_cmpint (posix_fallocate (fd, 0, size), ==, 0);
@@ -90,9 +101,17 @@ fill_disk (Fixture *f, guint pages)
 }
 
 static void
+fill_disk (Fixture *f, guint pages)
+{
+  fill (f->daemon->state_dir, f->filler, pages);
+}
+
+static void
 free_disk (Fixture *f)
 {
   g_unlink (f->filler);
+  if (f->targets_filler != NULL)
+    g_unlink (f->targets_filler);
 }
 
 static void
@@ -522,6 +541,188 @@ test_kill (gconstpointer data)
   fixture_stop (&f);
 }
 
+/* ---- delivery targets --------------------------------------------------- */
+
+/* A target file on a small tmpfs of its own (targets may not be in the
+ * state directory), filled with it: certificate "s" (self-signed, renewed
+ * with force) keeps s.pem there up to date. */
+static gchar *
+target_setup (Fixture *f)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *cert = cert_path ("s");
+  g_auto(GVariantBuilder) targets = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("aa{sv}"));
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->targets = g_strconcat (f->daemon->state_dir, "-targets", NULL);
+  g_assert_cmpint (g_mkdir (f->targets, 0755), ==, 0);
+  g_assert_cmpint (mount ("certward-test-targets", f->targets, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755"), ==,
+                   0);
+  f->targets_filler = g_build_filename (f->targets, "filler", NULL);
+  path = g_build_filename (f->targets, "s.pem", NULL);
+  do_create ("s");
+  g_variant_builder_add_value (&targets, cw_test_options ("path", g_variant_new_string (path),
+                                                          "format", g_variant_new_string ("fullchain"), NULL));
+  reply = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, cert, "org.freedesktop.DBus.Properties", "Set",
+                                       g_variant_new ("(ssv)", "org.certward.Certificate1", "Targets",
+                                                      g_variant_builder_end (&targets)),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&path);
+}
+
+typedef struct {
+  const gchar *path;
+  const gchar *want;     /* the fingerprint the target should come to */
+} TargetWait;
+
+static gboolean
+target_is (gpointer data)
+{
+  TargetWait *w = data;
+  g_autofree gchar *now = cw_test_openssl_fingerprint (w->path);
+
+  return g_strcmp0 (now, w->want) == 0;
+}
+
+/* What the last delivery said of the target at @path, or NULL. */
+static gchar *
+target_line (const gchar *path)
+{
+  g_autofree gchar *cert_obj = cert_path ("s");
+  g_autoptr(CwDBusCertificate1) cert = cw_test_certificate (cert_obj);
+  g_autofree gchar *prefix = g_strdup_printf ("target %s: ", path);
+
+  for (const gchar *const *l = cw_dbus_certificate1_get_last_actions (cert); l != NULL && *l != NULL; l++)
+    if (g_str_has_prefix (*l, prefix))
+      return g_strdup (*l);
+  return NULL;
+}
+
+static gboolean
+no_staged_files (const gchar *path)
+{
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const gchar *entry;
+
+  while ((entry = g_dir_read_name (d)) != NULL)
+    if (strstr (entry, ".tmp-") != NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* A renewal with 0, 1, 2, … pages free (the targets' disk full until a
+ * target write failed): the target holds the previous
+ * certificate or the new one, whole, never a part; a target write that
+ * failed says so in LastActions, and once there is room again the next
+ * start repairs it. */
+static void
+test_full_disk_target (void)
+{
+  Fixture f = { 0 };
+  g_autofree gchar *path = NULL;
+  gboolean delivered = FALSE;
+  guint refused = 0, target_failed = 0;
+
+  if (!fixture_start (&f))
+    return;
+  path = target_setup (&f);
+  for (guint pages = 0; pages <= MAX_FREE_PAGES && !delivered; pages += pages < 16 ? 1 : 8) {
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *before = cw_test_openssl_fingerprint (path);
+    g_autofree gchar *current = NULL, *now = NULL;
+    TargetWait w = { path, NULL };
+
+    g_assert_nonnull (before);
+    fill_disk (&f, pages);
+    /* the targets' disk stays full until a target write has failed */
+    fill (f.targets, f.targets_filler, target_failed == 0 ? 0 : pages);
+    do_renew ("s", &error);
+    if (error != NULL) {
+      /* no new revision: the target stays */
+      assert_disk_error (error);
+      refused++;
+      now = cw_test_openssl_fingerprint (path);
+      g_assert_cmpstr (now, ==, before);
+    } else {
+      g_autofree gchar *cert_obj = cert_path ("s");
+      g_autoptr(CwDBusCertificate1) cert = cw_test_certificate (cert_obj);
+      g_autofree gchar *line = NULL;
+
+      current = g_strdup (cw_dbus_certificate1_get_fingerprint (cert));
+      w.want = current;
+      /* written, or its failure reported */
+      for (guint i = 0; i < 200 && !target_is (&w); i++) {
+        g_clear_pointer (&line, g_free);
+        line = target_line (path);
+        if (line != NULL && strstr (line, "No space left on device") != NULL)
+          break;
+        g_usleep (50 * 1000);
+      }
+      now = cw_test_openssl_fingerprint (path);
+      if (g_strcmp0 (now, current) == 0) {
+        g_test_message ("the target was written with %u pages free", pages);
+        delivered = TRUE;
+      } else {
+        /* the whole previous file, and the administrator told */
+        g_assert_cmpstr (now, ==, before);
+        g_clear_pointer (&line, g_free);
+        line = target_line (path);
+        g_test_message ("%s", line);
+        g_assert_nonnull (line);
+        g_assert_nonnull (strstr (line, "failed"));
+        g_assert_nonnull (strstr (line, "No space left on device"));
+        target_failed++;
+      }
+    }
+    free_disk (&f);
+    g_assert_true (no_staged_files (path));
+    /* room again: a start brings the target to the current revision */
+    restart (&f);
+    if (current != NULL)
+      g_assert_true (cw_test_wait_until (target_is, &w, 20));
+  }
+  g_test_message ("renewal refused %u times, target write failed %u times", refused, target_failed);
+  g_assert_true (delivered);
+  g_assert_cmpuint (refused, >, 0);
+  g_assert_cmpuint (target_failed, >, 0);
+  fixture_stop (&f);
+}
+
+/* kill -9 while a renewal writes the target: after the restart the target
+ * is the current certificate, whole, and no staged file is left beside it. */
+static void
+test_kill_target (void)
+{
+  Fixture f = { 0 };
+  g_autofree gchar *path = NULL;
+
+  if (!fixture_start (&f))
+    return;
+  path = target_setup (&f);
+  for (guint round = 0; round < KILL_ROUNDS; round++) {
+    g_autofree gchar *cert_obj = cert_path ("s");
+    g_autoptr(CwDBusCertificate1) cert = NULL;
+    g_autofree gchar *current = NULL;
+    TargetWait w = { path, NULL };
+
+    send_op (OP_RENEW, "s");
+    /* 0–9 ms after the call left, then up to 45 ms: the revision, then
+     * the target */
+    g_usleep (round * (round < 5 ? 1000 : 9000));
+    cw_test_daemon_kill (f.daemon);
+    cw_test_daemon_start (f.daemon);
+    cert = cw_test_certificate (cert_obj);
+    current = g_strdup (cw_dbus_certificate1_get_fingerprint (cert));
+    w.want = current;
+    g_assert_true (cw_test_wait_until (target_is, &w, 20));
+    g_assert_true (no_staged_files (path));
+  }
+  fixture_stop (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -535,6 +736,8 @@ main (int argc, char **argv)
     g_test_add_data_func (full, GUINT_TO_POINTER (op), test_full_disk);
     g_test_add_data_func (kill, GUINT_TO_POINTER (op), test_kill);
   }
+  g_test_add_func ("/faults/full-disk/target", test_full_disk_target);
+  g_test_add_func ("/faults/kill/target", test_kill_target);
   {
     int status = g_test_run ();
 
