@@ -11,7 +11,7 @@ set -euo pipefail
 # libtasn1: SCEP's CMS EnvelopedData (asn1Parser compiles src/core/scep/cw-scep.asn)
 BUILD="meson ninja-build pkg-config gcc libc6-dev gettext
   libglib2.0-dev libglib2.0-dev-bin libgnutls28-dev libsoup-3.0-dev libjson-glib-dev libarchive-dev libldns-dev
-  libtasn1-6-dev libtasn1-bin scdoc bash-completion python3-polib"
+  libtasn1-6-dev libtasn1-bin scdoc bash-completion python3-polib libpq-dev"
 # glib-networking: libsoup's TLS backend at run time; dbus: the bus itself
 RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
 # the tests run the real components and check against independent tools;
