@@ -110,6 +110,7 @@ int cw_ctl_integrations (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_tenant (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_expiry_days (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_trust (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_cluster (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_request (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_revoke (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_account (CwCtl *ctl, int argc, char **argv);

@@ -6,6 +6,7 @@
 #include "cw-acme-manager.h"
 #include "cw-authority.h"
 #include "cw-clock.h"
+#include "cw-cluster-sync.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
 #include "cw-scheduler.h"
@@ -190,6 +191,8 @@ main (int argc, char **argv)
   g_autofree gchar *trust_dir = NULL;
   g_autoptr(CwDeliverer) deliverer = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
+  g_autoptr(CwCluster) cluster = NULL;
+  g_autoptr(CwClusterSync) cluster_sync = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
 
@@ -248,6 +251,16 @@ main (int argc, char **argv)
   }
   for (guint i = 0; i < warnings->len; i++)
     g_warning ("%s", (const gchar *) g_ptr_array_index (warnings, i));
+
+  /* a node of a cluster: the configuration is checked before anything
+   * loads; it connects once the store is loaded (src/core/cluster/) */
+  if (cw_cluster_configured (config)) {
+    cluster = cw_cluster_new (config, state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, &error);
+    if (cluster == NULL) {
+      g_printerr ("certwardd: %s: %s\n", cw_config_get_path (config), error->message);
+      return EXIT_FAILURE;
+    }
+  }
 
   store = cw_store_new (state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, config);
   /* expiring/expired are announced once somebody can hear them */
@@ -334,6 +347,13 @@ main (int argc, char **argv)
   cw_scheduler_set_scep (scheduler, scep);
   daemon = cw_daemon_new (store, trust, acme, scheduler, deliverer);
   cw_daemon_set_scep (daemon, scep);
+  if (cluster != NULL) {
+    /* the host's own identity was made above, before sharing starts: it
+     * is this node's alone */
+    cw_daemon_set_cluster (daemon, cluster);
+    cluster_sync = cw_cluster_sync_new (cluster, store);
+    cw_cluster_start (cluster);
+  }
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   /* polkit decides on the system bus; a session agent serves its own user */

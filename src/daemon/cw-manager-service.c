@@ -803,6 +803,7 @@ static const CwGuardRule rules[] = {
   { "GetProviderTypes", NULL, NULL },
   { "GetProviders", NULL, NULL },
   { "GetIntegrations", NULL, NULL },
+  { "GetClusterStatus", NULL, NULL },
   { "Import", NULL, creation_action },
   { "CreateSelfSigned", NULL, creation_action },
   { "CreateRequest", NULL, creation_action },
