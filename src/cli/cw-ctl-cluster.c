@@ -109,10 +109,10 @@ cw_ctl_cluster (CwCtl *ctl, int argc, char **argv)
   g_variant_iter_init (&iter, nodes);
   while (g_variant_iter_next (&iter, "(&sttttbu)", &name, &seen, &started, &applied, &unused, &live, &held)) {
     g_autofree gchar *when = format_time (seen);
+    g_autofree gchar *event = g_strdup_printf ("%" G_GUINT64_FORMAT, applied);
 
     /* TRANSLATORS: a node's line: name, state, when last seen, last event applied, leases held */
-    g_print (_("  %s  %s  seen %s  event %" G_GUINT64_FORMAT "  leases %u\n"), name,
-             live ? _("live") : _("silent"), when, applied, held);
+    g_print (_("  %s  %s  seen %s  event %s  leases %u\n"), name, live ? _("live") : _("silent"), when, event, held);
   }
   g_print ("\n%s\n", _("Leases:"));
   g_variant_iter_init (&iter, leases);

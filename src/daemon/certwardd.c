@@ -100,6 +100,8 @@ on_reload (gpointer user_data)
   /* read once at start, where they were handed to what uses them */
   static const gchar *const at_start[][2] = {
     { "trust", "system-bundle" }, { "trust", "verification-mode" }, { "acme", "ca-file" }, { "dns-01", "provider-dir" },
+    { "cluster", "backend" }, { "cluster", "uri" }, { "cluster", "node" }, { "cluster", "key-file" },
+    { "cluster", "lease-time" }, { "cluster", "heartbeat" },
   };
   Context *ctx = user_data;
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
