@@ -32,6 +32,18 @@ seen_renewed (gpointer data)
 }
 
 static gboolean
+reloaded_once (gpointer data)
+{
+  CwDBusCertificate1 *cert = data;
+  const gchar *const *lines = cw_dbus_certificate1_get_last_actions (cert);
+
+  for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+    if (strstr (lines[i], "command turnserver") != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
 presents (gpointer data)
 {
   g_autoptr(CwTestSipTls) tls = cw_test_sip_tls_connect (TLS_PORT);
@@ -49,8 +61,7 @@ test_coturn (void)
   g_autoptr(CwDBusManager1) manager = NULL;
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GSubprocess) turn = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autofree gchar *turn_log = NULL;
+  g_autofree gchar *turn_log = NULL, *run_dir = NULL, *turn_db = NULL, *turn_pid = NULL, *shell = NULL;
   g_autoptr(CwTestSipTls) before = NULL, after = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) parts = NULL;
@@ -95,18 +106,28 @@ test_coturn (void)
   cert = cw_test_certificate (path);
   crt = g_build_filename (tls_dir, "turn.pem", NULL);
   key = g_build_filename (tls_dir, "turn.key", NULL);
-  for (guint i = 0; i < 100 && !g_file_test (key, G_FILE_TEST_EXISTS); i++)
-    g_usleep (50 * 1000);
+  /* the files are in place and the first delivery's reload has run (it
+   * signals every turnserver: one starting now would die of SIGUSR2
+   * before it installs its handler) */
+  g_assert_true (cw_test_wait_until (reloaded_once, cert, 20));
   g_assert_true (g_file_test (key, G_FILE_TEST_EXISTS));
 
   /* as its unit runs it: user turnserver */
+  /* its own database and pid file: the defaults are shared by every
+   * turnserver on the machine (and unwritable for its user) */
   turn_log = g_build_filename (dir, "turnserver.log", NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_subprocess_launcher_set_stdout_file_path (launcher, turn_log);
-  turn = g_subprocess_launcher_spawn (launcher, &error, "setpriv", "--reuid=turnserver", "--regid=turnserver",
-                                      "--init-groups", "/usr/bin/turnserver", "-n", "--no-cli",
-                                      "--listening-ip=127.0.0.1", "--tls-listening-port=24540", "--no-udp", "--no-tcp",
-                                      "--no-dtls", "--cert", crt, "--pkey", key, NULL);
+  run_dir = g_build_filename (dir, "run", NULL);
+  g_assert_cmpint (g_mkdir (run_dir, 0700), ==, 0);
+  g_assert_cmpint (chown (run_dir, getpwnam ("turnserver")->pw_uid, getgrnam ("turnserver")->gr_gid), ==, 0);
+  turn_db = g_build_filename (run_dir, "turndb", NULL);
+  turn_pid = g_build_filename (run_dir, "turnserver.pid", NULL);
+  /* the shell redirects (a launcher with a file path forks this threaded
+   * process and may deadlock in the child); exec keeps one pid */
+  shell = g_strdup_printf ("exec setpriv --reuid=turnserver --regid=turnserver --init-groups /usr/bin/turnserver -n "
+                           "--no-cli --listening-ip=127.0.0.1 --tls-listening-port=%u --no-udp --no-tcp --no-dtls "
+                           "--cert '%s' --pkey '%s' --log-file=stdout --userdb '%s' --pidfile '%s' >'%s' 2>&1",
+                           TLS_PORT, crt, key, turn_db, turn_pid, turn_log);
+  turn = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "/bin/sh", "-c", shell, NULL);
   g_assert_no_error (error);
   /* a loaded machine may take a while to start it */
   if (!cw_test_wait_until (presents, NULL, 60)) {

@@ -30,6 +30,8 @@ ok "the example configuration loads without a warning" bash -c "
   dbus-run-session -- timeout 5 '$CERTWARDD' --session --state-dir '$T/s1' --config '$CW_SOURCE_DIR/data/certward.conf' 2>'$T/log' & sleep 1; kill %1 2>/dev/null; wait; ! grep -E 'WARNING|unknown' '$T/log'"
 
 ok "the Italian catalog is valid and its formats match" msgfmt -c --check-format -o /dev/null "$CW_SOURCE_DIR/po/it.po"
+ok "docs/architecture.md's file table is every core file's top comment (tools/file-table.py)" \
+  python3 "$CW_SOURCE_DIR/tools/file-table.py" "$CW_SOURCE_DIR" --check
 ok "every file with translatable strings is in po/POTFILES" bash -c "
   cd '$CW_SOURCE_DIR' && diff <(grep -rl --include='*.c' '_(\\|N_(' src | sort) <(grep -v '^#' po/POTFILES | sort)"
 ok "the Cockpit page's Italian catalog is valid and its formats match" msgfmt -c --check-format -o /dev/null "$CW_SOURCE_DIR/cockpit/po/it.po"

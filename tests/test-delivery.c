@@ -177,6 +177,15 @@ file_exists (gpointer data)
   return g_file_test (data, G_FILE_TEST_EXISTS);
 }
 
+/* A file a shell script writes (not atomically): there, with a whole line. */
+static gboolean
+file_has_line (gpointer data)
+{
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && g_str_has_suffix (text, "\n");
+}
+
 /* ---- AccessGroup -------------------------------------------------------- */
 
 /* The group reads exactly that certificate's key; nobody else reads any. */
@@ -623,7 +632,7 @@ test_order (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (cw_test_wait_until (file_exists, o.target, 10));
   g_assert_true (set_property (cert, "DeployHooks", g_variant_new_strv (hooks, -1), &error));
-  g_assert_true (cw_test_wait_until (file_exists, o.hook_log, 10));
+  g_assert_true (cw_test_wait_until (file_has_line, o.hook_log, 10));
   g_unlink (o.hook_log);
   id = g_dbus_connection_signal_subscribe (cw_test_bus (), "org.certward.Certward1", "org.certward.Manager1",
                                            "CertificateChanged", MANAGER_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
@@ -656,7 +665,7 @@ test_order (Fixture *f, gconstpointer data)
 static void
 test_repair (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *full = path_in (f, "full.pem"), *key = path_in (f, "key.pem"), *log = NULL;
+  g_autofree gchar *full = path_in (f, "full.pem"), *key = path_in (f, "key.pem"), *log = NULL, *stale = NULL;
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -672,6 +681,9 @@ test_repair (Fixture *f, gconstpointer data)
   cw_test_daemon_stop (f->daemon);
   g_unlink (full);
   g_assert_cmpint (g_chmod (key, 0644), ==, 0);
+  /* a write that a crash cut short left its temporary beside the target */
+  stale = path_in (f, ".key.pem.tmp-0badcafe");
+  g_assert_true (g_file_set_contents (stale, "half a key", -1, NULL));
   cw_test_daemon_start (f->daemon);
   f->manager = cw_test_manager ();
   g_assert_true (cw_test_wait_until (file_exists, full, 10));
@@ -685,6 +697,7 @@ test_repair (Fixture *f, gconstpointer data)
   assert_owned (key, NULL, GROUP, 0640);
   g_assert_true (cw_test_daemon_wait_log (f->daemon, "repaired (missing)", 10));
   g_assert_true (cw_test_daemon_wait_log (f->daemon, "repaired (mode)", 10));
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
   /* taken off the list: the file stays */
   cw_test_certificate_reload (&cert);
   g_assert_true (set_property (cert, "Targets", g_variant_new ("aa{sv}", NULL), &error));
@@ -752,7 +765,7 @@ test_integrations (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   g_assert_true (set_property (cert, "Integrations", g_variant_new_strv (names, -1), &error));
   g_assert_no_error (error);
-  g_assert_true (cw_test_wait_until (file_exists, who, 10));
+  g_assert_true (cw_test_wait_until (file_has_line, who, 10));
   {
     g_autofree gchar *crt = path_in (f, "pbx.crt"), *key = path_in (f, "pbx.key"), *user = NULL;
 
@@ -761,6 +774,15 @@ test_integrations (Fixture *f, gconstpointer data)
     g_assert_true (g_file_get_contents (who, &user, NULL, NULL));
     g_assert_cmpstr (g_strstrip (user), ==, USER);
   }
+}
+
+static gboolean
+fs_restarted (gpointer data)
+{
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (data, &text, NULL, NULL) && strstr (text, "external restart\n") != NULL &&
+         strstr (text, "internal restart\n") != NULL;
 }
 
 /* The shipped integration @name with its directory, users and programs
@@ -836,12 +858,9 @@ test_asterisk_freeswitch (Fixture *f, gconstpointer data)
   g_assert_true (cw_test_wait_until (lines_in, log, 10));
   fs = import (f, "fs", cw_test_options ("integrations", g_variant_new_strv (names_f, -1), NULL), &error);
   g_assert_no_error (error);
-  for (guint i = 0; i < 100; i++) {
-    g_clear_pointer (&text, g_free);
-    if (g_file_get_contents (log, &text, NULL, NULL) && strstr (text, "external restart") != NULL)
-      break;
-    g_usleep (50 * 1000);
-  }
+  /* FreeSWITCH's two profile restarts run side by side */
+  g_assert_true (cw_test_wait_until (fs_restarted, log, 30));
+  g_assert_true (g_file_get_contents (log, &text, NULL, NULL));
   g_test_message ("%s", text);
   /* the commands, with their arguments as one word each, as the user */
   g_assert_nonnull (strstr (text, USER " -rx module reload res_pjsip.so\n"));

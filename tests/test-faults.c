@@ -230,6 +230,30 @@ do_add_provider (const gchar *name, GError **error)
   cw_dbus_manager1_call_add_provider_sync (manager, name, "exec", g_variant_builder_end (&b), &path, NULL, error);
 }
 
+/* A property write that saves settings.ini: the roles, toggled between
+ * "server" and "server,client". */
+static GVariant *
+toggled_roles (const gchar *name)
+{
+  g_autofree gchar *path = cert_path (name);
+  g_autoptr(CwDBusCertificate1) cert = cw_test_certificate (path);
+  const gchar *const server[] = { "server", NULL }, *const both[] = { "server", "client", NULL };
+
+  return g_variant_new_strv (g_strv_length ((gchar **) cw_dbus_certificate1_get_roles (cert)) == 1 ? both : server, -1);
+}
+
+static void
+do_set_roles (const gchar *name, GError **error)
+{
+  g_autofree gchar *path = cert_path (name);
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (cw_test_bus (), BUS_NAME, path, "org.freedesktop.DBus.Properties", "Set",
+                                       g_variant_new ("(ssv)", "org.certward.Certificate1", "Roles",
+                                                      toggled_roles (name)),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+}
+
 static void
 do_create (const gchar *name)
 {
@@ -257,8 +281,8 @@ assert_disk_error (const GError *error)
 
 /* ---- full disk ---------------------------------------------------------- */
 
-typedef enum { OP_IMPORT, OP_REPLACE, OP_RENEW, OP_TRUST, OP_PROVIDER, N_OPS } Op;
-static const gchar *const op_names[] = { "import", "replace", "renew", "trust-add", "provider-add" };
+typedef enum { OP_IMPORT, OP_REPLACE, OP_RENEW, OP_TRUST, OP_PROVIDER, OP_SETTINGS, N_OPS } Op;
+static const gchar *const op_names[] = { "import", "replace", "renew", "trust-add", "provider-add", "settings" };
 
 /* The state the operation @op changes, as text. */
 static gchar *
@@ -269,6 +293,7 @@ observe (Op op, const gchar *name)
     return g_strdup (has_certificate (name) ? describe (name) : "absent");
   case OP_REPLACE:
   case OP_RENEW:
+  case OP_SETTINGS:
     return describe (name);
   case OP_TRUST:
     return g_strdup_printf ("%u", trust_count ());
@@ -294,6 +319,9 @@ run_op (Op op, const gchar *name, GError **error)
   case OP_TRUST:
     do_trust_add (error);
     break;
+  case OP_SETTINGS:
+    do_set_roles (name, error);
+    break;
   case OP_PROVIDER:
   default:
     do_add_provider (name, error);
@@ -311,6 +339,9 @@ prepare (Op op)
   case OP_RENEW:
     do_create ("s");
     return "s";
+  case OP_SETTINGS:
+    do_import ("t", FALSE, NULL);
+    return "t";
   case OP_IMPORT:
     return "n";
   case OP_TRUST:
@@ -350,7 +381,12 @@ test_full_disk (gconstpointer data)
       free_disk (&f);
       if (error != NULL) {
         assert_disk_error (error);
-        g_assert_cmpstr (after, ==, before);
+        /* a property write is in effect when its save fails, and the
+         * reply says that it is lost at the next start */
+        if (op == OP_SETTINGS)
+          g_assert_nonnull (strstr (error->message, "lost at the next start"));
+        else
+          g_assert_cmpstr (after, ==, before);
         failures++;
       } else {
         g_assert_cmpstr (after, !=, before);
@@ -360,7 +396,7 @@ test_full_disk (gconstpointer data)
       /* what the reply said is what a restart finds */
       restart (&f);
       restarted = observe (op, name);
-      g_assert_cmpstr (restarted, ==, after);
+      g_assert_cmpstr (restarted, ==, error != NULL ? before : after);
     }
   }
   g_assert_true (done);
@@ -409,6 +445,11 @@ send_op (Op op, const gchar *name)
                             g_variant_new ("(@ay)", cw_test_fixture_ay (op == OP_TRUST ? "fake-inter.pem" : "")),
                             NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, call_done, NULL);
     break;
+  case OP_SETTINGS:
+    g_dbus_connection_call (cw_test_bus (), BUS_NAME, path, "org.freedesktop.DBus.Properties", "Set",
+                            g_variant_new ("(ssv)", "org.certward.Certificate1", "Roles", toggled_roles (name)),
+                            NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, call_done, NULL);
+    break;
   case OP_PROVIDER:
   default:
     g_variant_builder_init (&b, G_VARIANT_TYPE ("a{ss}"));
@@ -439,7 +480,8 @@ test_kill (gconstpointer data)
 
     /* a fresh name for creations, the same object for changes */
     name = op == OP_IMPORT || op == OP_PROVIDER ? g_strdup_printf ("k%u", round)
-                                                : g_strdup (round == 0 ? prepare (op) : op == OP_RENEW ? "s" : "r");
+                                                : g_strdup (round == 0 ? prepare (op) : op == OP_RENEW ? "s"
+                                                                                     : op == OP_SETTINGS ? "t" : "r");
     if (op == OP_TRUST && round > 0) {
       /* take the CA out again so each round adds it */
       g_autoptr(CwDBusTrustStore1) trust = cw_dbus_trust_store1_proxy_new_sync (cw_test_bus (), G_DBUS_PROXY_FLAGS_NONE,

@@ -11,10 +11,13 @@
 usage: check-layers.py BUILD_DIR
 """
 import os
+import re
 import subprocess
 import sys
 
-LAYERS = ["base", "x509", "challenge", "store", "delivery", "acme", "renewal"]
+# the layers in order, as src/core/meson.build builds them
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "core", "meson.build")) as f:
+    LAYERS = re.findall(r"^  \['([a-z0-9]+)', files\(", f.read(), re.M)
 
 
 def symbols(obj):

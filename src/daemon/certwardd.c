@@ -5,6 +5,7 @@
 
 #include "cw-acme-manager.h"
 #include "cw-authority.h"
+#include "cw-saved-reply.h"
 #include "cw-clock.h"
 #include "cw-cluster-sync.h"
 #include "cw-daemon.h"
@@ -133,13 +134,29 @@ on_reload (gpointer user_data)
 }
 
 static void
-identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+identity_made (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
 
   if (!cw_store_ensure_identity_finish (CW_STORE (source), result, &error))
     g_warning ("cannot make a certificate for this host: %s", error->message);
+}
+
+static void
+identity_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  identity_made (source, result, NULL);
   *(gboolean *) user_data = TRUE;
+}
+
+/* The default certificate was removed with force and no other server
+ * certificate could take over: the host gets a new identity, as at the
+ * first start, so TLS servers asking for the default keep an answer. */
+static void
+on_certificate_removed (CwStore *store, CwCertificate *cert, Context *ctx)
+{
+  if (!ctx->stopping && cw_store_get_default (store) == NULL)
+    cw_store_ensure_identity_async (store, NULL, identity_made, NULL);
 }
 
 static void
@@ -360,6 +377,7 @@ main (int argc, char **argv)
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   /* polkit decides on the system bus; a session agent serves its own user */
   cw_authority_set_bus (session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM);
+  cw_saved_reply_set_store (store);
   if (!cw_daemon_start (daemon, session ? G_BUS_TYPE_SESSION : G_BUS_TYPE_SYSTEM, &error)) {
     g_printerr (session ? _("certwardd: cannot connect to the session bus: %s\n")
                         : _("certwardd: cannot connect to the system bus: %s\n"), error->message);
@@ -373,6 +391,7 @@ main (int argc, char **argv)
   ctx.scheduler = scheduler;
   ctx.scep = scep;
   g_signal_connect (daemon, "ready", G_CALLBACK (on_ready), &ctx);
+  g_signal_connect (store, "certificate-removed", G_CALLBACK (on_certificate_removed), &ctx);
 
   ctx.config = config;
   ctx.deliverer = deliverer;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-certificate-tree.h"
+#include "cw-saved-reply.h"
 #include "cw-invocation.h"
 #include "cw-guard.h"
 #include "cw-certificate-service.h"
@@ -221,9 +222,11 @@ dispatch (gpointer data, GDBusMethodInvocation *invocation)
     const gchar *property = NULL;
     g_autoptr(GVariant) value = NULL;
 
+    guint64 mark = cw_saved_reply_mark ();
+
     g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&s&sv)", NULL, &property, &value);
     if (cw_certificate_set_property (&target, property, value, &error))
-      g_dbus_method_invocation_return_value (invocation, NULL);
+      cw_saved_reply (invocation, mark, NULL);
     else
       cw_invocation_take_error (invocation, error);
     return;

@@ -5,6 +5,7 @@
 #include "cw-guard.h"
 #include "cw-invocation.h"
 #include "cw-error.h"
+#include "cw-saved-reply.h"
 
 #include <glib/gi18n.h>
 
@@ -167,6 +168,7 @@ skeleton_dispatch (gpointer data, GDBusMethodInvocation *invocation)
     const gchar *iface = NULL, *property = NULL;
     g_autoptr(GVariant) value = NULL;
     GError *error = NULL;
+    guint64 mark = cw_saved_reply_mark ();
 
     g_variant_get (parameters, "(&s&sv)", &iface, &property, &value);
     if (call->setter != NULL &&
@@ -174,7 +176,7 @@ skeleton_dispatch (gpointer data, GDBusMethodInvocation *invocation)
                       g_dbus_method_invocation_get_sender (invocation),
                       g_dbus_method_invocation_get_object_path (invocation), iface, property, value, &error,
                       skeleton))
-      g_dbus_method_invocation_return_value (invocation, NULL);
+      cw_saved_reply (invocation, mark, NULL);
     else if (error != NULL)
       cw_invocation_take_error (invocation, error);
     else

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "cw-manager-service.h"
+#include "cw-saved-reply.h"
 #include "cw-invocation.h"
 #include "cw-delivery-options.h"
 #include "cw-guard.h"
@@ -645,13 +646,14 @@ handle_set_default (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, co
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   CwCertificate *cert = cw_certificate_from_path (self->store, path);
   GError *error = NULL;
+  guint64 mark = cw_saved_reply_mark ();
 
   if (cert == NULL)
     g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND, _("no certificate at %s"), path);
   else if (!cw_store_set_default (self->store, cert, &error))
     cw_invocation_take_error (invocation, error);
   else
-    cw_dbus_manager1_complete_set_default (iface, invocation);
+    cw_saved_reply (invocation, mark, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -661,11 +663,12 @@ handle_set_tenant (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, con
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   GError *error = NULL;
+  guint64 mark = cw_saved_reply_mark ();
 
   if (!cw_store_set_tenant_domains (self->store, tenant, domains, &error))
     cw_invocation_take_error (invocation, error);
   else
-    cw_dbus_manager1_complete_set_tenant (iface, invocation);
+    cw_saved_reply (invocation, mark, NULL);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

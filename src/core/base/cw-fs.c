@@ -119,6 +119,33 @@ temp_name (const gchar *name)
   return g_strdup_printf (".%s.tmp-%08x", name, g_random_int ());
 }
 
+void
+cw_fs_sweep_staged_at (int dirfd, const gchar *name)
+{
+  g_autofree gchar *prefix = g_strdup_printf (".%s.tmp-", name);
+  int copy = dup (dirfd);
+  DIR *dir = copy >= 0 ? fdopendir (copy) : NULL;
+  struct dirent *de;
+
+  if (dir == NULL) {
+    if (copy >= 0)
+      close (copy);
+    return;
+  }
+  while ((de = readdir (dir)) != NULL) {
+    struct stat st;
+    const gchar *rest = de->d_name + strlen (prefix);
+    gboolean ours = g_str_has_prefix (de->d_name, prefix) && strlen (rest) == 8;
+
+    for (guint i = 0; ours && i < 8; i++)
+      ours = g_ascii_isxdigit (rest[i]);
+    if (ours && fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode) &&
+        st.st_uid == geteuid ())
+      unlinkat (dirfd, de->d_name, 0);
+  }
+  closedir (dir);
+}
+
 gchar *
 cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode, GError **error)
 {

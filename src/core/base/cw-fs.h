@@ -37,6 +37,10 @@ gchar   *cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize l
                          mode_t mode, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name, GError **error);
 void     cw_fs_discard_staged_at (int dirfd, const gchar *staged);
+/* Removes the temporaries of @name a crash left in @dirfd (regular files
+ * of the agent's own user named as cw_fs_stage_at names them): for
+ * directories the store does not sweep, where services look (targets). */
+void     cw_fs_sweep_staged_at (int dirfd, const gchar *name);
 /* Points the symlink @name at @target with one rename, then fsyncs @dirfd.
  * Once the rename succeeded it returns TRUE. */
 gboolean cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError **error);

@@ -528,6 +528,8 @@ write_target (const CwTarget *target, Material *m, int revfd, const WriteJob *jo
   fd = cw_secure_open_parent (target->path, job->state_dir, &name, &error);
   if (fd < 0 || (data = contents (target, m, revfd, job, &error)) == NULL)
     goto fail;
+  /* a write a crash cut short left its temporary beside the target */
+  cw_fs_sweep_staged_at (fd, name);
   why = differs (fd, name, data, uid, gid, target->mode);
   if (job->repair && why == NULL)
     return NULL;

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <grp.h>
 
 #define DELIVERY_GROUP "delivery"
 #define TARGET_GROUP "target "
@@ -333,4 +334,19 @@ cw_delivery_load (GKeyFile *file, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
   }
   return delivery;
+}
+
+gint
+cw_delivery_access_gid (const gchar *group)
+{
+  struct group gr, *found = NULL;
+  gchar buf[4096];
+
+  if (group == NULL || *group == '\0')
+    return -1;
+  if (getgrnam_r (group, &gr, buf, sizeof buf, &found) != 0 || found == NULL) {
+    g_warning ("the access group “%s” no longer exists: keys are for root alone", group);
+    return -1;
+  }
+  return (gint) found->gr_gid;
 }

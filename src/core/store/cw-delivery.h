@@ -97,4 +97,8 @@ CwDelivery *cw_delivery_load (GKeyFile *file, GError **error);
 #define CW_MAX_TARGETS  32
 #define CW_MAX_COMMANDS 16
 
+/* The gid of an AccessGroup ("": -1, root only; also -1 for a group that
+ * no longer exists, which is warned about). */
+gint        cw_delivery_access_gid (const gchar *group);
+
 G_END_DECLS

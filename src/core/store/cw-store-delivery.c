@@ -16,21 +16,6 @@
 #include <grp.h>
 #include <unistd.h>
 
-gint
-cw_store_access_gid (const gchar *group)
-{
-  struct group gr, *found = NULL;
-  gchar buf[4096];
-
-  if (group == NULL || *group == '\0')
-    return -1;
-  if (getgrnam_r (group, &gr, buf, sizeof buf, &found) != 0 || found == NULL) {
-    g_warning ("the access group “%s” no longer exists: keys are for root alone", group);
-    return -1;
-  }
-  return (gint) found->gr_gid;
-}
-
 static gboolean
 group_exists (const gchar *group, GError **error)
 {
@@ -64,7 +49,7 @@ cw_store_set_delivery (CwStore *self, CwCertificate *cert, CwDelivery *delivery,
   if (g_strcmp0 (old->access_group, delivery->access_group) != 0) {
     g_auto(CwFd) fd = cw_fs_open_dir (AT_FDCWD, cw_certificate_get_dir (cert), FALSE, error);
 
-    if (fd < 0 || !cw_revision_set_key_group (fd, cw_store_access_gid (delivery->access_group), error))
+    if (fd < 0 || !cw_revision_set_key_group (fd, cw_delivery_access_gid (delivery->access_group), error))
       return FALSE;
     if (*delivery->access_group != '\0')
       cw_cert_message (name, "%s: its key can be read by the group %s", name, delivery->access_group);

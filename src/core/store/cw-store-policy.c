@@ -16,6 +16,72 @@
 
 #define DAY (24 * 3600)
 
+/* The policy's own state (manager.ini and the expiry clock), hung on the
+ * store by cw_store_policy_attach. */
+typedef struct {
+  gchar      *default_id;
+  GHashTable *tenants;             /* tenant → GStrv of normalised domains */
+  gint        warning_days;        /* set over D-Bus, or -1: the configuration's */
+  guint       expiry_alarm;
+  gint64      expiry_at;
+  gboolean    hold_announcements;  /* until the daemon owns its name */
+} Policy;
+
+static Policy *
+P (CwStore *self)
+{
+  return self->policy;
+}
+
+static void
+policy_free (gpointer data)
+{
+  Policy *policy = data;
+
+  cw_clock_remove_alarm (policy->expiry_alarm);
+  g_free (policy->default_id);
+  g_hash_table_unref (policy->tenants);
+  g_free (policy);
+}
+
+static void policy_changed (CwStore *self, CwCertificate *cert);
+static void policy_removed (CwStore *self, CwCertificate *cert);
+
+void
+cw_store_policy_attach (CwStore *self)
+{
+  Policy *policy = g_new0 (Policy, 1);
+
+  g_return_if_fail (self->policy == NULL);
+  policy->tenants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_strfreev);
+  policy->warning_days = -1;
+  self->policy = policy;
+  self->policy_free = policy_free;
+  /* connected first, so the model's other listeners see the policy's
+   * decisions (state, default) already made */
+  g_signal_connect (self, "certificate-updated", G_CALLBACK (policy_changed), NULL);
+  g_signal_connect (self, "certificate-removed", G_CALLBACK (policy_removed), NULL);
+}
+
+void
+cw_store_save_manager (CwStore *self)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_key_file_set_comment (kf, NULL, NULL, " Written by certwardd; change it over D-Bus.", NULL);
+  if (P (self)->default_id != NULL)
+    g_key_file_set_string (kf, "manager", "default", P (self)->default_id);
+  if (P (self)->warning_days > 0)
+    g_key_file_set_integer (kf, "manager", "expiry-warning-days", P (self)->warning_days);
+  g_hash_table_iter_init (&iter, P (self)->tenants);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_key_file_set_string_list (kf, "tenants", key, value, g_strv_length (value));
+  cw_store_queue_save (self, self->state_dir, CW_MANAGER_FILE, g_key_file_to_data (kf, NULL, NULL));
+  cw_store_emit_manager_changed (self);
+}
+
 
 void
 cw_store_policy_load (CwStore *self, GKeyFile *manager)
@@ -23,17 +89,17 @@ cw_store_policy_load (CwStore *self, GKeyFile *manager)
   g_auto(GStrv) tenants = g_key_file_get_keys (manager, "tenants", NULL, NULL);
   gint days;
 
-  g_free (self->default_id);
-  self->default_id = g_key_file_get_string (manager, "manager", "default", NULL);
-  cw_sni_index_set_default (self->index, self->default_id);
+  g_free (P (self)->default_id);
+  P (self)->default_id = g_key_file_get_string (manager, "manager", "default", NULL);
+  cw_sni_index_set_default (self->index, P (self)->default_id);
   days = g_key_file_get_integer (manager, "manager", "expiry-warning-days", NULL);
-  self->warning_days = days >= 30 && days <= 180 ? days : -1;
-  g_hash_table_remove_all (self->tenants);
+  P (self)->warning_days = days >= 30 && days <= 180 ? days : -1;
+  g_hash_table_remove_all (P (self)->tenants);
   for (guint i = 0; tenants != NULL && tenants[i] != NULL; i++) {
     gchar **domains = g_key_file_get_string_list (manager, "tenants", tenants[i], NULL, NULL);
 
     if (domains != NULL)
-      g_hash_table_insert (self->tenants, g_strdup (tenants[i]), domains);
+      g_hash_table_insert (P (self)->tenants, g_strdup (tenants[i]), domains);
   }
 }
 
@@ -42,16 +108,16 @@ cw_store_policy_load (CwStore *self, GKeyFile *manager)
 CwCertificate *
 cw_store_get_default (CwStore *self)
 {
-  return self->default_id != NULL ? cw_store_lookup_id (self, self->default_id) : NULL;
+  return P (self)->default_id != NULL ? cw_store_lookup_id (self, P (self)->default_id) : NULL;
 }
 
 static void
 set_default_id (CwStore *self, const gchar *id)
 {
-  if (g_strcmp0 (self->default_id, id) == 0)
+  if (g_strcmp0 (P (self)->default_id, id) == 0)
     return;
-  g_free (self->default_id);
-  self->default_id = g_strdup (id);
+  g_free (P (self)->default_id);
+  P (self)->default_id = g_strdup (id);
   cw_sni_index_set_default (self->index, id);
   cw_store_save_manager (self);
 }
@@ -93,21 +159,20 @@ best_server (CwStore *self, CwCertificate *except)
   return best;
 }
 
-void
-cw_store_policy_removed (CwStore *self, CwCertificate *cert)
+static void
+policy_removed (CwStore *self, CwCertificate *cert)
 {
   CwCertificate *next;
 
-  if (g_strcmp0 (self->default_id, cw_certificate_get_id (cert)) != 0)
+  if (g_strcmp0 (P (self)->default_id, cw_certificate_get_id (cert)) != 0)
     return;
   /* the default was removed with force: another server certificate takes
-   * over, or the daemon makes a new identity (cw_store_ensure_identity_async) */
+   * over, or there is none until the daemon, which hears of the removal
+   * after this, makes a new identity (cw_store_ensure_identity_async) */
   next = best_server (self, cert);
   set_default_id (self, next != NULL ? cw_certificate_get_id (next) : NULL);
   if (next != NULL)
     g_message ("default certificate: %s (the previous default was removed)", cw_certificate_get_name (next));
-  else
-    cw_store_ensure_identity_async (self, NULL, NULL, NULL);
 }
 
 /* ---- tenants ------------------------------------------------------------ */
@@ -115,7 +180,7 @@ cw_store_policy_removed (CwStore *self, CwCertificate *cert)
 GHashTable *
 cw_store_get_tenants (CwStore *self)
 {
-  return self->tenants;
+  return P (self)->tenants;
 }
 
 gboolean
@@ -135,10 +200,10 @@ cw_store_set_tenant_domains (CwStore *self, const gchar *tenant, const gchar * c
     g_ptr_array_add (parsed, domain);
   }
   if (parsed->len == 0) {
-    g_hash_table_remove (self->tenants, tenant);
+    g_hash_table_remove (P (self)->tenants, tenant);
   } else {
     g_ptr_array_add (parsed, NULL);
-    g_hash_table_insert (self->tenants, g_strdup (tenant), g_ptr_array_steal (parsed, NULL));
+    g_hash_table_insert (P (self)->tenants, g_strdup (tenant), g_ptr_array_steal (parsed, NULL));
   }
   cw_store_save_manager (self);
   return TRUE;
@@ -159,7 +224,7 @@ cw_store_tenant_for (CwStore *self, const gchar * const *identities)
     const gchar *name = cw_identity_wildcard_base (id) != NULL ? cw_identity_wildcard_base (id) : id;
     gsize name_len = strlen (name);
 
-    g_hash_table_iter_init (&iter, self->tenants);
+    g_hash_table_iter_init (&iter, P (self)->tenants);
     while (g_hash_table_iter_next (&iter, &key, &value)) {
       gchar **domains = value;
 
@@ -214,11 +279,24 @@ cw_store_set_tenant (CwStore *self, CwCertificate *cert, const gchar *tenant, GE
 
 /* ---- expiry ------------------------------------------------------------- */
 
+void
+cw_store_set_activity (CwStore *self, CwCertificate *cert, CwActivity activity, const gchar *message)
+{
+  cw_certificate_set_activity (cert, activity);
+  if (message != NULL)
+    cw_certificate_set_last_error (cert, message);
+  cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
+  cw_certificate_emit_changed (cert);
+  if (activity == CW_ACTIVITY_FAILED)
+    cw_store_emit_event (self, cert, CW_EVENT_FAILED);
+}
+
+
 guint
 cw_store_get_warning_days (CwStore *self)
 {
-  if (self->warning_days > 0)
-    return self->warning_days;
+  if (P (self)->warning_days > 0)
+    return P (self)->warning_days;
   return cw_config_get_int (self->config, "certificates", "expiry-warning-days");
 }
 
@@ -230,7 +308,7 @@ cw_store_set_warning_days (CwStore *self, guint days, GError **error)
                  _("the expiry warning must be from 30 to 180 days, not %u"), days);
     return FALSE;
   }
-  self->warning_days = days;
+  P (self)->warning_days = days;
   cw_store_save_manager (self);
   cw_store_check_expiry (self);
   return TRUE;
@@ -313,7 +391,7 @@ check_one (CwStore *self, CwCertificate *cert, gint64 now, gint64 *next)
 
   if (info == NULL)
     return;
-  if (self->hold_announcements) {
+  if (P (self)->hold_announcements) {
     if (changed)
       cw_certificate_emit_changed (cert);
     return;
@@ -356,16 +434,16 @@ expiry_alarm (gpointer user_data)
 {
   CwStore *self = user_data;
 
-  self->expiry_alarm = 0;
+  P (self)->expiry_alarm = 0;
   cw_store_check_expiry (self);
 }
 
 static void
 schedule_expiry_check (CwStore *self, gint64 at)
 {
-  cw_clock_remove_alarm (self->expiry_alarm);
-  self->expiry_at = at;
-  self->expiry_alarm = cw_clock_add_alarm (at, expiry_alarm, self, NULL);
+  cw_clock_remove_alarm (P (self)->expiry_alarm);
+  P (self)->expiry_at = at;
+  P (self)->expiry_alarm = cw_clock_add_alarm (at, expiry_alarm, self, NULL);
 }
 
 void
@@ -384,13 +462,15 @@ cw_store_check_expiry (CwStore *self)
 void
 cw_store_hold_announcements (CwStore *self, gboolean hold)
 {
-  self->hold_announcements = hold;
+  P (self)->hold_announcements = hold;
   if (!hold)
     cw_store_check_expiry (self);
 }
 
-void
-cw_store_policy_changed (CwStore *self, CwCertificate *cert)
+/* A certificate appeared or its revision changed: the index, its expiry
+ * state and alarm, and the default of a store without one. */
+static void
+policy_changed (CwStore *self, CwCertificate *cert)
 {
   const CwCertInfo *info = cw_certificate_get_info (cert);
   gint64 now = cw_clock_now ();
@@ -410,7 +490,7 @@ cw_store_policy_changed (CwStore *self, CwCertificate *cert)
     else if (state == CW_CERT_STATE_EXPIRING)
       at = info->not_after + 1;
   }
-  if (self->expiry_alarm == 0 || at < self->expiry_at)
+  if (P (self)->expiry_alarm == 0 || at < P (self)->expiry_at)
     schedule_expiry_check (self, MAX (at, now));
   /* a store without a default takes the first server certificate */
   if (cw_store_get_default (self) == NULL && cw_sni_usable (cert, "server", now))

@@ -57,14 +57,22 @@ G_DECLARE_FINAL_TYPE (CwStore, cw_store, CW, STORE, GObject)
  *   what the delivery layer should act on at once.
  */
 
+/* ---- construction and loading (cw-store.c) ------------------------------- */
+
 CwStore       *cw_store_new (const gchar *state_dir, CwConfig *config);
+
 /* Reads every certificate directory, cleaning up what a crash left behind.
  * Broken directories are skipped with a warning, never deleted. */
 gboolean       cw_store_load (CwStore *self, GError **error);
-const gchar   *cw_store_get_state_dir (CwStore *self);
+
 /* TRUE until the check of the loaded revisions' files (started by
  * cw_store_load in a worker thread) has ended. */
 gboolean       cw_store_is_auditing (CwStore *self);
+
+/* ---- the model (cw-store-core.c) ----------------------------------------- */
+
+const gchar   *cw_store_get_state_dir (CwStore *self);
+
 CwConfig      *cw_store_get_config (CwStore *self);
 
 /* Sorted by name; new array of new references. */
@@ -78,8 +86,15 @@ CwCertificate *cw_store_lookup_id (CwStore *self, const gchar *id);
 gboolean       cw_store_is_idle (CwStore *self);
 /* Waits until queued settings writes are on disk. */
 void           cw_store_flush (CwStore *self);
+/* Settings (settings.ini, manager.ini) are saved in a worker thread after
+ * the model changed. To tell a client whether its change reached the disk:
+ * take a mark before the change, then wait for the saves queued since;
+ * the finish fails with CW_ERROR_IO naming the file when one failed. */
+guint64        cw_store_save_mark (CwStore *self);
+void           cw_store_saved_async (CwStore *self, guint64 mark, GAsyncReadyCallback callback, gpointer user_data);
+gboolean       cw_store_saved_finish (CwStore *self, GAsyncResult *result, GError **error);
 
-/* ---- policy (cw-store-policy.c) ---------------------------------------- */
+/* ---- policy (cw-store-policy.c) ------------------------------------------ */
 
 /* The certificate used when no other matches a name, or NULL. */
 CwCertificate *cw_store_get_default (CwStore *self);
@@ -108,14 +123,6 @@ void           cw_store_update_renewal (CwStore *self, CwCertificate *cert, CwRe
 /* Publishes what the reload actions after @cert's last change did. */
 void           cw_store_set_last_actions (CwStore *self, CwCertificate *cert, const gchar * const *lines);
 
-/* ---- delivery (cw-store-delivery.c) ------------------------------------- */
-
-/* Takes @delivery (checked against the system by the delivery layer
- * before): an unknown access group is InvalidArgument naming it; a new
- * access group is applied to every revision's key at once. Saves the
- * settings and emits ::delivery-changed. */
-gboolean       cw_store_set_delivery (CwStore *self, CwCertificate *cert, CwDelivery *delivery, GError **error);
-
 /* When the engine will renew @cert next (0: never): published, not saved
  * (it is computed again at start). */
 void           cw_store_set_next_renewal (CwStore *self, CwCertificate *cert, gint64 at);
@@ -141,11 +148,30 @@ CwCertificate *cw_store_find_for_name (CwStore *self, const gchar *hostname, con
 gchar         *cw_store_find_id_for_name (CwStore *self, const gchar *hostname, const gchar *role,
                                           GError **error);
 
+/* Marks the work on @cert: CW_ACTIVITY_WORKING while an order runs,
+ * CW_ACTIVITY_FAILED with @message (LastError) and a CW_EVENT_FAILED
+ * event when it failed, CW_ACTIVITY_IDLE when given up. Installing a
+ * certificate clears it. */
+void           cw_store_set_activity (CwStore *self, CwCertificate *cert, CwActivity activity,
+                                      const gchar *message);
+
+/* ---- delivery (cw-store-delivery.c) -------------------------------------- */
+
+/* Takes @delivery (checked against the system by the delivery layer
+ * before): an unknown access group is InvalidArgument naming it; a new
+ * access group is applied to every revision's key at once. Saves the
+ * settings and emits ::delivery-changed. */
+gboolean       cw_store_set_delivery (CwStore *self, CwCertificate *cert, CwDelivery *delivery, GError **error);
+
+/* ---- import (cw-store-import.c) ------------------------------------------ */
+
 void           cw_store_import_async (CwStore *self, CwImportRequest *request,
                                       GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
 /* The new or replaced certificate. */
 CwCertificate *cw_store_import_finish (CwStore *self, GAsyncResult *result, GError **error);
+
+/* ---- install, remove, export (cw-store-ops.c) ---------------------------- */
 
 /* A new certificate (and chain) for the key @cert already holds. */
 void           cw_store_install_async (CwStore *self, CwCertificate *cert, GBytes *chain,
@@ -167,7 +193,7 @@ void           cw_store_export_async (CwStore *self, CwCertificate *cert,
                                       GAsyncReadyCallback callback, gpointer user_data);
 GBytes        *cw_store_export_finish (CwStore *self, GAsyncResult *result, GError **error);
 
-/* ---- issuance (cw-store-issue.c) -------------------------------------- */
+/* ---- issuance (cw-store-issue.c) ----------------------------------------- */
 
 /* A self-signed certificate, or one signed by the local CA @issuer. Takes
  * @spec. */
@@ -206,13 +232,6 @@ void           cw_store_prepare_scep_async (CwStore *self, const gchar *name, Cw
                                             CwScepSpec *scep, const gchar * const *roles,
                                             const gchar *tenant, GCancellable *cancellable,
                                             GAsyncReadyCallback callback, gpointer user_data);
-
-/* Marks the work on @cert: CW_ACTIVITY_WORKING while an order runs,
- * CW_ACTIVITY_FAILED with @message (LastError) and a CW_EVENT_FAILED
- * event when it failed, CW_ACTIVITY_IDLE when given up. Installing a
- * certificate clears it. */
-void           cw_store_set_activity (CwStore *self, CwCertificate *cert, CwActivity activity,
-                                      const gchar *message);
 
 /* Reissues a self-signed or local-CA certificate; CW_ERROR_NOT_DUE unless
  * due or @force. */
