@@ -1,49 +1,34 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* CwClusterSync: this node's store and the shared certificates kept equal, both ways. */
+/* CwClusterSync: the store's shared backend, and the log's events applied to this node's store. */
 #include "config.h"
 
 #include "cw-cluster-sync.h"
 #include "cw-error.h"
-#include "cw-log.h"
+#include "cw-export.h"
+#include "cw-write-job.h"
 
 #include <glib/gi18n.h>
 
 #define REVISIONS_FILE "cluster-revisions.ini"
 #define HOST_IDENTITY "system"
 
-typedef enum { OP_PUBLISH, OP_REMOVE, OP_APPLY } OpKind;
-
-typedef struct {
-  OpKind          kind;
-  gchar          *name;
-  gchar          *event_kind;   /* added, renewed, replaced */
-  CwClusterEvent *event;        /* OP_APPLY: a copy */
-} Op;
-
 struct _CwClusterSync {
   GObject     parent_instance;
   CwCluster  *cluster;
   CwStore    *store;
   gchar      *path;
+  GMutex      lock;        /* the tables below: worker threads commit, the main thread applies */
   GHashTable *revisions;   /* name → gint64 *: the shared revision here */
-  GHashTable *applying;    /* names being imported or removed from the log */
-  GHashTable *unshared;    /* name → event kind: committed here, not yet shared */
-  GQueue      ops;         /* Op, one at a time */
+  GHashTable *settings;    /* name → settings.ini text last shared */
+  GHashTable *applying;    /* names the log is changing here: not committed back */
+  GQueue      ops;         /* CwClusterEvent to apply, one at a time; seq 0: from the start-up check */
   gboolean    busy;
+  gboolean    checked;     /* the start-up comparison with the database ran */
 };
 
 G_DEFINE_FINAL_TYPE (CwClusterSync, cw_cluster_sync, G_TYPE_OBJECT)
 
 static void run_next (CwClusterSync *self);
-
-static void
-op_free (Op *op)
-{
-  g_free (op->name);
-  g_free (op->event_kind);
-  cw_cluster_event_free (op->event);
-  g_free (op);
-}
 
 /* ---- the revisions file ---------------------------------------------- */
 
@@ -64,75 +49,78 @@ load_revisions (CwClusterSync *self)
   }
 }
 
+/* Under the lock. Written whole and renamed: a crash keeps the old file,
+ * and the start-up check compares with the database anyway. */
 static void
 save_revisions (CwClusterSync *self)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree gchar *data = NULL;
   GHashTableIter iter;
   gpointer key, value;
 
   g_hash_table_iter_init (&iter, self->revisions);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_key_file_set_int64 (file, "revisions", key, *(gint64 *) value);
-  if (!g_key_file_save_to_file (file, self->path, &error))
+  data = g_key_file_to_data (file, NULL, NULL);
+  if (!g_file_set_contents_full (self->path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
     g_warning ("cluster: %s", error->message);
 }
 
 gint64
 cw_cluster_sync_get_revision (CwClusterSync *self, const gchar *name)
 {
-  gint64 *rev = g_hash_table_lookup (self->revisions, name);
+  gint64 *rev, value;
 
-  return rev != NULL ? *rev : 0;
+  g_mutex_lock (&self->lock);
+  rev = g_hash_table_lookup (self->revisions, name);
+  value = rev != NULL ? *rev : 0;
+  g_mutex_unlock (&self->lock);
+  return value;
 }
 
 static void
-set_revision (CwClusterSync *self, const gchar *name, gint64 revision)
+set_revision (CwClusterSync *self, const gchar *name, gint64 revision, const gchar *settings)
 {
-  gint64 *rev = g_new (gint64, 1);
-
-  *rev = revision;
-  if (revision == 0)
+  g_mutex_lock (&self->lock);
+  if (revision == 0) {
     g_hash_table_remove (self->revisions, name);
-  else
+    g_hash_table_remove (self->settings, name);
+  } else {
+    gint64 *rev = g_new (gint64, 1);
+
+    *rev = revision;
     g_hash_table_replace (self->revisions, g_strdup (name), rev);
-  if (revision == 0)
-    g_free (rev);
+    if (settings != NULL)
+      g_hash_table_replace (self->settings, g_strdup (name), g_strdup (settings));
+  }
   save_revisions (self);
+  g_mutex_unlock (&self->lock);
 }
 
-/* ---- settings that travel with a certificate -------------------------- */
-
-static gchar *
-settings_of (CwCertificate *cert)
+static void
+set_applying (CwClusterSync *self, const gchar *name, gboolean applying)
 {
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  const gchar * const *roles = cw_certificate_get_roles (cert);
-
-  g_key_file_set_string_list (file, "certificate", "roles", roles, g_strv_length ((gchar **) roles));
-  g_key_file_set_string (file, "certificate", "tenant", cw_certificate_get_tenant (cert));
-  g_key_file_set_string (file, "certificate", "source", cw_certificate_get_source (cert));
-  return g_key_file_to_data (file, NULL, NULL);
+  g_mutex_lock (&self->lock);
+  if (applying)
+    g_hash_table_add (self->applying, g_strdup (name));
+  else
+    g_hash_table_remove (self->applying, name);
+  g_mutex_unlock (&self->lock);
 }
 
-/* ---- publishing what this node committed ------------------------------ */
+/* ---- the store's backend: committing what this node changes ------------ */
+
+/* Worker threads of the store call these; the main thread applies the log:
+ * both under self->lock. */
 
 typedef struct {
-  CwClusterSync     *self;
   CwClusterRevision *rev;
-  gchar             *kind;
+  const gchar       *kind;
   gint64             expected;
   gint64             seq;
 } Commit;
-
-static void
-commit_free (Commit *c)
-{
-  cw_cluster_revision_free (c->rev);
-  g_free (c->kind);
-  g_free (c);
-}
 
 static gpointer
 commit_func (CwCluster *cluster, PGconn *conn, gpointer data, GError **error)
@@ -144,132 +132,67 @@ commit_func (CwCluster *cluster, PGconn *conn, gpointer data, GError **error)
   return c->seq > 0 ? GINT_TO_POINTER (1) : NULL;
 }
 
-static void
-op_done (CwClusterSync *self)
+/* Whether this node's own change to @name goes to the database: not the
+ * host's identity, not what the log itself is applying here. */
+static gboolean
+shares (CwClusterSync *self, const gchar *name)
 {
-  self->busy = FALSE;
-  run_next (self);
-  g_object_unref (self);
+  gboolean applying;
+
+  if (name == NULL || g_str_equal (name, HOST_IDENTITY))
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  applying = g_hash_table_contains (self->applying, name);
+  g_mutex_unlock (&self->lock);
+  return !applying;
 }
 
-static void
-committed (GObject *source, GAsyncResult *res, gpointer user_data)
+static gboolean
+backend_commit_revision (gpointer user_data, CwWriteJob *job, GError **error)
 {
-  Commit *c = user_data;
-  CwClusterSync *self = c->self;
-  g_autoptr(GError) error = NULL;
+  CwClusterSync *self = user_data;
+  g_autoptr(GKeyFile) settings = g_key_file_new ();
+  g_autofree gchar *name = NULL;
+  g_autoptr(CwClusterRevision) rev = NULL;
+  CwExportOptions chain_only = { CW_EXPORT_PEM, FALSE, NULL, FALSE, FALSE };
+  CwExportOptions with_key = { CW_EXPORT_PEM, TRUE, NULL, FALSE, TRUE };
+  Commit c = { 0 };
 
-  if (cw_cluster_run_finish (CW_CLUSTER (source), res, &error) != NULL) {
-    set_revision (self, c->rev->name, c->rev->revision);
-    g_hash_table_remove (self->unshared, c->rev->name);
-    g_message ("cluster: %s shared as revision %" G_GINT64_FORMAT " (event %" G_GINT64_FORMAT ")", c->rev->name,
-               c->rev->revision, c->seq);
-  } else if (g_error_matches (error, CW_ERROR, CW_ERROR_BUSY)) {
-    /* another node was first: its revision comes to us through the log
-     * and replaces ours here */
-    g_hash_table_remove (self->unshared, c->rev->name);
-    g_warning ("cluster: %s: %s", c->rev->name, error->message);
+  if (job->settings != NULL && g_key_file_load_from_data (settings, job->settings, -1, G_KEY_FILE_NONE, NULL))
+    name = g_key_file_get_string (settings, "certificate", "name", NULL);
+  if (name == NULL)
+    name = g_strdup (job->name);
+  /* a pending request alone (a key and CSR waiting for a CA) stays here:
+   * only certificates are shared */
+  if (job->bundle == NULL || !shares (self, name))
+    return TRUE;
+  rev = g_new0 (CwClusterRevision, 1);
+  rev->id = g_strdup (name);
+  rev->name = g_strdup (name);
+  rev->fingerprint = g_strdup (job->info->fingerprint);
+  rev->fullchain = cw_export (job->bundle->certs, NULL, name, &chain_only, error);
+  rev->key = rev->fullchain != NULL ? cw_export (job->bundle->certs, job->bundle->key, name, &with_key, error) : NULL;
+  if (rev->key == NULL)
+    return FALSE;
+  if (job->settings != NULL) {
+    rev->settings = g_strdup (job->settings);
   } else {
-    /* kept to share when the database is back */
-    g_warning ("cluster: %s changed here but is not shared yet: %s", c->rev->name, error->message);
+    g_mutex_lock (&self->lock);
+    rev->settings = g_strdup (g_hash_table_lookup (self->settings, name));
+    g_mutex_unlock (&self->lock);
   }
-  commit_free (c);
-  op_done (self);
-}
-
-typedef struct {
-  CwClusterSync *self;
-  gchar         *name;
-  gchar         *kind;
-  GBytes        *fullchain;
-} Exporting;
-
-static void
-exporting_free (Exporting *e)
-{
-  g_free (e->name);
-  g_free (e->kind);
-  g_clear_pointer (&e->fullchain, g_bytes_unref);
-  g_free (e);
-}
-
-static void
-publish_failed (Exporting *e, const GError *error)
-{
-  CwClusterSync *self = e->self;
-
-  g_warning ("cluster: %s changed here but cannot be read to share it: %s", e->name, error->message);
-  exporting_free (e);
-  op_done (self);
-}
-
-static void
-exported_key (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Exporting *e = user_data;
-  CwClusterSync *self = e->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) key = cw_store_export_finish (CW_STORE (source), res, &error);
-  CwCertificate *cert = cw_store_lookup (self->store, e->name);
-  Commit *c;
-
-  if (key == NULL || cert == NULL || cw_certificate_get_info (cert) == NULL) {
-    if (error == NULL)
-      g_set_error (&error, CW_ERROR, CW_ERROR_NOT_FOUND, _("It is gone"));
-    publish_failed (e, error);
-    return;
+  c.rev = rev;
+  c.kind = job->is_new ? "added" : job->consume_pending ? "renewed" : "replaced";
+  c.expected = cw_cluster_sync_get_revision (self, name);
+  if (cw_cluster_run_sync (self->cluster, commit_func, &c, error) == NULL) {
+    g_prefix_error (error, "%s: ", name);
+    return FALSE;
   }
-  c = g_new0 (Commit, 1);
-  c->self = self;
-  c->kind = g_strdup (e->kind);
-  c->expected = cw_cluster_sync_get_revision (self, e->name);
-  c->rev = g_new0 (CwClusterRevision, 1);
-  c->rev->id = g_strdup (e->name);
-  c->rev->name = g_strdup (e->name);
-  c->rev->settings = settings_of (cert);
-  c->rev->fingerprint = g_strdup (cw_certificate_get_info (cert)->fingerprint);
-  c->rev->fullchain = g_steal_pointer (&e->fullchain);
-  c->rev->key = g_steal_pointer (&key);
-  exporting_free (e);
-  cw_cluster_run_async (self->cluster, commit_func, c, NULL, NULL, NULL, committed, c);
-}
-
-static void
-exported_chain (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Exporting *e = user_data;
-  g_autoptr(GError) error = NULL;
-  CwExportOptions options = { CW_EXPORT_PEM, TRUE, NULL, FALSE, TRUE };
-  CwCertificate *cert;
-
-  e->fullchain = cw_store_export_finish (CW_STORE (source), res, &error);
-  cert = cw_store_lookup (e->self->store, e->name);
-  if (e->fullchain == NULL || cert == NULL) {
-    if (error == NULL)
-      g_set_error (&error, CW_ERROR, CW_ERROR_NOT_FOUND, _("It is gone"));
-    publish_failed (e, error);
-    return;
-  }
-  /* the key with its chain: what an import on another node needs */
-  cw_store_export_async (e->self->store, cert, &options, NULL, exported_key, e);
-}
-
-static void
-start_publish (CwClusterSync *self, Op *op)
-{
-  CwCertificate *cert = cw_store_lookup (self->store, op->name);
-  CwExportOptions options = { CW_EXPORT_PEM, FALSE, NULL, FALSE, FALSE };
-  Exporting *e;
-
-  if (cert == NULL || cw_certificate_get_info (cert) == NULL) {
-    op_done (self);
-    return;
-  }
-  e = g_new0 (Exporting, 1);
-  e->self = self;
-  e->name = g_strdup (op->name);
-  e->kind = g_strdup (op->event_kind);
-  cw_store_export_async (self->store, cert, &options, NULL, exported_chain, e);
+  /* the event comes back to this node too: it finds the revision here */
+  set_revision (self, name, rev->revision, rev->settings);
+  g_message ("cluster: %s committed as revision %" G_GINT64_FORMAT " (event %" G_GINT64_FORMAT ")", name,
+             rev->revision, c.seq);
+  return TRUE;
 }
 
 static gpointer
@@ -279,35 +202,30 @@ remove_func (CwCluster *cluster, PGconn *conn, gpointer data, GError **error)
                                                                                           : NULL;
 }
 
-typedef struct {
-  CwClusterSync *self;
-  gchar         *name;
-} Removing;
-
-static void
-removed_shared (GObject *source, GAsyncResult *res, gpointer user_data)
+static gboolean
+backend_commit_removal (gpointer user_data, const gchar *name, GError **error)
 {
-  Removing *r = user_data;
-  CwClusterSync *self = r->self;
-  g_autofree gchar *name = r->name;
-  g_autoptr(GError) error = NULL;
+  CwClusterSync *self = user_data;
+  g_autoptr(GError) local = NULL;
 
-  if (cw_cluster_run_finish (CW_CLUSTER (source), res, &error) != NULL || g_error_matches (error, CW_ERROR,
-                                                                                          CW_ERROR_NOT_FOUND)) {
-    set_revision (self, name, 0);
-    g_hash_table_remove (self->unshared, name);
-  } else {
-    g_warning ("cluster: %s removed here but not yet from the cluster: %s", name, error->message);
+  if (!shares (self, name))
+    return TRUE;
+  if (cw_cluster_run_sync (self->cluster, remove_func, (gpointer) name, &local) == NULL &&
+      !g_error_matches (local, CW_ERROR, CW_ERROR_NOT_FOUND)) {
+    g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", name);
+    return FALSE;
   }
-  g_free (r);
-  op_done (self);
+  set_revision (self, name, 0, NULL);
+  return TRUE;
 }
+
+static const CwStoreBackend backend = { backend_commit_revision, backend_commit_removal };
 
 /* ---- applying what the log says -------------------------------------- */
 
 typedef struct {
-  CwClusterSync  *self;
-  gint64          seq;
+  CwClusterSync     *self;
+  CwClusterEvent    *event;
   CwClusterRevision *rev;
 } Applying;
 
@@ -316,15 +234,20 @@ applying_done (Applying *a, const GError *error, gboolean retry)
 {
   CwClusterSync *self = a->self;
 
-  if (a->rev != NULL)
-    g_hash_table_remove (self->applying, a->rev->name);
-  if (error != NULL && retry)
-    cw_cluster_apply_failed (self->cluster, a->seq, error);
-  else
-    cw_cluster_applied (self->cluster, a->seq);
+  set_applying (self, a->event->name, FALSE);
+  /* seq 0: found by the start-up check, not read from the log */
+  if (a->event->seq > 0) {
+    if (error != NULL && retry)
+      cw_cluster_apply_failed (self->cluster, a->event->seq, error);
+    else
+      cw_cluster_applied (self->cluster, a->event->seq);
+  }
+  cw_cluster_event_free (a->event);
   cw_cluster_revision_free (a->rev);
   g_free (a);
-  op_done (self);
+  self->busy = FALSE;
+  run_next (self);
+  g_object_unref (self);
 }
 
 static void
@@ -335,7 +258,7 @@ imported (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(CwCertificate) cert = cw_store_import_finish (CW_STORE (source), res, &error);
 
   if (cert == NULL) {
-    /* busy with a local operation: the same event again shortly */
+    /* busy with an operation of this node's: the same event again shortly */
     gboolean retry = g_error_matches (error, CW_ERROR, CW_ERROR_BUSY) || g_error_matches (error, CW_ERROR, CW_ERROR_IO);
 
     g_warning ("cluster: %s revision %" G_GINT64_FORMAT " from node %s not applied: %s", a->rev->name,
@@ -343,7 +266,7 @@ imported (GObject *source, GAsyncResult *res, gpointer user_data)
     applying_done (a, error, retry);
     return;
   }
-  set_revision (a->self, a->rev->name, a->rev->revision);
+  set_revision (a->self, a->rev->name, a->rev->revision, a->rev->settings);
   g_message ("cluster: %s now at revision %" G_GINT64_FORMAT " from node %s", a->rev->name, a->rev->revision,
              a->rev->node);
   applying_done (a, NULL, FALSE);
@@ -372,7 +295,7 @@ fetched (GObject *source, GAsyncResult *res, gpointer user_data)
     gboolean retry = g_error_matches (error, CW_ERROR, CW_ERROR_UNAVAILABLE);
 
     if (!g_error_matches (error, CW_ERROR, CW_ERROR_NOT_FOUND) && !retry)
-      g_warning ("cluster: event %" G_GINT64_FORMAT " not applied: %s", a->seq, error->message);
+      g_warning ("cluster: event %" G_GINT64_FORMAT " not applied: %s", a->event->seq, error->message);
     applying_done (a, error, retry);
     return;
   }
@@ -383,8 +306,8 @@ fetched (GObject *source, GAsyncResult *res, gpointer user_data)
   local = cw_store_lookup (self->store, a->rev->name);
   if (local != NULL && cw_certificate_get_info (local) != NULL &&
       g_strcmp0 (cw_certificate_get_info (local)->fingerprint, a->rev->fingerprint) == 0) {
-    /* already here (this node made it, then crashed before recording) */
-    set_revision (self, a->rev->name, a->rev->revision);
+    /* already here: this node made it and stopped before recording it */
+    set_revision (self, a->rev->name, a->rev->revision, a->rev->settings);
     applying_done (a, NULL, FALSE);
     return;
   }
@@ -397,7 +320,7 @@ fetched (GObject *source, GAsyncResult *res, gpointer user_data)
     request->tenant = g_key_file_get_string (settings, "certificate", "tenant", NULL);
   }
   cw_import_request_add (request, "cluster", a->rev->key);
-  g_hash_table_add (self->applying, g_strdup (a->rev->name));
+  set_applying (self, a->rev->name, TRUE);
   /* the store takes the request */
   cw_store_import_async (self->store, g_steal_pointer (&request), NULL, imported, a);
 }
@@ -407,28 +330,26 @@ removed_local (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   Applying *a = user_data;
   g_autoptr(GError) error = NULL;
-  const gchar *name = a->rev->name;
 
   if (!cw_store_remove_finish (CW_STORE (source), res, &error)) {
     gboolean retry = g_error_matches (error, CW_ERROR, CW_ERROR_BUSY);
 
-    g_warning ("cluster: %s removed on node %s but not here: %s", name, a->rev->node, error->message);
+    g_warning ("cluster: %s removed on node %s but not here: %s", a->event->name, a->event->node, error->message);
     applying_done (a, error, retry);
     return;
   }
-  set_revision (a->self, name, 0);
-  g_message ("cluster: %s removed (by node %s)", name, a->rev->node);
+  set_revision (a->self, a->event->name, 0, NULL);
+  g_message ("cluster: %s removed (by node %s)", a->event->name, a->event->node);
   applying_done (a, NULL, FALSE);
 }
 
 static void
-start_apply (CwClusterSync *self, Op *op)
+start_apply (CwClusterSync *self, CwClusterEvent *event)
 {
-  const CwClusterEvent *event = op->event;
   Applying *a = g_new0 (Applying, 1);
 
   a->self = self;
-  a->seq = event->seq;
+  a->event = event;
   if (g_str_equal (event->name, HOST_IDENTITY) || g_str_equal (event->kind, "settings")) {
     applying_done (a, NULL, FALSE);
     return;
@@ -440,10 +361,8 @@ start_apply (CwClusterSync *self, Op *op)
       applying_done (a, NULL, FALSE);
       return;
     }
-    a->rev = g_new0 (CwClusterRevision, 1);
-    a->rev->name = g_strdup (event->name);
-    a->rev->node = g_strdup (event->node);
-    g_hash_table_add (self->applying, g_strdup (event->name));
+    /* from here on, the store's changes to this name are the log's */
+    set_applying (self, event->name, TRUE);
     cw_store_remove_async (self->store, local, TRUE, NULL, removed_local, a);
     return;
   }
@@ -457,104 +376,94 @@ start_apply (CwClusterSync *self, Op *op)
                         (GDestroyNotify) cw_cluster_revision_free, NULL, fetched, a);
 }
 
-/* ---- the queue -------------------------------------------------------- */
-
 static void
 run_next (CwClusterSync *self)
 {
-  Op *op;
+  CwClusterEvent *event;
 
-  if (self->busy)
-    return;
-  op = g_queue_pop_head (&self->ops);
-  if (op == NULL)
+  if (self->busy || (event = g_queue_pop_head (&self->ops)) == NULL)
     return;
   self->busy = TRUE;
   g_object_ref (self);
-  switch (op->kind) {
-  case OP_PUBLISH:
-    start_publish (self, op);
-    break;
-  case OP_REMOVE: {
-    Removing *r = g_new0 (Removing, 1);
-
-    r->self = self;
-    r->name = g_strdup (op->name);
-    cw_cluster_run_async (self->cluster, remove_func, g_strdup (op->name), g_free, NULL, NULL, removed_shared, r);
-    break;
-  }
-  case OP_APPLY:
-    start_apply (self, op);
-    break;
-  }
-  op_free (op);
+  start_apply (self, event);
 }
 
-static void
-push (CwClusterSync *self, OpKind kind, const gchar *name, const gchar *event_kind, const CwClusterEvent *event)
+static CwClusterEvent *
+event_copy (const CwClusterEvent *event)
 {
-  Op *op = g_new0 (Op, 1);
+  CwClusterEvent *copy = g_new0 (CwClusterEvent, 1);
 
-  op->kind = kind;
-  op->name = g_strdup (name);
-  op->event_kind = g_strdup (event_kind);
-  if (event != NULL) {
-    op->event = g_new0 (CwClusterEvent, 1);
-    *op->event = *event;
-    op->event->certificate = g_strdup (event->certificate);
-    op->event->name = g_strdup (event->name);
-    op->event->kind = g_strdup (event->kind);
-    op->event->node = g_strdup (event->node);
-  }
-  g_queue_push_tail (&self->ops, op);
-  run_next (self);
-}
-
-static void
-on_store_event (CwStore *store, CwCertificate *cert, guint event, CwClusterSync *self)
-{
-  const gchar *name = cw_certificate_get_name (cert);
-  const gchar *kind;
-
-  if (g_str_equal (name, HOST_IDENTITY) || g_hash_table_contains (self->applying, name))
-    return;
-  switch (event) {
-  case CW_EVENT_ADDED:
-  case CW_EVENT_REPLACED:
-  case CW_EVENT_RENEWED:
-    kind = cw_event_to_string (event);
-    g_hash_table_replace (self->unshared, g_strdup (name), g_strdup (kind));
-    push (self, OP_PUBLISH, name, kind, NULL);
-    break;
-  case CW_EVENT_REMOVED:
-    g_hash_table_replace (self->unshared, g_strdup (name), g_strdup ("removed"));
-    push (self, OP_REMOVE, name, NULL, NULL);
-    break;
-  default:
-    break;
-  }
+  *copy = *event;
+  copy->certificate = g_strdup (event->certificate);
+  copy->name = g_strdup (event->name);
+  copy->kind = g_strdup (event->kind);
+  copy->node = g_strdup (event->node);
+  return copy;
 }
 
 static void
 applier (CwCluster *cluster, const CwClusterEvent *event, gpointer user_data)
 {
-  push (user_data, OP_APPLY, event->name, NULL, event);
+  CwClusterSync *self = user_data;
+
+  g_queue_push_tail (&self->ops, event_copy (event));
+  run_next (self);
 }
 
-/* Back after an outage: what was committed here meanwhile (before the
- * node noticed) is shared now. */
+/* ---- the start-up check ---------------------------------------------- */
+
+static gpointer
+list_func (CwCluster *cluster, PGconn *conn, gpointer data, GError **error)
+{
+  return cw_cluster_shared_list (conn, error);
+}
+
+/* What the database holds against what this node has: a revision this
+ * node committed and crashed before writing, or one it missed while its
+ * revisions file was lost, is applied like an event of the log. */
+static void
+listed (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  CwClusterSync *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) shared = cw_cluster_run_finish (CW_CLUSTER (source), res, &error);
+
+  if (shared == NULL) {
+    self->checked = FALSE;
+    g_object_unref (self);
+    return;
+  }
+  for (guint i = 0; i < shared->len; i++) {
+    CwClusterRevision *rev = shared->pdata[i];
+    CwCertificate *local = cw_store_lookup (self->store, rev->name);
+    CwClusterEvent event = { 0, rev->id, rev->name, (gchar *) "replaced", rev->revision, rev->node, 0 };
+
+    if (g_str_equal (rev->name, HOST_IDENTITY))
+      continue;
+    if (local == NULL || cw_certificate_get_info (local) == NULL ||
+        g_strcmp0 (cw_certificate_get_info (local)->fingerprint, rev->fingerprint) != 0) {
+      /* forget what the revisions file says: the disk is what counts */
+      set_revision (self, rev->name, 0, NULL);
+      g_queue_push_tail (&self->ops, event_copy (&event));
+    } else if (cw_cluster_sync_get_revision (self, rev->name) != rev->revision) {
+      set_revision (self, rev->name, rev->revision, rev->settings);
+    }
+  }
+  run_next (self);
+  g_object_unref (self);
+}
+
 static void
 on_available (CwCluster *cluster, GParamSpec *pspec, CwClusterSync *self)
 {
-  GHashTableIter iter;
-  gpointer key, value;
-
-  if (!cw_cluster_get_available (cluster))
+  if (!cw_cluster_get_available (cluster) || self->checked)
     return;
-  g_hash_table_iter_init (&iter, self->unshared);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    push (self, g_str_equal (value, "removed") ? OP_REMOVE : OP_PUBLISH, key, value, NULL);
+  self->checked = TRUE;
+  cw_cluster_run_async (cluster, list_func, NULL, NULL, (GDestroyNotify) g_ptr_array_unref, NULL, listed,
+                        g_object_ref (self));
 }
+
+/* ---- the object ------------------------------------------------------ */
 
 static void
 cw_cluster_sync_dispose (GObject *object)
@@ -562,7 +471,7 @@ cw_cluster_sync_dispose (GObject *object)
   CwClusterSync *self = CW_CLUSTER_SYNC (object);
 
   if (self->store != NULL)
-    g_signal_handlers_disconnect_by_data (self->store, self);
+    cw_store_set_backend (self->store, NULL, NULL);
   if (self->cluster != NULL) {
     g_signal_handlers_disconnect_by_data (self->cluster, self);
     cw_cluster_set_applier (self->cluster, NULL, NULL);
@@ -577,10 +486,11 @@ cw_cluster_sync_finalize (GObject *object)
 {
   CwClusterSync *self = CW_CLUSTER_SYNC (object);
 
-  g_queue_clear_full (&self->ops, (GDestroyNotify) op_free);
+  g_queue_clear_full (&self->ops, (GDestroyNotify) cw_cluster_event_free);
   g_hash_table_unref (self->revisions);
+  g_hash_table_unref (self->settings);
   g_hash_table_unref (self->applying);
-  g_hash_table_unref (self->unshared);
+  g_mutex_clear (&self->lock);
   g_free (self->path);
   G_OBJECT_CLASS (cw_cluster_sync_parent_class)->finalize (object);
 }
@@ -595,9 +505,10 @@ cw_cluster_sync_class_init (CwClusterSyncClass *klass)
 static void
 cw_cluster_sync_init (CwClusterSync *self)
 {
+  g_mutex_init (&self->lock);
   self->revisions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->applying = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->unshared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_queue_init (&self->ops);
 }
 
@@ -610,7 +521,7 @@ cw_cluster_sync_new (CwCluster *cluster, CwStore *store)
   self->store = g_object_ref (store);
   self->path = g_build_filename (cw_store_get_state_dir (store), REVISIONS_FILE, NULL);
   load_revisions (self);
-  g_signal_connect (store, "event", G_CALLBACK (on_store_event), self);
+  cw_store_set_backend (store, &backend, self);
   g_signal_connect (cluster, "notify::available", G_CALLBACK (on_available), self);
   cw_cluster_set_applier (cluster, applier, self);
   return self;
