@@ -9,10 +9,12 @@
 #include "config.h"
 
 #include "cw-cluster.h"
+#include "cw-store.h"
 #include "cw-cluster-lease.h"
 #include "cw-cluster-schema.h"
 #include "cw-cluster-seal.h"
 #include "cw-cluster-shared.h"
+#include "cw-cluster-sync.h"
 #include "cw-cluster-tokens.h"
 #include "cw-error.h"
 #include "cw-test-postgres.h"
@@ -630,6 +632,90 @@ test_nodes (void)
 }
 
 static void
+imported_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (res);
+}
+
+/* Imports @name (the fixture leaf) into @store: the certificate, or NULL
+ * with @error. */
+static CwCertificate *
+import_leaf (CwStore *store, const gchar *name, GError **error)
+{
+  g_autoptr(CwImportRequest) request = cw_import_request_new ();
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GBytes) leaf = cw_test_fixture ("leaf.pem"), key = cw_test_fixture ("key-sec1.pem");
+  g_autoptr(GBytes) chain = cw_test_fixture ("chain.ca-bundle");
+
+  request->name = g_strdup (name);
+  cw_import_request_add (request, "leaf.pem", leaf);
+  cw_import_request_add (request, "key-sec1.pem", key);
+  cw_import_request_add (request, "chain.ca-bundle", chain);
+  cw_store_import_async (store, g_steal_pointer (&request), NULL, imported_cb, &res);
+  while (res == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return cw_store_import_finish (store, res, error);
+}
+
+static void
+test_store_backend (void)
+{
+  Node *node = node_new ("node-s", NULL);
+  g_autoptr(CwConfig) config = cw_config_new ();
+  g_autofree gchar *state = g_build_filename (node->dir, "state", NULL);
+  g_autoptr(CwStore) store = cw_store_new (state, config);
+  g_autoptr(CwClusterSync) sync = NULL;
+  g_autoptr(CwCertificate) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *rows = NULL, *want = NULL, *certs_dir = NULL;
+
+  /* the tests above left revisions of made-up material in the log */
+  g_free (cw_test_postgres_query (pg, "DELETE FROM certward_event; DELETE FROM certward_certificate"));
+  g_assert_true (cw_store_load (store, &error));
+  sync = cw_cluster_sync_new (node->cluster, store);
+  cw_cluster_start (node->cluster);
+  wait_available (node->cluster, TRUE);
+
+  /* committed there first, then here */
+  cert = import_leaf (store, "backend.example.test", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cw_cluster_sync_get_revision (sync, "backend.example.test"), ==, 1);
+  rows = cw_test_postgres_query (pg, "SELECT c.revision || ' ' || r.fingerprint FROM certward_certificate c "
+                                     "JOIN certward_revision r ON r.certificate = c.id "
+                                     "WHERE c.name = 'backend.example.test'");
+  want = g_strdup_printf ("1 %s", cw_certificate_get_info (cert)->fingerprint);
+  g_assert_cmpstr (rows, ==, want);
+
+  /* the database away: nothing is written here either (not even the
+   * directory of a new certificate) */
+  cw_test_expect_warning ("cluster: *read-only until it returns");
+  cw_test_postgres_halt (pg, FALSE);
+  wait_available (node->cluster, FALSE);
+  cw_test_assert_expected_warnings ();
+  g_clear_object (&cert);
+  cert = import_leaf (store, "refused.example.test", &error);
+  g_assert_null (cert);
+  g_assert_error (error, CW_ERROR, CW_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_null (cw_store_lookup (store, "refused.example.test"));
+  certs_dir = g_build_filename (state, "certificates", NULL);
+  {
+    g_autoptr(GDir) dir = g_dir_open (certs_dir, 0, NULL);
+    const gchar *entry;
+
+    while ((entry = g_dir_read_name (dir)) != NULL)
+      g_assert_null (strstr (entry, "refused"));
+  }
+  cw_test_postgres_resume (pg);
+  wait_available (node->cluster, TRUE);
+
+  g_clear_object (&sync);
+  node_free (node, FALSE);
+}
+
+static void
 test_status (void)
 {
   g_autoptr(PGconn) conn = connect_db ("status");
@@ -679,6 +765,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cluster/shared", test_shared);
   g_test_add_func ("/cluster/event-order", test_event_order);
   g_test_add_func ("/cluster/nodes", test_nodes);
+  g_test_add_func ("/cluster/store-backend", test_store_backend);
   g_test_add_func ("/cluster/status", test_status);
   status = g_test_run ();
   cw_test_postgres_stop (pg);
