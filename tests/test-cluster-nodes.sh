@@ -5,11 +5,14 @@
 # fingerprint, its files written locally, CertificateChanged once on each
 # bus; the database stopped makes every node read-only (Unavailable) while
 # it keeps serving; a node that was away catches up; a node with another
-# key-file reads no key and overwrites nothing. Ports 24910-24919.
+# key-file reads no key and overwrites nothing; an ACME order on one node is
+# validated over HTTP-01 by another node's responder (the real Pebble).
+# Ports 24910-24929.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/postgres.sh"
+. "$(dirname "$0")/pebble.sh"
 
 if [ "$(id -u)" != 0 ]; then
   echo "1..0 # SKIP needs root (PostgreSQL runs as postgres)"
@@ -24,6 +27,7 @@ cleanup() {
   for n in "${!CW_PID[@]}"; do kill "${CW_PID[$n]}" 2>/dev/null && wait "${CW_PID[$n]}" 2>/dev/null; done
   for n in "${!BUS_PID[@]}"; do kill "${BUS_PID[$n]}" 2>/dev/null; done
   pg_down
+  pebble_down 2>/dev/null
   rm -rf "$S" "$TAP_TMP"
 }
 trap cleanup EXIT
@@ -31,6 +35,10 @@ trap cleanup EXIT
 bash "$CW_TEST_MAKE_FIXTURES" "$CW_TEST_FIXTURES"
 F=$CW_TEST_FIXTURES
 pg_up 24910 "$S/pg" || { echo "Bail out! PostgreSQL did not start"; exit 1; }
+# Pebble's validator fetches HTTP-01 answers from port 24922: node b's
+# responder, never a's (24926) nor c's (24927)
+pebble_up 24920 "$S/pebble" >/dev/null || { echo "Bail out! Pebble did not start"; exit 1; }
+declare -A HTTP_PORT=([a]=24926 [b]=24922 [c]=24927 [d]=24928)
 head -c 48 /dev/urandom > "$S/cluster.key"
 head -c 48 /dev/urandom > "$S/other.key"
 chmod 0600 "$S/cluster.key" "$S/other.key"
@@ -54,6 +62,13 @@ uri=$PG_CONNINFO
 node=$n
 key-file=$key
 heartbeat=1
+[acme]
+directory=$PEBBLE_DIRECTORY
+ca-file=$PEBBLE_CA
+contact=admin@example.test
+[http-01]
+address=127.0.0.1
+port=${HTTP_PORT[$n]}
 CONF
   DBUS_SESSION_BUS_ADDRESS=${BUS[$n]} "$CERTWARDD" --session --state-dir "$S/$n/state" \
     --config "$S/$n/certward.conf" 2>>"$S/$n/daemon.log" &
@@ -152,6 +167,15 @@ ok "c got b's second certificate" wait_for c gone.example.test "$FP3"
 ctl b remove gone.example.test --force >/dev/null 2>&1 || ctl b remove gone.example.test >/dev/null
 ok "removed on a too" wait_for a gone.example.test ""
 ok "removed on c too" wait_for c gone.example.test ""
+
+# ---- HTTP-01: a orders, the CA asks b ----
+ok "an ACME order on a" timeout 120 env DBUS_SESSION_BUS_ADDRESS="${BUS[a]}" "$CERTWARDCTL" --session \
+  request http01.example.test --id http01.example.test --challenge http-01
+FP6=$(fingerprint a http01.example.test)
+ok "a got the certificate, validated through b's responder" test -n "$FP6"
+ok "b has it" wait_for b http01.example.test "$FP6"
+ok "c has it" wait_for c http01.example.test "$FP6"
+ok "the tokens were withdrawn after the order" test "$(pg_psql 'SELECT count(*) FROM certward_http01')" = 0
 
 # ---- the database goes away ----
 pg_stop

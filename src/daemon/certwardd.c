@@ -7,6 +7,7 @@
 #include "cw-authority.h"
 #include "cw-saved-reply.h"
 #include "cw-clock.h"
+#include "cw-cluster-http01.h"
 #include "cw-cluster-sync.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
@@ -371,6 +372,14 @@ main (int argc, char **argv)
      * is this node's alone */
     cw_daemon_set_cluster (daemon, cluster);
     cluster_sync = cw_cluster_sync_new (cluster, store);
+    /* the CA may ask any node for any node's HTTP-01 token: a standalone
+     * responder listens all the time */
+    if (!cw_http01_set_shared (cw_acme_manager_get_http01 (acme), cw_cluster_http01 (), cluster,
+                               g_str_equal (cw_config_get_string (config, "http-01", "mode"), "standalone"),
+                               &error)) {
+      g_warning ("%s; HTTP-01 challenges of other nodes are not answered here", error->message);
+      g_clear_error (&error);
+    }
     cw_cluster_start (cluster);
   }
   ctx.daemon = daemon;
