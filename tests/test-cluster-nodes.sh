@@ -160,6 +160,21 @@ for n in a b c; do
   ok "$n said replaced once" wait_events $n replaced shared.example.test 1
 done
 
+# ---- a renewal on a: renewed once on every bus ----
+ctl a self-sign renewed.example.test --id renewed.example.test >/dev/null
+FP7=$(fingerprint a renewed.example.test)
+ok "c has a's self-signed certificate" wait_for c renewed.example.test "$FP7"
+ok "b too" wait_for b renewed.example.test "$FP7"
+ctl a renew renewed.example.test --force >/dev/null
+FP8=$(fingerprint a renewed.example.test)
+ok "renewed on a" test -n "$FP8" -a "$FP8" != "$FP7"
+ok "b switched to the renewal" wait_for b renewed.example.test "$FP8"
+ok "c switched to the renewal" wait_for c renewed.example.test "$FP8"
+for n in a b c; do
+  ok "$n said renewed once" wait_events $n renewed renewed.example.test 1
+  ok "$n said nothing else of it" test "$(grep -c ' renewed.example.test ' "$S/$n/monitor.log")" = 2
+done
+
 # ---- a removal on b ----
 ctl b import "$F/leaf.pem" "$F/key-sec1.pem" "$F/chain.ca-bundle" --name gone.example.test >/dev/null
 FP3=$(fingerprint b gone.example.test)

@@ -182,7 +182,7 @@ backend_commit_revision (gpointer user_data, CwWriteJob *job, GError **error)
     g_mutex_unlock (&self->lock);
   }
   c.rev = rev;
-  c.kind = job->is_new ? "added" : job->consume_pending ? "renewed" : "replaced";
+  c.kind = job->is_new ? "added" : job->renewal ? "renewed" : "replaced";
   c.expected = cw_cluster_sync_get_revision (self, name);
   if (cw_cluster_run_sync (self->cluster, commit_func, &c, error) == NULL) {
     g_prefix_error (error, "%s: ", name);
@@ -315,6 +315,8 @@ fetched (GObject *source, GAsyncResult *res, gpointer user_data)
   request->name = g_strdup (a->rev->name);
   request->replace = TRUE;
   request->allow_expired = TRUE;
+  /* announced here as it was where it happened */
+  request->renewal = g_str_equal (a->event->kind, "renewed");
   if (g_key_file_load_from_data (settings, a->rev->settings, -1, G_KEY_FILE_NONE, NULL)) {
     request->roles = g_key_file_get_string_list (settings, "certificate", "roles", NULL, NULL);
     request->tenant = g_key_file_get_string (settings, "certificate", "tenant", NULL);

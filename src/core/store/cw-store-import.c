@@ -96,7 +96,7 @@ import_written (GObject *source, GAsyncResult *result, gpointer user_data)
     cw_cert_message (data->name, "%s: replaced by an imported certificate (revision %u)", data->name,
                      data->job->revision);
     cw_certificate_emit_changed (cert);
-    cw_store_emit_event (self, cert, CW_EVENT_REPLACED);
+    cw_store_emit_event (self, cert, data->request->renewal ? CW_EVENT_RENEWED : CW_EVENT_REPLACED);
   } else {
     static const gchar *const default_roles[] = { "server", NULL };
 

@@ -166,6 +166,7 @@ cw_store_install_async (CwStore *self, CwCertificate *cert, GBytes *chain, GCanc
                                                   : cw_certificate_get_scep (cert) != NULL ? "scep"
                                                   : g_str_equal (cw_certificate_get_source (cert), "csr") ? "csr"
                                                   : "imported");
+  data->job->renewal = data->has_current;
   g_task_set_task_data (task, data, (GDestroyNotify) install_data_free);
 
   if (!cw_store_claim (cert, &error)) {

@@ -19,6 +19,8 @@ typedef struct {
   gchar      *tenant;         /* NULL: "" */
   gboolean    allow_expired;
   gboolean    replace;
+  gboolean    renewal;        /* a replacement that renews (a cluster node applying another's renewal):
+                               * announced as renewed rather than replaced */
 } CwImportRequest;
 
 CwImportRequest *cw_import_request_new (void);

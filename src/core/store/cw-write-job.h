@@ -41,6 +41,7 @@ struct _CwWriteJob {
   gint        key_gid;         /* key.pem's group (AccessGroup), -1: root only */
   CwCertInfo *info;            /* result: the new revision's leaf */
   gchar      *name;            /* the certificate's, NULL for a new one */
+  gboolean    renewal;         /* the new revision renews the current one (for the backend's event) */
   const CwStoreBackend *backend; /* or NULL: commits first there (cw-store-backend.h) */
   gpointer    backend_data;
 };
