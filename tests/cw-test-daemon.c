@@ -113,22 +113,54 @@ cw_test_daemon_new (const gchar *config_text)
   return daemon;
 }
 
+typedef struct {
+  gchar *before;   /* who owned the name before the start: a daemon just
+                    * stopped or killed that the bus has not seen go yet */
+  gchar *owner;
+} NameWait;
+
 static void
 name_appeared (GDBusConnection *c, const gchar *name, const gchar *owner, gpointer user_data)
 {
-  *(gboolean *) user_data = TRUE;
+  NameWait *w = user_data;
+
+  g_free (w->owner);
+  w->owner = g_strdup (owner);
+}
+
+static void
+name_vanished (GDBusConnection *c, const gchar *name, gpointer user_data)
+{
+  NameWait *w = user_data;
+
+  g_clear_pointer (&w->owner, g_free);
+}
+
+static gboolean
+new_owner (gpointer data)
+{
+  NameWait *w = data;
+
+  return w->owner != NULL && g_strcmp0 (w->owner, w->before) != 0;
 }
 
 void
 cw_test_daemon_start (CwTestDaemon *daemon)
 {
   g_autoptr(GError) error = NULL;
-  gboolean up = FALSE;
+  g_autoptr(GVariant) reply = NULL;
+  NameWait w = { NULL, NULL };
   guint watch;
 
   g_assert_null (daemon->process);
+  reply = g_dbus_connection_call_sync (cw_test_bus (), "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetNameOwner",
+                                       g_variant_new ("(s)", "org.certward.Certward1"), G_VARIANT_TYPE ("(s)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(s)", &w.before);
   watch = g_bus_watch_name_on_connection (cw_test_bus (), "org.certward.Certward1", G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                          name_appeared, NULL, &up, NULL);
+                                          name_appeared, name_vanished, &w, NULL);
   {
     g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
     g_autofree gchar *clock = g_strdup_printf ("--test-clock=%" G_GINT64_FORMAT, daemon->test_clock);
@@ -145,9 +177,12 @@ cw_test_daemon_start (CwTestDaemon *daemon)
                                                    daemon->test_clock >= 0 ? clock : NULL, NULL);
   }
   g_assert_no_error (error);
-  if (!cw_test_wait_timeout (&up, 20))
+  /* the new daemon's name, not the old one's the bus still lists */
+  if (!cw_test_wait_until (new_owner, &w, 20))
     g_error ("certwardd did not take its bus name within 20 s");
   g_bus_unwatch_name (watch);
+  g_free (w.before);
+  g_free (w.owner);
 }
 
 static void

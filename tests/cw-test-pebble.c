@@ -132,10 +132,23 @@ cw_test_pebble_start (guint base, const CwTestPebbleOptions *options)
                            "PEBBLE_AUTHZREUSE", "0", NULL };
     const gchar *argv[] = { "pebble", "-config", config_path, "-dnsserver", dns, NULL };
 
+    p->pebble_argv = g_strdupv ((gchar **) argv);
+    p->pebble_env = g_strdupv ((gchar **) env);
+    p->pebble_log = g_strdup (pebble_log);
     p->pebble = spawn (pebble_log, env, argv);
   }
   wait_for_port (base, p->pebble, pebble_log);
   return p;
+}
+
+void
+cw_test_pebble_restart (CwTestPebble *p)
+{
+  g_subprocess_send_signal (p->pebble, SIGTERM);
+  g_subprocess_wait (p->pebble, NULL, NULL);
+  g_clear_object (&p->pebble);
+  p->pebble = spawn (p->pebble_log, (const gchar * const *) p->pebble_env, (const gchar * const *) p->pebble_argv);
+  wait_for_port (p->base, p->pebble, p->pebble_log);
 }
 
 void
@@ -151,6 +164,9 @@ cw_test_pebble_stop (CwTestPebble *p)
     g_object_unref (all[i]);
   }
   cw_test_rmdir (p->dir);
+  g_strfreev (p->pebble_argv);
+  g_strfreev (p->pebble_env);
+  g_free (p->pebble_log);
   g_free (p->dir);
   g_free (p->ca_file);
   g_free (p->cert_file);

@@ -21,6 +21,9 @@ typedef struct {
   guint        http_port;     /* where HTTP-01 answers must be served */
   GSubprocess *pebble;
   GSubprocess *challtestsrv;
+  gchar      **pebble_argv;   /* how it was started, for cw_test_pebble_restart */
+  gchar      **pebble_env;
+  gchar       *pebble_log;
 } CwTestPebble;
 
 typedef struct {
@@ -34,6 +37,10 @@ typedef struct {
 /* Starts both and returns when Pebble's directory answers. */
 CwTestPebble *cw_test_pebble_start (guint base, const CwTestPebbleOptions *options);
 void          cw_test_pebble_stop (CwTestPebble *pebble);
+/* Stops Pebble and starts it again with the same configuration: it keeps
+ * everything in memory, so its accounts, orders and roots are gone (its
+ * HTTPS listener keeps its certificate). */
+void          cw_test_pebble_restart (CwTestPebble *pebble);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwTestPebble, cw_test_pebble_stop)
 
 /* A file holding the root Pebble issues under (fetched from its

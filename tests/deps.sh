@@ -19,11 +19,13 @@ RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
 # the Cockpit page is tested in Debian's headless Chromium (no browser download);
 # Kamailio and coturn receive certificates through their integrations;
 # polkitd decides who may change what on the system bus;
-# scep: micromdm's scepserver, the SCEP CA of tests/test-scep*.c
+# scep: micromdm's scepserver, the SCEP CA of tests/test-scep*.c;
+# nginx with its stream module: the TLS-ALPN-01 router of docs/
 TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3 pebble curl
   bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 scep
   locales man-db groff-base cockpit-ws cockpit-bridge cockpit-system chromium
-  kamailio kamailio-tls-modules coturn polkitd"
+  kamailio kamailio-tls-modules coturn polkitd
+  nginx libnginx-mod-stream"
 SYSTEM=""
 if [ "${1:-}" = --system ]; then
   # dpkg-buildpackage and dh (debhelper-compat 13), lintian, systemd-nspawn,
@@ -35,6 +37,17 @@ missing=$(for p in $BUILD $RUNTIME $TEST $SYSTEM; do dpkg-query -W -f='${Status}
 if [ -n "$missing" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Services installed here (nginx) must not start: the tests run their own
+  # on loopback ports, and a system nginx on port 80 would take the port the
+  # system tests use. policy-rc.d (101: action forbidden) stops that while
+  # apt runs, unless the machine already has one.
+  policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi

@@ -3,7 +3,9 @@
  * this process (HTTPS on 127.0.0.1:24200; ports 24200–24299 belong to this
  * program): ARI (RFC 9773) renewalInfo and "replaces", profiles, problem
  * documents with Retry-After (rateLimited, 503, badNonce), the preferred
- * alternate chain, and an order resumed after the daemon was killed.
+ * alternate chain, an order resumed after the daemon was killed, the
+ * clientAuth warning for what Let's Encrypt issues now, and an account
+ * deactivated at the CA.
  *
  * The fake follows RFC 8555's shapes (directory, nonces, JWS bodies,
  * Location headers, order states, PEM chains with Link alternates) but does
@@ -42,6 +44,8 @@ typedef struct {
   gboolean    rate_limit;   /* refuse newOrder with rateLimited */
   gboolean    hang;         /* finalize never answers */
   guint       hostile;      /* newOrder answers with garbage of kind N */
+  guint       deactivated;  /* refuse the next newOrder(s): the account is deactivated */
+  guint       accounts;     /* newAccount requests seen */
   GPtrArray  *hung;         /* messages held */
 } Fake;
 
@@ -148,6 +152,11 @@ serve_new_order (SoupServerMessage *msg)
   g_autofree gchar *text = NULL, *location = NULL, *finalize = NULL, *json = NULL, *order_path = NULL;
   gboolean has_ip = FALSE;
 
+  if (fake.deactivated > 0) {
+    fake.deactivated--;
+    reply_problem (msg, 403, "unauthorized", "Account has been deactivated");
+    return;
+  }
   if (fake.fail_503 > 0) {
     fake.fail_503--;
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "1");
@@ -314,6 +323,7 @@ serve (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable 
   } else if (g_str_equal (path, "/account")) {
     g_autofree gchar *location = url ("/accounts/1");
 
+    fake.accounts++;
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location", location);
     reply_json (msg, 201, "{\"status\":\"valid\",\"contact\":[]}");
   } else if (g_str_equal (path, "/authz/1")) {
@@ -704,6 +714,51 @@ test_preferred_chain (void)
   fixture_stop (&f);
 }
 
+/* Like Let's Encrypt since 2026, the fake issues serverAuth only: a
+ * certificate requested for the client role says what will fail. */
+static void
+test_client_eku (void)
+{
+  Fixture f = { 0 };
+  static const gchar *const ids[] = { "trunk.example.test", NULL };
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autofree gchar *event = NULL;
+  const gchar *const *warnings;
+
+  fixture_start (&f);
+  cert = request (&f, "trunk", ids, cw_test_options ("roles", g_variant_new_strv ((const gchar *[]) { "sip-tls", "client" }, 2), NULL));
+  event = wait_outcome (&f, "trunk");
+  g_assert_cmpstr (event, ==, "added");
+  cw_test_certificate_reload (&cert);
+  /* (the fake's chain ends at a root nobody knows: that is warned too) */
+  warnings = cw_dbus_certificate1_get_warnings (cert);
+  g_assert_cmpuint (g_strv_length ((gchar **) warnings), ==, 2);
+  g_assert_nonnull (strstr (warnings[1], "clientAuth"));
+  fixture_stop (&f);
+}
+
+/* An account deactivated elsewhere (RFC 8555 §7.3.6: "unauthorized"):
+ * the agent's own is registered again and the order goes through. */
+static void
+test_deactivated (void)
+{
+  Fixture f = { 0 };
+  static const gchar *const ids[] = { "again.example.test", NULL };
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autofree gchar *event = NULL;
+  guint accounts = fake.accounts;
+
+  fixture_start (&f);
+  fake.deactivated = 1;
+  cert = request (&f, "again", ids, NULL);
+  event = wait_outcome (&f, "again");
+  g_assert_cmpstr (event, ==, "added");
+  g_assert_cmpuint (fake.deactivated, ==, 0);
+  /* registered on first use, then once more */
+  g_assert_cmpuint (fake.accounts, ==, accounts + 2);
+  fixture_stop (&f);
+}
+
 /* Garbage from the CA fails the order with a reason, never the daemon. */
 static void
 test_hostile (void)
@@ -796,6 +851,8 @@ main (int argc, char **argv)
   g_test_add_func ("/acme-fake/preferred-chain", test_preferred_chain);
   g_test_add_func ("/acme-fake/resume", test_resume);
   g_test_add_func ("/acme-fake/hostile", test_hostile);
+  g_test_add_func ("/acme-fake/client-eku", test_client_eku);
+  g_test_add_func ("/acme-fake/deactivated", test_deactivated);
   status = g_test_run ();
 
   fake_stop ();

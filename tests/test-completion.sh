@@ -69,7 +69,7 @@ ok "options of a verb: account create" offers "certwardctl account create --" --
 ok "options of a verb: provider add" offers "certwardctl provider add --" --secret-file= --secret-stdin=
 ok "option values: --role" offers_exactly "certwardctl import --role " server sip-tls stir-shaken client ca
 ok "option values after =: --role=s" offers_exactly "certwardctl import x.pem --role=s" server sip-tls stir-shaken
-ok "option values: --challenge" offers_exactly "certwardctl request x --challenge " http-01 dns-01
+ok "option values: --challenge" offers_exactly "certwardctl request x --challenge " http-01 dns-01 tls-alpn-01
 ok "option values: --format" offers_exactly "certwardctl export x --format " pem der pkcs12
 ok "trust mode values" offers_exactly "certwardctl trust mode " none outgoing all
 ok "files for import" bash -c "cd '$F' && $(declare -f comp offers); . '$BC'; . '$CW_SOURCE_DIR/completion/certwardctl'; offers 'certwardctl import lea' leaf.pem leaf.key"

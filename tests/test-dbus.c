@@ -202,6 +202,60 @@ test_warnings (Fixture *f, gconstpointer data)
 }
 
 static void
+set_roles (const gchar *path, const gchar *const *roles)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = g_dbus_connection_call_sync (
+    cw_test_bus (), BUS_NAME, path, "org.freedesktop.DBus.Properties", "Set",
+    g_variant_new ("(ssv)", "org.certward.Certificate1", "Roles", g_variant_new_strv (roles, -1)), NULL,
+    G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
+/* A certificate for the client role without clientAuth in its extended key
+ * usage (Let's Encrypt's since 2026) says what will fail; the warning
+ * follows the roles. */
+static void
+test_client_eku (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = import (f, cw_test_options ("certificate", cw_test_fixture_ay ("leaf.pem"), "key", cw_test_fixture_ay ("key-sec1.pem"),
+                                               "chain", cw_test_fixture_ay ("chain.ca-bundle"), "name", g_variant_new_string ("trunk"),
+                                               "roles", g_variant_new_strv ((const gchar *[]) { "server" }, 1), NULL), &error);
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autofree gchar *local = NULL;
+  const gchar *const *warnings;
+
+  g_assert_no_error (error);
+  cert = cw_test_certificate (path);
+  g_assert_cmpuint (g_strv_length ((gchar **) cw_dbus_certificate1_get_warnings (cert)), ==, 0);
+
+  /* leaf.pem says serverAuth only */
+  set_roles (path, (const gchar *[]) { "sip-tls", "client", NULL });
+  cw_test_certificate_reload (&cert);
+  warnings = cw_dbus_certificate1_get_warnings (cert);
+  g_assert_cmpuint (g_strv_length ((gchar **) warnings), ==, 1);
+  g_assert_nonnull (strstr (warnings[0], "clientAuth"));
+  g_assert_nonnull (strstr (warnings[0], "SIP trunks"));
+  g_assert_nonnull (strstr (warnings[0], "certwardctl ca create"));
+
+  set_roles (path, (const gchar *[]) { "server", NULL });
+  cw_test_certificate_reload (&cert);
+  g_assert_cmpuint (g_strv_length ((gchar **) cw_dbus_certificate1_get_warnings (cert)), ==, 0);
+
+  /* the agent's own certificates for the client role carry clientAuth */
+  cw_dbus_manager1_call_create_self_signed_sync (f->manager, "phone-client",
+                                                 cw_test_options ("identities", g_variant_new_strv ((const gchar *[]) { "pbx.example.test" }, 1),
+                                                                  "roles", g_variant_new_strv ((const gchar *[]) { "client" }, 1), NULL),
+                                                 &local, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&cert);
+  cert = cw_test_certificate (local);
+  g_assert_cmpuint (g_strv_length ((gchar **) cw_dbus_certificate1_get_warnings (cert)), ==, 0);
+}
+
+static void
 test_errors (Fixture *f, gconstpointer data)
 {
   static const struct {
@@ -735,6 +789,7 @@ main (int argc, char **argv)
 #define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
   ADD ("/dbus/import-properties", test_import_properties);
   ADD ("/dbus/warnings", test_warnings);
+  ADD ("/dbus/client-eku", test_client_eku);
   ADD ("/dbus/errors", test_errors);
   ADD ("/dbus/export-reimport", test_export_reimport);
   ADD ("/dbus/install", test_install);

@@ -577,6 +577,83 @@ test_actions (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (text, "www: hook "));
 }
 
+static gboolean
+file_gone (gpointer path)
+{
+  return !g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+typedef struct {
+  CwDBusCertificate1 **cert;
+  CwTestDaemon        *daemon;
+  const gchar         *text;
+} Waiting;
+
+static gboolean
+actions_say (gpointer data)
+{
+  Waiting *w = data;
+  g_autofree gchar *all = NULL;
+
+  cw_test_certificate_reload (w->cert);
+  all = g_strjoinv ("\n", (gchar **) cw_dbus_certificate1_get_last_actions (*w->cert));
+  return strstr (all, w->text) != NULL;
+}
+
+static gboolean
+log_says (gpointer data)
+{
+  Waiting *w = data;
+  g_autofree gchar *text = cw_test_daemon_log (w->daemon);
+
+  return strstr (text, w->text) != NULL;
+}
+
+/* Two runs of the actions overlapping, the older ending last: LastActions
+ * says what the newer run did, not what the older one ended with. */
+static void
+test_actions_newest (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *once = path_in (f, "slow-once");
+  g_autofree gchar *go = path_in (f, "go");
+  g_autofree gchar *body = g_strdup_printf ("if [ -e %s ]; then rm %s; while [ ! -e %s ]; do sleep 0.05; done; "
+                                            "echo \"older run\"; exit 4; else echo \"newer run\"; fi",
+                                            once, once, go);
+  g_autofree gchar *hook = write_script (f, "hook.sh", body);
+  g_autofree gchar *cmd = write_script (f, "cmd.sh", "true");
+  g_autoptr(CwDBusCertificate1) cert = NULL;
+  g_autoptr(GError) error = NULL;
+  const gchar *hooks[] = { hook, NULL };
+  const gchar *argv[] = { cmd, NULL };
+  g_auto(GVariantBuilder) commands = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(sas)"));
+  Waiting w = { &cert, f->daemon, NULL };
+  g_autofree gchar *all = NULL;
+
+  if (!need_root ())
+    return;
+  cert = import (f, "www", NULL, NULL);
+  g_assert_true (g_file_set_contents (once, "", 0, NULL));
+  /* the first run's hook starts and waits */
+  g_assert_true (set_property (cert, "DeployHooks", g_variant_new_strv (hooks, -1), &error));
+  g_assert_no_error (error);
+  g_assert_true (cw_test_wait_until (file_gone, once, 10));
+  /* a second run, which ends at once */
+  g_variant_builder_add (&commands, "(s^as)", USER, argv);
+  g_assert_true (set_property (cert, "ReloadCommands", g_variant_builder_end (&commands), &error));
+  g_assert_no_error (error);
+  w.text = "newer run";
+  g_assert_true (cw_test_wait_until (actions_say, &w, 10));
+  /* now the first one ends, failing: a warning in the log says when */
+  g_assert_true (g_file_set_contents (go, "", 0, NULL));
+  w.text = "exit status 4";
+  g_assert_true (cw_test_wait_until (log_says, &w, 10));
+  cw_test_certificate_reload (&cert);
+  all = g_strjoinv ("\n", (gchar **) cw_dbus_certificate1_get_last_actions (cert));
+  g_test_message ("%s", all);
+  g_assert_nonnull (strstr (all, "newer run"));
+  g_assert_null (strstr (all, "older run"));
+}
+
 /* ---- order, batches, repair --------------------------------------------- */
 
 typedef struct {
@@ -913,6 +990,7 @@ main (int argc, char **argv)
   ADD ("/delivery/target-refusals", test_target_refusals);
   ADD ("/delivery/hooks-checked", test_hooks_checked);
   ADD ("/delivery/actions", test_actions);
+  ADD ("/delivery/actions-newest", test_actions_newest);
   ADD ("/delivery/order", test_order);
   ADD ("/delivery/repair", test_repair);
   ADD ("/delivery/integrations", test_integrations);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Expiry with the test clock: "expiring" inside the warning window and
  * "expired" after NotAfter, each announced once (across restarts too),
- * again after a renewal, and at once when the window grows. */
+ * again after a renewal, and at once when the window grows; the window of a
+ * short-lived certificate the agent renews itself. */
 #include "cw-clock.h"
 #include "cw-error.h"
 #include "cw-store.h"
@@ -191,6 +192,46 @@ test_window (Fixture *f, gconstpointer data)
   g_assert_cmpint (cw_certificate_get_state (cw_store_lookup (f->store, "year")), ==, CW_CERT_STATE_EXPIRING);
 }
 
+/* Short lifetimes (Let's Encrypt's 45-day certificates): one the agent
+ * renews itself is "expiring" only in the last quarter of its life, not
+ * from birth under the 60-day default; one only an administrator renews
+ * keeps the full window. */
+static void
+test_short_lifetime (Fixture *f, gconstpointer data)
+{
+  g_autoptr(CwCertificate) renewing = create (f, "auto45", 45);
+  g_autoptr(CwCertificate) manual = create (f, "manual45", 45);
+  gint64 not_after = cw_certificate_get_info (renewing)->not_after;
+  /* (the issuer backdates NotBefore a little) */
+  gint64 window = (not_after - cw_certificate_get_info (renewing)->not_before) / 4;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cw_store_set_renewal_options (f->store, renewing, 1, NULL, NULL, &error));
+  g_assert_no_error (error);
+  travel (f->start + 1);
+  g_assert_cmpint (cw_certificate_get_state (manual), ==, CW_CERT_STATE_EXPIRING);
+  g_assert_cmpint (cw_certificate_get_state (renewing), ==, CW_CERT_STATE_VALID);
+  g_assert_cmpint (cw_store_warning_window (f->store, renewing), ==, window);
+  g_assert_cmpint (cw_store_warning_window (f->store, manual), ==, 60 * DAY);
+
+  /* past the renewal point (a third left) it is still valid … */
+  travel (not_after - 15 * DAY + 1);
+  g_assert_cmpint (cw_certificate_get_state (renewing), ==, CW_CERT_STATE_VALID);
+  travel (not_after - window - 1);
+  g_assert_cmpint (cw_certificate_get_state (renewing), ==, CW_CERT_STATE_VALID);
+  /* … until a quarter is left and the renewal has not happened */
+  travel (not_after - window + 1);
+  g_assert_cmpint (cw_certificate_get_state (renewing), ==, CW_CERT_STATE_EXPIRING);
+
+  /* a year-long certificate renewing itself keeps the configured 60 days */
+  {
+    g_autoptr(CwCertificate) year = create (f, "auto365", 365);
+
+    g_assert_true (cw_store_set_renewal_options (f->store, year, 1, NULL, NULL, &error));
+    g_assert_cmpint (cw_store_warning_window (f->store, year), ==, 60 * DAY);
+  }
+}
+
 /* Renew without force waits until a third of the lifetime remains. */
 static void
 test_renew_when_due (Fixture *f, gconstpointer data)
@@ -221,5 +262,6 @@ main (int argc, char **argv)
   ADD ("/expiry/transitions", test_transitions);
   ADD ("/expiry/window", test_window);
   ADD ("/expiry/renew-when-due", test_renew_when_due);
+  ADD ("/expiry/short-lifetime", test_short_lifetime);
   return g_test_run ();
 }

@@ -119,7 +119,7 @@ like "nobody can ask FindForName" "www_example_test" \
 # --- every member of every interface, walked from the introspection data:
 # what is not in this list of reads must be refused to nobody by polkit
 OPEN="org.certward.Manager1.GetCertificates org.certward.Manager1.FindForName
-org.certward.Manager1.GetHttpChallenge org.certward.Manager1.GetAccounts org.certward.Manager1.GetProviderTypes
+org.certward.Manager1.GetHttpChallenge org.certward.Manager1.GetTlsAlpnChallenge org.certward.Manager1.GetAccounts org.certward.Manager1.GetProviderTypes
 org.certward.Manager1.GetProviders org.certward.Manager1.GetIntegrations org.certward.Certificate1.Export
 org.certward.Certificate1.GetRequest org.certward.TrustStore1.List org.certward.TrustStore1.Export
 org.certward.Manager1.GetClusterStatus"

@@ -20,12 +20,21 @@ with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", 
     LAYERS = re.findall(r"^  \['([a-z0-9]+)', files\(", f.read(), re.M)
 
 
-def symbols(obj):
-    out = subprocess.run(["nm", "--defined-only", "-g", obj], capture_output=True, text=True, check=True).stdout
-    defined = {line.split()[-1] for line in out.splitlines() if line.split()[1:2] and line.split()[1] in "TDBR"}
-    out = subprocess.run(["nm", "-u", obj], capture_output=True, text=True, check=True).stdout
-    used = {line.split()[-1] for line in out.splitlines() if line.strip()}
-    return defined, used
+def symbols(objs):
+    """{object: (defined, used)} from two runs of nm over every object."""
+    objs = list(objs)
+    result = {o: (set(), set()) for o in objs}
+    for flags, index in ((["--defined-only", "-g"], 0), (["-u"], 1)):
+        out = subprocess.run(["nm", "-A"] + flags + list(objs), capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            path, _, rest = line.partition(":")
+            fields = rest.split()
+            if not fields or path not in result:
+                continue
+            if index == 0 and not (len(fields) >= 3 and fields[1] in "TDBR"):
+                continue
+            result[path][index].add(fields[-1])
+    return result
 
 
 def main():
@@ -39,8 +48,9 @@ def main():
                 objs[unit] = (layer, os.path.join(d, name))
     defined_by = {}
     uses = {}
+    found = symbols([path for _, path in objs.values()])
     for unit, (layer, path) in objs.items():
-        defined, used = symbols(path)
+        defined, used = found[path]
         for s in defined:
             defined_by[s] = unit
         uses[unit] = used

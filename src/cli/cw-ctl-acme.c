@@ -128,7 +128,7 @@ cw_ctl_request (CwCtl *ctl, int argc, char **argv)
     { "id", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &ids, N_("DNS name or IP address to certify (repeatable)"), N_("IDENTITY") },
     { "account", 'a', 0, G_OPTION_ARG_STRING, &account, N_("ACME account (id or object path)"), N_("ACCOUNT") },
     { "directory", 'd', 0, G_OPTION_ARG_STRING, &directory, N_("ACME directory URL (default: the configured CA)"), N_("URL") },
-    { "challenge", 0, 0, G_OPTION_ARG_STRING, &challenge, N_("http-01 (default) or dns-01"), N_("TYPE") },
+    { "challenge", 0, 0, G_OPTION_ARG_STRING, &challenge, N_("http-01, dns-01 or tls-alpn-01 (default: [acme] challenge, http-01)"), N_("TYPE") },
     { "provider", 0, 0, G_OPTION_ARG_STRING, &provider,
       N_("DNS provider for dns-01 (see certwardctl provider list)"), N_("NAME") },
     { "http-01-mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("standalone, webroot or dbus"), N_("MODE") },

@@ -35,7 +35,7 @@ cw_account_from_path (CwAcmeManager *manager, const gchar *path)
 
   if (path == NULL || !g_str_has_prefix (path, prefix))
     return NULL;
-  return cw_acme_manager_lookup_account (manager, path + strlen (prefix));
+  return cw_acme_accounts_lookup (cw_acme_manager_get_accounts (manager), path + strlen (prefix));
 }
 
 static void
@@ -62,7 +62,7 @@ op_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GDBusMethodInvocation) invocation = user_data;
   GError *error = NULL;
 
-  if (!cw_acme_manager_account_op_finish (CW_ACME_MANAGER (source), result, &error))
+  if (!cw_acme_accounts_op_finish (CW_ACME_ACCOUNTS (source), result, &error))
     cw_invocation_take_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
@@ -73,7 +73,7 @@ handle_update_contact (CwDBusAccount1 *iface, GDBusMethodInvocation *invocation,
 {
   CwAccountService *self = CW_ACCOUNT_SERVICE (iface);
 
-  cw_acme_manager_update_contact_async (self->manager, self->account, contact, NULL, op_done,
+  cw_acme_accounts_update_contact_async (cw_acme_manager_get_accounts (self->manager), self->account, contact, NULL, op_done,
                                         g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -83,7 +83,7 @@ handle_rollover_key (CwDBusAccount1 *iface, GDBusMethodInvocation *invocation)
 {
   CwAccountService *self = CW_ACCOUNT_SERVICE (iface);
 
-  cw_acme_manager_rollover_async (self->manager, self->account, NULL, op_done, g_object_ref (invocation));
+  cw_acme_accounts_rollover_async (cw_acme_manager_get_accounts (self->manager), self->account, NULL, op_done, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -92,7 +92,7 @@ handle_deactivate (CwDBusAccount1 *iface, GDBusMethodInvocation *invocation)
 {
   CwAccountService *self = CW_ACCOUNT_SERVICE (iface);
 
-  cw_acme_manager_deactivate_async (self->manager, self->account, NULL, op_done, g_object_ref (invocation));
+  cw_acme_accounts_deactivate_async (cw_acme_manager_get_accounts (self->manager), self->account, NULL, op_done, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 

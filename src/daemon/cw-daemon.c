@@ -181,7 +181,7 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
     return FALSE;
   if (self->scep != NULL)
     cw_certificate_tree_set_scep (self->certificates, self->scep);
-  accounts = cw_acme_manager_get_accounts (self->acme);
+  accounts = cw_acme_accounts_get_all (cw_acme_manager_get_accounts (self->acme));
   for (guint i = 0; i < accounts->len; i++)
     export_account (self, g_ptr_array_index (accounts, i));
   providers = cw_provider_manager_get_providers (provider_manager);
@@ -198,7 +198,7 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
       return FALSE;
   }
   g_signal_connect (self->store, "event", G_CALLBACK (on_store_event), self);
-  g_signal_connect (self->acme, "account-added", G_CALLBACK (on_account_added), self);
+  g_signal_connect (cw_acme_manager_get_accounts (self->acme), "account-added", G_CALLBACK (on_account_added), self);
   if (cw_clock_is_fake () && cw_testing_service_export (self->connection, error) == 0)
     return FALSE;
 
@@ -233,6 +233,7 @@ cw_daemon_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->store, self);
   if (self->acme != NULL) {
     g_signal_handlers_disconnect_by_data (self->acme, self);
+    g_signal_handlers_disconnect_by_data (cw_acme_manager_get_accounts (self->acme), self);
     g_signal_handlers_disconnect_by_data (cw_acme_manager_get_providers (self->acme), self);
   }
   g_clear_object (&self->manager);

@@ -448,7 +448,7 @@ handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const 
   }
   acme->directory = g_strdup (cw_options_get_string (options, "directory", NULL));
   g_free (acme->challenge);
-  acme->challenge = g_strdup (cw_options_get_string (options, "challenge", "http-01"));
+  acme->challenge = g_strdup (cw_options_get_string (options, "challenge", NULL));   /* NULL: [acme] challenge */
   acme->http01_mode = g_strdup (cw_options_get_string (options, "http-01-mode", NULL));
   acme->webroot = g_strdup (cw_options_get_string (options, "webroot", NULL));
   acme->profile = g_strdup (cw_options_get_string (options, "profile", NULL));
@@ -489,6 +489,22 @@ handle_get_http_challenge (CwDBusManager1 *iface, GDBusMethodInvocation *invocat
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_get_tls_alpn_challenge (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *server_name)
+{
+  CwManagerService *self = CW_MANAGER_SERVICE (iface);
+  g_autofree gchar *cert = NULL, *key = NULL;
+
+  if (!cw_tls_alpn01_lookup (cw_acme_manager_get_tls_alpn01 (self->acme), server_name, &cert, &key)) {
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
+                                           _("no TLS-ALPN-01 challenge for this name is pending"));
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  }
+  cw_dbus_manager1_complete_get_tls_alpn_challenge (iface, invocation, cert, key);
+  explicit_bzero (key, strlen (key));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 account_created (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -497,7 +513,7 @@ account_created (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree gchar *path = NULL;
   GError *error = NULL;
 
-  account = cw_acme_manager_create_account_finish (CW_ACME_MANAGER (source), result, &error);
+  account = cw_acme_accounts_create_finish (CW_ACME_ACCOUNTS (source), result, &error);
   if (account == NULL) {
     cw_invocation_take_error (invocation, error);
     return;
@@ -529,7 +545,7 @@ handle_create_account (CwDBusManager1 *iface, GDBusMethodInvocation *invocation,
   account_options->agree_terms = cw_options_get_bool (options, "agree-terms", FALSE);
   account_options->eab_kid = g_strdup (cw_options_get_string (options, "eab-kid", NULL));
   account_options->eab_hmac_key = g_strdup (cw_options_get_string (options, "eab-hmac-key", NULL));
-  cw_acme_manager_create_account_async (self->acme, directory, g_steal_pointer (&account_options), NULL,
+  cw_acme_accounts_create_async (cw_acme_manager_get_accounts (self->acme), directory, g_steal_pointer (&account_options), NULL,
                                         account_created, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -538,7 +554,7 @@ static gboolean
 handle_get_accounts (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  g_autoptr(GPtrArray) accounts = cw_acme_manager_get_accounts (self->acme);
+  g_autoptr(GPtrArray) accounts = cw_acme_accounts_get_all (cw_acme_manager_get_accounts (self->acme));
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < accounts->len; i++)
@@ -743,6 +759,7 @@ manager_iface_init (CwDBusManager1Iface *iface)
   iface->handle_set_tenant = handle_set_tenant;
   iface->handle_request = handle_request;
   iface->handle_get_http_challenge = handle_get_http_challenge;
+  iface->handle_get_tls_alpn_challenge = handle_get_tls_alpn_challenge;
   iface->handle_create_account = handle_create_account;
   iface->handle_get_accounts = handle_get_accounts;
   iface->handle_get_provider_types = handle_get_provider_types;
@@ -816,6 +833,8 @@ static const CwGuardRule rules[] = {
   { "GetCertificates", NULL, NULL },
   { "FindForName", NULL, NULL },
   { "GetHttpChallenge", NULL, NULL },
+  /* a throwaway certificate for one pending challenge, good for nothing else */
+  { "GetTlsAlpnChallenge", NULL, NULL },
   { "GetAccounts", NULL, NULL },
   { "GetProviderTypes", NULL, NULL },
   { "GetProviders", NULL, NULL },

@@ -25,6 +25,8 @@ struct _CwReloader {
   CwDeliverer     *deliverer;
   GDBusConnection *bus;
   GHashTable      *pending;     /* id → Change: waiting for the next batch */
+  GHashTable      *newest;      /* id → the newest batch serving it (its number) */
+  guint64          batches;     /* batches started so far */
   guint            flush_idle;
 };
 
@@ -60,6 +62,7 @@ typedef struct {
   GHashTable *lines;        /* CwCertificate → GPtrArray of gchar* */
   guint       outstanding;
   gboolean    acting;       /* the targets are written: actions run */
+  guint64     number;
 } Batch;
 
 typedef struct {
@@ -335,6 +338,19 @@ run_actions (Batch *batch)
 
 /* ---- a batch ------------------------------------------------------------ */
 
+static gboolean
+newest_for (CwReloader *self, CwCertificate *cert, Batch *batch)
+{
+  const gchar *id = cw_certificate_get_id (cert);
+  guint64 *newest = g_hash_table_lookup (self->newest, id);
+
+  /* gone: a newer batch for it has ended already */
+  if (newest == NULL || *newest != batch->number)
+    return FALSE;
+  g_hash_table_remove (self->newest, id);
+  return TRUE;
+}
+
 static void
 batch_finish (Batch *batch)
 {
@@ -345,7 +361,9 @@ batch_finish (Batch *batch)
     GPtrArray *lines = g_hash_table_lookup (batch->lines, change->cert);
 
     g_ptr_array_add (lines, NULL);
-    if (lines->len > 1)
+    /* batches can end out of order (a slow hook in an older one): only
+     * the newest batch serving a certificate says what was done last */
+    if (lines->len > 1 && newest_for (self, change->cert, batch))
       cw_store_set_last_actions (self->store, change->cert, (const gchar * const *) lines->pdata);
     if (change->event != NO_EVENT)
       g_signal_emit (self, signals[SIGNAL_DELIVERED], 0, change->cert, change->event, lines->pdata);
@@ -399,6 +417,7 @@ flush (gpointer user_data)
   batch->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
   batch->lines = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   batch->outstanding = 1;
+  batch->number = ++self->batches;
   g_hash_table_iter_init (&iter, pending);
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     Change *change = value;
@@ -410,6 +429,8 @@ flush (gpointer user_data)
     g_hash_table_iter_steal (&iter);
     g_ptr_array_add (batch->changes, change);
     g_hash_table_insert (batch->lines, change->cert, g_ptr_array_new_with_free_func (g_free));
+    g_hash_table_replace (self->newest, g_strdup (cw_certificate_get_id (change->cert)),
+                          g_memdup2 (&batch->number, sizeof batch->number));
     w = g_new0 (Written, 1);
     w->batch = batch;
     w->cert = change->cert;
@@ -523,6 +544,7 @@ static void
 cw_reloader_finalize (GObject *object)
 {
   g_hash_table_unref (CW_RELOADER (object)->pending);
+  g_hash_table_unref (CW_RELOADER (object)->newest);
   G_OBJECT_CLASS (cw_reloader_parent_class)->finalize (object);
 }
 
@@ -539,6 +561,7 @@ static void
 cw_reloader_init (CwReloader *self)
 {
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) change_free);
+  self->newest = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 CwReloader *

@@ -3,7 +3,8 @@
 # package built with dpkg-buildpackage, installed in a Debian 12 container
 # that boots systemd, and checked there. A phase rather than a meson test:
 # it tests the package, not the build tree; it needs root, the network
-# (once, for the container tree) and both cores for about two minutes, and
+# (once, for the container tree and whenever its packages change) and
+# both cores for two to five minutes (the package build is most of it), and
 # it should not run in every developer's `meson test` nor beside the
 # parallel suite. Ends with "N passed, N failed" (skips counted apart).
 # SPDX-License-Identifier: LGPL-2.1-or-later

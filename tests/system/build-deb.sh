@@ -5,9 +5,12 @@
 #
 #   build-deb.sh OUTDIR              version N, from debian/changelog
 #   build-deb.sh --next OUTDIR SUFFIX
-#                                    version N+SUFFIX: the same build (no
-#                                    clean, no recompile) under a new top
-#                                    changelog entry, for the upgrade test
+#                                    version N+SUFFIX of the packages in
+#                                    OUTDIR, for the upgrade test: the same
+#                                    files repacked (dpkg-deb) with the
+#                                    higher version, which is all an
+#                                    upgrade needs; a second
+#                                    dpkg-buildpackage cost half a minute
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -euo pipefail
 
@@ -34,17 +37,17 @@ if [ -z "$next" ]; then
   cd "$OUT/src"
   dpkg-buildpackage -us -uc -b
 else
-  cd "$OUT/src"
-  name=$(dpkg-parsechangelog -S Source)
-  version=$(dpkg-parsechangelog -S Version)
-  {
-    printf '%s (%s%s) unstable; urgency=medium\n\n' "$name" "$version" "$next"
-    printf '  * Upgrade test: the same build under a higher version.\n\n'
-    printf ' -- %s  %s\n\n' "$(dpkg-parsechangelog -S Maintainer)" "$(date -R)"
-    cat debian/changelog
-  } > debian/changelog.new
-  mv debian/changelog.new debian/changelog
-  # -nc: debian/debhelper-build-stamp says the build is done; only the
-  # binary packages are made again, with the new version
-  dpkg-buildpackage -us -uc -b -nc
+  version=$(dpkg-parsechangelog -l "$OUT/src/debian/changelog" -S Version)
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  for deb in "$OUT"/*_"$version"_*.deb; do
+    case $deb in *-dbgsym_*) continue;; esac
+    package=$(dpkg-deb -f "$deb" Package)
+    arch=$(dpkg-deb -f "$deb" Architecture)
+    rm -rf "$work/pkg"
+    # as root: owners and modes are kept
+    dpkg-deb -R "$deb" "$work/pkg"
+    sed -i "s/^Version: .*/Version: $version$next/" "$work/pkg/DEBIAN/control"
+    dpkg-deb -b "$work/pkg" "$OUT/${package}_$version${next}_$arch.deb" >/dev/null
+  done
 fi

@@ -3,20 +3,24 @@
 # certward with dpkg-buildpackage, boots a Debian 12 container with systemd
 # as PID 1 (systemd-nspawn, tests/system/nsbox.sh) and checks there, under
 # the shipped unit and the real system bus, journal and systemd: install
-# and start, the unit's exposure, D-Bus activation, the bus policy, the
-# journal field, import, issuance from Pebble over HTTP-01 on port 80, a
-# reload action through org.freedesktop.systemd1 (once per batch), the
-# sandbox, `systemctl reload`, upgrade N -> N+1 with an order in flight,
-# remove and purge. TAP on stdout; timings as comments.
+# and start, the unit's exposure, D-Bus activation, the bus policy and
+# polkit for other users, the journal field, import, issuance from Pebble
+# over HTTP-01 on port 80, a reload action through org.freedesktop.systemd1
+# (once per batch), the sandbox, delivery to Debian's Kamailio run by its
+# own unit (files, key group, kamcmd tls.reload as kamailio, the renewal
+# presented by the same process), `systemctl reload`, the Cockpit page's
+# package, upgrade N -> N+1 with an order in flight, remove and purge. TAP
+# on stdout; timings as comments.
 #
 # Needs root, systemd-nspawn, debootstrap, debhelper, lintian and pebble
 # (bash tests/deps.sh --system); skips with the reason where it cannot run.
 # The container tree is made once at $CW_NSROOT (default
-# /var/cache/certward-ci/nsroot, from the Debian mirror apt uses) and each
-# run boots a throw-away copy of it. Pebble runs on the host's loopback
-# (ports 24800-24805 are this test's; HTTP-01 on port 80): the container
-# shares the network namespace, so run this in a network namespace of
-# your own when other suites may use port 80.
+# /var/cache/certward-ci/nsroot, from the Debian mirror apt uses, with
+# Kamailio and its TLS module) and each run boots a throw-away copy of it.
+# Pebble runs on the host's loopback (ports 24800-24805 are this test's;
+# HTTP-01 on port 80), Kamailio in the container on 127.0.0.1:24806: the
+# container shares the network namespace, so run this in a network
+# namespace of your own when other suites may use port 80.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -43,6 +47,7 @@ export NSBOX_DIR=$W/nsbox
 export -f nsbox_exec nsbox_root
 BOX=certward-sys-$$
 cleanup() {
+  [ -n "${LINTIAN_PID:-}" ] && kill "$LINTIAN_PID" 2>/dev/null
   # a stopped Pebble would not see the SIGTERM of pebble_down
   [ -n "${PEBBLE_PID:-}" ] && kill -CONT "$PEBBLE_PID" 2>/dev/null
   nsbox_stop "$BOX" >/dev/null 2>&1
@@ -55,9 +60,21 @@ skip() {
   TAP_N=$((TAP_N + 1))
   echo "ok $TAP_N - $1 # SKIP $2"
 }
+# lintian takes half a minute of one core: it runs beside the container
+# tests (LINTIAN_PID), and its result comes at the end
+lintian_result() {
+  local rc=0
+  [ -n "${LINTIAN_PID:-}" ] || return 0
+  wait "$LINTIAN_PID" || rc=$?
+  LINTIAN_PID=
+  ok "lintian finds no errors" test "$rc" = 0
+  grep -E '^[EW]:' "$W/lintian.log" | sed 's/^/# lintian: /'
+  elapsed "lintian (beside the container tests)" "$lintian_start"
+}
 # ends the run early: what follows needs what just failed or is missing
 stop_here() {
   echo "# $*"
+  lintian_result
   tap_done
   exit
 }
@@ -96,43 +113,46 @@ elapsed "package build" "$t"
 VERSION=$(cd "$W/deb" && ls certward_*.deb | grep -v -- "$NEXT" | head -1 | cut -d_ -f2)
 DEB=$(ls "$W"/deb/certward_"$VERSION"_*.deb)
 DEV=$(ls "$W"/deb/certward-dev_"$VERSION"_*.deb)
+COCKPIT=$(ls "$W"/deb/cockpit-certward_"$VERSION"_all.deb)
 
 like "certward-dev ships the provider plugin header" "usr/include/certward/certward-provider.h" dpkg-deb -c "$DEV"
 like "certward depends on glib-networking (libsoup's HTTPS) and libarchive13 (opened at run time)" \
   "glib-networking.*libarchive13" dpkg-deb -f "$DEB" Depends
+like "cockpit-certward has the Cockpit page" "usr/share/cockpit/certward/manifest.json" dpkg-deb -c "$COCKPIT"
+like "... with its translations" "usr/share/cockpit/certward/po.it.js" dpkg-deb -c "$COCKPIT"
 ok "certward.conf is a conffile" bash -c "dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./conffiles | grep -qx /etc/certward/certward.conf"
 
-t=$(date +%s)
-lintian --fail-on error "$W"/deb/certward_"$VERSION"_*.changes > "$W/lintian.log" 2>&1
-rc=$?
-ok "lintian finds no errors" test "$rc" = 0
-grep -E '^[EW]:' "$W/lintian.log" | sed 's/^/# lintian: /'
-elapsed "lintian" "$t"
+lintian_start=$(date +%s)
+lintian --fail-on error "$W"/deb/certward_"$VERSION"_*.changes > "$W/lintian.log" 2>&1 &
+LINTIAN_PID=$!
 
 t=$(date +%s)
 TAP_N=$((TAP_N + 1))
 if [ -n "${CW_SYSTEM_DEBS:-}" ]; then
   echo "ok $TAP_N - version $VERSION$NEXT taken from $CW_SYSTEM_DEBS # SKIP not built in this run"
 elif bash "$HERE/build-deb.sh" --next "$W/deb" "$NEXT" > "$W/build-next.log" 2>&1; then
-  echo "ok $TAP_N - version $VERSION$NEXT builds from the same tree"
+  echo "ok $TAP_N - version $VERSION$NEXT repacked from the same build"
 else
-  echo "not ok $TAP_N - version $VERSION$NEXT builds from the same tree"
+  echo "not ok $TAP_N - version $VERSION$NEXT repacked from the same build"
   tail -20 "$W/build-next.log" | sed 's/^/# /'
   TAP_FAILED=$((TAP_FAILED + 1))
 fi
 DEB_NEXT=$(ls "$W"/deb/certward_"$VERSION$NEXT"_*.deb 2>/dev/null)
-elapsed "package rebuild N+1" "$t"
+elapsed "package N+1 (repacked)" "$t"
 
 # ---- the container ----------------------------------------------------------
 t=$(date +%s)
-bash "$HERE/mkroot.sh" "$NSROOT" "$DEB" > "$W/mkroot.log" 2>&1
+# Kamailio: what the delivery tests give certificates to (mkroot.sh installs
+# it disabled; the test configures and starts it); polkitd: certward's
+# Recommends (apt's default installs it), which decides for other users
+bash "$HERE/mkroot.sh" "$NSROOT" --with "kamailio, kamailio-tls-modules, polkitd" "$DEB" "$COCKPIT" > "$W/mkroot.log" 2>&1
 rc=$?
 if [ "$rc" = 2 ]; then
   sed 's/^/# /' "$W/mkroot.log"
   skip "the container tests" "cannot make the Debian 12 tree at $NSROOT: the Debian mirror is out of reach (see above)"
   stop_here "no container tree"
 fi
-ok "the package's dependencies install in Debian 12" test "$rc" = 0
+ok "the packages' dependencies and Kamailio install in Debian 12" test "$rc" = 0
 [ "$rc" = 0 ] || { sed 's/^/# /' "$W/mkroot.log"; stop_here "no container tree"; }
 elapsed "container tree (debootstrap once, then reused)" "$t"
 
@@ -168,12 +188,17 @@ exposure=$(C systemd-analyze security certwardd.service --no-pager 2>/dev/null |
 echo "# systemd-analyze security certwardd.service: exposure ${exposure:-?}"
 ok "systemd-analyze security: exposure ${exposure:-?} is at most 2.5" \
   awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.5) }'
-like "the agent's capability bounding set is CAP_NET_BIND_SERVICE alone" "^CapBnd:[[:space:]]+0000000000000400$" \
-  C grep CapBnd "/proc/$(main_pid)/status"
+# CAP_CHOWN (bit 0), CAP_SETGID (6), CAP_SETUID (7), CAP_NET_BIND_SERVICE
+# (10): no CAP_DAC_OVERRIDE, no CAP_KILL, nothing else
+like "the agent's capability bounding set is CAP_NET_BIND_SERVICE, CAP_CHOWN, CAP_SETUID, CAP_SETGID alone" \
+  "^CapBnd:[[:space:]]+00000000000004c1$" C grep CapBnd "/proc/$(main_pid)/status"
 
-# the bus policy is loaded: anyone reads, only root changes
+# the bus policy and the polkit actions are loaded: anyone reads; root
+# changes, and others as polkit says (an administrator's password, which
+# nobody without a session and an agent cannot give)
 like "an unprivileged user may list certificates" "^NAME" C runuser -u nobody -- certwardctl list
-fails "an unprivileged user may not make one: the bus refuses" "Rejected send message.*CreateSelfSigned" \
+fails "an unprivileged user may not make one: polkit wants an administrator" \
+  "not authorized for org\.certward\.manage-certificates: authentication is required" \
   C runuser -u nobody -- certwardctl self-sign nope --id nope.test
 fails "... and it was not made" "no certificate named" C certwardctl show nope
 
@@ -184,6 +209,12 @@ like "certwardctl list starts the agent through the bus" "^NAME" C certwardctl l
 like "certwardd.service is active again" "^active$" C systemctl is-active certwardd.service
 like "... started by dbus-daemon's activation request" "Activating via systemd: service name='org.certward.Certward1'" \
   C journalctl -u dbus.service --no-pager -o cat
+
+# the Cockpit page: a package of its own, found by Cockpit's bridge
+cp "$COCKPIT" "$CR/root/"
+ok "dpkg -i installs cockpit-certward" C env DEBIAN_FRONTEND=noninteractive dpkg -i "/root/$(basename "$COCKPIT")"
+like "cockpit-bridge --packages finds the page" "^certward +TLS certificates +/usr/share/cockpit/certward *$" \
+  C cockpit-bridge --packages
 elapsed "install and unit checks" "$t"
 
 # ---- certificates -----------------------------------------------------------
@@ -289,17 +320,29 @@ no_jobs() { [ -z "$(C systemctl list-jobs --no-legend)" ]; }
 for n in batch1 batch2; do
   C certwardctl self-sign $n --id $n.certward.test >/dev/null
 done
+# more_reloads UNIT N: UNIT has been reloaded more than N times
+more_reloads() { [ "$(reloads "$1")" -gt "$2" ]; }
+# a reload unit set is a delivery (the current certificate, at once)
 C certwardctl set batch1 --reload-unit cw-probe-single.service --auto-renew >/dev/null
-like "a forced renewal" "Renewed batch1" C certwardctl renew batch1 --force
-ok "... reloads its unit through org.freedesktop.systemd1" wait_until 30 reloaded batch1 cw-probe-single
+ok "setting a reload unit reloads it through org.freedesktop.systemd1" wait_until 30 reloaded batch1 cw-probe-single
 wait_until 30 no_jobs
-like "... exactly once" "^1$" reloads cw-probe-single
+like "... once" "^1$" reloads cw-probe-single
+like "a forced renewal" "Renewed batch1" C certwardctl renew batch1 --force
+ok "... reloads its unit again" wait_until 30 more_reloads cw-probe-single 1
+wait_until 30 no_jobs
+like "... exactly once" "^2$" reloads cw-probe-single
 
 # a batch: two certificates due at the next start (their persisted backoff
 # says retry now) are renewed by one check, which reloads their unit once
 for n in batch1 batch2; do
   C certwardctl set $n --reload-unit cw-probe-batch.service --auto-renew >/dev/null
 done
+# the two settings' own deliveries, counted before the batch
+wait_until 30 bash -c "
+  nsbox_exec '$BOX' certwardctl show batch1 | grep -q 'reload cw-probe-batch.service: done' &&
+  nsbox_exec '$BOX' certwardctl show batch2 | grep -q 'reload cw-probe-batch.service: done'"
+wait_until 30 no_jobs
+set_reloads=$(reloads cw-probe-batch)
 C systemctl stop certwardd.service
 now=$(date +%s)
 for n in batch1 batch2; do
@@ -308,11 +351,12 @@ done
 C systemctl start certwardd.service
 ok "both due certificates are renewed by the check at start" \
   wait_until 60 bash -c "nsbox_exec '$BOX' certwardctl show batch1 | grep -Eq '^Revision: +3$' && nsbox_exec '$BOX' certwardctl show batch2 | grep -Eq '^Revision: +2$'"
-ok "... and both record the reload of their unit" wait_until 30 bash -c "
+ok "... and their unit is reloaded" wait_until 30 more_reloads cw-probe-batch "$set_reloads"
+ok "... which both record" bash -c "
   nsbox_exec '$BOX' certwardctl show batch1 | grep -q 'reload cw-probe-batch.service: done' &&
   nsbox_exec '$BOX' certwardctl show batch2 | grep -q 'reload cw-probe-batch.service: done'"
 wait_until 30 no_jobs
-like "the batch reloaded the unit exactly once" "^1$" reloads cw-probe-batch
+like "the batch reloaded the unit exactly once" "^$((set_reloads + 1))$" reloads cw-probe-batch
 
 # the sandbox, for deploy hooks: they run inside the agent's unit
 cat > "$CR/usr/local/bin/cw-escape-hook" <<'EOF'
@@ -327,6 +371,10 @@ echo "ran for $CERTWARD_NAME" >> "$log"
 exit $status
 EOF
 chmod 755 "$CR/usr/local/bin/cw-escape-hook"
+# hooks run as root: one that its group may change is refused
+install -m 0775 "$CR/usr/local/bin/cw-escape-hook" "$CR/usr/local/bin/cw-loose-hook"
+fails "a hook writable by its group is refused" "cw-loose-hook.*writable by other users" \
+  C certwardctl set batch2 --deploy-hook /usr/local/bin/cw-loose-hook
 C certwardctl set batch2 --deploy-hook /usr/local/bin/cw-escape-hook >/dev/null
 C certwardctl renew batch2 --force >/dev/null
 ok "a deploy hook that writes outside the state directory runs" wait_until 30 test -e "$CR/var/lib/certward/escape.log"
@@ -364,6 +412,87 @@ sed -i "s|^directory=.*|directory=$PEBBLE_DIRECTORY|" "$CR/etc/certward/certward
 C systemctl reload certwardd.service
 elapsed "reload actions and sandbox" "$t"
 
+# ---- delivery to Kamailio under the shipped unit ----------------------------
+# Debian's Kamailio, run by its own unit as user kamailio, with its stock
+# kamailio.cfg (TLS switched on in kamailio-local.cfg, which it imports)
+# and the ctl module's socket; tls.cfg names the files of the kamailio
+# integration. What the unit must grant for this: CAP_CHOWN (the key's
+# group), CAP_SETUID/CAP_SETGID (kamcmd as kamailio, whose control socket
+# root could not open without CAP_DAC_OVERRIDE), ReadWritePaths=
+# /etc/kamailio/tls.
+t=$(date +%s)
+SIP_PORT=$((PEBBLE_BASE + 6))
+C install -d -m 0750 -o root -g kamailio /etc/kamailio/tls
+# ReadWritePaths= names directories that exist when the unit starts; the
+# administrator made this one after
+ok "the agent restarts, now with /etc/kamailio/tls writable" C systemctl restart certwardd.service
+if [ -n "${PEBBLE_PID:-}" ]; then
+  echo "# sip1: issued by Pebble over HTTP-01"
+  C timeout 120 certwardctl request sip1 --id sip1.certward.test > /dev/null
+else
+  echo "# sip1: self-signed (no Pebble, see above)"
+  C certwardctl self-sign sip1 --id sip1.certward.test > /dev/null
+fi
+C certwardctl deliver sip1 --integration kamailio > "$W/deliver.out" 2>&1
+like "certwardctl deliver sip1 --integration kamailio writes the full chain" "^target /etc/kamailio/tls/sip1.pem: written$" \
+  cat "$W/deliver.out"
+like "... and the key" "^target /etc/kamailio/tls/sip1.key: written$" cat "$W/deliver.out"
+like "... the key 0640 root:kamailio (CAP_CHOWN)" "^640 root kamailio$" C stat -c '%a %U %G' /etc/kamailio/tls/sip1.key
+like "... the full chain 0644 root:root" "^644 root root$" C stat -c '%a %U %G' /etc/kamailio/tls/sip1.pem
+
+cat > "$CR/etc/kamailio/kamailio-local.cfg" <<EOF2
+#!define WITH_TLS
+listen=tls:127.0.0.1:$SIP_PORT
+EOF2
+cat > "$CR/etc/kamailio/tls.cfg" <<'EOF2'
+[server:default]
+method = TLSv1.2+
+verify_certificate = no
+require_certificate = no
+certificate = /etc/kamailio/tls/sip1.pem
+private_key = /etc/kamailio/tls/sip1.key
+EOF2
+ok "Kamailio starts with TLS (kamailio.service, Debian's unit)" C systemctl start kamailio.service
+KPID=$(C systemctl show -P MainPID kamailio.service)
+like "... as user kamailio" "^kamailio$" C stat -c %U "/proc/$KPID"
+# the SHA-256 fingerprint Kamailio presents, as OpenSSL sees it, and the
+# agent's, both as lower-case hex without colons
+served() {
+  openssl s_client -connect "127.0.0.1:$SIP_PORT" < /dev/null 2> /dev/null |
+    openssl x509 -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
+}
+agent_fp() {
+  C certwardctl --json show sip1 | python3 -c 'import json, sys; print(json.load(sys.stdin)["Fingerprint"])' |
+    sed 's/://g' | tr 'A-F' 'a-f'
+}
+presenting() { [ -n "$(served)" ]; }
+wait_until 30 presenting
+before=$(agent_fp)
+ok "its TLS port presents sip1 (s_client's fingerprint is certwardctl --json show's)" \
+  test -n "$before" -a "$(served)" = "$before"
+like "a SIP OPTIONS over TLS is answered 200" "^SIP/2\.0 200 " python3 "$HERE/sip-options.py" "$SIP_PORT"
+
+like "certwardctl renew sip1 --force" "Renewed sip1" C timeout 120 certwardctl renew sip1 --force
+ok "... runs kamcmd tls.reload as kamailio: LastActions says done" wait_until 60 bash -c "
+  nsbox_exec '$BOX' certwardctl show sip1 | grep -q 'command kamailio: /usr/sbin/kamcmd tls.reload: done'"
+after=$(agent_fp)
+ok "... Kamailio presents the new certificate" test "$after" != "$before" -a "$(served)" = "$after"
+like "... from the same process (MainPID)" "^$KPID$" C systemctl show -P MainPID kamailio.service
+like "... which answers OPTIONS 200 over TLS" "^SIP/2\.0 200 " python3 "$HERE/sip-options.py" "$SIP_PORT"
+C systemctl stop kamailio.service
+
+# the sandbox, for targets: a directory the unit does not grant is
+# accepted (root's, writable by nobody else) but stays read-only
+C install -d -m 0755 /etc/myapp/tls
+like "a target in a directory the unit does not grant is set, and its write fails: Read-only file system" \
+  "/etc/myapp/tls/sip1.pem: .*[Rr]ead-only file system" \
+  C certwardctl deliver sip1 --target path=/etc/myapp/tls/sip1.pem,format=fullchain
+like "... which LastActions shows, saying how to allow the directory" \
+  "/etc/myapp/tls/sip1.pem: .*[Rr]ead-only file system.*systemctl edit certwardd" show sip1
+ok "... and nothing was written there" bash -c "[ -z \"\$(ls -A '$CR/etc/myapp/tls')\" ]"
+C certwardctl deliver sip1 --no-targets > /dev/null
+elapsed "delivery to Kamailio" "$t"
+
 # ---- upgrade, remove, purge ------------------------------------------------
 t=$(date +%s)
 fingerprints() {
@@ -399,6 +528,8 @@ else
 fi
 
 C cp /etc/certward/certward.conf /root/certward.conf.before
+ok "dpkg --remove cockpit-certward" C env DEBIAN_FRONTEND=noninteractive dpkg --remove cockpit-certward
+ok "... removes the page" test ! -e "$CR/usr/share/cockpit/certward"
 ok "dpkg --remove certward" C env DEBIAN_FRONTEND=noninteractive dpkg --remove certward
 like "the agent is stopped" "^inactive$" unit_state
 ok "the state directory stays on remove" test -s "$CR/var/lib/certward/certificates/imported1/current/key.pem"
@@ -411,4 +542,5 @@ ok "purge deletes the unit's enablement and D-Bus alias" bash -c "
   [ ! -e '$CR/etc/systemd/system/multi-user.target.wants/certwardd.service' ]"
 elapsed "upgrade, remove, purge" "$t"
 
+lintian_result
 tap_done

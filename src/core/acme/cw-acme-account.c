@@ -23,6 +23,7 @@ struct _CwAcmeAccount {
   gchar               **contact;
   gchar                *status;
   gchar                *terms;
+  gboolean              made_by_agent;  /* registered on first use, not by CreateAccount */
   gnutls_x509_privkey_t x509;
   gnutls_privkey_t      key;
   JsonNode             *jwk;
@@ -160,6 +161,13 @@ cw_acme_account_load (const gchar *id, const gchar *dir, GError **error)
   self->terms = g_key_file_get_string (kf, "account", "terms-of-service", NULL);
   if (self->terms == NULL)
     self->terms = g_strdup ("");
+  {
+    g_autofree gchar *by = g_key_file_get_string (kf, "account", "created-by", NULL);
+
+    /* accounts saved before this was recorded count as the administrator's:
+     * they are never replaced without being asked */
+    self->made_by_agent = g_strcmp0 (by, "agent") == 0;
+  }
   return self;
 }
 
@@ -197,6 +205,18 @@ const gchar *
 cw_acme_account_get_key_type (CwAcmeAccount *self)
 {
   return self->key_type;
+}
+
+gboolean
+cw_acme_account_get_made_by_agent (CwAcmeAccount *self)
+{
+  return self->made_by_agent;
+}
+
+void
+cw_acme_account_set_made_by_agent (CwAcmeAccount *self, gboolean made_by_agent)
+{
+  self->made_by_agent = made_by_agent;
 }
 
 const gchar *
@@ -290,7 +310,8 @@ save_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   GError *error = NULL;
 
   if (g_mkdir_with_parents (save->dir, 0700) < 0) {
-    g_task_return_new_error (task, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), save->dir, g_strerror (errno));
+    cw_fs_error (&error, errno, _("cannot create “%s”"), save->dir);
+    g_task_return_error (task, error);
     return;
   }
   fd = cw_fs_open_dir (AT_FDCWD, save->dir, TRUE, &error);
@@ -318,6 +339,7 @@ cw_acme_account_save_async (CwAcmeAccount *self, GCancellable *cancellable, GAsy
                               g_strv_length (self->contact));
   g_key_file_set_string (kf, "account", "status", self->status);
   g_key_file_set_string (kf, "account", "terms-of-service", self->terms);
+  g_key_file_set_string (kf, "account", "created-by", self->made_by_agent ? "agent" : "administrator");
   save->dir = g_strdup (self->dir);
   save->ini = g_key_file_to_data (kf, NULL, NULL);
   save->key = cw_x509_privkey_export_pem (self->x509, NULL, &error);
@@ -333,4 +355,14 @@ gboolean
 cw_acme_account_save_finish (CwAcmeAccount *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+GError *
+cw_acme_account_check_usable (CwAcmeAccount *account)
+{
+  if (g_str_equal (cw_acme_account_get_status (account), "valid") && cw_acme_account_get_url (account) != NULL)
+    return NULL;
+  return g_error_new (CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
+                      _("the ACME account “%s” is %s and cannot order certificates; create a new account"),
+                      cw_acme_account_get_id (account), cw_acme_account_get_status (account));
 }

@@ -33,6 +33,11 @@ const gchar  *cw_acme_account_get_status (CwAcmeAccount *self);
 const gchar  *cw_acme_account_get_key_type (CwAcmeAccount *self);
 const gchar  *cw_acme_account_get_thumbprint (CwAcmeAccount *self);
 const gchar  *cw_acme_account_get_terms_of_service (CwAcmeAccount *self);
+/* TRUE for an account the agent registered on first use; FALSE for one
+ * an administrator made with CreateAccount (perhaps with EAB), which the
+ * agent never replaces by itself. */
+gboolean      cw_acme_account_get_made_by_agent (CwAcmeAccount *self);
+void          cw_acme_account_set_made_by_agent (CwAcmeAccount *self, gboolean made_by_agent);
 /* Signing key and its JWK. */
 gnutls_privkey_t cw_acme_account_get_key (CwAcmeAccount *self);
 JsonNode     *cw_acme_account_get_jwk (CwAcmeAccount *self);
@@ -48,5 +53,9 @@ gboolean      cw_acme_account_set_key (CwAcmeAccount *self, gnutls_x509_privkey_
 void          cw_acme_account_save_async (CwAcmeAccount *self, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean      cw_acme_account_save_finish (CwAcmeAccount *self, GAsyncResult *result, GError **error);
+
+/* NULL when @account may order certificates (valid and registered), else
+ * why not (CW_ERROR_INVALID_ARGUMENT naming the account). */
+GError *cw_acme_account_check_usable (CwAcmeAccount *account);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "cw-acme-client.h"
+#include "cw-acme-budget.h"
 #include "cw-json.h"
 #include "cw-clock.h"
 #include "cw-error.h"
@@ -160,6 +161,7 @@ struct _CwAcmeClient {
   GPtrArray   *waiting;     /* GTasks waiting for the directory */
   GQueue       nonces;
   guint        requests;
+  CwAcmeBudget *budget;     /* NULL: no limit */
 };
 
 G_DEFINE_FINAL_TYPE (CwAcmeClient, cw_acme_client, G_TYPE_OBJECT)
@@ -174,6 +176,7 @@ cw_acme_client_finalize (GObject *object)
   g_clear_pointer (&self->directory, json_node_unref);
   g_ptr_array_unref (self->waiting);
   g_queue_clear_full (&self->nonces, g_free);
+  cw_acme_budget_free (self->budget);
   G_OBJECT_CLASS (cw_acme_client_parent_class)->finalize (object);
 }
 
@@ -230,6 +233,13 @@ const gchar *
 cw_acme_client_get_directory_url (CwAcmeClient *self)
 {
   return self->directory_url;
+}
+
+void
+cw_acme_client_set_budget (CwAcmeClient *self, gdouble rate, guint burst)
+{
+  cw_acme_budget_free (self->budget);
+  self->budget = rate > 0 ? cw_acme_budget_new (rate, burst) : NULL;
 }
 
 guint
@@ -385,6 +395,17 @@ sent (GObject *source, GAsyncResult *result, gpointer user_data)
                                    task);
 }
 
+/* The request leaves now: it had its token. */
+static void
+send_now (GTask *task)
+{
+  Exchange *ex = g_task_get_task_data (task);
+
+  ex->client->requests++;
+  soup_session_send_async (ex->client->session, ex->message, G_PRIORITY_DEFAULT, g_task_get_cancellable (task), sent,
+                           task);
+}
+
 static void
 exchange (CwAcmeClient *self, const gchar *method, const gchar *url, const gchar *body, const gchar *accept,
           GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
@@ -417,8 +438,10 @@ exchange (CwAcmeClient *self, const gchar *method, const gchar *url, const gchar
 
     soup_message_set_request_body_from_bytes (ex->message, "application/jose+json", bytes);
   }
-  self->requests++;
-  soup_session_send_async (self->session, ex->message, G_PRIORITY_DEFAULT, cancellable, sent, task);
+  if (self->budget != NULL)
+    cw_acme_budget_run (self->budget, (CwAcmeBudgetFunc) send_now, task);
+  else
+    send_now (task);
 }
 
 static CwAcmeResponse *
@@ -657,4 +680,45 @@ CwAcmeResponse *
 cw_acme_client_get_finish (CwAcmeClient *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gchar *
+cw_acme_response_text (CwAcmeResponse *response)
+{
+  return g_strndup (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body));
+}
+
+/* ---- loading the directory, then going on ------------------------------ */
+
+typedef struct {
+  GTask *task;
+  void (*next) (GTask *task);
+} LoadThen;
+
+static void
+load_then_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  LoadThen *lt = user_data;
+  GTask *task = lt->task;
+  void (*next) (GTask *) = lt->next;
+  GError *error = NULL;
+
+  g_free (lt);
+  if (cw_acme_client_load_directory_finish (CW_ACME_CLIENT (source), result, &error) == NULL)
+  {
+    g_task_return_error (task, error);
+    g_object_unref (task);
+  }
+  else
+    next (task);
+}
+
+void
+cw_acme_client_load_then (CwAcmeClient *client, GTask *task, void (*next) (GTask *task))
+{
+  LoadThen *lt = g_new0 (LoadThen, 1);
+
+  lt->task = task;
+  lt->next = next;
+  cw_acme_client_load_directory_async (client, g_task_get_cancellable (task), load_then_done, lt);
 }

@@ -78,7 +78,21 @@ void          cw_acme_client_get_async (CwAcmeClient *self, const gchar *url, GC
                                         GAsyncReadyCallback callback, gpointer user_data);
 CwAcmeResponse *cw_acme_client_get_finish (CwAcmeClient *self, GAsyncResult *result, GError **error);
 
+/* Every request to the CA (orders, accounts, ARI, the directory, nonces)
+ * takes a token of a bucket that holds @burst and gains @rate a second;
+ * without one it waits its turn. @rate 0: no limit (the default). */
+void          cw_acme_client_set_budget (CwAcmeClient *self, gdouble rate, guint burst);
+/* The most an agent's bucket holds, under Let's Encrypt's burst of 125. */
+#define CW_ACME_MAX_BURST 100
+
 /* Requests sent so far (for politeness checks and benchmarks). */
 guint         cw_acme_client_get_request_count (CwAcmeClient *self);
+
+/* The body as a string (a PEM chain). */
+gchar *cw_acme_response_text (CwAcmeResponse *response);
+
+/* Loads @client's directory, then continues with @next (@task passed on),
+ * or returns the failure on @task (and drops the reference). */
+void cw_acme_client_load_then (CwAcmeClient *client, GTask *task, void (*next) (GTask *task));
 
 G_END_DECLS

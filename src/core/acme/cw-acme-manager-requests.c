@@ -88,6 +88,8 @@ cw_acme_manager_request_async (CwAcmeManager *self, const gchar *name, const gch
   g_autoptr(GError) error = NULL;
 
   g_task_set_source_tag (task, cw_acme_manager_request_async);
+  if (acme->challenge == NULL)
+    acme->challenge = g_strdup (cw_config_get_string (self->config, "acme", "challenge"));
   if (!cw_acme_spec_validate (acme, &error) || !check_identities (identities, acme, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
@@ -97,7 +99,7 @@ cw_acme_manager_request_async (CwAcmeManager *self, const gchar *name, const gch
     return;
   }
   if (acme->account != NULL) {
-    CwAcmeAccount *account = cw_acme_manager_lookup_account (self, acme->account);
+    CwAcmeAccount *account = cw_acme_accounts_lookup (self->accounts, acme->account);
 
     if (account == NULL) {
       g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_FOUND, _("there is no ACME account “%s”"), acme->account);
@@ -305,7 +307,7 @@ revoke_with (GTask *task, CwAcmeAccount *account)
   CwAcmeManager *self = g_task_get_source_object (task);
 
   g_object_set_data_full (G_OBJECT (task), "account", g_object_ref (account), g_object_unref);
-  cw_acme_manager_load_then (cw_acme_manager_client (self, cw_acme_account_get_directory (account)), task,
+  cw_acme_client_load_then (cw_acme_manager_client (self, cw_acme_account_get_directory (account)), task,
                              revoke_post_with_account);
 }
 
@@ -314,7 +316,7 @@ revoke_account_found (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GTask *task = user_data;
   GError *error = NULL;
-  g_autoptr(CwAcmeAccount) account = cw_acme_manager_default_account_finish (CW_ACME_MANAGER (source), result, &error);
+  g_autoptr(CwAcmeAccount) account = cw_acme_accounts_default_finish (CW_ACME_ACCOUNTS (source), result, &error);
 
   if (account == NULL) {
     cw_task_fail (task, error);
@@ -343,10 +345,10 @@ revoke_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   if (acme->account == NULL) {
-    cw_acme_manager_default_account_async (self, cw_acme_manager_directory_of (self, acme), revoke_account_found, task);
+    cw_acme_accounts_default_async (self->accounts, cw_acme_manager_directory_of (self, acme), revoke_account_found, task);
     return;
   }
-  account = cw_acme_manager_lookup_account (self, acme->account);
+  account = cw_acme_accounts_lookup (self->accounts, acme->account);
   if (account == NULL) {
     g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_FOUND, _("the ACME account “%s” is gone"), acme->account);
     g_object_unref (task);

@@ -19,7 +19,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-enum { SIGNAL_ACCOUNT_ADDED, SIGNAL_ORDER_FINISHED, N_SIGNALS };
+enum { SIGNAL_ORDER_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, G_TYPE_OBJECT)
@@ -40,6 +40,8 @@ typedef struct {
   gchar         *replaces;     /* ARI id of the certificate this one replaces */
   gint64         retry_after;  /* the CA's wait after a failure, -1 none */
   gboolean       running;      /* holds a slot */
+  gchar         *account_url;  /* the account URL the order signs with */
+  gboolean       recovered;    /* the account was registered again for this job */
 } Job;
 
 static void
@@ -58,6 +60,7 @@ job_free (Job *job)
   g_clear_object (&job->account);
   g_clear_object (&job->client);
   g_free (job->replaces);
+  g_free (job->account_url);
   g_free (job);
 }
 
@@ -90,17 +93,15 @@ cw_acme_manager_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->config);
-  g_free (self->accounts_dir);
   g_clear_object (&self->http01);
+  g_clear_object (&self->tls_alpn01);
   if (self->providers != NULL)
     cw_provider_manager_set_user_func (self->providers, NULL, NULL);
   g_clear_object (&self->providers);
-  g_hash_table_unref (self->clients);
-  g_hash_table_unref (self->accounts);
-  g_hash_table_unref (self->registering);
+  g_clear_pointer (&self->clients, cw_acme_clients_unref);
+  g_clear_object (&self->accounts);
   g_hash_table_unref (self->jobs);
   g_hash_table_unref (self->queues);
-  g_hash_table_unref (self->busy_accounts);
   g_hash_table_unref (self->revoking);
   g_object_unref (self->cancellable);
   G_OBJECT_CLASS (cw_acme_manager_parent_class)->finalize (object);
@@ -113,8 +114,6 @@ cw_acme_manager_class_init (CwAcmeManagerClass *klass)
 
   object_class->dispose = cw_acme_manager_dispose;
   object_class->finalize = cw_acme_manager_finalize;
-  signals[SIGNAL_ACCOUNT_ADDED] = g_signal_new ("account-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                                NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_ACME_ACCOUNT);
   signals[SIGNAL_ORDER_FINISHED] = g_signal_new ("order-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                                  NULL, NULL, NULL, G_TYPE_NONE, 3, CW_TYPE_CERTIFICATE,
                                                  G_TYPE_ERROR, G_TYPE_INT64);
@@ -123,13 +122,9 @@ cw_acme_manager_class_init (CwAcmeManagerClass *klass)
 static void
 cw_acme_manager_init (CwAcmeManager *self)
 {
-  self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
-  self->registering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
   /* jobs free themselves when they end */
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->queues = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) queue_free);
-  self->busy_accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->revoking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
 }
@@ -140,6 +135,8 @@ config_changed (CwConfig *config, GStrv changed, CwAcmeManager *self)
 {
   cw_http01_set_endpoint (self->http01, cw_config_get_string (config, "http-01", "address"),
                           cw_config_get_int (config, "http-01", "port"));
+  cw_tls_alpn01_set_endpoint (self->tls_alpn01, cw_config_get_string (config, "tls-alpn-01", "address"),
+                              cw_config_get_int (config, "tls-alpn-01", "port"));
 }
 
 CwAcmeManager *
@@ -148,12 +145,19 @@ cw_acme_manager_new (CwStore *store, GError **error)
   g_autoptr(CwAcmeManager) self = g_object_new (CW_TYPE_ACME_MANAGER, NULL);
   self->store = g_object_ref (store);
   self->config = g_object_ref (cw_store_get_config (store));
-  self->accounts_dir = g_build_filename (cw_store_get_state_dir (store), "accounts", NULL);
+  self->clients = cw_acme_clients_new (self->config);
+  {
+    g_autofree gchar *dir = g_build_filename (cw_store_get_state_dir (store), "accounts", NULL);
+
+    self->accounts = cw_acme_accounts_new (self->config, dir, self->clients);
+  }
   self->http01 = cw_http01_new (cw_config_get_string (self->config, "http-01", "address"),
                                 cw_config_get_int (self->config, "http-01", "port"));
+  self->tls_alpn01 = cw_tls_alpn01_new (cw_config_get_string (self->config, "tls-alpn-01", "address"),
+                                        cw_config_get_int (self->config, "tls-alpn-01", "port"));
   g_signal_connect_object (self->config, "changed", G_CALLBACK (config_changed), self, 0);
   g_signal_connect (store, "certificate-removed", G_CALLBACK (certificate_removed), self);
-  cw_acme_manager_load_accounts (self);
+  cw_acme_accounts_load (self->accounts);
   return g_steal_pointer (&self);
 }
 
@@ -197,16 +201,22 @@ cw_acme_manager_get_http01 (CwAcmeManager *self)
   return self->http01;
 }
 
+CwTlsAlpn01 *
+cw_acme_manager_get_tls_alpn01 (CwAcmeManager *self)
+{
+  return self->tls_alpn01;
+}
+
+CwAcmeAccounts *
+cw_acme_manager_get_accounts (CwAcmeManager *self)
+{
+  return self->accounts;
+}
+
 CwAcmeClient *
 cw_acme_manager_client (CwAcmeManager *self, const gchar *directory)
 {
-  CwAcmeClient *client = g_hash_table_lookup (self->clients, directory);
-
-  if (client == NULL) {
-    client = cw_acme_client_new (directory);
-    g_hash_table_insert (self->clients, g_strdup (directory), client);
-  }
-  return client;
+  return cw_acme_clients_get (self->clients, directory);
 }
 
 gboolean
@@ -219,36 +229,6 @@ guint
 cw_acme_manager_get_order_count (CwAcmeManager *self)
 {
   return g_hash_table_size (self->jobs);
-}
-
-typedef struct {
-  GTask *task;
-  void (*next) (GTask *task);
-} LoadThen;
-
-static void
-load_then_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  LoadThen *lt = user_data;
-  GTask *task = lt->task;
-  void (*next) (GTask *) = lt->next;
-  GError *error = NULL;
-
-  g_free (lt);
-  if (cw_acme_client_load_directory_finish (CW_ACME_CLIENT (source), result, &error) == NULL)
-    cw_task_fail (task, error);
-  else
-    next (task);
-}
-
-void
-cw_acme_manager_load_then (CwAcmeClient *client, GTask *task, void (*next) (GTask *task))
-{
-  LoadThen *lt = g_new0 (LoadThen, 1);
-
-  lt->task = task;
-  lt->next = next;
-  cw_acme_client_load_directory_async (client, g_task_get_cancellable (task), load_then_done, lt);
 }
 
 /* ---- a job's end and the queue ------------------------------------------ */
@@ -314,6 +294,59 @@ installed (GObject *source, GAsyncResult *result, gpointer user_data)
   job_end (job, NULL);
 }
 
+static void start_order (Job *job);
+
+static void
+account_recovered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Job *job = user_data;
+  GError *error = NULL;
+
+  if (!cw_acme_accounts_recover_finish (CW_ACME_ACCOUNTS (source), result, &error)) {
+    g_prefix_error (&error, _("the CA no longer knows the ACME account “%s” and registering it again failed: "),
+                    cw_acme_account_get_id (job->account));
+    job_end (job, error);
+    return;
+  }
+  if (g_cancellable_is_cancelled (job->cancellable)) {
+    job_end (job, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "abandoned"));
+    return;
+  }
+  /* a new account replaces nothing the old one ordered (RFC 9773 §5) */
+  g_clear_pointer (&job->replaces, g_free);
+  start_order (job);
+}
+
+/* The CA forgot the account or says it is deactivated. The agent's own
+ * account is registered again and the order tried once more; one an
+ * administrator made (perhaps with EAB credentials only they have) is
+ * not replaced behind their back. */
+static gboolean
+recover_account (Job *job, GError **error)
+{
+  const gchar *id = cw_acme_account_get_id (job->account);
+
+  if (job->recovered)
+    return FALSE;
+  job->recovered = TRUE;
+  if (!cw_acme_account_get_made_by_agent (job->account)) {
+    GError *clear = g_error_new (CW_ERROR, CW_ERROR_ACME,
+                                 _("%s. The ACME account “%s” was made with CreateAccount, so the agent does not "
+                                   "replace it by itself: create a new account (certwardctl account create, with the "
+                                   "CA's External Account Binding key if it asks for one) and request the certificate "
+                                   "with it (certwardctl request --account)"),
+                                 (*error)->message, id);
+
+    g_clear_error (error);
+    g_propagate_error (error, clear);
+    return FALSE;
+  }
+  g_info ("%s: %s", cw_certificate_get_name (job->cert), (*error)->message);
+  g_clear_error (error);
+  cw_acme_accounts_recover_async (job->manager->accounts, job->account, job->account_url, account_recovered, job);
+  return TRUE;
+}
+
 static void
 ordered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -324,6 +357,9 @@ ordered (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GBytes) bytes = NULL;
   gsize len;
 
+  if (chain == NULL && cw_acme_order_account_gone (result) && !g_cancellable_is_cancelled (job->cancellable) &&
+      recover_account (job, &error))
+    return;
   if (chain == NULL) {
     job->retry_after = retry_after;
     if (retry_after > 0) {
@@ -387,6 +423,13 @@ make_solver (CwAcmeManager *self, const CwAcmeSpec *acme, GError **error)
     }
     return cw_dns01_solver_new (self->providers, provider, self->config, error);
   }
+  if (g_strcmp0 (acme->challenge, "tls-alpn-01") == 0) {
+    CwTlsAlpn01Mode tls_mode;
+
+    if (!cw_tls_alpn01_mode_from_string (cw_config_get_string (self->config, "tls-alpn-01", "mode"), &tls_mode, error))
+      return NULL;
+    return cw_tls_alpn01_solver_new (self->tls_alpn01, tls_mode);
+  }
   if (g_strcmp0 (acme->challenge, "http-01") != 0) {
     g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("the %s challenge is not available"), acme->challenge);
     return NULL;
@@ -425,6 +468,8 @@ start_order (Job *job)
   order->profile = g_strdup (acme->profile);
   order->preferred_chain = g_strdup (acme->preferred_chain);
   order->replaces = g_strdup (job->replaces);
+  g_free (job->account_url);
+  job->account_url = g_strdup (cw_acme_account_get_url (job->account));
   g_debug ("%s: ordering from %s", cw_certificate_get_name (job->cert), job->directory);
   cw_acme_order_run_async (job->client, job->account, solver, g_steal_pointer (&order), job->cancellable, ordered, job);
 }
@@ -512,7 +557,7 @@ default_account_found (GObject *source, GAsyncResult *result, gpointer user_data
 {
   Job *job = user_data;
   GError *error = NULL;
-  g_autoptr(CwAcmeAccount) account = cw_acme_manager_default_account_finish (CW_ACME_MANAGER (source), result, &error);
+  g_autoptr(CwAcmeAccount) account = cw_acme_accounts_default_finish (CW_ACME_ACCOUNTS (source), result, &error);
 
   if (account == NULL)
     job_end (job, error);
@@ -533,10 +578,10 @@ job_run (Job *job)
     return;
   }
   if (acme->account == NULL) {
-    cw_acme_manager_default_account_async (job->manager, job->directory, default_account_found, job);
+    cw_acme_accounts_default_async (job->manager->accounts, job->directory, default_account_found, job);
     return;
   }
-  account = cw_acme_manager_lookup_account (job->manager, acme->account);
+  account = cw_acme_accounts_lookup (job->manager->accounts, acme->account);
   if (account == NULL) {
     job_end (job, g_error_new (CW_ERROR, CW_ERROR_NOT_FOUND,
                                _("the ACME account “%s” is gone; request the certificate with another account"),
@@ -549,7 +594,7 @@ job_run (Job *job)
 const gchar *
 cw_acme_manager_directory_of (CwAcmeManager *self, const CwAcmeSpec *acme)
 {
-  CwAcmeAccount *account = acme->account != NULL ? cw_acme_manager_lookup_account (self, acme->account) : NULL;
+  CwAcmeAccount *account = acme->account != NULL ? cw_acme_accounts_lookup (self->accounts, acme->account) : NULL;
 
   if (account != NULL)
     return cw_acme_account_get_directory (account);
@@ -712,7 +757,7 @@ cw_acme_manager_fetch_renewal_info_async (CwAcmeManager *self, CwCertificate *ce
     return;
   }
   a->client = g_object_ref (cw_acme_manager_client (self, cw_acme_manager_directory_of (self, acme)));
-  cw_acme_manager_load_then (a->client, task, ari_directory_ready);
+  cw_acme_client_load_then (a->client, task, ari_directory_ready);
 }
 
 gboolean

@@ -1,24 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "cw-acme-account.h"
+#include "cw-acme-accounts.h"
 #include "cw-http01.h"
+#include "cw-tls-alpn01.h"
 #include "cw-provider-manager.h"
 #include "cw-store.h"
 
 G_BEGIN_DECLS
-
-/* What an account is made with (Manager1.CreateAccount). */
-typedef struct {
-  gchar    **contact;       /* e-mail addresses or mailto: URIs; NULL: the configuration's */
-  gboolean   agree_terms;   /* required */
-  gchar     *eab_kid;       /* External Account Binding, or NULL */
-  gchar     *eab_hmac_key;  /* base64url */
-  CwKeyType  key_type;      /* CW_KEY_EC_P256 by default */
-} CwAcmeAccountOptions;
-
-void cw_acme_account_options_free (CwAcmeAccountOptions *options);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwAcmeAccountOptions, cw_acme_account_options_free)
 
 #define CW_TYPE_ACME_MANAGER (cw_acme_manager_get_type ())
 G_DECLARE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, CW, ACME_MANAGER, GObject)
@@ -38,8 +27,7 @@ G_DECLARE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, CW, ACME_MANAGER, GObject)
  * place: the certificate becomes "failed" with the CA's reason in
  * LastError and a CW_EVENT_FAILED event.
  *
- * Signals: ::account-added (CwAcmeAccount *account);
- * ::order-finished (CwCertificate *cert, GError *error, gint64 retry_after):
+ * Signals: ::order-finished (CwCertificate *cert, GError *error, gint64 retry_after):
  * an order ended, installed (@error NULL) or failed (@retry_after: the
  * CA's wait in seconds, -1 when it gave none); not for abandoned orders.
  */
@@ -48,12 +36,12 @@ G_DECLARE_FINAL_TYPE (CwAcmeManager, cw_acme_manager, CW, ACME_MANAGER, GObject)
 CwAcmeManager *cw_acme_manager_new (CwStore *store, GError **error);
 
 CwHttp01      *cw_acme_manager_get_http01 (CwAcmeManager *self);
+CwTlsAlpn01   *cw_acme_manager_get_tls_alpn01 (CwAcmeManager *self);
 /* The DNS providers dns-01 orders publish through. */
 void           cw_acme_manager_set_providers (CwAcmeManager *self, CwProviderManager *providers);
 CwProviderManager *cw_acme_manager_get_providers (CwAcmeManager *self);
-/* Sorted by id; new array of new references. */
-GPtrArray     *cw_acme_manager_get_accounts (CwAcmeManager *self);
-CwAcmeAccount *cw_acme_manager_lookup_account (CwAcmeManager *self, const gchar *id);
+/* The accounts orders are signed with (owned by the manager). */
+CwAcmeAccounts *cw_acme_manager_get_accounts (CwAcmeManager *self);
 /* TRUE while an order for @cert is queued or running. */
 gboolean       cw_acme_manager_is_working (CwAcmeManager *self, CwCertificate *cert);
 /* Orders queued or running, for all CAs. */
@@ -101,27 +89,5 @@ void           cw_acme_manager_fetch_renewal_info_async (CwAcmeManager *self, Cw
                                                          gpointer user_data);
 gboolean       cw_acme_manager_fetch_renewal_info_finish (CwAcmeManager *self, GAsyncResult *result,
                                                           GError **error);
-
-/* ---- accounts (cw-acme-manager-accounts.c) ------------------------------ */
-
-/* Registers a new account at @directory. Takes @options. */
-void           cw_acme_manager_create_account_async (CwAcmeManager *self, const gchar *directory,
-                                                     CwAcmeAccountOptions *options, GCancellable *cancellable,
-                                                     GAsyncReadyCallback callback, gpointer user_data);
-CwAcmeAccount *cw_acme_manager_create_account_finish (CwAcmeManager *self, GAsyncResult *result,
-                                                      GError **error);
-
-/* Account updates (RFC 8555 §7.3.2, §7.3.5, §7.3.6). */
-void           cw_acme_manager_update_contact_async (CwAcmeManager *self, CwAcmeAccount *account,
-                                                     const gchar * const *contact, GCancellable *cancellable,
-                                                     GAsyncReadyCallback callback, gpointer user_data);
-void           cw_acme_manager_rollover_async (CwAcmeManager *self, CwAcmeAccount *account,
-                                               GCancellable *cancellable, GAsyncReadyCallback callback,
-                                               gpointer user_data);
-void           cw_acme_manager_deactivate_async (CwAcmeManager *self, CwAcmeAccount *account,
-                                                 GCancellable *cancellable, GAsyncReadyCallback callback,
-                                                 gpointer user_data);
-/* Finishes any of the three. */
-gboolean       cw_acme_manager_account_op_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

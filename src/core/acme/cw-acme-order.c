@@ -38,15 +38,17 @@ typedef struct {
   GPtrArray  *authz_urls;       /* all of the order's */
   GPtrArray  *challenges;       /* CwChallenge, those presented */
   GPtrArray  *challenge_urls;   /* parallel to challenges */
-  GPtrArray  *pending;          /* authz URLs not decided yet */
+  GPtrArray  *pending;          /* authz URLs of the challenges answered */
   gboolean    presented;
   guint       outstanding;      /* requests of a fan-out in flight */
   GError     *failure;          /* the first failure of a fan-out */
+  GError     *order_error;      /* why the order is invalid, while its authorizations are read */
   GPtrArray  *invalid;          /* what went wrong per identifier (gchar*) */
   gint64      retry_after;      /* the CA's last hint for polling, -1 none */
   gint64      problem_wait;     /* Retry-After of the last problem, -1 none */
   guint       problem_status;   /* HTTP status of the last problem */
   gchar      *problem_type;     /* and its type */
+  gboolean    account_gone;     /* the CA no longer knows the account (or it is deactivated) */
   gboolean    replaces_dropped; /* newOrder retried without "replaces" */
   gint64      deadline;         /* monotonic, seconds */
   guint       polls;
@@ -71,6 +73,7 @@ order_free (Order *o)
   g_ptr_array_unref (o->pending);
   g_ptr_array_unref (o->invalid);
   g_clear_error (&o->failure);
+  g_clear_error (&o->order_error);
   g_free (o->chain);
   g_strfreev (o->alternates);
   g_free (o->problem_type);
@@ -99,6 +102,19 @@ post (GTask *task, const gchar *url, const gchar *payload, const gchar *accept, 
                              callback, g_object_ref (task));
 }
 
+/* RFC 8555 §7.3.6: a deactivated account is refused as "unauthorized";
+ * Boulder and Pebble say "deactivated" in the detail. A CA that lost its
+ * state says accountDoesNotExist. */
+static gboolean
+account_gone (CwAcmeResponse *response)
+{
+  const gchar *type = cw_acme_response_problem_type (response);
+  const gchar *detail = cw_json_string (cw_acme_response_object (response), "detail", "");
+
+  return g_str_equal (type, "urn:ietf:params:acme:error:accountDoesNotExist") ||
+         (g_str_equal (type, "urn:ietf:params:acme:error:unauthorized") && strstr (detail, "deactivated") != NULL);
+}
+
 /* A response, or NULL with @error set from the transport or the CA's
  * problem document; the CA's Retry-After is kept for the caller. */
 static CwAcmeResponse *
@@ -115,6 +131,7 @@ take_response (GTask *task, GAsyncResult *result, const gchar *what, GError **er
     o->problem_status = response->status;
     g_free (o->problem_type);
     o->problem_type = g_strdup (cw_acme_response_problem_type (response));
+    o->account_gone = o->account_gone || account_gone (response);
     g_propagate_error (error, cw_acme_response_to_error (response, what));
     cw_acme_response_free (response);
     return NULL;
@@ -130,6 +147,29 @@ take_response (GTask *task, GAsyncResult *result, const gchar *what, GError **er
 
 /* ---- ending ------------------------------------------------------------- */
 
+/* Requests fan out (one per authorization or challenge): the first failure
+ * is the order's, later ones are dropped (takes @error, may be NULL). */
+static void
+keep_failure (Order *o, GError *error)
+{
+  if (error != NULL && o->failure == NULL)
+    o->failure = error;
+  else if (error != NULL)
+    g_error_free (error);
+}
+
+/* The order's result: its first failure, or the certificate chain. */
+static void
+order_return (GTask *task)
+{
+  Order *o = order_of (task);
+
+  if (o->failure != NULL)
+    g_task_return_error (task, g_steal_pointer (&o->failure));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&o->chain), g_free);
+}
+
 static void
 cleaned_up (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -140,10 +180,7 @@ cleaned_up (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!cw_challenge_solver_cleanup_finish (CW_CHALLENGE_SOLVER (source), result, &error))
     g_warning ("cleaning up challenges failed: %s", error->message);
   o->presented = FALSE;
-  if (o->failure != NULL)
-    g_task_return_error (task, g_steal_pointer (&o->failure));
-  else
-    g_task_return_pointer (task, g_steal_pointer (&o->chain), g_free);
+  order_return (task);
 }
 
 /* The end, good or bad: challenges are always taken away again. */
@@ -152,58 +189,26 @@ finish (GTask *task, GError *error)
 {
   Order *o = order_of (task);
 
-  if (error != NULL && o->failure == NULL)
-    o->failure = error;
-  else if (error != NULL)
-    g_error_free (error);
+  keep_failure (o, error);
   if (o->presented) {
     cw_challenge_solver_cleanup_async (o->solver, o->challenges, NULL, cleaned_up, task);
     return;
   }
-  if (o->failure != NULL)
-    g_task_return_error (task, g_steal_pointer (&o->failure));
-  else
-    g_task_return_pointer (task, g_steal_pointer (&o->chain), g_free);
+  order_return (task);
   g_object_unref (task);
 }
 
 /* ---- certificate -------------------------------------------------------- */
 
-static gchar *
-top_issuer_cn (const gchar *pem)
-{
-  gnutls_x509_crt_t *list = NULL;
-  unsigned n = 0;
-  gnutls_datum_t datum = { (guint8 *) pem, strlen (pem) };
-  gchar buf[256];
-  size_t size = sizeof buf;
-  gchar *cn = NULL;
-
-  if (gnutls_x509_crt_list_import2 (&list, &n, &datum, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0)
-    return NULL;
-  if (gnutls_x509_crt_get_issuer_dn_by_oid (list[n - 1], GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0)
-    cn = g_strndup (buf, size);
-  for (unsigned i = 0; i < n; i++)
-    gnutls_x509_crt_deinit (list[i]);
-  gnutls_free (list);
-  return cn;
-}
-
 static gboolean
 chain_is_preferred (Order *o, const gchar *pem)
 {
-  g_autofree gchar *cn = top_issuer_cn (pem);
+  g_autofree gchar *cn = cw_x509_chain_top_issuer_cn (pem);
 
   return cn != NULL && g_ascii_strcasecmp (cn, o->spec->preferred_chain) == 0;
 }
 
 static void fetch_alternate (GTask *task);
-
-static gchar *
-response_text (CwAcmeResponse *response)
-{
-  return g_strndup (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body));
-}
 
 static void
 alternate_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -212,7 +217,7 @@ alternate_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   Order *o = order_of (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(CwAcmeResponse) response = take_response (task, result, _("alternate chain"), &error);
-  g_autofree gchar *pem = response != NULL ? response_text (response) : NULL;
+  g_autofree gchar *pem = response != NULL ? cw_acme_response_text (response) : NULL;
 
   if (pem != NULL && chain_is_preferred (o, pem)) {
     g_free (o->chain);
@@ -252,7 +257,7 @@ downloaded (GObject *source, GAsyncResult *result, gpointer user_data)
     finish (g_steal_pointer (&task), error);
     return;
   }
-  o->chain = response_text (response);
+  o->chain = cw_acme_response_text (response);
   if (strstr (o->chain, "-----BEGIN CERTIFICATE-----") == NULL) {
     finish (g_steal_pointer (&task),
             g_error_new_literal (CW_ERROR, CW_ERROR_ACME, _("the ACME server sent no PEM certificate chain")));
@@ -279,13 +284,26 @@ download (GTask *task)
 
 static void order_polled (GObject *source, GAsyncResult *result, gpointer user_data);
 
+guint
+cw_acme_poll_delay (guint polls, gint64 retry_after)
+{
+  guint delay = CW_ACME_FIRST_POLL_MS;
+
+  /* the CA knows best, within reason */
+  if (retry_after >= 0)
+    return CLAMP (retry_after * 1000, CW_ACME_FIRST_POLL_MS, MAX_POLL_INTERVAL * 1000);
+  /* a validation or an issuance is often done at once (Pebble, a CA next
+   * door) and sometimes takes seconds (remote perspectives, a busy CA):
+   * look soon, then half as often each time, up to the cap */
+  for (guint i = 0; i < polls && delay < CW_ACME_MAX_POLL_MS; i++)
+    delay *= 2;
+  return MIN (delay, CW_ACME_MAX_POLL_MS);
+}
+
 static guint
 poll_interval (Order *o)
 {
-  if (o->retry_after >= 0)
-    return CLAMP (o->retry_after, CW_ACME_MIN_POLL, MAX_POLL_INTERVAL);
-  /* no hint: once a second at first, then less often */
-  return o->polls < 10 ? CW_ACME_MIN_POLL : o->polls < 30 ? 2 : 5;
+  return cw_acme_poll_delay (o->polls, o->retry_after);
 }
 
 static gboolean
@@ -324,7 +342,7 @@ order_state (GTask *task, JsonObject *order)
     }
     /* not g_timeout_add_seconds: it may fire up to a second early, before
      * the CA's Retry-After is over */
-    g_timeout_add (poll_interval (o) * 1000, poll_order, task);
+    g_timeout_add (poll_interval (o), poll_order, task);
   } else {
     const gchar *detail = cw_json_string (cw_json_object (order, "error"), "detail", NULL);
 
@@ -376,9 +394,6 @@ finalize (GTask *task)
 
 /* ---- authorizations ----------------------------------------------------- */
 
-static void poll_authorizations (GTask *task);
-static gboolean poll_authorizations_cb (gpointer user_data);
-
 /* Everything the CA refused, as one error naming each identifier. */
 static GError *
 invalid_error (Order *o)
@@ -415,77 +430,112 @@ note_invalid (Order *o, JsonObject *authz)
                                                 detail != NULL ? detail : _("the CA refused it without a reason")));
 }
 
-static void
-authz_polled (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Order *o = order_of (task);
-  GError *error = NULL;
-  g_autoptr(CwAcmeResponse) response = take_response (task, result, _("authorization"), &error);
-
-  if (response == NULL) {
-    if (o->failure == NULL)
-      o->failure = error;
-    else
-      g_error_free (error);
-  } else {
-    JsonObject *authz = cw_acme_response_object (response);
-    const gchar *status = cw_json_string (authz, "status", "");
-    guint index;
-
-    if (g_str_equal (status, "invalid") || g_str_equal (status, "revoked") || g_str_equal (status, "expired") ||
-        g_str_equal (status, "deactivated"))
-      note_invalid (o, authz);
-
-    if (!g_str_equal (status, "pending") &&
-        g_ptr_array_find_with_equal_func (o->pending, response->url, g_str_equal, &index))
-      g_ptr_array_remove_index (o->pending, index);
-  }
-  if (--o->outstanding > 0)
-    return;
-
-  if (o->failure != NULL) {
-    finish (g_steal_pointer (&task), NULL);
-  } else if (o->invalid->len > 0) {
-    finish (g_steal_pointer (&task), invalid_error (o));
-  } else if (o->pending->len == 0) {
-    finalize (g_steal_pointer (&task));
-  } else if (now_seconds () > o->deadline) {
-    finish (g_steal_pointer (&task),
-            g_error_new (CW_ERROR, CW_ERROR_ACME, _("the ACME server did not validate within %d minutes"), MAX_WAIT / 60));
-  } else {
-    g_timeout_add (poll_interval (o) * 1000, poll_authorizations_cb, g_steal_pointer (&task));
-  }
-}
-
 static gboolean
-poll_authorizations_cb (gpointer user_data)
+authz_failed (const gchar *status)
 {
-  poll_authorizations (user_data);
-  return G_SOURCE_REMOVE;
+  return g_str_equal (status, "invalid") || g_str_equal (status, "revoked") || g_str_equal (status, "expired") ||
+         g_str_equal (status, "deactivated");
 }
 
-static void
-poll_authorizations (GTask *task)
+/* ---- validation: the order says when its authorizations are done -------- */
+
+static void validation_polled (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* One request however many names the order has: the order turns "ready"
+ * when every authorization is valid and "invalid" when one is not. */
+static gboolean
+poll_validation (gpointer user_data)
 {
+  GTask *task = user_data;
   Order *o = order_of (task);
-  g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
   GError *error = NULL;
 
   /* a removed certificate's challenges are taken away now, not after the wait */
   if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error)) {
     finish (task, error);
+    return G_SOURCE_REMOVE;
+  }
+  o->polls++;
+  post (task, o->order_url, NULL, NULL, validation_polled);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+/* The order failed: its authorizations say why, per identifier. */
+static void
+authz_checked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Order *o = order_of (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CwAcmeResponse) response = take_response (task, result, _("authorization"), &error);
+  JsonObject *authz = response != NULL ? cw_acme_response_object (response) : NULL;
+
+  if (authz != NULL && authz_failed (cw_json_string (authz, "status", "")))
+    note_invalid (o, authz);
+  else if (error != NULL)
+    g_info ("an authorization could not be read: %s", error->message);
+  if (--o->outstanding > 0)
+    return;
+  /* the authorizations' reasons name the identifiers; the order's is the
+   * fallback */
+  if (o->invalid->len == 0) {
+    finish (g_steal_pointer (&task), g_steal_pointer (&o->order_error));
     return;
   }
-  /* o->pending shrinks while the answers come in */
+  g_clear_error (&o->order_error);
+  finish (g_steal_pointer (&task), invalid_error (o));
+}
+
+static void
+order_invalid (GTask *task, JsonObject *order)
+{
+  Order *o = order_of (task);
+  const gchar *status = cw_json_string (order, "status", "");
+  const gchar *detail = cw_json_string (cw_json_object (order, "error"), "detail", NULL);
+
+  o->order_error = g_error_new (CW_ERROR, CW_ERROR_ACME, _("the order is %s: %s"), *status != '\0' ? status : "?",
+                                detail != NULL ? detail : _("no reason given"));
+  o->outstanding = o->pending->len;
+  if (o->outstanding == 0) {
+    finish (task, g_steal_pointer (&o->order_error));
+    return;
+  }
   for (guint i = 0; i < o->pending->len; i++)
-    g_ptr_array_add (urls, g_strdup (g_ptr_array_index (o->pending, i)));
-  o->polls++;
-  o->retry_after = -1;
-  o->outstanding = urls->len;
-  for (guint i = 0; i < urls->len; i++)
-    post (task, g_ptr_array_index (urls, i), NULL, NULL, authz_polled);
+    post (task, g_ptr_array_index (o->pending, i), NULL, NULL, authz_checked);
   g_object_unref (task);
+}
+
+static void
+validation_polled (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Order *o = order_of (task);
+  GError *error = NULL;
+  g_autoptr(CwAcmeResponse) response = take_response (task, result, _("order"), &error);
+  JsonObject *order = response != NULL ? cw_acme_response_object (response) : NULL;
+  const gchar *status = cw_json_string (order, "status", "");
+
+  if (response == NULL) {
+    finish (g_steal_pointer (&task), error);
+  } else if (g_str_equal (status, "pending")) {
+    if (now_seconds () > o->deadline) {
+      finish (g_steal_pointer (&task), g_error_new (CW_ERROR, CW_ERROR_ACME,
+                                                    _("the ACME server did not validate within %d minutes"),
+                                                    MAX_WAIT / 60));
+      return;
+    }
+    g_timeout_add (poll_interval (o), poll_validation, g_steal_pointer (&task));
+  } else if (g_str_equal (status, "ready")) {
+    finalize (g_steal_pointer (&task));
+  } else if (g_str_equal (status, "processing") || g_str_equal (status, "valid")) {
+    /* finalized already (a resumed order): on to the certificate */
+    o->polls = 0;
+    o->deadline = now_seconds () + MAX_WAIT;
+    order_state (g_steal_pointer (&task), order);
+  } else {
+    order_invalid (g_steal_pointer (&task), order);
+  }
 }
 
 static void
@@ -496,20 +546,17 @@ responded (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr(CwAcmeResponse) response = take_response (task, result, _("challenge"), &error);
 
-  if (response == NULL && o->failure == NULL)
-    o->failure = error;
-  else if (response == NULL)
-    g_error_free (error);
+  keep_failure (o, error);
   if (--o->outstanding > 0)
     return;
   if (o->failure != NULL) {
     finish (g_steal_pointer (&task), NULL);
     return;
   }
-  /* the CA validates now; look again in a second (or as it says) */
+  /* the CA validates now; look again soon (or as it says) */
   o->polls = 0;
   o->deadline = now_seconds () + MAX_WAIT;
-  g_timeout_add (poll_interval (o) * 1000, poll_authorizations_cb, g_steal_pointer (&task));
+  g_timeout_add (poll_interval (o), poll_validation, g_steal_pointer (&task));
 }
 
 static void
@@ -583,10 +630,7 @@ authz_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
       note_invalid (o, authz);
     }
   }
-  if (error != NULL && o->failure == NULL)
-    o->failure = error;
-  else if (error != NULL)
-    g_error_free (error);
+  keep_failure (o, error);
   if (--o->outstanding > 0)
     return;
 
@@ -742,6 +786,12 @@ cw_acme_order_run_async (CwAcmeClient *client, CwAcmeAccount *account, CwChallen
   o->problem_wait = -1;
   g_task_set_task_data (task, o, (GDestroyNotify) order_free);
   cw_acme_client_load_directory_async (client, cancellable, directory_ready, task);
+}
+
+gboolean
+cw_acme_order_account_gone (GAsyncResult *result)
+{
+  return order_of (G_TASK (result))->account_gone;
 }
 
 gchar *

@@ -23,8 +23,8 @@ cw_fs_fd_clear (CwFd *fd)
 }
 
 /* Sets "<what happened>: <the system's reason>" from errno @errsv. */
-static gboolean G_GNUC_PRINTF (3, 4)
-fail (GError **error, int errsv, const gchar *format, ...)
+gboolean
+cw_fs_error (GError **error, int errsv, const gchar *format, ...)
 {
   g_autofree gchar *what = NULL;
   va_list args;
@@ -42,7 +42,7 @@ cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError **error)
   int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 
   if (fd < 0)
-    fail (error, errno, _("cannot open the directory “%s”"), path);
+    cw_fs_error (error, errno, _("cannot open the directory “%s”"), path);
   return fd;
 }
 
@@ -50,7 +50,7 @@ gboolean
 cw_fs_fsync (int fd, const gchar *what, GError **error)
 {
   if (fsync (fd) < 0)
-    return fail (error, errno, _("cannot flush “%s” to disk"), what);
+    return cw_fs_error (error, errno, _("cannot flush “%s” to disk"), what);
   return TRUE;
 }
 
@@ -109,7 +109,7 @@ cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len, m
   gboolean created = FALSE;
 
   if (!write_new (dirfd, name, data, len, mode, &errsv, &created))
-    return fail (error, errsv, created ? _("cannot write “%s”") : _("cannot create “%s”"), name);
+    return cw_fs_error (error, errsv, created ? _("cannot write “%s”") : _("cannot create “%s”"), name);
   return TRUE;
 }
 
@@ -155,7 +155,7 @@ cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_
 
   /* the administrator knows the file, not its temporary */
   if (!write_new (dirfd, tmp, data, len, mode, &errsv, &created)) {
-    fail (error, errsv, _("cannot write “%s”"), name);
+    cw_fs_error (error, errsv, _("cannot write “%s”"), name);
     return NULL;
   }
   return g_steal_pointer (&tmp);
@@ -168,7 +168,7 @@ cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name, GErro
     int errsv = errno;
 
     unlinkat (dirfd, staged, 0);
-    return fail (error, errsv, _("cannot rename “%s” into place"), name);
+    return cw_fs_error (error, errsv, _("cannot rename “%s” into place"), name);
   }
   cw_fs_fsync_committed (dirfd, name);
   return TRUE;
@@ -205,14 +205,14 @@ cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError
   g_autofree gchar *tmp = temp_name (name);
 
   if (symlinkat (target, dirfd, tmp) < 0)
-    return fail (error, errno, _("cannot create the link “%s”"), tmp);
+    return cw_fs_error (error, errno, _("cannot create the link “%s”"), tmp);
   /* rename(2) replaces the old link atomically: a reader sees either the
    * old or the new target, never nothing */
   if (renameat (dirfd, tmp, dirfd, name) < 0) {
     int errsv = errno;
 
     unlinkat (dirfd, tmp, 0);
-    return fail (error, errsv, _("cannot rename “%s” into place"), name);
+    return cw_fs_error (error, errsv, _("cannot rename “%s” into place"), name);
   }
   cw_fs_fsync_committed (dirfd, name);
   return TRUE;
@@ -225,7 +225,7 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
   g_autoptr(GByteArray) buf = g_byte_array_new ();
 
   if (fd < 0) {
-    fail (error, errno, _("cannot open “%s”"), name);
+    cw_fs_error (error, errno, _("cannot open “%s”"), name);
     return NULL;
   }
   for (;;) {
@@ -235,7 +235,7 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
-      fail (error, errno, _("cannot read “%s”"), name);
+      cw_fs_error (error, errno, _("cannot read “%s”"), name);
       return NULL;
     }
     if (n == 0)
@@ -272,20 +272,20 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT)
       return TRUE;
-    return fail (error, errno, _("cannot inspect “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot inspect “%s”"), name);
   }
   if (!S_ISDIR (st.st_mode)) {
     if (unlinkat (parent, name, 0) < 0 && errno != ENOENT)
-      return fail (error, errno, _("cannot remove “%s”"), name);
+      return cw_fs_error (error, errno, _("cannot remove “%s”"), name);
     return TRUE;
   }
 
   fd = openat (parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
-    return fail (error, errno, _("cannot open the directory “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot open the directory “%s”"), name);
   dir = fdopendir (fd);
   if (dir == NULL)
-    return fail (error, errno, _("cannot open the directory “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot open the directory “%s”"), name);
   fd = -1; /* owned by dir now */
   while ((de = readdir (dir)) != NULL) {
     if (g_str_equal (de->d_name, ".") || g_str_equal (de->d_name, ".."))
@@ -297,6 +297,22 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   }
   closedir (dir);
   if (unlinkat (parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return fail (error, errno, _("cannot remove “%s”"), name);
+    return cw_fs_error (error, errno, _("cannot remove “%s”"), name);
+  return TRUE;
+}
+
+gboolean
+cw_fs_mkdir_at (int dirfd, const gchar *name, mode_t mode, GError **error)
+{
+  if (mkdirat (dirfd, name, mode) < 0)
+    return cw_fs_error (error, errno, _("cannot create “%s”"), name);
+  return TRUE;
+}
+
+gboolean
+cw_fs_rename_at (int dirfd, const gchar *from, const gchar *to, GError **error)
+{
+  if (renameat (dirfd, from, dirfd, to) < 0)
+    return cw_fs_error (error, errno, _("cannot rename “%s” into place"), to);
   return TRUE;
 }

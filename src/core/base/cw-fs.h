@@ -11,6 +11,13 @@ G_BEGIN_DECLS
  * fsynced before it counts, so "renamed into place" implies "on disk".
  * Errors are CW_ERROR_IO and name the file and the system's reason. */
 
+/* Sets @error (CW_ERROR_IO): "WHAT: the system's reason for @errsv";
+ * returns FALSE. */
+gboolean cw_fs_error (GError **error, int errsv, const gchar *format, ...) G_GNUC_PRINTF (3, 4);
+/* mkdirat and renameat (within @dirfd) with errors in those words. */
+gboolean cw_fs_mkdir_at (int dirfd, const gchar *name, mode_t mode, GError **error);
+gboolean cw_fs_rename_at (int dirfd, const gchar *from, const gchar *to, GError **error);
+
 /* A file descriptor closed automatically: g_auto(CwFd) fd = -1; */
 typedef int CwFd;
 void     cw_fs_fd_clear (CwFd *fd);

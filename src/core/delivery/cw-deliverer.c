@@ -555,7 +555,14 @@ write_target (const CwTarget *target, Material *m, int revfd, const WriteJob *jo
   return g_strdup_printf (_("target %s: written"), target->path);
 
 fail:
+  /* under the shipped unit /etc is read-only but for the directories it
+   * grants, and only those that existed when the agent started */
   cw_cert_warning (job->name, "%s: target %s: %s", job->name, target->path, error->message);
+  if (strstr (error->message, g_strerror (EROFS)) != NULL)
+    return g_strdup_printf (_("target %s: failed: %s (the service's sandbox: allow the directory with "
+                              "“systemctl edit certwardd” (ReadWritePaths=), or restart certwardd if the "
+                              "directory is new)"),
+                            target->path, error->message);
   return g_strdup_printf (_("target %s: failed: %s"), target->path, error->message);
 }
 

@@ -363,8 +363,10 @@ answered (GObject *source, GAsyncResult *result, gpointer user_data)
                                  "administrator's approval"), seconds);
       break;
     }
+    /* the next poll is an interval after this answer: one clock reading
+     * for both, so next - last is the interval the administrator set */
     if (tx->e->polled != NULL)
-      tx->e->polled (tx->sent_at, now + tx->e->poll_interval, tx->e->polled_data);
+      tx->e->polled (now, now + tx->e->poll_interval, tx->e->polled_data);
     schedule_poll (task);
     return;
   }

@@ -72,9 +72,10 @@ cw_acme_spec_validate (const CwAcmeSpec *spec, GError **error)
 
   if (spec->directory != NULL && !cw_acme_directory_validate (spec->directory, error))
     return FALSE;
-  if (g_strcmp0 (spec->challenge, "http-01") != 0 && g_strcmp0 (spec->challenge, "dns-01") != 0) {
+  if (g_strcmp0 (spec->challenge, "http-01") != 0 && g_strcmp0 (spec->challenge, "dns-01") != 0 &&
+      g_strcmp0 (spec->challenge, "tls-alpn-01") != 0) {
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
-                 _("unknown challenge type “%s”: use http-01 or dns-01"), spec->challenge);
+                 _("unknown challenge type “%s”: use http-01, dns-01 or tls-alpn-01"), spec->challenge);
     return FALSE;
   }
   if (spec->http01_mode != NULL && !cw_http01_mode_from_string (spec->http01_mode, &mode, error))

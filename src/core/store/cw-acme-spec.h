@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 typedef struct {
   gchar   *directory;        /* the CA's directory URL */
   gchar   *account;          /* an account id, or NULL: the directory's default account */
-  gchar   *challenge;        /* "http-01" or "dns-01" */
+  gchar   *challenge;        /* "http-01", "dns-01" or "tls-alpn-01" */
   gchar   *provider;         /* DNS provider id for dns-01, or NULL */
   gchar   *http01_mode;      /* "standalone", "webroot", "dbus", or NULL: the configuration's */
   gchar   *webroot;          /* for webroot, or NULL: the configuration's */

@@ -33,7 +33,8 @@ void cw_certificate_set_scep (CwCertificate *self, CwScepSpec *spec);
 void cw_certificate_set_activity (CwCertificate *self, CwActivity activity);
 void cw_certificate_set_announced (CwCertificate *self, CwCertState state);
 /* Recomputes State from the time; TRUE when it changed. */
-gboolean cw_certificate_update_state (CwCertificate *self, gint64 now, guint warning_days);
+/* @window: seconds before NotAfter at which it turns "expiring". */
+gboolean cw_certificate_update_state (CwCertificate *self, gint64 now, gint64 window);
 /* Emits ::changed (after a batch of setters). */
 void cw_certificate_emit_changed (CwCertificate *self);
 

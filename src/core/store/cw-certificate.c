@@ -21,7 +21,8 @@ struct _CwCertificate {
   gchar       *source;
   CwCertInfo  *info;
   gboolean     key_matches;
-  gchar      **warnings;
+  gchar      **revision_warnings;  /* what the revision's checks found */
+  gchar      **warnings;           /* those and what follows from the roles */
   gchar       *previous_fingerprint;
 
   CwCertState  validity;
@@ -145,6 +146,7 @@ cw_certificate_finalize (GObject *object)
   g_free (self->tenant);
   g_free (self->source);
   cw_cert_info_free (self->info);
+  g_strfreev (self->revision_warnings);
   g_strfreev (self->warnings);
   g_free (self->previous_fingerprint);
   g_free (self->last_error);
@@ -177,6 +179,7 @@ cw_certificate_init (CwCertificate *self)
   static const gchar *const no_strings[] = { NULL };
 
   self->roles = g_strdupv ((gchar **) no_strings);
+  self->revision_warnings = g_strdupv ((gchar **) no_strings);
   self->warnings = g_strdupv ((gchar **) no_strings);
   self->tenant = g_strdup ("");
   self->source = g_strdup ("imported");
@@ -294,11 +297,34 @@ cw_certificate_is_busy (CwCertificate *self)
   return self->busy;
 }
 
+/* The revision's warnings, and what its roles make of it: a certificate
+ * for the "client" role whose extended key usage leaves out clientAuth is
+ * refused by peers that check (Let's Encrypt dropped clientAuth in 2026). */
+static void
+compose_warnings (CwCertificate *self)
+{
+  GStrvBuilder *b = g_strv_builder_new ();
+
+  g_strv_builder_addv (b, (const gchar **) self->revision_warnings);
+  if (self->info != NULL && !self->info->client_auth && self->roles != NULL &&
+      g_strv_contains ((const gchar * const *) self->roles, "client"))
+    g_strv_builder_add (b, _("the certificate has the role client but no TLS Client Authentication (clientAuth) "
+                             "in its extended key usage: peers that check it refuse it when the PBX connects as a "
+                             "TLS client (mutual TLS on SIP trunks: Kamailio and OpenSIPS client domains, Asterisk "
+                             "outbound TLS). Let's Encrypt no longer issues clientAuth; for the client role use a "
+                             "private CA (the local CA: certwardctl ca create; or SCEP) or a CA that still issues "
+                             "clientAuth"));
+  g_strfreev (self->warnings);
+  self->warnings = g_strv_builder_end (b);
+  g_strv_builder_unref (b);
+}
+
 void
 cw_certificate_set_roles (CwCertificate *self, const gchar * const *roles)
 {
   g_strfreev (self->roles);
   self->roles = g_strdupv ((gchar **) roles);
+  compose_warnings (self);
 }
 
 void
@@ -322,8 +348,9 @@ cw_certificate_set_revision (CwCertificate *self, guint revision, const gchar *s
   g_free (self->source);
   self->source = g_strdup (source);
   self->key_matches = key_matches;
-  g_strfreev (self->warnings);
-  self->warnings = g_strdupv ((gchar **) (warnings != NULL ? warnings : none));
+  g_strfreev (self->revision_warnings);
+  self->revision_warnings = g_strdupv ((gchar **) (warnings != NULL ? warnings : none));
+  compose_warnings (self);
 }
 
 void
@@ -340,7 +367,7 @@ cw_certificate_set_busy (CwCertificate *self, gboolean busy)
 }
 
 gboolean
-cw_certificate_update_state (CwCertificate *self, gint64 now, guint warning_days)
+cw_certificate_update_state (CwCertificate *self, gint64 now, gint64 window)
 {
   CwCertState validity, state;
 
@@ -348,7 +375,7 @@ cw_certificate_update_state (CwCertificate *self, gint64 now, guint warning_days
     validity = CW_CERT_STATE_PENDING;
   else if (self->info->not_after < now)
     validity = CW_CERT_STATE_EXPIRED;
-  else if (self->info->not_after - now < (gint64) warning_days * 24 * 3600)
+  else if (self->info->not_after - now < window)
     validity = CW_CERT_STATE_EXPIRING;
   else
     validity = CW_CERT_STATE_VALID;
@@ -413,6 +440,15 @@ cw_certificate_set_delivery (CwCertificate *self, CwDelivery *delivery)
   }
   cw_delivery_free (self->delivery);
   self->delivery = delivery != NULL ? delivery : cw_delivery_new ();
+}
+
+gboolean
+cw_certificate_renews_itself (CwCertificate *self)
+{
+  if (self->acme != NULL)
+    return TRUE;
+  return self->renewal->auto_renew && (g_strcmp0 (self->source, "self-signed") == 0 ||
+                                       g_strcmp0 (self->source, "local-ca") == 0);
 }
 
 const CwRenewal *

@@ -108,6 +108,9 @@ const gchar * const  *cw_certificate_get_last_actions (CwCertificate *self);
 const CwDelivery     *cw_certificate_get_delivery (CwCertificate *self);
 /* Its renewal: options and the engine's memory (never NULL). */
 const CwRenewal      *cw_certificate_get_renewal (CwCertificate *self);
+/* TRUE when the agent renews it: ACME, or self-signed and local-CA with
+ * AutoRenew. */
+gboolean              cw_certificate_renews_itself (CwCertificate *self);
 /* How an ACME certificate is obtained, or NULL for others. */
 const CwAcmeSpec     *cw_certificate_get_acme (CwCertificate *self);
 /* NULL unless the certificate comes from a SCEP CA; the SCEP manager

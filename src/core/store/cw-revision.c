@@ -61,9 +61,7 @@ key_access (int revfd, const gchar *what, gint gid, GError **error)
 
   if (fchownat (revfd, key, (uid_t) -1, gid >= 0 ? (gid_t) gid : getegid (), AT_SYMLINK_NOFOLLOW) < 0 ||
       fchmodat (revfd, key, gid >= 0 ? 0640 : 0600, 0) < 0) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot give the group access to %s/%s: %s"), what, key,
-                 g_strerror (errno));
-    return FALSE;
+    return cw_fs_error (error, errno, _("cannot give the group access to %s/%s"), what, key);
   }
   return TRUE;
 }
@@ -108,10 +106,8 @@ cw_revision_write (int cert_dirfd, guint number, const gchar *source, CwBundle *
   /* a directory of that name can only be a leftover of a crash */
   if (!cw_fs_remove_tree_at (cert_dirfd, name, error))
     return FALSE;
-  if (mkdirat (cert_dirfd, name, 0755) < 0) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), name, g_strerror (errno));
+  if (!cw_fs_mkdir_at (cert_dirfd, name, 0755, error))
     return FALSE;
-  }
   revfd = cw_fs_open_dir (cert_dirfd, name, FALSE, error);
   if (revfd < 0 ||
       !write_text (revfd, CW_CERT_FILE_KEY, key, error) ||
@@ -289,7 +285,7 @@ cw_revision_set_key_group (int cert_dirfd, gint gid, GError **error)
     return FALSE;
   dir = fdopendir (g_steal_fd (&fd));
   if (dir == NULL) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot read a certificate directory: %s"), g_strerror (errno));
+    cw_fs_error (error, errno, _("cannot read a certificate directory"));
     return FALSE;
   }
   while ((de = readdir (dir)) != NULL) {

@@ -11,6 +11,7 @@
 #include "cw-clock.h"
 #include "cw-error.h"
 #include "cw-fs.h"
+#include "cw-id.h"
 #include "cw-material.h"
 
 #include <errno.h>
@@ -361,25 +362,14 @@ cw_store_claim (CwCertificate *cert, GError **error)
   return TRUE;
 }
 
-/* A directory name for a new certificate: the name reduced to [A-Za-z0-9_]
- * (also what the D-Bus object path ends in), made unique. */
-static gchar *
-make_id (CwStore *self, const gchar *name)
+/* A directory name for a new certificate (cw-id.h): also what its D-Bus
+ * object path ends in. */
+static gboolean
+id_taken (const gchar *id, gpointer user_data)
 {
-  g_autoptr(GString) base = g_string_new (NULL);
-  gchar *id;
+  CwStore *self = user_data;
 
-  for (const gchar *p = name; *p != '\0' && base->len < 48; p++)
-    g_string_append_c (base, g_ascii_isalnum (*p) ? *p : '_');
-  if (base->len == 0)
-    g_string_append (base, "cert");
-
-  id = g_strdup (base->str);
-  for (guint n = 2; g_hash_table_contains (self->by_id, id) || g_hash_table_contains (self->reserved, id); n++) {
-    g_free (id);
-    id = g_strdup_printf ("%s_%u", base->str, n);
-  }
-  return id;
+  return g_hash_table_contains (self->by_id, id) || g_hash_table_contains (self->reserved, id);
 }
 
 gboolean
@@ -405,7 +395,7 @@ cw_store_reserve (CwStore *self, const gchar *name, gboolean replace, CwCertific
     *existing = g_object_ref (cert);
     return TRUE;
   }
-  *id = make_id (self, name);
+  *id = cw_id_from_name (name, "cert", id_taken, self);
   g_hash_table_add (self->reserved, g_strdup (name));
   g_hash_table_add (self->reserved, g_strdup (*id));
   return TRUE;

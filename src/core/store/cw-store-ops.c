@@ -222,8 +222,10 @@ remove_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   /* the rename is the removal; deleting the files after it is tidying up,
    * finished on the next start if interrupted */
   if (renameat (certs_fd, data->id, certs_fd, trash) < 0) {
-    g_task_return_new_error (task, CW_ERROR, CW_ERROR_IO, _("cannot remove “%s”: %s"), data->id,
-                             g_strerror (errno));
+    GError *error = NULL;
+
+    cw_fs_error (&error, errno, _("cannot remove “%s”"), data->id);
+    g_task_return_error (task, error);
     return;
   }
   if (!cw_fs_fsync (certs_fd, data->certs_dir, &error)) {

@@ -285,7 +285,7 @@ cw_store_set_activity (CwStore *self, CwCertificate *cert, CwActivity activity, 
   cw_certificate_set_activity (cert, activity);
   if (message != NULL)
     cw_certificate_set_last_error (cert, message);
-  cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
+  cw_certificate_update_state (cert, cw_clock_now (), cw_store_warning_window (self, cert));
   cw_certificate_emit_changed (cert);
   if (activity == CW_ACTIVITY_FAILED)
     cw_store_emit_event (self, cert, CW_EVENT_FAILED);
@@ -298,6 +298,25 @@ cw_store_get_warning_days (CwStore *self)
   if (P (self)->warning_days > 0)
     return P (self)->warning_days;
   return cw_config_get_int (self->config, "certificates", "expiry-warning-days");
+}
+
+/* A certificate the agent renews itself is renewed when a third of its
+ * life is left (half under 10 days) or in the CA's ARI window, about as
+ * late. Warning earlier would announce "expiring" for every certificate
+ * on schedule, and a 45-day certificate would sit in "expiring" from birth
+ * under the default 60 days: its window is at most a quarter of its
+ * lifetime, which leaves the renewal and its retries a twelfth of it
+ * (7.5 of 90 days, 3.75 of 45) before anyone is warned. Imported and CSR
+ * certificates, which only an administrator renews, keep the full window. */
+gint64
+cw_store_warning_window (CwStore *self, CwCertificate *cert)
+{
+  gint64 window = (gint64) cw_store_get_warning_days (self) * DAY;
+  const CwCertInfo *info = cw_certificate_get_info (cert);
+
+  if (info != NULL && cw_certificate_renews_itself (cert) && info->not_after > info->not_before)
+    window = MIN (window, (info->not_after - info->not_before) / 4);
+  return window;
 }
 
 gboolean
@@ -341,6 +360,9 @@ cw_store_set_renewal_options (CwStore *self, CwCertificate *cert, gint auto_rene
     renewal->deploy_hooks = g_strdupv ((gchar **) hooks);
   }
   cw_store_update_renewal (self, cert, g_steal_pointer (&renewal));
+  /* renewing itself or not moves its expiry warning window */
+  if (auto_renew >= 0)
+    policy_changed (self, cert);
   cw_store_emit_renewal_options_changed (self, cert);
   if (units != NULL || hooks != NULL)
     cw_store_emit_delivery_changed (self, cert);
@@ -381,7 +403,7 @@ cw_store_set_next_renewal (CwStore *self, CwCertificate *cert, gint64 at)
 static void
 check_one (CwStore *self, CwCertificate *cert, gint64 now, gint64 *next)
 {
-  gboolean changed = cw_certificate_update_state (cert, now, cw_store_get_warning_days (self));
+  gboolean changed = cw_certificate_update_state (cert, now, cw_store_warning_window (self, cert));
   CwCertState state = cw_certificate_get_validity (cert);
   CwCertState announced = cw_certificate_get_announced (cert);
   const CwCertInfo *info = cw_certificate_get_info (cert);
@@ -422,7 +444,7 @@ check_one (CwStore *self, CwCertificate *cert, gint64 now, gint64 *next)
     cw_store_emit_event (self, cert, event);
 
   if (state == CW_CERT_STATE_VALID)
-    transition = info->not_after - (gint64) cw_store_get_warning_days (self) * DAY;
+    transition = info->not_after - cw_store_warning_window (self, cert);
   else if (state == CW_CERT_STATE_EXPIRING)
     transition = info->not_after + 1;
   if (transition > now && transition < *next)
@@ -477,7 +499,7 @@ policy_changed (CwStore *self, CwCertificate *cert)
   gint64 at = G_MAXINT64;
 
   cw_sni_index_update (self->index, cert);
-  cw_certificate_update_state (cert, now, cw_store_get_warning_days (self));
+  cw_certificate_update_state (cert, now, cw_store_warning_window (self, cert));
   /* announcements come from the check, after the event of the operation
    * that made this change: an alarm due now fires from an idle */
   if (info != NULL) {
@@ -486,7 +508,7 @@ policy_changed (CwStore *self, CwCertificate *cert)
     if (state != cw_certificate_get_announced (cert))
       at = now;
     else if (state == CW_CERT_STATE_VALID)
-      at = info->not_after - (gint64) cw_store_get_warning_days (self) * DAY;
+      at = info->not_after - cw_store_warning_window (self, cert);
     else if (state == CW_CERT_STATE_EXPIRING)
       at = info->not_after + 1;
   }

@@ -9,6 +9,7 @@
 #include "cw-clock.h"
 #include "cw-error.h"
 #include "cw-fs.h"
+#include "cw-id.h"
 #include "cw-log.h"
 #include "cw-revision.h"
 
@@ -43,18 +44,6 @@ read_request (int fd)
     return NULL;
   pem = cw_fs_read_at (pending, CW_REQUEST_FILE, 64 * 1024, NULL);
   return pem != NULL ? g_strndup (g_bytes_get_data (pem, NULL), g_bytes_get_size (pem)) : NULL;
-}
-
-/* Ids end D-Bus object paths: [A-Za-z0-9_]+ (see make_id). */
-static gboolean
-id_is_valid (const gchar *id)
-{
-  if (*id == '\0')
-    return FALSE;
-  for (const gchar *p = id; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_')
-      return FALSE;
-  return TRUE;
 }
 
 static CwCertificate *
@@ -126,7 +115,7 @@ load_one (CwStore *self, int certs_fd, const gchar *id, GError **error)
                                                                                    : "csr",
                                  NULL, FALSE, NULL);
   }
-  cw_certificate_update_state (cert, cw_clock_now (), cw_store_get_warning_days (self));
+  cw_certificate_update_state (cert, cw_clock_now (), cw_store_warning_window (self, cert));
   return g_steal_pointer (&cert);
 }
 
@@ -155,9 +144,7 @@ cw_store_load (CwStore *self, GError **error)
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
 
   if (g_mkdir_with_parents (self->certs_dir, 0755) < 0) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create the state directory “%s”: %s"),
-                 self->certs_dir, g_strerror (errno));
-    return FALSE;
+    return cw_fs_error (error, errno, _("cannot create the state directory “%s”"), self->certs_dir);
   }
   certs_fd = cw_fs_open_dir (AT_FDCWD, self->certs_dir, TRUE, error);
   if (certs_fd < 0)
@@ -169,7 +156,7 @@ cw_store_load (CwStore *self, GError **error)
 
     dir = copy >= 0 ? fdopendir (copy) : NULL;
     if (dir == NULL) {
-      g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot read “%s”: %s"), self->certs_dir, g_strerror (errno));
+      cw_fs_error (error, errno, _("cannot read “%s”"), self->certs_dir);
       if (copy >= 0)
         close (copy);
       return FALSE;
@@ -308,7 +295,7 @@ load_worker (gpointer user_data)
   while ((i = (guint) g_atomic_int_add ((gint *) &l->next, 1)) < l->names->len) {
     const gchar *id = g_ptr_array_index (l->names, i);
 
-    if (id[0] != '.' && id_is_valid (id))
+    if (id[0] != '.' && cw_id_is_valid (id))
       l->certs[i] = load_one (l->self, l->certs_fd, id, &l->errors[i]);
   }
   return NULL;
@@ -345,7 +332,7 @@ load_all (CwStore *self, int certs_fd, GPtrArray *names)
 
     if (id[0] == '.')
       continue;
-    if (!id_is_valid (id)) {
+    if (!cw_id_is_valid (id)) {
       g_warning ("ignoring %s/%s: certificate directories are named with letters, digits and _ only",
                  self->certs_dir, id);
       continue;

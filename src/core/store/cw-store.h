@@ -136,6 +136,10 @@ void           cw_store_set_next_renewal (CwStore *self, CwCertificate *cert, gi
 
 /* ExpiryWarningDays: from the configuration unless set here (30–180). */
 guint          cw_store_get_warning_days (CwStore *self);
+/* Seconds before NotAfter that @cert turns "expiring": the warning days,
+ * but at most a quarter of the lifetime of a certificate the agent renews
+ * itself. */
+gint64         cw_store_warning_window (CwStore *self, CwCertificate *cert);
 gboolean       cw_store_set_warning_days (CwStore *self, guint days, GError **error);
 /* Recomputes every State from the clock and announces each certificate's
  * entry into "expiring" and "expired" once (CW_EVENT_EXPIRING/EXPIRED).

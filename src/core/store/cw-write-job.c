@@ -48,10 +48,8 @@ write_pending (CwWriteJob *job, int fd, GError **error)
   key = cw_x509_privkey_export_pem (job->pending_key, NULL, error);
   if (key == NULL)
     return FALSE;
-  if (mkdirat (fd, tmp, 0755) < 0) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), tmp, g_strerror (errno));
+  if (!cw_fs_mkdir_at (fd, tmp, 0755, error))
     return FALSE;
-  }
   pfd = cw_fs_open_dir (fd, tmp, FALSE, error);
   ok = pfd >= 0 &&
        cw_fs_write_new_at (pfd, cw_cert_file_name (CW_CERT_FILE_KEY), key, strlen (key), 0600, error) &&
@@ -59,10 +57,8 @@ write_pending (CwWriteJob *job, int fd, GError **error)
        cw_fs_fsync (pfd, tmp, error) &&
        cw_fs_remove_tree_at (fd, CW_PENDING_DIR, error);
   explicit_bzero (key, strlen (key));
-  if (ok && renameat (fd, tmp, fd, CW_PENDING_DIR) < 0) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot rename “%s” into place: %s"), CW_PENDING_DIR, g_strerror (errno));
-    ok = FALSE;
-  }
+  if (ok)
+    ok = cw_fs_rename_at (fd, tmp, CW_PENDING_DIR, error);
   if (!ok) {
     cw_fs_remove_tree_at (fd, tmp, NULL);
     return FALSE;
@@ -79,10 +75,8 @@ write_new (CwWriteJob *job, int certs_fd, GError **error)
   g_autofree gchar *tmp = g_strdup_printf (".new-%s-%08x", job->id, g_random_int ());
   g_auto(CwFd) fd = -1;
 
-  if (mkdirat (certs_fd, tmp, 0755) < 0) {
-    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), tmp, g_strerror (errno));
+  if (!cw_fs_mkdir_at (certs_fd, tmp, 0755, error))
     return FALSE;
-  }
   fd = cw_fs_open_dir (certs_fd, tmp, FALSE, error);
   if (fd < 0 || !cw_fs_write_new_at (fd, CW_SETTINGS_FILE, job->settings, strlen (job->settings), 0644, error))
     goto fail;
@@ -98,7 +92,7 @@ write_new (CwWriteJob *job, int certs_fd, GError **error)
     gchar *base;
 
     if ((errno != EEXIST && errno != ENOTEMPTY) || n > 100) {
-      g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), job->id, g_strerror (errno));
+      cw_fs_error (error, errno, _("cannot create “%s”"), job->id);
       goto fail;
     }
     base = g_strdup (job->id);

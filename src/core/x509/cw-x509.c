@@ -387,6 +387,24 @@ cw_pem_foreach_certificate (const gchar *text, gsize len, CwDerFunc func, gpoint
   }
 }
 
+/* RFC 5280 §4.2.1.12: without the extension any purpose goes. */
+static gboolean
+crt_allows_client_auth (gnutls_x509_crt_t crt)
+{
+  for (guint i = 0;; i++) {
+    gchar oid[128];
+    size_t size = sizeof oid;
+    int ret = gnutls_x509_crt_get_key_purpose_oid (crt, i, oid, &size, NULL);
+
+    if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+      return i == 0;
+    if (ret < 0)
+      return TRUE;   /* unreadable: nothing to warn about with confidence */
+    if (g_str_equal (oid, GNUTLS_KP_TLS_WWW_CLIENT) || g_str_equal (oid, GNUTLS_KP_ANY))
+      return TRUE;
+  }
+}
+
 CwCertInfo *
 cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
 {
@@ -410,6 +428,7 @@ cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
   info->is_ca = cw_x509_crt_is_ca (crt);
   info->self_signed = cw_x509_crt_is_self_signed (crt);
   info->ari_id = crt_get_ari_id (crt);
+  info->client_auth = crt_allows_client_auth (crt);
   return g_steal_pointer (&info);
 }
 
@@ -429,6 +448,7 @@ cw_cert_info_save (const CwCertInfo *info, GKeyFile *file, const gchar *group)
   g_key_file_set_boolean (file, group, "self-signed", info->self_signed);
   if (info->ari_id != NULL)
     g_key_file_set_string (file, group, "ari-id", info->ari_id);
+  g_key_file_set_boolean (file, group, "client-auth", info->client_auth);
 }
 
 CwCertInfo *
@@ -452,6 +472,9 @@ cw_cert_info_load (GKeyFile *file, const gchar *group)
   info->is_ca = g_key_file_get_boolean (file, group, "is-ca", NULL);
   info->self_signed = g_key_file_get_boolean (file, group, "self-signed", NULL);
   info->ari_id = g_key_file_get_string (file, group, "ari-id", NULL);
+  /* a cache written before the key existed: read the certificate again */
+  if (error == NULL)
+    info->client_auth = g_key_file_get_boolean (file, group, "client-auth", &error);
   if (error != NULL || info->subject == NULL || info->issuer == NULL || info->serial == NULL ||
       info->fingerprint == NULL || info->key_type == NULL)
     return NULL;
@@ -593,4 +616,24 @@ cw_x509_privkey_equal (gnutls_x509_privkey_t a, gnutls_x509_privkey_t b)
   KeyId id_a, id_b;
 
   return privkey_id (a, &id_a) && privkey_id (b, &id_b) && key_ids_equal (&id_a, &id_b);
+}
+
+gchar *
+cw_x509_chain_top_issuer_cn (const gchar *pem)
+{
+  gnutls_x509_crt_t *list = NULL;
+  unsigned n = 0;
+  gnutls_datum_t datum = { (guint8 *) pem, strlen (pem) };
+  gchar buf[256];
+  size_t size = sizeof buf;
+  gchar *cn = NULL;
+
+  if (gnutls_x509_crt_list_import2 (&list, &n, &datum, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0)
+    return NULL;
+  if (gnutls_x509_crt_get_issuer_dn_by_oid (list[n - 1], GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0)
+    cn = g_strndup (buf, size);
+  for (unsigned i = 0; i < n; i++)
+    gnutls_x509_crt_deinit (list[i]);
+  gnutls_free (list);
+  return cn;
 }

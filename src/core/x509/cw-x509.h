@@ -47,6 +47,8 @@ typedef struct {
   gboolean self_signed;
   gchar   *ari_id;       /* RFC 9773 certID: base64url(AKI keyIdentifier) "."
                           * base64url(serial), or NULL without an AKI */
+  gboolean client_auth;  /* usable as a TLS client certificate: no extended key
+                          * usage, or one with clientAuth (or any purpose) */
 } CwCertInfo;
 
 CwCertInfo *cw_cert_info_new (gnutls_x509_crt_t crt, GError **error);
@@ -98,5 +100,9 @@ gchar    *cw_hex_encode (const guint8 *data, gsize len);
  * one (millions of rounds) would stall the agent, so it is refused. */
 #define CW_MAX_KDF_ITERATIONS 2000000
 gboolean  cw_kdf_iterations_ok (guint iterations, const gchar *label, GError **error);
+
+/* The CN of the issuer of the last certificate of a PEM chain (the root
+ * the chain leads to, for choosing among a CA's alternate chains), or NULL. */
+gchar *cw_x509_chain_top_issuer_cn (const gchar *pem);
 
 G_END_DECLS

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* ACME accounts (RFC 8555 §7.3): loading them, registering new ones (with
- * External Account Binding when the CA wants it), contact updates, key
- * rollover and deactivation. */
+/* CwAcmeAccounts: the agent's ACME accounts (RFC 8555 §7.3): loading them,
+ * registering new ones (with External Account Binding when the CA wants
+ * it), contact updates, key rollover and deactivation. Registering again
+ * an account the CA forgot is in cw-acme-accounts-recovery.c. */
 #include "config.h"
 
-#include "cw-acme-manager-private.h"
+#include "cw-acme-accounts-private.h"
+#include "cw-acme-spec.h"
 #include "cw-error.h"
 #include "cw-jws.h"
 #include "cw-fs.h"
+#include "cw-id.h"
 #include "cw-issuer.h"
 #include "cw-json.h"
 
@@ -16,7 +19,66 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#define STAGED_KEY_FILE "key.pem.new"
+
+enum { SIGNAL_ACCOUNT_ADDED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (CwAcmeAccounts, cw_acme_accounts, G_TYPE_OBJECT)
+
+static void
+cw_acme_accounts_dispose (GObject *object)
+{
+  CwAcmeAccounts *self = CW_ACME_ACCOUNTS (object);
+
+  g_cancellable_cancel (self->cancellable);
+  G_OBJECT_CLASS (cw_acme_accounts_parent_class)->dispose (object);
+}
+
+static void
+cw_acme_accounts_finalize (GObject *object)
+{
+  CwAcmeAccounts *self = CW_ACME_ACCOUNTS (object);
+
+  g_hash_table_unref (self->accounts);
+  g_hash_table_unref (self->registering);
+  g_hash_table_unref (self->busy);
+  g_hash_table_unref (self->recovering);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->config);
+  g_clear_pointer (&self->clients, cw_acme_clients_unref);
+  g_free (self->dir);
+  G_OBJECT_CLASS (cw_acme_accounts_parent_class)->finalize (object);
+}
+
+static void
+cw_acme_accounts_class_init (CwAcmeAccountsClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = cw_acme_accounts_dispose;
+  G_OBJECT_CLASS (klass)->finalize = cw_acme_accounts_finalize;
+  signals[SIGNAL_ACCOUNT_ADDED] = g_signal_new ("account-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                NULL, NULL, NULL, G_TYPE_NONE, 1, CW_TYPE_ACME_ACCOUNT);
+}
+
+static void
+cw_acme_accounts_init (CwAcmeAccounts *self)
+{
+  self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->registering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  self->busy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->recovering = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref);
+  self->cancellable = g_cancellable_new ();
+}
+
+CwAcmeAccounts *
+cw_acme_accounts_new (CwConfig *config, const gchar *dir, CwAcmeClients *clients)
+{
+  CwAcmeAccounts *self = g_object_new (CW_TYPE_ACME_ACCOUNTS, NULL);
+
+  self->config = g_object_ref (config);
+  self->dir = g_strdup (dir);
+  self->clients = cw_acme_clients_ref (clients);
+  return self;
+}
 
 void
 cw_acme_account_options_free (CwAcmeAccountOptions *options)
@@ -38,7 +100,7 @@ compare_ids (gconstpointer a, gconstpointer b)
 }
 
 GPtrArray *
-cw_acme_manager_get_accounts (CwAcmeManager *self)
+cw_acme_accounts_get_all (CwAcmeAccounts *self)
 {
   GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
@@ -52,39 +114,29 @@ cw_acme_manager_get_accounts (CwAcmeManager *self)
 }
 
 CwAcmeAccount *
-cw_acme_manager_lookup_account (CwAcmeManager *self, const gchar *id)
+cw_acme_accounts_lookup (CwAcmeAccounts *self, const gchar *id)
 {
   return g_hash_table_lookup (self->accounts, id);
 }
 
-GError *
-cw_acme_account_check_usable (CwAcmeAccount *account)
-{
-  if (g_str_equal (cw_acme_account_get_status (account), "valid") && cw_acme_account_get_url (account) != NULL)
-    return NULL;
-  return g_error_new (CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
-                      _("the ACME account “%s” is %s and cannot order certificates; create a new account"),
-                      cw_acme_account_get_id (account), cw_acme_account_get_status (account));
-}
-
 void
-cw_acme_manager_load_accounts (CwAcmeManager *self)
+cw_acme_accounts_load (CwAcmeAccounts *self)
 {
-  g_autoptr(GDir) dir = g_dir_open (self->accounts_dir, 0, NULL);
+  g_autoptr(GDir) dir = g_dir_open (self->dir, 0, NULL);
   const gchar *id;
 
   if (dir == NULL)
     return;
   while ((id = g_dir_read_name (dir)) != NULL) {
-    g_autofree gchar *path = g_build_filename (self->accounts_dir, id, NULL);
-    g_autofree gchar *staged = g_build_filename (path, STAGED_KEY_FILE, NULL);
+    g_autofree gchar *path = g_build_filename (self->dir, id, NULL);
+    g_autofree gchar *staged = g_build_filename (path, CW_ACME_STAGED_KEY_FILE, NULL);
     g_autoptr(GError) error = NULL;
     CwAcmeAccount *account;
 
     if (id[0] == '.')
       continue;
     /* ids end D-Bus object paths */
-    if (strspn (id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != strlen (id)) {
+    if (!cw_id_is_valid (id)) {
       g_warning ("ignoring %s: account directories are named with letters, digits and _ only", path);
       continue;
     }
@@ -108,8 +160,8 @@ cw_acme_manager_load_accounts (CwAcmeManager *self)
 }
 
 /* "admin@example.com" → "mailto:admin@example.com" (RFC 8555 §7.3). */
-static gchar **
-normalise_contact (const gchar * const *contact, GError **error)
+gchar **
+cw_acme_contact_normalise (const gchar * const *contact, GError **error)
 {
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
 
@@ -132,35 +184,30 @@ normalise_contact (const gchar * const *contact, GError **error)
   return (gchar **) g_ptr_array_steal (list, NULL);
 }
 
-static gchar *
-make_account_id (CwAcmeManager *self, const gchar *directory)
+/* The directory is the reservation: two registrations never share one. */
+static gboolean
+account_id_taken (const gchar *id, gpointer user_data)
 {
-  g_autoptr(GUri) uri = g_uri_parse (directory, G_URI_FLAGS_NONE, NULL);
-  g_autoptr(GString) base = g_string_new (NULL);
-  const gchar *host = uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "acme";
-  g_autofree gchar *id = NULL;
+  CwAcmeAccounts *self = user_data;
+  g_autofree gchar *path = g_build_filename (self->dir, id, NULL);
 
-  for (const gchar *p = host; *p != '\0' && base->len < 48; p++)
-    g_string_append_c (base, g_ascii_isalnum (*p) ? *p : '_');
-  if (g_mkdir_with_parents (self->accounts_dir, 0700) < 0)
-    return g_strdup (base->str);   /* the save will say why */
-  id = g_strdup (base->str);
-  /* the directory is the reservation: two registrations never share one */
-  for (guint n = 2;; n++) {
-    g_autofree gchar *path = g_build_filename (self->accounts_dir, id, NULL);
-
-    if (!g_hash_table_contains (self->accounts, id) && g_mkdir (path, 0700) == 0)
-      break;
-    if (n > 1000)
-      break;
-    g_free (id);
-    id = g_strdup_printf ("%s_%u", base->str, n);
-  }
-  return g_steal_pointer (&id);
+  return g_hash_table_contains (self->accounts, id) || g_mkdir (path, 0700) != 0;
 }
 
+/* An account's id: its CA's host name (cw-id.h). */
 static gchar *
-json_to_text (JsonNode *node)
+make_account_id (CwAcmeAccounts *self, const gchar *directory)
+{
+  g_autoptr(GUri) uri = g_uri_parse (directory, G_URI_FLAGS_NONE, NULL);
+  const gchar *host = uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "acme";
+
+  if (g_mkdir_with_parents (self->dir, 0700) < 0)
+    return cw_id_from_name (host, "acme", NULL, NULL);   /* the save will say why */
+  return cw_id_from_name (host, "acme", account_id_taken, self);
+}
+
+gchar *
+cw_acme_json_to_text (JsonNode *node)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
 
@@ -168,8 +215,8 @@ json_to_text (JsonNode *node)
   return json_generator_to_data (gen, NULL);
 }
 
-static JsonNode *
-contact_array (const gchar * const *contact)
+JsonNode *
+cw_acme_contact_array (const gchar * const *contact)
 {
   JsonArray *array = json_array_new ();
   JsonNode *node = json_node_new (JSON_NODE_ARRAY);
@@ -181,8 +228,8 @@ contact_array (const gchar * const *contact)
 }
 
 /* The contact an account's object says it has, from the CA's answer. */
-static void
-take_account_object (CwAcmeAccount *account, JsonObject *object)
+void
+cw_acme_account_take_object (CwAcmeAccount *account, JsonObject *object)
 {
   if (object == NULL)
     return;
@@ -217,13 +264,19 @@ keygen_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
     g_task_return_pointer (task, key, (GDestroyNotify) gnutls_x509_privkey_deinit);
 }
 
-static void
-keygen_async (CwAcmeManager *self, CwKeyType type, GAsyncReadyCallback callback, gpointer user_data)
+void
+cw_acme_accounts_keygen_async (CwAcmeAccounts *self, CwKeyType type, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, user_data);
 
   g_task_set_task_data (task, GINT_TO_POINTER (type), NULL);
   g_task_run_in_thread (task, keygen_thread);
+}
+
+gnutls_x509_privkey_t
+cw_acme_accounts_keygen_finish (CwAcmeAccounts *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* ---- registration ------------------------------------------------------- */
@@ -255,7 +308,7 @@ static void
 registered_saved (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CwAcmeManager *self = g_task_get_source_object (task);
+  CwAcmeAccounts *self = g_task_get_source_object (task);
   Register *r = g_task_get_task_data (task);
   GError *error = NULL;
 
@@ -268,7 +321,7 @@ registered_saved (GObject *source, GAsyncResult *result, gpointer user_data)
   g_hash_table_insert (self->accounts, g_strdup (cw_acme_account_get_id (r->account)), g_object_ref (r->account));
   g_message ("ACME account %s registered at %s (%s)", cw_acme_account_get_id (r->account), r->directory,
              cw_acme_account_get_url (r->account));
-  g_signal_emit_by_name (self, "account-added", r->account);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, r->account);
   g_task_return_pointer (task, g_object_ref (r->account), g_object_unref);
 }
 
@@ -298,7 +351,7 @@ registered (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   cw_acme_account_set_url (r->account, url);
   cw_acme_account_set_status (r->account, "valid");
-  take_account_object (r->account, cw_acme_response_object (response));
+  cw_acme_account_take_object (r->account, cw_acme_response_object (response));
   cw_acme_account_save_async (r->account, NULL, registered_saved, g_steal_pointer (&task));
 }
 
@@ -336,19 +389,19 @@ register_post (GTask *task)
   }
   cw_acme_account_set_terms_of_service (r->account, terms);
   json_object_set_boolean_member (payload, "termsOfServiceAgreed", TRUE);
-  json_object_set_member (payload, "contact", contact_array ((const gchar * const *) r->options->contact));
+  json_object_set_member (payload, "contact", cw_acme_contact_array ((const gchar * const *) r->options->contact));
   if (r->options->eab_kid != NULL) {
     JsonNode *eab = cw_jws_eab (r->options->eab_kid, r->options->eab_hmac_key, url,
                                 cw_acme_account_get_jwk (r->account), &error);
 
     if (eab == NULL) {
-      cw_task_fail (task, error);
+      cw_acme_task_fail (task, error);
       return;
     }
     json_object_set_member (payload, "externalAccountBinding", eab);
   }
   json_node_set_object (root, payload);
-  text = json_to_text (root);
+  text = cw_acme_json_to_text (root);
   cw_acme_client_post_async (r->client, url, text, cw_acme_account_get_key (r->account), NULL, NULL,
                              g_task_get_cancellable (task), registered, task);
 }
@@ -357,7 +410,7 @@ static void
 register_key_made (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  CwAcmeManager *self = g_task_get_source_object (task);
+  CwAcmeAccounts *self = g_task_get_source_object (task);
   Register *r = g_task_get_task_data (task);
   GError *error = NULL;
   gnutls_x509_privkey_t key = g_task_propagate_pointer (G_TASK (result), &error);
@@ -368,7 +421,7 @@ register_key_made (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   id = make_account_id (self, r->directory);
-  dir = g_build_filename (self->accounts_dir, id, NULL);
+  dir = g_build_filename (self->dir, id, NULL);
   r->dir = g_strdup (dir);
   r->account = cw_acme_account_new (id, dir, r->directory, key, &error);
   if (r->account == NULL) {
@@ -376,12 +429,13 @@ register_key_made (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   cw_acme_account_set_contact (r->account, (const gchar * const *) r->options->contact);
-  r->client = g_object_ref (cw_acme_manager_client (self, r->directory));
-  cw_acme_manager_load_then (r->client, g_steal_pointer (&task), register_post);
+  cw_acme_account_set_made_by_agent (r->account, r->options->on_first_use);
+  r->client = g_object_ref (cw_acme_clients_get (self->clients, r->directory));
+  cw_acme_client_load_then (r->client, g_steal_pointer (&task), register_post);
 }
 
 void
-cw_acme_manager_create_account_async (CwAcmeManager *self, const gchar *directory, CwAcmeAccountOptions *options,
+cw_acme_accounts_create_async (CwAcmeAccounts *self, const gchar *directory, CwAcmeAccountOptions *options,
                                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
@@ -389,13 +443,13 @@ cw_acme_manager_create_account_async (CwAcmeManager *self, const gchar *director
   g_auto(GStrv) contact = NULL;
   GError *error = NULL;
 
-  g_task_set_source_tag (task, cw_acme_manager_create_account_async);
+  g_task_set_source_tag (task, cw_acme_accounts_create_async);
   r->directory = g_strdup (directory != NULL && *directory != '\0' ? directory
                                                                    : cw_config_get_string (self->config, "acme", "directory"));
   r->options = options;
   g_task_set_task_data (task, r, (GDestroyNotify) register_free);
   if (!cw_acme_directory_validate (r->directory, &error) ||
-      (contact = normalise_contact (options->contact != NULL ? (const gchar * const *) options->contact
+      (contact = cw_acme_contact_normalise (options->contact != NULL ? (const gchar * const *) options->contact
                                                              : cw_config_get_strv (self->config, "acme", "contact"),
                                     &error)) == NULL) {
     g_task_return_error (task, error);
@@ -423,11 +477,11 @@ cw_acme_manager_create_account_async (CwAcmeManager *self, const gchar *director
     }
     explicit_bzero (key, len);
   }
-  keygen_async (self, options->key_type, register_key_made, g_steal_pointer (&task));
+  cw_acme_accounts_keygen_async (self, options->key_type, register_key_made, g_steal_pointer (&task));
 }
 
 CwAcmeAccount *
-cw_acme_manager_create_account_finish (CwAcmeManager *self, GAsyncResult *result, GError **error)
+cw_acme_accounts_create_finish (CwAcmeAccounts *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -435,9 +489,9 @@ cw_acme_manager_create_account_finish (CwAcmeManager *self, GAsyncResult *result
 /* ---- the default account of a directory --------------------------------- */
 
 static CwAcmeAccount *
-find_default (CwAcmeManager *self, const gchar *directory)
+find_default (CwAcmeAccounts *self, const gchar *directory)
 {
-  g_autoptr(GPtrArray) all = cw_acme_manager_get_accounts (self);
+  g_autoptr(GPtrArray) all = cw_acme_accounts_get_all (self);
 
   for (guint i = 0; i < all->len; i++) {
     CwAcmeAccount *account = g_ptr_array_index (all, i);
@@ -452,7 +506,7 @@ find_default (CwAcmeManager *self, const gchar *directory)
 static void
 default_registered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  CwAcmeManager *self = CW_ACME_MANAGER (source);
+  CwAcmeAccounts *self = CW_ACME_ACCOUNTS (source);
   g_autofree gchar *directory = user_data;
   g_autoptr(GPtrArray) waiting = NULL;
   g_autoptr(CwAcmeAccount) account = NULL;
@@ -460,7 +514,7 @@ default_registered (GObject *source, GAsyncResult *result, gpointer user_data)
 
   g_autofree gchar *key = NULL;
 
-  account = cw_acme_manager_create_account_finish (self, result, &error);
+  account = cw_acme_accounts_create_finish (self, result, &error);
   g_hash_table_steal_extended (self->registering, directory, (gpointer *) &key, (gpointer *) &waiting);
   for (guint i = 0; waiting != NULL && i < waiting->len; i++) {
     GTask *task = g_ptr_array_index (waiting, i);
@@ -474,7 +528,7 @@ default_registered (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 void
-cw_acme_manager_default_account_async (CwAcmeManager *self, const gchar *directory, GAsyncReadyCallback callback,
+cw_acme_accounts_default_async (CwAcmeAccounts *self, const gchar *directory, GAsyncReadyCallback callback,
                                        gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
@@ -499,268 +553,14 @@ cw_acme_manager_default_account_async (CwAcmeManager *self, const gchar *directo
   options = g_new0 (CwAcmeAccountOptions, 1);
   options->agree_terms = TRUE;
   options->key_type = CW_KEY_EC_P256;
+  options->on_first_use = TRUE;
   g_info ("no ACME account for %s yet: registering one", directory);
-  cw_acme_manager_create_account_async (self, directory, options, self->cancellable, default_registered,
+  cw_acme_accounts_create_async (self, directory, options, self->cancellable, default_registered,
                                         g_strdup (directory));
 }
 
 CwAcmeAccount *
-cw_acme_manager_default_account_finish (CwAcmeManager *self, GAsyncResult *result, GError **error)
+cw_acme_accounts_default_finish (CwAcmeAccounts *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ---- updates ------------------------------------------------------------ */
-
-typedef struct {
-  CwAcmeManager *manager;         /* set while the account is claimed */
-  CwAcmeAccount *account;
-  CwAcmeClient  *client;
-  gchar         *payload;
-  gnutls_x509_privkey_t new_key;  /* rollover */
-  gchar         *staged;          /* the new key's file during a rollover */
-  const gchar   *what;
-} AccountOp;
-
-static void
-account_op_free (AccountOp *op)
-{
-  /* a key the CA never took is not kept */
-  if (op->staged != NULL && op->new_key != NULL)
-    g_unlink (op->staged);
-  if (op->manager != NULL)
-    g_hash_table_remove (op->manager->busy_accounts, cw_acme_account_get_id (op->account));
-  g_clear_object (&op->manager);
-  g_clear_object (&op->account);
-  g_clear_object (&op->client);
-  g_free (op->payload);
-  g_clear_pointer (&op->new_key, gnutls_x509_privkey_deinit);
-  g_free (op->staged);
-  g_free (op);
-}
-
-static void
-op_saved (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  AccountOp *op = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!cw_acme_account_save_finish (CW_ACME_ACCOUNT (source), result, &error)) {
-    g_prefix_error (&error, _("the CA accepted the change but it cannot be saved: "));
-    g_task_return_error (task, error);
-    return;
-  }
-  if (op->staged != NULL)
-    g_unlink (op->staged);
-  g_message ("ACME account %s: %s", cw_acme_account_get_id (op->account), op->what);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-op_posted (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  AccountOp *op = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autoptr(CwAcmeResponse) response = cw_acme_client_post_finish (op->client, result, &error);
-
-  if (response == NULL) {
-    g_task_return_error (task, error);
-    return;
-  }
-  if (cw_acme_response_is_problem (response)) {
-    g_task_return_error (task, cw_acme_response_to_error (response, op->what));
-    return;
-  }
-  if (op->new_key != NULL) {
-    if (!cw_acme_account_set_key (op->account, g_steal_pointer (&op->new_key), &error)) {
-      g_task_return_error (task, error);
-      return;
-    }
-  } else {
-    take_account_object (op->account, cw_acme_response_object (response));
-  }
-  cw_acme_account_save_async (op->account, NULL, op_saved, g_steal_pointer (&task));
-}
-
-/* POSTs op->payload to @url with the account's key. */
-static void
-op_post (GTask *task, const gchar *url)
-{
-  AccountOp *op = g_task_get_task_data (task);
-
-  cw_acme_client_post_async (op->client, url, op->payload, cw_acme_account_get_key (op->account),
-                             cw_acme_account_get_url (op->account), NULL, g_task_get_cancellable (task), op_posted,
-                             task);
-}
-
-static GTask *
-op_start (CwAcmeManager *self, CwAcmeAccount *account, const gchar *what, GCancellable *cancellable,
-          GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  AccountOp *op = g_new0 (AccountOp, 1);
-
-  op->account = g_object_ref (account);
-  op->client = g_object_ref (cw_acme_manager_client (self, cw_acme_account_get_directory (account)));
-  op->what = what;
-  g_task_set_task_data (task, op, (GDestroyNotify) account_op_free);
-  if (cw_acme_account_get_url (account) == NULL || !g_str_equal (cw_acme_account_get_status (account), "valid")) {
-    g_task_return_new_error (task, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("the ACME account “%s” is %s"),
-                             cw_acme_account_get_id (account), cw_acme_account_get_status (account));
-    return NULL;
-  }
-  /* one change at a time: saves in flight must not overtake each other */
-  if (g_hash_table_contains (self->busy_accounts, cw_acme_account_get_id (account))) {
-    g_task_return_new_error (task, CW_ERROR, CW_ERROR_BUSY,
-                             _("another change of the ACME account “%s” is in progress; try again when it has finished"),
-                             cw_acme_account_get_id (account));
-    return NULL;
-  }
-  g_hash_table_add (self->busy_accounts, g_strdup (cw_acme_account_get_id (account)));
-  op->manager = g_object_ref (self);
-  return g_steal_pointer (&task);
-}
-
-void
-cw_acme_manager_update_contact_async (CwAcmeManager *self, CwAcmeAccount *account, const gchar * const *contact,
-                                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = op_start (self, account, _("contact updated"), cancellable, callback, user_data);
-  g_auto(GStrv) normalised = NULL;
-  g_autoptr(JsonObject) payload = json_object_new ();
-  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-  GError *error = NULL;
-
-  if (task == NULL)
-    return;
-  normalised = normalise_contact (contact, &error);
-  if (normalised == NULL) {
-    cw_task_fail (task, error);
-    return;
-  }
-  json_object_set_member (payload, "contact", contact_array ((const gchar * const *) normalised));
-  json_node_set_object (root, payload);
-  ((AccountOp *) g_task_get_task_data (task))->payload = json_to_text (root);
-  op_post (task, cw_acme_account_get_url (account));
-}
-
-void
-cw_acme_manager_deactivate_async (CwAcmeManager *self, CwAcmeAccount *account, GCancellable *cancellable,
-                                  GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = op_start (self, account, _("deactivated"), cancellable, callback, user_data);
-
-  if (task == NULL)
-    return;
-  ((AccountOp *) g_task_get_task_data (task))->payload = g_strdup ("{\"status\":\"deactivated\"}");
-  op_post (task, cw_acme_account_get_url (account));
-}
-
-/* RFC 8555 §7.3.5: the new key signs {account, oldKey} (inner JWS with a
- * jwk, no nonce), the old key signs that (outer JWS). */
-static void
-rollover_post (GTask *task)
-{
-  AccountOp *op = g_task_get_task_data (task);
-  const gchar *url = cw_acme_client_endpoint (op->client, "keyChange");
-  g_autoptr(JsonObject) inner = json_object_new ();
-  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-  g_auto(gnutls_privkey_t) new_priv = NULL;
-  g_autofree gchar *text = NULL;
-  GError *error = NULL;
-
-  if (url == NULL) {
-    g_task_return_new_error (task, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("the CA offers no key change (keyChange)"));
-    g_object_unref (task);
-    return;
-  }
-  json_object_set_string_member (inner, "account", cw_acme_account_get_url (op->account));
-  json_object_set_member (inner, "oldKey", json_node_copy (cw_acme_account_get_jwk (op->account)));
-  json_node_set_object (root, inner);
-  text = json_to_text (root);
-  new_priv = cw_privkey_from_x509 (op->new_key, &error);
-  if (new_priv == NULL || (op->payload = cw_jws_sign (new_priv, NULL, NULL, url, text, &error)) == NULL) {
-    cw_task_fail (task, error);
-    return;
-  }
-  op_post (task, url);
-}
-
-/* The new key is on disk before the CA hears of it: if the daemon stops
- * between the CA's answer and the save, it is not lost. */
-static void
-stage_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  AccountOp *op = task_data;
-  g_autofree gchar *dir = g_path_get_dirname (op->staged);
-  g_autofree gchar *base = g_path_get_basename (op->staged);
-  g_autofree gchar *pem = NULL;
-  g_auto(CwFd) fd = -1;
-  GError *error = NULL;
-
-  pem = cw_x509_privkey_export_pem (op->new_key, NULL, &error);
-  fd = pem != NULL ? cw_fs_open_dir (AT_FDCWD, dir, TRUE, &error) : -1;
-  if (fd < 0 || !cw_fs_replace_at (fd, base, pem, strlen (pem), 0600, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-  if (pem != NULL)
-    explicit_bzero (pem, strlen (pem));
-}
-
-static void
-rollover_staged (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  AccountOp *op = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    g_task_return_error (task, error);
-    return;
-  }
-  cw_acme_manager_load_then (op->client, g_steal_pointer (&task), rollover_post);
-}
-
-static void
-rollover_key_made (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  AccountOp *op = g_task_get_task_data (task);
-  g_autoptr(GTask) stage = NULL;
-  GError *error = NULL;
-
-  op->new_key = g_task_propagate_pointer (G_TASK (result), &error);
-  if (op->new_key == NULL) {
-    g_task_return_error (task, error);
-    return;
-  }
-  stage = g_task_new (g_task_get_source_object (task), NULL, rollover_staged, g_object_ref (task));
-  g_task_set_task_data (stage, op, NULL);
-  g_task_run_in_thread (stage, stage_thread);
-}
-
-void
-cw_acme_manager_rollover_async (CwAcmeManager *self, CwAcmeAccount *account, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data)
-{
-  GTask *task = op_start (self, account, _("new account key in use"), cancellable, callback, user_data);
-  CwKeyType type = CW_KEY_EC_P256;
-  AccountOp *op;
-
-  if (task == NULL)
-    return;
-  op = g_task_get_task_data (task);
-  op->staged = g_build_filename (self->accounts_dir, cw_acme_account_get_id (account), STAGED_KEY_FILE, NULL);
-  /* a new key of the same kind */
-  cw_key_type_from_string (cw_acme_account_get_key_type (account), &type, NULL);
-  keygen_async (self, type, rollover_key_made, task);
-}
-
-gboolean
-cw_acme_manager_account_op_finish (CwAcmeManager *self, GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
