@@ -6,7 +6,10 @@
 # bus; the database stopped makes every node read-only (Unavailable) while
 # it keeps serving; a node that was away catches up; a node with another
 # key-file reads no key and overwrites nothing; an ACME order on one node is
-# validated over HTTP-01 by another node's responder (the real Pebble).
+# validated over HTTP-01 by another node's responder (the real Pebble); a
+# forced renewal on another node is one order at the CA under a lease; the
+# lease holder killed mid-order: another node finishes the renewal, one
+# certificate issued.
 # Ports 24910-24929.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
@@ -62,6 +65,7 @@ uri=$PG_CONNINFO
 node=$n
 key-file=$key
 heartbeat=1
+lease-time=5
 [acme]
 directory=$PEBBLE_DIRECTORY
 ca-file=$PEBBLE_CA
@@ -117,6 +121,29 @@ wait_for() {
 events() {
   grep -cE " $2 +$3 " "$S/$1/monitor.log"
 }
+
+# until the command succeeds (10 s at most)
+until_true() {
+  for _ in $(seq 200); do "$@" && return 0; sleep 0.05; done
+  return 1
+}
+
+# wait_changed NODE NAME FINGERPRINT: until NAME on NODE has another one (30 s at most)
+wait_changed() {
+  local fp
+  for _ in $(seq 600); do
+    fp=$(fingerprint "$1" "$2")
+    [ -n "$fp" ] && [ "$fp" != "$3" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# certificates and orders Pebble made so far
+issued() { grep -c "Issued certificate serial" "$S/pebble/pebble.log"; }
+orders() { grep -c "Added order" "$S/pebble/pebble.log"; }
+leases() { pg_psql "SELECT count(*) FROM certward_lease WHERE name = 'renew:$1'"; }
+holder() { test "$(pg_psql "SELECT holder FROM certward_lease WHERE name = 'renew:$2' AND expires > now()")" = "$1"; }
 
 wait_events() {
   for _ in $(seq 200); do
@@ -192,6 +219,27 @@ ok "b has it" wait_for b http01.example.test "$FP6"
 ok "c has it" wait_for c http01.example.test "$FP6"
 ok "the tokens were withdrawn after the order" test "$(pg_psql 'SELECT count(*) FROM certward_http01')" = 0
 
+# ---- a forced renewal on c: one order at the CA, renewed once on every bus ----
+like "c's copy of a's ACME certificate renews like it" "Source: +acme" ctl c show http01.example.test
+pg_psql "INSERT INTO certward_lease (name, holder, expires) VALUES ('renew:http01.example.test', 'z', now() + interval '1 hour')" >/dev/null
+fails "no renewal while another node holds the lease" "node z renews" ctl b renew http01.example.test --force
+pg_psql "DELETE FROM certward_lease" >/dev/null
+ISSUED=$(issued)
+ok "a forced renewal on c" ctl c renew http01.example.test --force
+ok "c's renewal reached b" wait_changed b http01.example.test "$FP6"
+FP9=$(fingerprint c http01.example.test)
+ok "c has the new certificate" test -n "$FP9" -a "$FP9" != "$FP6"
+ok "b has the same" wait_for b http01.example.test "$FP9"
+ok "a has the same" wait_for a http01.example.test "$FP9"
+for n in a b c; do
+  ok "$n said renewed" wait_events $n renewed http01.example.test 1
+done
+ok "c gave the lease back" until_true test "$(leases http01.example.test)" = 0
+for n in a b c; do
+  ok "$n said renewed once" test "$(events $n renewed http01.example.test)" = 1
+done
+ok "exactly one certificate issued at the CA" test "$(issued)" = $((ISSUED + 1))
+
 # ---- the database goes away ----
 pg_stop
 for _ in $(seq 200); do
@@ -201,6 +249,7 @@ done
 fails "a mutating call is Unavailable" "cluster database cannot be reached" \
   ctl a import "$F/leaf.pem" "$F/key-sec1.pem" "$F/chain.ca-bundle" --name refused.example.test
 fails "on every node" "read-only" ctl b remove shared.example.test
+fails "no renewal without the database" "cannot be reached|read-only" ctl c renew http01.example.test --force
 like "reads still work" "shared.example.test" ctl c list
 like "FindForName still answers" "shared" ctl b find rsa.example.test
 ok "files are untouched" bash -c "grep -q 'PRIVATE KEY' $S/c/state/certificates/shared*/current/key.pem"
@@ -230,6 +279,29 @@ ok "d cannot read the shared keys and says why" grep -q "sealed with cluster key
 ok "d installed none of them" bash -c "! ctl d show shared.example.test >/dev/null 2>&1"
 ok "the database still holds the certificate" test "$(pg_psql "SELECT count(*) FROM certward_certificate WHERE name = 'shared.example.test'")" = 1
 
-for n in a b c d; do stop_node $n; done
+# ---- the lease holder killed mid-order: another node finishes ----
+# b answers the CA's HTTP-01 requests: stopped, it holds a's order open
+ISSUED=$(issued)
+ORDERS=$(orders)
+FP10=$(fingerprint b http01.example.test)
+kill -STOP "${CW_PID[b]}"
+ok "a starts a renewal" ctl a renew http01.example.test --force --no-wait
+ok "a holds its lease" until_true holder a http01.example.test
+ok "a's order is at the CA" until_true test "$(orders)" -gt "$ORDERS"
+kill -KILL "${CW_PID[a]}"
+wait "${CW_PID[a]}" 2>/dev/null
+unset "CW_PID[a]"
+kill -CONT "${CW_PID[b]}"
+ok "another node took the renewal over when the lease expired" wait_changed b http01.example.test "$FP10"
+FP11=$(fingerprint b http01.example.test)
+ok "c has it too" wait_for c http01.example.test "$FP11"
+ok "the takeover is logged" grep -q "ended without a result" "$S/b/daemon.log" "$S/c/daemon.log"
+for n in b c; do
+  ok "$n said renewed once more" wait_events $n renewed http01.example.test 2
+done
+ok "the lease went back" until_true test "$(leases http01.example.test)" = 0
+ok "one certificate issued for the renewal" test "$(issued)" = $((ISSUED + 1))
+
+for n in b c d; do stop_node $n; done
 ok "every node stopped cleanly" true
 tap_done

@@ -8,6 +8,7 @@
 #include "cw-saved-reply.h"
 #include "cw-clock.h"
 #include "cw-cluster-http01.h"
+#include "cw-cluster-renewal.h"
 #include "cw-cluster-sync.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
@@ -213,6 +214,7 @@ main (int argc, char **argv)
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(CwCluster) cluster = NULL;
   g_autoptr(CwClusterSync) cluster_sync = NULL;
+  g_autoptr(CwClusterRenewal) cluster_renewal = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
 
@@ -372,6 +374,8 @@ main (int argc, char **argv)
      * is this node's alone */
     cw_daemon_set_cluster (daemon, cluster);
     cluster_sync = cw_cluster_sync_new (cluster, store);
+    /* one node at a time renews a shared certificate */
+    cluster_renewal = cw_cluster_renewal_new (cluster, store, acme);
     /* the CA may ask any node for any node's HTTP-01 token: a standalone
      * responder listens all the time */
     if (!cw_http01_set_shared (cw_acme_manager_get_http01 (acme), cw_cluster_http01 (), cluster,

@@ -164,8 +164,15 @@ backend_commit_revision (gpointer user_data, CwWriteJob *job, GError **error)
     name = g_strdup (job->name);
   /* a pending request alone (a key and CSR waiting for a CA) stays here:
    * only certificates are shared */
-  if (job->bundle == NULL || !shares (self, name))
+  if (job->bundle == NULL || !shares (self, name)) {
+    /* an order's settings (how it renews) go with its first certificate */
+    if (job->bundle == NULL && job->settings != NULL && shares (self, name)) {
+      g_mutex_lock (&self->lock);
+      g_hash_table_replace (self->settings, g_strdup (name), g_strdup (job->settings));
+      g_mutex_unlock (&self->lock);
+    }
     return TRUE;
+  }
   rev = g_new0 (CwClusterRevision, 1);
   rev->id = g_strdup (name);
   rev->name = g_strdup (name);
@@ -320,6 +327,10 @@ fetched (GObject *source, GAsyncResult *res, gpointer user_data)
   if (g_key_file_load_from_data (settings, a->rev->settings, -1, G_KEY_FILE_NONE, NULL)) {
     request->roles = g_key_file_get_string_list (settings, "certificate", "roles", NULL, NULL);
     request->tenant = g_key_file_get_string (settings, "certificate", "tenant", NULL);
+    /* an ACME certificate stays one here: any node may renew it (under
+     * its lease), with its own account at the same CA */
+    request->acme = cw_acme_spec_load (settings, CW_ACME_GROUP);
+    request->spec = cw_issue_spec_load (settings, CW_ISSUE_GROUP);
   }
   cw_import_request_add (request, "cluster", a->rev->key);
   set_applying (self, a->rev->name, TRUE);

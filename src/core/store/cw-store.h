@@ -21,6 +21,10 @@ typedef struct {
   gboolean    replace;
   gboolean    renewal;        /* a replacement that renews (a cluster node applying another's renewal):
                                * announced as renewed rather than replaced */
+  /* with both: how the node that obtained it renews it (a cluster node's
+   * copy renews the same way); NULL: an import, renewed by nobody */
+  CwIssueSpec *spec;
+  CwAcmeSpec *acme;
 } CwImportRequest;
 
 CwImportRequest *cw_import_request_new (void);
