@@ -20,12 +20,13 @@ RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
 # Kamailio and coturn receive certificates through their integrations;
 # polkitd decides who may change what on the system bus;
 # scep: micromdm's scepserver, the SCEP CA of tests/test-scep*.c;
-# nginx with its stream module: the TLS-ALPN-01 router of docs/
+# nginx with its stream module: the TLS-ALPN-01 router of docs/;
+# postgresql-15: the cluster tests' throwaway database (initdb, as postgres)
 TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3 pebble curl
   bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 scep
   locales man-db groff-base cockpit-ws cockpit-bridge cockpit-system chromium
   kamailio kamailio-tls-modules coturn polkitd
-  nginx libnginx-mod-stream"
+  nginx libnginx-mod-stream postgresql-15"
 SYSTEM=""
 if [ "${1:-}" = --system ]; then
   # dpkg-buildpackage and dh (debhelper-compat 13), lintian, systemd-nspawn,
