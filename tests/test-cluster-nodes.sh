@@ -225,6 +225,7 @@ pg_psql "INSERT INTO certward_lease (name, holder, expires) VALUES ('renew:http0
 fails "no renewal while another node holds the lease" "node z renews" ctl b renew http01.example.test --force
 pg_psql "DELETE FROM certward_lease" >/dev/null
 ISSUED=$(issued)
+ORDERS=$(orders)
 ok "a forced renewal on c" ctl c renew http01.example.test --force
 ok "c's renewal reached b" wait_changed b http01.example.test "$FP6"
 FP9=$(fingerprint c http01.example.test)
@@ -238,6 +239,7 @@ ok "c gave the lease back" until_true test "$(leases http01.example.test)" = 0
 for n in a b c; do
   ok "$n said renewed once" test "$(events $n renewed http01.example.test)" = 1
 done
+ok "exactly one order at the CA" test "$(orders)" = $((ORDERS + 1))
 ok "exactly one certificate issued at the CA" test "$(issued)" = $((ISSUED + 1))
 
 # ---- the database goes away ----
