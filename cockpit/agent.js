@@ -46,6 +46,7 @@ export class Agent extends EventTarget {
         this.owner = undefined;
         this.events = [];
         this.providerTypes = null;
+        this.integrations = null;
 
         this.manager = this.client.proxy(IFACE.manager, ROOT);
         this.trust = this.client.proxy(IFACE.trust, TRUST_PATH);
@@ -144,6 +145,19 @@ export class Agent extends EventTarget {
                     });
         }
         return this.providerTypes;
+    }
+
+    /* the delivery presets: [{name, description, sets: {access-group, targets, …}}], asked once */
+    getIntegrations() {
+        if (!this.integrations) {
+            this.integrations = this.manager_call("GetIntegrations", "", [])
+                    .then(([list]) => list.map(([name, description, sets]) => ({ name, description, sets })))
+                    .catch(error => {
+                        this.integrations = null;
+                        throw error;
+                    });
+        }
+        return this.integrations;
     }
 
     trustList() {

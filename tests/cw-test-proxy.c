@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Proxies for the daemon under test, and the fixture most integration tests share (see cw-test-proxy.h). */
 #include "cw-test-proxy.h"
 #include "cw-test-daemon.h"
 
@@ -33,4 +34,32 @@ cw_test_certificate_reload (CwDBusCertificate1 **cert)
 
   g_clear_object (cert);
   *cert = cw_test_certificate (path);
+}
+
+void
+cw_test_daemon_connect (CwTestDaemon *daemon, CwDBusManager1 **manager, CwTestEvents **events)
+{
+  cw_test_daemon_start (daemon);
+  if (events != NULL)
+    *events = cw_test_events_new ();
+  *manager = cw_test_manager ();
+}
+
+void
+cw_test_daemon_disconnect (CwDBusManager1 **manager, CwTestEvents **events)
+{
+  if (events != NULL)
+    g_clear_pointer (events, cw_test_events_free);
+  if (manager != NULL)
+    g_clear_object (manager);
+}
+
+void
+cw_test_daemon_finish (CwTestDaemon **daemon, CwDBusManager1 **manager, CwTestEvents **events)
+{
+  cw_test_daemon_disconnect (manager, events);
+  if (*daemon == NULL)
+    return;
+  cw_test_daemon_stop (*daemon);
+  g_clear_pointer (daemon, cw_test_daemon_free);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What every test program shares (see cw-test-util.h): logging, fixtures, temporary directories, waiting. */
 #include "cw-test-util.h"
 
 #include <glib/gstdio.h>
@@ -110,6 +111,23 @@ cw_test_wait (gboolean *flag)
 {
   while (!*flag)
     g_main_context_iteration (NULL, TRUE);
+}
+
+void
+cw_test_async_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+GAsyncResult *
+cw_test_async_wait (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return *result;
 }
 
 gint

@@ -23,6 +23,15 @@ gchar       *cw_test_mkdtemp (void);
 void         cw_test_rmdir (const gchar *path);
 /* Runs the default main context until *flag is TRUE (async results). */
 void         cw_test_wait (gboolean *flag);
+/* The end of an async call, kept for the test to finish it: @user_data is
+ * a GAsyncResult * set to NULL, which gets a reference to the result.
+ *   g_autoptr(GAsyncResult) result = NULL;
+ *   cw_store_remove_async (store, cert, FALSE, NULL, cw_test_async_done, &result);
+ *   ok = cw_store_remove_finish (store, cw_test_async_wait (&result), &error); */
+void          cw_test_async_done (GObject *source, GAsyncResult *result, gpointer user_data);
+/* Runs the default main context until *@result is set; returns it (the
+ * reference stays with *@result). */
+GAsyncResult *cw_test_async_wait (GAsyncResult **result);
 /* Runs a shell command line; returns its exit status, stdout in @out. */
 gint         cw_test_run (const gchar *command, gchar **out);
 /* SHA-256 of the first certificate in @pem_path by OpenSSL, lower-case hex

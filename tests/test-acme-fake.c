@@ -412,36 +412,19 @@ typedef struct {
 } Fixture;
 
 static void
-connect_daemon (Fixture *f)
-{
-  cw_test_daemon_start (f->daemon);
-  f->events = cw_test_events_new ();
-  f->manager = cw_test_manager ();
-}
-
-static void
-disconnect_daemon (Fixture *f)
-{
-  g_clear_pointer (&f->events, cw_test_events_free);
-  g_clear_object (&f->manager);
-}
-
-static void
 fixture_start (Fixture *f)
 {
   g_autofree gchar *ca = g_build_filename (fake.dir, "ca.pem", NULL);
   g_autofree gchar *config = g_strdup_printf ("[acme]\ndirectory=%s/dir\nca-file=%s\n", fake.base, ca);
 
   f->daemon = cw_test_daemon_new (config);
-  connect_daemon (f);
+  cw_test_daemon_connect (f->daemon, &f->manager, &f->events);
 }
 
 static void
 fixture_stop (Fixture *f)
 {
-  disconnect_daemon (f);
-  cw_test_daemon_stop (f->daemon);
-  cw_test_daemon_free (f->daemon);
+  cw_test_daemon_finish (&f->daemon, &f->manager, &f->events);
 }
 
 static gchar *
@@ -822,7 +805,7 @@ test_resume (void)
   g_assert_true (cw_test_wait_until (finalize_held, GUINT_TO_POINTER (held), 30));
   g_assert_cmpstr (cw_dbus_certificate1_get_state (cert), ==, "pending");
   g_clear_object (&cert);
-  disconnect_daemon (&f);
+  cw_test_daemon_disconnect (&f.manager, &f.events);
   cw_test_daemon_kill (f.daemon);
   /* the held exchange dies with the daemon's connection */
   for (guint i = 0; i < fake.hung->len; i++)
@@ -830,7 +813,7 @@ test_resume (void)
   g_ptr_array_set_size (fake.hung, 0);
   fake.hang = FALSE;
 
-  connect_daemon (&f);
+  cw_test_daemon_connect (f.daemon, &f.manager, &f.events);
   event = wait_outcome (&f, "resume");
   g_assert_cmpstr (event, ==, "added");
   fixture_stop (&f);

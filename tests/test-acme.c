@@ -42,16 +42,13 @@ fixture_start (Fixture *f, CwTestPebble *p, const gchar *extra_config)
   g_autofree gchar *config = config_for (p, extra_config);
 
   f->daemon = cw_test_daemon_new (config);
-  cw_test_daemon_start (f->daemon);
-  f->events = cw_test_events_new ();
-  f->manager = cw_test_manager ();
+  cw_test_daemon_connect (f->daemon, &f->manager, &f->events);
 }
 
 static void
 fixture_stop (Fixture *f)
 {
-  g_clear_pointer (&f->events, cw_test_events_free);
-  g_clear_object (&f->manager);
+  cw_test_daemon_disconnect (&f->manager, &f->events);
   if (f->web != NULL) {
     soup_server_disconnect (f->web);
     g_clear_object (&f->web);
@@ -60,8 +57,7 @@ fixture_stop (Fixture *f)
     cw_test_rmdir (f->webroot);
     g_free (f->webroot);
   }
-  cw_test_daemon_stop (f->daemon);
-  cw_test_daemon_free (f->daemon);
+  cw_test_daemon_finish (&f->daemon, NULL, NULL);
 }
 
 /* Waits for @name's order to end: "added", "renewed" or "failed". */

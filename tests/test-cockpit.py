@@ -6,6 +6,7 @@ driven over CDP (tests/cockpit/cdp.py). Screenshots of the main views go to
 BUILD/cockpit-screenshots. TAP on stdout.
 SPDX-License-Identifier: LGPL-2.1-or-later"""
 
+import grp
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "cockpit"))
 from cdp import Browser  # noqa: E402
-from env import Env, missing_tools  # noqa: E402
+from env import Env, missing_tools, wait_for  # noqa: E402
 
 PAGE = "/cockpit/@localhost/certward/index.html"
 CERT = "/org/certward/Certward1/certificate/"
@@ -76,11 +77,18 @@ def shot(b, name):
     b.screenshot(path)
 
 
+def shot_section(b, name, selector):
+    """one part of the page (the delivery section), scrolled into view"""
+    b.eval("document.activeElement && document.activeElement.blur(); document.querySelector(%s).scrollIntoView()" % js(selector))
+    time.sleep(0.3)  # lets the web fonts settle for the picture; asserts nothing
+    b.screenshot(os.path.join(SHOTS, name), element=selector)
+
+
 def error_text(b, container):
     return b.eval("(document.querySelector(%s) || {innerText: ''}).innerText" % js(container + " .cw-error"))
 
 
-def admin_session(env, url, fixtures):
+def admin_session(env, url, fixtures, delivery_dir):
     b = Browser()
     try:
         b.navigate(url + PAGE)
@@ -147,6 +155,7 @@ def admin_session(env, url, fixtures):
         ok("... and the CertificateChanged event was followed",
            b.wait("certward.agent.events.some(e => e.event == 'renewed' && e.name == 'phones')"),
            b.eval("JSON.stringify(certward.agent.events)"))
+        delivery_checks(env, b, delivery_dir)
 
         # the removal guard's reason, then cancel
         go(b, "#/certificate/phones_CA", "document.querySelector('#cw-action-remove')")
@@ -283,6 +292,120 @@ def admin_session(env, url, fixtures):
         b.close()
 
 
+INTEGRATIONS = {
+    "pbx-outside": """[Integration]
+Description=Outside PBX: the full chain in %(out)s, reloaded with /bin/true
+[Target certificate]
+Path=%(out)s/%%n-outside.pem
+Format=fullchain
+Mode=0644
+[Reload]
+Commands=/bin/true
+""",
+    "pbx-page": """[Integration]
+Description=Page PBX: key and full chain in one file
+[Target combined]
+Path=%(out)s/%%n-page.pem
+Format=combined
+Mode=0600
+""",
+}
+
+
+def provide_integrations(env):
+    """[actions] integration-dir with two presets whose targets go into a
+    directory of root's, mode 0755 (what the agent accepts); returns it"""
+    out, presets = env.dir + "/delivery", env.dir + "/integrations"
+    for d in (out, presets):
+        os.makedirs(d)
+        os.chmod(d, 0o755)
+    for name, text in INTEGRATIONS.items():
+        with open("%s/%s.conf" % (presets, name), "w") as f:
+            f.write(text % {"out": out})
+    with open(env.dir + "/certward.conf", "a") as f:
+        f.write("\n[actions]\nintegration-dir=%s\n" % presets)
+    return out
+
+
+def delivery_checks(env, b, out):
+    """the details view of "phones": its Delivery section, live, and edited"""
+    delivery = "#cw-delivery dd[data-prop=%s]"
+    status, output = env.ctl("deliver", "phones", "--integration", "pbx-outside")
+    ok("certwardctl deliver applies an integration outside the page",
+       status == 0 and os.path.exists(out + "/phones-outside.pem"), output)
+    shown = b.wait("document.querySelector(%s)" % js(delivery % "Integrations" + " [data-integration=pbx-outside]"))
+    ok("the delivery section shows the integration applied outside the page, with its description",
+       shown and "Outside PBX: the full chain" in b.text(delivery % "Integrations"), b.text("#cw-delivery"))
+    ok("... and what that delivery did (LastActions), live",
+       b.wait("document.querySelector(%s).textContent.includes(%s)"
+              % (js(delivery % "LastActions"), js("target %s/phones-outside.pem: written" % out))), b.text(delivery % "LastActions"))
+    ok("... and ticks it among the integrations the agent offers, with what each sets",
+       b.eval("document.querySelector('#cw-delivery input[name=integration][value=pbx-outside]').checked") and
+       "writes %s/%%n-page.pem (combined)" % out in b.text("#cw-delivery-integrations [data-integration=pbx-page]"),
+       b.text("#cw-delivery-integrations"))
+
+    b.eval("window.cwNotReloaded = true")
+    b.click("#cw-delivery input[name=integration][value=pbx-page]")
+    b.click("#cw-delivery-integrations-save")
+    page_file = out + "/phones-page.pem"
+    written = wait_for(lambda: os.path.exists(page_file))
+    content = open(page_file).read() if written else ""
+    ok("applying an integration on the page writes its target file",
+       "PRIVATE KEY" in content and "CERTIFICATE" in content and os.stat(page_file).st_mode & 0o777 == 0o600,
+       (written, content[:200]))
+    ok("... and LastActions follows live, without a reload",
+       b.wait("document.querySelector(%s).textContent.includes(%s)" % (js(delivery % "LastActions"), js(page_file + ": written")))
+       and b.eval("window.cwNotReloaded === true"), b.text(delivery % "LastActions"))
+    ok("... and the section lists both integrations", b.wait("document.querySelector(%s)"
+                                                          % js(delivery % "Integrations" + " [data-integration=pbx-page]")))
+
+    added = out + "/phones-added.der"
+    b.fill("#cw-target-path", added)
+    b.fill("#cw-target-format", "der")
+    b.fill("#cw-target-mode", "0640")
+    b.click("#cw-target-add")
+    listed = b.wait("document.querySelector(%s)" % js('#cw-delivery-targets tr[data-path="%s"]' % added))
+    ok("a target added on the page is listed with its format and mode",
+       listed and "der" in b.text('#cw-delivery-targets tr[data-path="%s"]' % added) and
+       "0640" in b.text('#cw-delivery-targets tr[data-path="%s"]' % added), b.text("#cw-delivery"))
+    written = wait_for(lambda: os.path.exists(added))
+    ok("... and the agent writes its file: DER, mode 0640",
+       written and open(added, "rb").read(1) == b"\x30" and os.stat(added).st_mode & 0o777 == 0o640, written)
+
+    b.fill("#cw-command-argv", "/bin/echo delivered-from-the-page")
+    b.click("#cw-command-add")
+    ok("a reload command added on the page is listed, and its output reaches LastActions",
+       b.wait("document.querySelector(%s)" % js('#cw-delivery-commands tr[data-command="/bin/echo delivered-from-the-page"]')) and
+       b.wait("document.querySelector(%s).textContent.includes('delivered-from-the-page')" % js(delivery % "LastActions")),
+       (b.text("#cw-delivery"), error_text(b, "#cw-delivery-errors")))
+    key = prop(b, "KeyPath")
+    b.fill("#cw-delivery-group", "nogroup")
+    b.click("#cw-delivery-group-save")
+    shown = b.wait("document.querySelector(%s).textContent == 'nogroup'" % js(delivery % "AccessGroup"))
+    ok("an access group set on the page is shown, and the key in the store is 0640 root:nogroup",
+       shown and wait_for(lambda: grp.getgrgid(os.stat(key).st_gid).gr_name == "nogroup") and
+       os.stat(key).st_mode & 0o777 == 0o640, (key, b.text("#cw-delivery")))
+    shot_section(b, "delivery.png", "#cw-delivery")
+
+    bad = "/nonexistent-certward-dir/phones.pem"
+    b.fill("#cw-target-path", bad)
+    b.fill("#cw-target-format", "fullchain")
+    b.click("#cw-target-add")
+    b.wait("document.querySelector('#cw-delivery-errors .cw-error')")
+    text = error_text(b, "#cw-delivery-errors")
+    status, expected = env.ctl("deliver", "phones", "--target", "path=%s,format=fullchain" % bad)
+    expected = expected.strip().replace("certwardctl: ", "", 1)
+    ok("a target in a directory that does not exist shows the agent's InvalidArgument, as certwardctl does",
+       status != 0 and expected and expected in text and
+       b.eval("document.querySelector('#cw-delivery-errors .cw-error').dataset.errorName") == "org.certward.Error.InvalidArgument",
+       (expected, text))
+
+    b.click('#cw-delivery-targets tr[data-path="%s"] [data-action=remove-target]' % added)
+    ok("a target removed on the page leaves the list (its file stays, as documented)",
+       b.wait("!document.querySelector(%s)" % js('#cw-delivery-targets tr[data-path="%s"]' % added)) and os.path.exists(added),
+       b.text("#cw-delivery"))
+
+
 def sign_csr(env, fixtures, csr):
     """the test's CA answers the CSR (openssl, the fixtures' intermediate)"""
     with open(env.dir + "/from-csr.csr", "w") as f:
@@ -311,7 +434,7 @@ def check_installed(env, build):
     ok("meson installs exactly the page's files", installed == served, (installed, served, r.stderr))
 
 
-def refused_session(env, url, fixtures):
+def refused_session(env, url, fixtures, delivery_dir):
     b = Browser()
     try:
         b.navigate(url + PAGE)
@@ -331,6 +454,17 @@ def refused_session(env, url, fixtures):
            name == "org.certward.Error.PermissionDenied" and "org.certward.manage-certificates" in text, (name, text))
         shot(b, "refused.png")
         ok("... and nothing was imported", env.ctl("show", "not-allowed")[0] != 0)
+
+        go(b, "#/certificate/phones", "document.querySelector('#cw-target-path')")
+        b.fill("#cw-target-path", delivery_dir + "/by-nobody.pem")
+        b.click("#cw-target-add")
+        b.wait("document.querySelector('#cw-delivery-errors .cw-error')")
+        text = error_text(b, "#cw-delivery-errors")
+        name = b.eval("(document.querySelector('#cw-delivery-errors .cw-error') || {dataset: {}}).dataset.errorName")
+        ok("a target refused by the agent shows its PermissionDenied naming org.certward.run-programs",
+           name == "org.certward.Error.PermissionDenied" and "org.certward.run-programs" in text, (name, text))
+        ok("... and no file was written", not os.path.exists(delivery_dir + "/by-nobody.pem"))
+        shot_section(b, "delivery-refused.png", "#cw-delivery")
     finally:
         b.close()
 
@@ -386,6 +520,7 @@ def main():
     env = Env(src, build, os.environ["CERTWARDD"], os.environ["CERTWARDCTL"],
               provider_dir=os.environ.get("CW_PROVIDER_BUILD_DIR"))
     try:
+        delivery_dir = provide_integrations(env)
         env.start_bus()
         env.start_agent()
         for args in (["self-sign", "phones", "--id", "pbx.example.test", "--id", "sip.example.test", "--role", "server", "--role", "sip-tls"],
@@ -398,8 +533,8 @@ def main():
                 raise RuntimeError("certwardctl %s: %s" % (" ".join(args), output))
 
         check_installed(env, build)
-        admin_session(env, env.start_cockpit("cockpit-root"), fixtures)
-        refused_session(env, env.start_cockpit("cockpit-nobody", "nobody"), fixtures)
+        admin_session(env, env.start_cockpit("cockpit-root"), fixtures, delivery_dir)
+        refused_session(env, env.start_cockpit("cockpit-nobody", "nobody"), fixtures, delivery_dir)
         shell = os.path.isdir("/usr/share/cockpit/shell")
         if os.path.exists(os.path.join(build, "cockpit", "po.it.js")):
             italian_session(env, env.start_cockpit("cockpit-it"), shell)

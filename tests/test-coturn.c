@@ -95,9 +95,7 @@ test_coturn (void)
   config = g_strdup_printf ("[actions]\nintegration-dir=%s\n", integrations);
   daemon = cw_test_daemon_new (config);
   g_assert_cmpint (g_chmod (daemon->state_dir, 0755), ==, 0);
-  cw_test_daemon_start (daemon);
-  events = cw_test_events_new ();
-  manager = cw_test_manager ();
+  cw_test_daemon_connect (daemon, &manager, &events);
   cw_dbus_manager1_call_create_self_signed_sync (manager, "turn",
                                                  cw_test_options ("identities", g_variant_new_strv (ids, -1),
                                                                   "integrations", g_variant_new_strv (names, -1), NULL),

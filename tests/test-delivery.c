@@ -57,16 +57,13 @@ setup (Fixture *f, gconstpointer data)
   /* as systemd makes /var/lib/certward (StateDirectoryMode=0755) */
   g_assert_cmpint (g_chmod (f->daemon->state_dir, 0755), ==, 0);
   f->daemon->log = g_build_filename (f->dir, "daemon.log", NULL);
-  cw_test_daemon_start (f->daemon);
-  f->events = cw_test_events_new ();
-  f->manager = cw_test_manager ();
+  cw_test_daemon_connect (f->daemon, &f->manager, &f->events);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  g_clear_pointer (&f->events, cw_test_events_free);
-  g_clear_object (&f->manager);
+  cw_test_daemon_disconnect (&f->manager, &f->events);
   if (f->daemon->process != NULL)
     cw_test_daemon_stop (f->daemon);
   cw_test_daemon_free (f->daemon);

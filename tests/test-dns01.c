@@ -44,20 +44,13 @@ fixture_start (Fixture *f, const gchar *dns_server, const gchar *extra)
                             f->pebble->directory, f->pebble->ca_file, g_getenv ("CW_PROVIDER_BUILD_DIR"),
                             extra != NULL ? extra : "");
   f->daemon = cw_test_daemon_new (config);
-  cw_test_daemon_start (f->daemon);
-  f->events = cw_test_events_new ();
-  f->manager = cw_test_manager ();
+  cw_test_daemon_connect (f->daemon, &f->manager, &f->events);
 }
 
 static void
 fixture_stop (Fixture *f)
 {
-  g_clear_pointer (&f->events, cw_test_events_free);
-  g_clear_object (&f->manager);
-  if (f->daemon != NULL) {
-    cw_test_daemon_stop (f->daemon);
-    cw_test_daemon_free (f->daemon);
-  }
+  cw_test_daemon_finish (&f->daemon, &f->manager, &f->events);
   g_clear_pointer (&f->pebble, cw_test_pebble_stop);
 }
 

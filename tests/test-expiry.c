@@ -6,6 +6,7 @@
 #include "cw-clock.h"
 #include "cw-error.h"
 #include "cw-store.h"
+#include "cw-test-store.h"
 #include "cw-test-util.h"
 
 #define DAY (24 * 3600)
@@ -18,67 +19,20 @@ typedef struct {
 } Fixture;
 
 static void
-on_event (CwStore *store, CwCertificate *cert, guint event, Fixture *f)
-{
-  g_array_append_val (f->events, event);
-}
-
-static CwStore *
-open_store (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-  CwStore *store = cw_store_new (f->dir, NULL);
-
-  g_assert_true (cw_store_load (store, &error));
-  g_assert_no_error (error);
-  g_signal_connect (store, "event", G_CALLBACK (on_event), f);
-  return store;
-}
-
-static void
 setup (Fixture *f, gconstpointer data)
 {
   f->start = g_get_real_time () / G_USEC_PER_SEC;
   cw_clock_set_fake_time (f->start);
   f->dir = cw_test_mkdtemp ();
   f->events = g_array_new (FALSE, FALSE, sizeof (guint));
-  f->store = open_store (f);
+  f->store = cw_test_store_open (f->dir, NULL, f->events);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  /* settings writes finish before the directory is removed */
-  cw_store_flush (f->store);
-  g_clear_object (&f->store);
+  cw_test_store_close (&f->store, &f->dir);
   g_array_unref (f->events);
-  cw_test_rmdir (f->dir);
-  g_free (f->dir);
-}
-
-typedef struct {
-  gboolean       done;
-  CwCertificate *cert;
-  gboolean       ok;
-  GError        *error;
-} Result;
-
-static void
-created (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->cert = cw_store_create_finish (CW_STORE (source), res, &r->error);
-  r->done = TRUE;
-}
-
-static void
-renewed (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = cw_store_renew_finish (CW_STORE (source), res, &r->error);
-  r->done = TRUE;
 }
 
 static CwCertificate *
@@ -86,14 +40,26 @@ create (Fixture *f, const gchar *name, guint days)
 {
   static const gchar *const roles[] = { "server", NULL };
   CwIssueSpec *spec = cw_issue_spec_new ();
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CwCertificate *cert;
 
   spec->identities = g_strsplit ("expiry.example.test", ",", -1);
   spec->days = days;
-  cw_store_create_async (f->store, name, spec, roles, NULL, NULL, FALSE, NULL, created, &r);
-  cw_test_wait (&r.done);
-  g_assert_no_error (r.error);
-  return r.cert;
+  cw_store_create_async (f->store, name, spec, roles, NULL, NULL, FALSE, NULL, cw_test_async_done, &result);
+  cert = cw_store_create_finish (f->store, cw_test_async_wait (&result), &error);
+  g_assert_no_error (error);
+  return cert;
+}
+
+/* Renew (not forced, with a new key) to its end. */
+static gboolean
+renew (Fixture *f, CwCertificate *cert, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  cw_store_renew_async (f->store, cert, FALSE, FALSE, NULL, cw_test_async_done, &result);
+  return cw_store_renew_finish (f->store, cw_test_async_wait (&result), error);
 }
 
 /* Moves the test clock and lets what became due run. */
@@ -121,7 +87,6 @@ test_transitions (Fixture *f, gconstpointer data)
   g_autoptr(CwCertificate) cert = create (f, "short", 90);
   gint64 not_after = cw_certificate_get_info (cert)->not_after;
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
 
   g_assert_cmpint (cw_certificate_get_state (cert), ==, CW_CERT_STATE_VALID);
   g_assert_cmpuint (count (f, CW_EVENT_EXPIRING), ==, 0);
@@ -142,7 +107,7 @@ test_transitions (Fixture *f, gconstpointer data)
   cw_store_flush (f->store);
   g_clear_object (&f->store);
   g_clear_object (&cert);
-  f->store = open_store (f);
+  f->store = cw_test_store_open (f->dir, NULL, f->events);
   cert = g_object_ref (cw_store_lookup (f->store, "short"));
   travel (not_after - 29 * DAY);
   g_assert_cmpint (cw_certificate_get_state (cert), ==, CW_CERT_STATE_EXPIRING);
@@ -158,9 +123,8 @@ test_transitions (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count (f, CW_EVENT_EXPIRED), ==, 1);
 
   /* renewed: valid again, and a later expiry is announced anew */
-  cw_store_renew_async (f->store, cert, FALSE, FALSE, NULL, renewed, &r);
-  cw_test_wait (&r.done);
-  g_assert_no_error (r.error);
+  renew (f, cert, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (cw_certificate_get_state (cert), ==, CW_CERT_STATE_VALID);
   g_assert_cmpuint (count (f, CW_EVENT_RENEWED), ==, 1);
   not_after = cw_certificate_get_info (cert)->not_after;
@@ -187,7 +151,7 @@ test_window (Fixture *f, gconstpointer data)
 
   cw_store_flush (f->store);
   g_clear_object (&f->store);
-  f->store = open_store (f);
+  f->store = cw_test_store_open (f->dir, NULL, f->events);
   g_assert_cmpuint (cw_store_get_warning_days (f->store), ==, 180);
   g_assert_cmpint (cw_certificate_get_state (cw_store_lookup (f->store, "year")), ==, CW_CERT_STATE_EXPIRING);
 }
@@ -238,19 +202,17 @@ test_renew_when_due (Fixture *f, gconstpointer data)
 {
   g_autoptr(CwCertificate) cert = create (f, "due", 90);
   gint64 not_after = cw_certificate_get_info (cert)->not_after;
-  Result early = { 0 }, due = { 0 };
+  g_autoptr(GError) error = NULL;
 
-  cw_store_renew_async (f->store, cert, FALSE, FALSE, NULL, renewed, &early);
-  cw_test_wait (&early.done);
-  g_assert_error (early.error, CW_ERROR, CW_ERROR_NOT_DUE);
-  g_assert_nonnull (strstr (early.error->message, "use force"));
-  g_clear_error (&early.error);
+  renew (f, cert, &error);
+  g_assert_error (error, CW_ERROR, CW_ERROR_NOT_DUE);
+  g_assert_nonnull (strstr (error->message, "use force"));
+  g_clear_error (&error);
   g_assert_cmpuint (cw_certificate_get_revision (cert), ==, 1);
 
   travel (not_after - 29 * DAY);
-  cw_store_renew_async (f->store, cert, FALSE, FALSE, NULL, renewed, &due);
-  cw_test_wait (&due.done);
-  g_assert_no_error (due.error);
+  renew (f, cert, &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (cw_certificate_get_revision (cert), ==, 2);
 }
 

@@ -106,9 +106,7 @@ test_kamailio (void)
                             pebble->directory, pebble->ca_file, pebble->http_port, integrations);
   daemon = cw_test_daemon_new (config);
   g_assert_cmpint (g_chmod (daemon->state_dir, 0755), ==, 0);
-  cw_test_daemon_start (daemon);
-  events = cw_test_events_new ();
-  manager = cw_test_manager ();
+  cw_test_daemon_connect (daemon, &manager, &events);
 
   /* one setting: this certificate, for Kamailio */
   cw_dbus_manager1_call_request_sync (manager, "sip", ids,

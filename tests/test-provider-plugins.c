@@ -99,21 +99,6 @@ test_settings (void)
   g_assert_cmpstr (error->message, ==, "p: log must be an absolute path, not “x.log”");
 }
 
-typedef struct {
-  gboolean done;
-  gboolean ok;
-  GError  *error;
-} Result;
-
-static void
-presented (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->ok = cw_provider_present_finish (CW_PROVIDER (source), result, &r->error);
-  r->done = TRUE;
-}
-
 static gchar *
 read_log (const gchar *path)
 {
@@ -149,7 +134,7 @@ test_manager (void)
   g_autoptr(GHashTable) public = NULL;
   g_auto(GStrv) secrets = NULL;
   CwProviderRecord record = { "_acme-challenge.a.example.test", "VALUE-1", "example.test", 60 };
-  Result r1 = { 0 }, r2 = { 0 };
+  g_autoptr(GAsyncResult) r1 = NULL, r2 = NULL;
   struct stat st;
 
   g_assert_true (cw_store_load (store, &error));
@@ -194,12 +179,12 @@ test_manager (void)
 
   /* two calls queued at once run one after the other, in order */
   cw_provider_manager_note_record (manager, provider, &record);
-  cw_provider_present_async (provider, &record, NULL, presented, &r1);
+  cw_provider_present_async (provider, &record, NULL, cw_test_async_done, &r1);
   record.value = "VALUE-2";
-  cw_provider_present_async (provider, &record, NULL, presented, &r2);
-  cw_test_wait (&r1.done);
-  cw_test_wait (&r2.done);
-  g_assert_true (r1.ok && r2.ok);
+  cw_provider_present_async (provider, &record, NULL, cw_test_async_done, &r2);
+  cw_test_async_wait (&r1);
+  cw_test_async_wait (&r2);
+  g_assert_true (cw_provider_present_finish (provider, r1, NULL) && cw_provider_present_finish (provider, r2, NULL));
   g_free (text);
   text = read_log (log);
   g_assert_cmpstr (text, ==, "present _acme-challenge.a.example.test VALUE-1 example.test\n"

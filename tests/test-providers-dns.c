@@ -187,12 +187,6 @@ test_exec_create (void)
 
 /* ---- running present / cleanup ----------------------------------------- */
 
-static void
-done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static gboolean
 call (const CwProviderPlugin *plugin, gpointer instance, gboolean present, const gchar *fqdn, const gchar *value,
       const gchar *zone, GError **error)
@@ -201,11 +195,10 @@ call (const CwProviderPlugin *plugin, gpointer instance, gboolean present, const
   g_autoptr(GAsyncResult) result = NULL;
 
   if (present)
-    plugin->present_async (instance, &record, NULL, done_cb, &result);
+    plugin->present_async (instance, &record, NULL, cw_test_async_done, &result);
   else
-    plugin->cleanup_async (instance, &record, NULL, done_cb, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+    plugin->cleanup_async (instance, &record, NULL, cw_test_async_done, &result);
+  cw_test_async_wait (&result);
   return present ? plugin->present_finish (instance, result, error) : plugin->cleanup_finish (instance, result, error);
 }
 

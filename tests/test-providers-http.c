@@ -320,33 +320,17 @@ create_error (const gchar *type, ...)
   return error;
 }
 
-typedef struct {
-  gboolean      done;
-  GAsyncResult *result;
-} Wait;
-
-static void
-done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Wait *wait = user_data;
-
-  wait->result = g_object_ref (result);
-  wait->done = TRUE;
-}
-
 /* Runs present (or cleanup) of @value at FQDN in example.com to its end. */
 static gboolean
 run (const gchar *type, gpointer instance, gboolean cleanup, const gchar *value, GError **error)
 {
   const CwProviderPlugin *p = plugin (type);
   CwProviderRecord record = { FQDN, value, "example.com", 120 };
-  Wait wait = { FALSE, NULL };
+  g_autoptr(GAsyncResult) result = NULL;
   gboolean ok;
 
-  (cleanup ? p->cleanup_async : p->present_async) (instance, &record, NULL, done, &wait);
-  cw_test_wait (&wait.done);
-  ok = (cleanup ? p->cleanup_finish : p->present_finish) (instance, wait.result, error);
-  g_object_unref (wait.result);
+  (cleanup ? p->cleanup_async : p->present_async) (instance, &record, NULL, cw_test_async_done, &result);
+  ok = (cleanup ? p->cleanup_finish : p->present_finish) (instance, cw_test_async_wait (&result), error);
   g_assert_true (ok == (error == NULL || *error == NULL));
   return ok;
 }

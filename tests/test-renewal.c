@@ -75,21 +75,6 @@ typedef struct {
 } Fixture;
 
 static void
-connect_daemon (Fixture *f)
-{
-  cw_test_daemon_start (f->daemon);
-  f->events = cw_test_events_new ();
-  f->manager = cw_test_manager ();
-}
-
-static void
-disconnect_daemon (Fixture *f)
-{
-  g_clear_pointer (&f->events, cw_test_events_free);
-  g_clear_object (&f->manager);
-}
-
-static void
 setup (Fixture *f, gconstpointer data)
 {
   const gchar *extra = data;
@@ -104,15 +89,13 @@ setup (Fixture *f, gconstpointer data)
   g_assert_true (g_file_set_contents (f->hook, script, -1, NULL));
   g_assert_cmpint (g_chmod (f->hook, 0755), ==, 0);
   g_ptr_array_set_size (reloads, 0);
-  connect_daemon (f);
+  cw_test_daemon_connect (f->daemon, &f->manager, &f->events);
 }
 
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  disconnect_daemon (f);
-  cw_test_daemon_stop (f->daemon);
-  cw_test_daemon_free (f->daemon);
+  cw_test_daemon_finish (&f->daemon, &f->manager, &f->events);
   g_free (f->hook);
   g_free (f->hook_log);
 }
@@ -347,19 +330,19 @@ test_daily_check (Fixture *f, gconstpointer data)
   g_assert_cmpuint (cw_dbus_manager1_get_check_interval (f->manager), ==, DAY);
 
   /* restarted an hour later: no check yet */
-  disconnect_daemon (f);
+  cw_test_daemon_disconnect (&f->manager, &f->events);
   cw_test_daemon_stop (f->daemon);
   f->now += 3600;
   f->daemon->test_clock = f->now;
-  connect_daemon (f);
+  cw_test_daemon_connect (f->daemon, &f->manager, &f->events);
   g_assert_cmpuint (cw_dbus_manager1_get_last_check (f->manager), ==, last);
 
   /* stopped for two days: the check runs right after start */
-  disconnect_daemon (f);
+  cw_test_daemon_disconnect (&f->manager, &f->events);
   cw_test_daemon_stop (f->daemon);
   f->now += 2 * DAY;
   f->daemon->test_clock = f->now;
-  connect_daemon (f);
+  cw_test_daemon_connect (f->daemon, &f->manager, &f->events);
   g_assert_cmpuint (cw_dbus_manager1_get_last_check (f->manager), ==, (guint64) f->now);
 
   /* a suspend: the clock jumps past NextCheck, the check runs */

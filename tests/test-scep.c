@@ -71,19 +71,16 @@ fixture_start (Fixture *f)
 {
   f->daemon = cw_test_daemon_new ("");
   f->daemon->log = g_build_filename (f->daemon->state_dir, "..", "daemon.log", NULL);
-  cw_test_daemon_start (f->daemon);
-  f->events = cw_test_events_new ();
-  f->manager = cw_test_manager ();
+  cw_test_daemon_connect (f->daemon, &f->manager, &f->events);
 }
 
 static void
 fixture_stop (Fixture *f)
 {
-  g_clear_pointer (&f->events, cw_test_events_free);
-  g_clear_object (&f->manager);
-  cw_test_daemon_stop (f->daemon);
-  g_unlink (f->daemon->log);
-  cw_test_daemon_free (f->daemon);
+  g_autofree gchar *log = g_strdup (f->daemon->log);
+
+  cw_test_daemon_finish (&f->daemon, &f->manager, &f->events);
+  g_unlink (log);
   if (f->traffic != NULL) {
     g_dbus_connection_signal_unsubscribe (cw_test_bus (), f->subscription);
     g_string_free (f->traffic, TRUE);
@@ -365,9 +362,7 @@ test_scheduled_renewal (void)
   g_assert_true (g_file_set_contents (hook, script, -1, NULL));
   g_assert_cmpint (g_chmod (hook, 0755), ==, 0);
   hooks[0] = hook;
-  cw_test_daemon_start (f.daemon);
-  f.events = cw_test_events_new ();
-  f.manager = cw_test_manager ();
+  cw_test_daemon_connect (f.daemon, &f.manager, &f.events);
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&b, "{sv}", "protocol", g_variant_new_string ("scep"));

@@ -4,6 +4,7 @@
 #include "cw-chain.h"
 #include "cw-error.h"
 #include "cw-store.h"
+#include "cw-test-store.h"
 #include "cw-test-util.h"
 
 #include <glib/gstdio.h>
@@ -20,13 +21,12 @@ typedef struct {
 } Fixture;
 
 static void
-on_event (CwStore *store, CwCertificate *cert, guint event, Fixture *f)
+check_files (CwStore *store, CwCertificate *cert, guint event, Fixture *f)
 {
   g_autofree gchar *key = cw_certificate_get_path (cert, CW_CERT_FILE_KEY);
   g_autofree gchar *fullchain = cw_certificate_get_path (cert, CW_CERT_FILE_FULLCHAIN);
   gboolean present = g_file_test (key, G_FILE_TEST_EXISTS) && g_file_test (fullchain, G_FILE_TEST_EXISTS);
 
-  g_array_append_val (f->events, event);
   if (event != CW_EVENT_REMOVED && !present)
     f->files_present = FALSE;
 }
@@ -34,21 +34,9 @@ on_event (CwStore *store, CwCertificate *cert, guint event, Fixture *f)
 static CwStore *
 open_store (Fixture *f, const gchar *config_text)
 {
-  g_autoptr(CwConfig) config = NULL;
-  g_autoptr(GError) error = NULL;
-  CwStore *store;
+  CwStore *store = cw_test_store_open (f->dir, config_text, f->events);
 
-  if (config_text != NULL) {
-    g_autofree gchar *path = g_build_filename (f->dir, "test.conf", NULL);
-
-    g_assert_true (g_file_set_contents (path, config_text, -1, NULL));
-    config = cw_config_load (path, TRUE, NULL, &error);
-    g_assert_no_error (error);
-  }
-  store = cw_store_new (f->dir, config);
-  g_assert_true (cw_store_load (store, &error));
-  g_assert_no_error (error);
-  g_signal_connect (store, "event", G_CALLBACK (on_event), f);
+  g_signal_connect (store, "event", G_CALLBACK (check_files), f);
   return store;
 }
 
@@ -64,36 +52,24 @@ setup (Fixture *f, gconstpointer data)
 static void
 teardown (Fixture *f, gconstpointer data)
 {
-  /* settings writes finish before the directory is removed */
-  cw_store_flush (f->store);
-  g_clear_object (&f->store);
+  cw_test_store_close (&f->store, &f->dir);
   g_array_unref (f->events);
-  cw_test_rmdir (f->dir);
-  g_free (f->dir);
 }
 
-typedef struct {
-  gboolean  done;
-  GObject  *object;
-  GBytes   *bytes;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-import_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+/* Runs an import to its end. */
+static CwCertificate *
+import_request (Fixture *f, CwImportRequest *request, GError **error)
 {
-  Result *r = user_data;
+  g_autoptr(GAsyncResult) result = NULL;
 
-  r->object = (GObject *) cw_store_import_finish (CW_STORE (source), res, &r->error);
-  r->done = TRUE;
+  cw_store_import_async (f->store, request, NULL, cw_test_async_done, &result);
+  return cw_store_import_finish (f->store, cw_test_async_wait (&result), error);
 }
 
 static CwCertificate *
 import_files (Fixture *f, const gchar *name, gboolean replace, GError **error, ...)
 {
   CwImportRequest *request = cw_import_request_new ();
-  Result r = { 0 };
   va_list args;
   const gchar *file;
 
@@ -106,57 +82,33 @@ import_files (Fixture *f, const gchar *name, gboolean replace, GError **error, .
     cw_import_request_add (request, file, bytes);
   }
   va_end (args);
-  cw_store_import_async (f->store, request, NULL, import_cb, &r);
-  cw_test_wait (&r.done);
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return (CwCertificate *) r.object;
+  return import_request (f, request, error);
 }
 
-static void
-bool_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+static gboolean
+install_bytes (Fixture *f, CwCertificate *cert, GBytes *bytes, GError **error)
 {
-  Result *r = user_data;
+  g_autoptr(GAsyncResult) result = NULL;
 
-  if (g_async_result_is_tagged (res, cw_store_install_async))
-    r->ok = cw_store_install_finish (CW_STORE (source), res, &r->error);
-  else
-    r->ok = cw_store_remove_finish (CW_STORE (source), res, &r->error);
-  r->done = TRUE;
+  cw_store_install_async (f->store, cert, bytes, NULL, cw_test_async_done, &result);
+  return cw_store_install_finish (f->store, cw_test_async_wait (&result), error);
 }
 
 static gboolean
 install_file (Fixture *f, CwCertificate *cert, const gchar *file, GError **error)
 {
   g_autoptr(GBytes) bytes = cw_test_fixture (file);
-  Result r = { 0 };
 
-  cw_store_install_async (f->store, cert, bytes, NULL, bool_cb, &r);
-  cw_test_wait (&r.done);
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return r.ok;
+  return install_bytes (f, cert, bytes, error);
 }
 
 static gboolean
 remove_cert (Fixture *f, CwCertificate *cert, gboolean force, GError **error)
 {
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
-  cw_store_remove_async (f->store, cert, force, NULL, bool_cb, &r);
-  cw_test_wait (&r.done);
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return r.ok;
-}
-
-static void
-export_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  r->bytes = cw_store_export_finish (CW_STORE (source), res, &r->error);
-  r->done = TRUE;
+  cw_store_remove_async (f->store, cert, force, NULL, cw_test_async_done, &result);
+  return cw_store_remove_finish (f->store, cw_test_async_wait (&result), error);
 }
 
 static GBytes *
@@ -164,13 +116,10 @@ export_cert (Fixture *f, CwCertificate *cert, CwExportFormat format, gboolean in
              const gchar *password, gboolean legacy, GError **error)
 {
   CwExportOptions options = { format, include_key, (gchar *) password, legacy };
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) result = NULL;
 
-  cw_store_export_async (f->store, cert, &options, NULL, export_cb, &r);
-  cw_test_wait (&r.done);
-  if (r.error != NULL)
-    g_propagate_error (error, r.error);
-  return r.bytes;
+  cw_store_export_async (f->store, cert, &options, NULL, cw_test_async_done, &result);
+  return cw_store_export_finish (f->store, cw_test_async_wait (&result), error);
 }
 
 static gchar *
@@ -339,7 +288,6 @@ test_reload (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   CwImportRequest *request = cw_import_request_new ();
   g_autoptr(GBytes) p12 = cw_test_fixture ("full.p12");
-  Result r = { 0 };
   g_autoptr(CwStore) again = NULL;
   CwCertificate *before, *after;
 
@@ -348,10 +296,8 @@ test_reload (Fixture *f, gconstpointer data)
   request->roles = g_strsplit ("sip-tls,server", ",", -1);
   request->tenant = g_strdup ("tenant-a");
   cw_import_request_add (request, "full.p12", p12);
-  cw_store_import_async (f->store, request, NULL, import_cb, &r);
-  cw_test_wait (&r.done);
-  g_assert_no_error (r.error);
-  before = CW_CERTIFICATE (r.object);
+  before = import_request (f, request, &error);
+  g_assert_no_error (error);
 
   again = open_store (f, NULL);
   g_assert_cmpuint (cw_store_get_count (again), ==, 1);
@@ -470,16 +416,14 @@ test_install_foreign_key (Fixture *f, gconstpointer data)
   g_autoptr(CwCertificate) cert = import_files (f, "www", FALSE, &error, "self.pem", "leaf.key", NULL);
   g_autoptr(GBytes) bytes = NULL;
   g_autofree gchar *pem = NULL, *renewed = fixture_text ("renewed.pem"), *other = fixture_text ("other.key");
-  Result r = { 0 };
 
   g_assert_no_error (error);
   pem = g_strconcat (renewed, other, NULL);
   bytes = g_bytes_new_take (pem, strlen (pem));
   pem = NULL;
-  cw_store_install_async (f->store, cert, bytes, NULL, bool_cb, &r);
-  cw_test_wait (&r.done);
-  g_assert_error (r.error, CW_ERROR, CW_ERROR_KEY_MISMATCH);
-  g_clear_error (&r.error);
+  install_bytes (f, cert, bytes, &error);
+  g_assert_error (error, CW_ERROR, CW_ERROR_KEY_MISMATCH);
+  g_clear_error (&error);
   g_assert_cmpuint (cw_certificate_get_revision (cert), ==, 1);
 }
 
@@ -539,17 +483,19 @@ test_busy (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(CwCertificate) cert = import_files (f, "www", FALSE, &error, "leaf.pem", "leaf.key", NULL);
   g_autoptr(GBytes) renewed = cw_test_fixture ("renewed.pem");
-  Result install = { 0 }, removal = { 0 };
+  g_autoptr(GAsyncResult) install = NULL, removal = NULL;
 
   g_assert_no_error (error);
-  cw_store_install_async (f->store, cert, renewed, NULL, bool_cb, &install);
-  cw_store_remove_async (f->store, cert, TRUE, NULL, bool_cb, &removal);
+  cw_store_install_async (f->store, cert, renewed, NULL, cw_test_async_done, &install);
+  cw_store_remove_async (f->store, cert, TRUE, NULL, cw_test_async_done, &removal);
   g_assert_false (cw_store_is_idle (f->store));
-  cw_test_wait (&install.done);
-  cw_test_wait (&removal.done);
-  g_assert_no_error (install.error);
-  g_assert_error (removal.error, CW_ERROR, CW_ERROR_BUSY);
-  g_clear_error (&removal.error);
+  cw_test_async_wait (&install);
+  cw_test_async_wait (&removal);
+  cw_store_install_finish (f->store, install, &error);
+  g_assert_no_error (error);
+  cw_store_remove_finish (f->store, removal, &error);
+  g_assert_error (error, CW_ERROR, CW_ERROR_BUSY);
+  g_clear_error (&error);
   g_assert_nonnull (cw_store_lookup (f->store, "www"));
   while (!cw_store_is_idle (f->store))
     g_main_context_iteration (NULL, TRUE);
@@ -568,18 +514,16 @@ test_validation (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
     CwImportRequest *request = cw_import_request_new ();
     g_autoptr(GBytes) p12 = cw_test_fixture ("nopass.p12");
-    Result r = { 0 };
+    g_autoptr(GError) error = NULL;
 
     request->name = g_strdup (bad[i].name);
     if (bad[i].role != NULL)
       request->roles = g_strsplit (bad[i].role, ",", -1);
     cw_import_request_add (request, "nopass.p12", p12);
-    cw_store_import_async (f->store, request, NULL, import_cb, &r);
-    cw_test_wait (&r.done);
-    g_assert_null (r.object);
-    g_assert_error (r.error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT);
-    g_assert_nonnull (strstr (r.error->message, bad[i].message));
-    g_clear_error (&r.error);
+    g_assert_null (import_request (f, request, &error));
+    g_assert_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, bad[i].message));
+    g_clear_error (&error);
   }
   g_assert_cmpuint (cw_store_get_count (f->store), ==, 0);
   g_assert_cmpuint (f->events->len, ==, 0);
@@ -608,7 +552,6 @@ test_states (Fixture *f, gconstpointer data)
   g_autoptr(CwCertificate) expired = NULL;
   CwImportRequest *request = cw_import_request_new ();
   g_autoptr(GBytes) a = cw_test_fixture ("expired.pem"), b = cw_test_fixture ("leaf.key");
-  Result r = { 0 };
 
   g_assert_no_error (error);
   g_assert_cmpint (cw_certificate_get_state (valid), ==, CW_CERT_STATE_VALID);
@@ -616,10 +559,8 @@ test_states (Fixture *f, gconstpointer data)
   request->allow_expired = TRUE;
   cw_import_request_add (request, "a", a);
   cw_import_request_add (request, "b", b);
-  cw_store_import_async (f->store, request, NULL, import_cb, &r);
-  cw_test_wait (&r.done);
-  g_assert_no_error (r.error);
-  expired = CW_CERTIFICATE (r.object);
+  expired = import_request (f, request, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (cw_certificate_get_state (expired), ==, CW_CERT_STATE_EXPIRED);
 }
 

@@ -77,50 +77,27 @@ teardown (Fixture *f, gconstpointer data)
   g_free (f->system);
 }
 
-typedef struct {
-  gboolean done;
-  gboolean ok;
-  gchar  **fps;
-  GError  *error;
-} Result;
-
-static void
-change_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Result *r = user_data;
-
-  if (g_async_result_is_tagged (res, cw_trust_store_add_async)) {
-    r->fps = cw_trust_store_add_finish (CW_TRUST_STORE (source), res, &r->error);
-    r->ok = r->fps != NULL;
-  } else {
-    r->ok = cw_trust_store_change_finish (CW_TRUST_STORE (source), res, &r->error);
-  }
-  r->done = TRUE;
-}
-
+/* The end of a change of the trust store (remove, replace, reset, mode). */
 static gboolean
-wait_change (Result *r, GError **error)
+change_finish (Fixture *f, GAsyncResult **result, GError **error)
 {
-  cw_test_wait (&r->done);
-  if (r->error != NULL)
-    g_propagate_error (error, r->error);
-  return r->ok;
+  return cw_trust_store_change_finish (f->trust, cw_test_async_wait (result), error);
 }
 
 static gboolean
 add (Fixture *f, const gchar *fixture, gchar ***fps, GError **error)
 {
   g_autoptr(GBytes) data = cw_test_fixture (fixture);
-  Result r = { 0 };
-  gboolean ok;
+  g_autoptr(GAsyncResult) result = NULL;
+  gchar **added;
 
-  cw_trust_store_add_async (f->trust, data, NULL, change_cb, &r);
-  ok = wait_change (&r, error);
+  cw_trust_store_add_async (f->trust, data, NULL, cw_test_async_done, &result);
+  added = cw_trust_store_add_finish (f->trust, cw_test_async_wait (&result), error);
   if (fps != NULL)
-    *fps = r.fps;
+    *fps = added;
   else
-    g_strfreev (r.fps);
-  return ok;
+    g_strfreev (added);
+  return added != NULL;
 }
 
 static CwTrustEntry *
@@ -177,7 +154,7 @@ test_add_remove (Fixture *f, gconstpointer data)
   g_autofree gchar *root = fingerprint_of ("root.pem");
   g_autoptr(GBytes) exported = NULL;
   g_autoptr(GString) colons = g_string_new (NULL);
-  Result r = { 0 }, again = { 0 };
+  g_autoptr(GAsyncResult) r = NULL, again = NULL;
 
   g_assert_true (add (f, "fake-inter.pem", &fps, &error));
   g_assert_no_error (error);
@@ -190,8 +167,8 @@ test_add_remove (Fixture *f, gconstpointer data)
   g_assert_nonnull (g_strstr_len (g_bytes_get_data (exported, NULL), g_bytes_get_size (exported), "Certward Test Intermediate"));
 
   /* removing a system root is remembered; uploading it again brings it back */
-  cw_trust_store_remove_async (f->trust, root, NULL, change_cb, &r);
-  g_assert_true (wait_change (&r, &error));
+  cw_trust_store_remove_async (f->trust, root, NULL, cw_test_async_done, &r);
+  g_assert_true (change_finish (f, &r, &error));
   g_assert_no_error (error);
   g_assert_null (entry (f, root));
   g_assert_cmpuint (bundle_count (f), ==, 2);
@@ -206,8 +183,8 @@ test_add_remove (Fixture *f, gconstpointer data)
   /* a fingerprint as other tools print it: upper case, colons */
   for (guint i = 0; fake[i] != '\0'; i += 2)
     g_string_append_printf (colons, "%s%c%c", i ? ":" : "", g_ascii_toupper (fake[i]), g_ascii_toupper (fake[i + 1]));
-  cw_trust_store_remove_async (f->trust, colons->str, NULL, change_cb, &again);
-  g_assert_true (wait_change (&again, &error));
+  cw_trust_store_remove_async (f->trust, colons->str, NULL, cw_test_async_done, &again);
+  g_assert_true (change_finish (f, &again, &error));
   g_assert_no_error (error);
   g_assert_null (entry (f, fake));
 }
@@ -223,7 +200,7 @@ test_refused (Fixture *f, gconstpointer data)
     { "leaf.key", CW_ERROR_INVALID_DATA, "private key" },
   };
   g_autoptr(GError) error = NULL;
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) r = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_assert_false (add (f, cases[i].fixture, NULL, &error));
@@ -232,8 +209,8 @@ test_refused (Fixture *f, gconstpointer data)
       g_error ("%s: “%s” does not mention “%s”", cases[i].fixture, error->message, cases[i].message);
     g_clear_error (&error);
   }
-  cw_trust_store_remove_async (f->trust, "00ff", NULL, change_cb, &r);
-  g_assert_false (wait_change (&r, &error));
+  cw_trust_store_remove_async (f->trust, "00ff", NULL, cw_test_async_done, &r);
+  g_assert_false (change_finish (f, &r, &error));
   g_assert_error (error, CW_ERROR, CW_ERROR_NOT_FOUND);
   /* nothing changed, nothing announced */
   g_assert_cmpuint (cw_trust_store_get_count (f->trust), ==, 2);
@@ -247,10 +224,10 @@ test_replace_reset (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) upload = cw_test_fixture ("fake-inter.pem");
   g_autofree gchar *fake = fingerprint_of ("fake-inter.pem");
-  Result replaced = { 0 }, reset = { 0 };
+  g_autoptr(GAsyncResult) replaced = NULL, reset = NULL;
 
-  cw_trust_store_replace_async (f->trust, upload, NULL, change_cb, &replaced);
-  g_assert_true (wait_change (&replaced, &error));
+  cw_trust_store_replace_async (f->trust, upload, NULL, cw_test_async_done, &replaced);
+  g_assert_true (change_finish (f, &replaced, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (cw_trust_store_get_count (f->trust), ==, 1);
   g_assert_nonnull (entry (f, fake));
@@ -259,8 +236,8 @@ test_replace_reset (Fixture *f, gconstpointer data)
   f->trust = open_trust (f);
   g_assert_cmpuint (cw_trust_store_get_count (f->trust), ==, 1);
 
-  cw_trust_store_reset_async (f->trust, NULL, change_cb, &reset);
-  g_assert_true (wait_change (&reset, &error));
+  cw_trust_store_reset_async (f->trust, NULL, cw_test_async_done, &reset);
+  g_assert_true (change_finish (f, &reset, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (cw_trust_store_get_count (f->trust), ==, 2);
   g_assert_null (entry (f, fake));
@@ -275,10 +252,10 @@ test_system_update (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *inter = fingerprint_of ("inter.pem");
   g_autofree gchar *fake = fingerprint_of ("fake-inter.pem");
-  Result r = { 0 };
+  g_autoptr(GAsyncResult) r = NULL;
 
-  cw_trust_store_remove_async (f->trust, inter, NULL, change_cb, &r);
-  g_assert_true (wait_change (&r, &error));
+  cw_trust_store_remove_async (f->trust, inter, NULL, cw_test_async_done, &r);
+  g_assert_true (change_finish (f, &r, &error));
   g_assert_no_error (error);
   write_system (f, updated);
   g_clear_object (&f->trust);
@@ -294,25 +271,26 @@ test_mode_and_busy (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) upload = cw_test_fixture ("fake-inter.pem");
-  Result mode = { 0 }, first = { 0 }, second = { 0 }, bad = { 0 };
+  g_autoptr(GAsyncResult) mode = NULL, first = NULL, second = NULL, bad = NULL;
+  g_auto(GStrv) added = NULL;
 
-  cw_trust_store_set_mode_async (f->trust, "all", NULL, change_cb, &mode);
-  g_assert_true (wait_change (&mode, &error));
+  cw_trust_store_set_mode_async (f->trust, "all", NULL, cw_test_async_done, &mode);
+  g_assert_true (change_finish (f, &mode, &error));
   g_assert_cmpstr (cw_trust_store_get_mode (f->trust), ==, "all");
-  cw_trust_store_set_mode_async (f->trust, "strict", NULL, change_cb, &bad);
-  g_assert_false (wait_change (&bad, &error));
+  cw_trust_store_set_mode_async (f->trust, "strict", NULL, cw_test_async_done, &bad);
+  g_assert_false (change_finish (f, &bad, &error));
   g_assert_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_clear_object (&f->trust);
   f->trust = open_trust (f);
   g_assert_cmpstr (cw_trust_store_get_mode (f->trust), ==, "all");
 
-  cw_trust_store_add_async (f->trust, upload, NULL, change_cb, &first);
-  cw_trust_store_reset_async (f->trust, NULL, change_cb, &second);
-  g_assert_true (wait_change (&first, &error));
-  g_assert_false (wait_change (&second, &error));
+  cw_trust_store_add_async (f->trust, upload, NULL, cw_test_async_done, &first);
+  cw_trust_store_reset_async (f->trust, NULL, cw_test_async_done, &second);
+  added = cw_trust_store_add_finish (f->trust, cw_test_async_wait (&first), &error);
+  g_assert_true (added != NULL);
+  g_assert_false (change_finish (f, &second, &error));
   g_assert_error (error, CW_ERROR, CW_ERROR_BUSY);
-  g_strfreev (first.fps);
 }
 
 int

@@ -40,8 +40,10 @@ def symbols(objs):
 def main():
     build = sys.argv[1]
     objs = {}
-    for layer in LAYERS:
-        d = os.path.join(build, "src", "core", "libcertward-%s.a.p" % layer)
+    # the error domain is a library of its own (certwardctl links it alone)
+    # but a unit of the base layer
+    for layer, lib in [(layer, layer) for layer in LAYERS] + [("base", "error")]:
+        d = os.path.join(build, "src", "core", "libcertward-%s.a.p" % lib)
         for name in sorted(os.listdir(d)):
             if name.endswith(".c.o"):
                 unit = name[len(layer) + 1:-len(".c.o")]

@@ -1,6 +1,8 @@
 /* One certificate: every property the agent publishes, in sections, its
- * warnings and last error, the reload actions and their outcome, the
- * settings an administrator may change, and the actions (views/cert-actions.js).
+ * warnings and last error, the reload actions, the settings an
+ * administrator may change, the actions (views/cert-actions.js) and the
+ * delivery (views/delivery.js: targets, integrations, commands, and what
+ * the last delivery did).
  *
  * To show a new Certificate1 property, add it to SECTIONS (with a label
  * and, if it needs one, a renderer). A property the agent publishes that
@@ -16,6 +18,7 @@ import {
 } from "../format.js";
 import { alertBox, row, textInput, checkbox, rolesGroup, checkedValues, run } from "../ui.js";
 import { actionButtons } from "./cert-actions.js";
+import { DeliverySection, DELIVERY_PROPS } from "./delivery.js";
 
 const list = values => anyValue(values);
 const code = value => value ? h("code", value) : anyValue(value);
@@ -67,7 +70,6 @@ export const SECTIONS = [
         props: [
             ["ReloadUnits", N_("Units reloaded"), list],
             ["DeployHooks", N_("Deploy hooks"), list],
-            ["LastActions", N_("Outcome of the last actions"), list],
         ],
     },
     {
@@ -122,12 +124,14 @@ export class DetailsView {
         this.actionErrors = h("div.cw-alerts", { id: "cw-action-errors" });
         this.editErrors = h("div.cw-alerts");
         this.edit = h("form.cw-form", { id: "cw-cert-edit", onsubmit: ev => { ev.preventDefault(); this.save() } });
+        this.delivery = new DeliverySection(this);
         replace(container,
                 h("div.cw-breadcrumb", h("a", { href: "#/" }, _("Certificates")), " › ", h("span", objectId(this.path))),
                 h("section.cw-card",
                   h("div.cw-card-title", this.title, this.actions),
                   this.actionErrors, this.notices),
                 this.sections,
+                this.delivery.element,
                 h("section.cw-card", h("h3", _("Settings")), this.edit, this.editErrors));
         this.renderEdit();
         this.update();
@@ -188,6 +192,7 @@ export class DetailsView {
             replace(this.sections);
             replace(this.notices, alertBox("info", _("This certificate does not exist (any more)."), null));
             replace(this.edit);
+            this.delivery.update(null);
             return;
         }
         this.title.textContent = cert.Name;
@@ -208,7 +213,7 @@ export class DetailsView {
         replace(this.actions, actionButtons(this, cert));
 
         const data = cert.data || {};
-        const known = new Set(SECTIONS.flatMap(s => s.props.map(p => p[0])));
+        const known = new Set([...SECTIONS.flatMap(s => s.props.map(p => p[0])), ...DELIVERY_PROPS]);
         const other = Object.keys(data).filter(k => !known.has(k)).sort();
         const sections = SECTIONS.map(s => ({ ...s, title: _(s.title) }));
         if (other.length) {
@@ -224,5 +229,6 @@ export class DetailsView {
               h("dl.cw-props", section.props.filter(([prop]) => prop in data).map(([prop, label, show]) =>
                   [h("dt", section.id === "other" ? label : _(label)),
                       h("dd", { dataset: { prop } }, show(unwrap(data[prop]), cert))])))));
+        this.delivery.update(cert);
     }
 }

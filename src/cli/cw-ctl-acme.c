@@ -108,13 +108,6 @@ account_path (const gchar *account)
   return g_strconcat (CW_OBJECT_PATH "/account/", account, NULL);
 }
 
-static void
-add_string (GVariantBuilder *b, const gchar *key, const gchar *value)
-{
-  if (value != NULL)
-    g_variant_builder_add (b, "{sv}", key, g_variant_new_string (value));
-}
-
 int
 cw_ctl_request (CwCtl *ctl, int argc, char **argv)
 {
@@ -146,9 +139,7 @@ cw_ctl_request (CwCtl *ctl, int argc, char **argv)
     { NULL }
   };
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  static const gchar *const none[] = { NULL };
   g_autoptr(GError) error = NULL;
-  CwCtlWaiter *waiter;
   int status;
 
   /* SCEP has options of its own (cw-ctl-scep.c) */
@@ -173,29 +164,38 @@ cw_ctl_request (CwCtl *ctl, int argc, char **argv)
       return cw_ctl_fail (error);
     g_variant_builder_add (&b, "{sv}", "provider", g_variant_new_object_path (p));
   }
-  add_string (&b, "directory", directory);
-  add_string (&b, "challenge", challenge);
-  add_string (&b, "http-01-mode", mode);
-  add_string (&b, "webroot", webroot);
-  add_string (&b, "key-type", key_type);
-  add_string (&b, "profile", profile);
-  add_string (&b, "preferred-chain", chain);
-  add_string (&b, "tenant", tenant);
+  cw_ctl_add_strings (&b, "directory", directory, "challenge", challenge, "http-01-mode", mode, "webroot", webroot,
+                      "key-type", key_type, "profile", profile, "preferred-chain", chain, "tenant", tenant, NULL);
   if (reuse_key)
     g_variant_builder_add (&b, "{sv}", "reuse-key", g_variant_new_boolean (TRUE));
   if (roles != NULL)
     g_variant_builder_add (&b, "{sv}", "roles", g_variant_new_strv ((const gchar * const *) roles, -1));
 
-  waiter = cw_ctl_waiter_new (ctl);
-  if (!cw_dbus_manager1_call_request_sync (ctl->manager, argv[1], ids != NULL ? (const gchar * const *) ids : none,
-                                           g_variant_builder_end (&b), &path, NULL, &error)) {
+  status = cw_ctl_request_wait (ctl, argv[1], (const gchar * const *) ids, g_variant_builder_end (&b), wait,
+                                no_wait ? &path : NULL);
+  if (status != 0 || path == NULL)
+    return status;
+  return cw_ctl_done (ctl, _("Requested %s (%s); the order runs in the background\n"), argv[1], path);
+}
+
+int
+cw_ctl_request_wait (CwCtl *ctl, const gchar *name, const gchar * const *ids, GVariant *options, gint wait,
+                     gchar **started)
+{
+  static const gchar *const none[] = { NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  CwCtlWaiter *waiter = cw_ctl_waiter_new (ctl);
+  int status;
+
+  if (!cw_dbus_manager1_call_request_sync (ctl->manager, name, ids != NULL ? ids : none, options, &path, NULL,
+                                           &error)) {
     cw_ctl_waiter_free (waiter);
     return cw_ctl_fail (error);
   }
-  if (no_wait) {
+  if (started != NULL) {
     cw_ctl_waiter_free (waiter);
-    if (!ctl->json)
-      g_print (_("Requested %s (%s); the order runs in the background\n"), argv[1], path);
+    *started = g_steal_pointer (&path);
     return 0;
   }
   status = cw_ctl_waiter_finish (waiter, path, wait > 0 ? (guint) wait : DEFAULT_WAIT);
@@ -245,13 +245,11 @@ cw_ctl_revoke (CwCtl *ctl, int argc, char **argv)
   if (!cw_ctl_parse ("revoke", "NAME", _("Revoke an ACME certificate and order its replacement with a new key."),
                      entries, &argc, &argv))
     return 1;
-  if (argc != 2)
-    return cw_ctl_fail_message (_("revoke needs the name of a certificate"));
-  if (reason_text != NULL && !parse_reason (reason_text, &reason))
+  if (argc == 2 && reason_text != NULL && !parse_reason (reason_text, &reason))
     return cw_ctl_fail_message (_("“%s” is not a revocation reason"), reason_text);
-  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  cert = cw_ctl_certificate_arg (ctl, argc, argv, 2, _("revoke needs the name of a certificate"));
   if (cert == NULL)
-    return cw_ctl_fail (error);
+    return 1;
   waiter = cw_ctl_waiter_new (ctl);
   if (!cw_dbus_certificate1_call_revoke_sync (cert, reason, NULL, &error)) {
     cw_ctl_waiter_free (waiter);
@@ -346,22 +344,19 @@ account_create (CwCtl *ctl, int argc, char **argv)
   if (contact != NULL)
     g_variant_builder_add (&b, "{sv}", "contact", g_variant_new_strv ((const gchar * const *) contact, -1));
   g_variant_builder_add (&b, "{sv}", "agree-terms", g_variant_new_boolean (agree));
-  add_string (&b, "eab-kid", eab_kid);
-  add_string (&b, "key-type", key_type);
+  cw_ctl_add_strings (&b, "eab-kid", eab_kid, "key-type", key_type, NULL);
   if (eab_file != NULL) {
     g_autofree gchar *key = cw_ctl_read_password (eab_file, NULL, &error);
 
     if (key == NULL)
       return cw_ctl_fail (error);
-    add_string (&b, "eab-hmac-key", key);
+    cw_ctl_add_strings (&b, "eab-hmac-key", key, NULL);
     cw_ctl_forget_password (&key);
   }
   if (!cw_dbus_manager1_call_create_account_sync (ctl->manager, directory != NULL ? directory : "",
                                                   g_variant_builder_end (&b), &path, NULL, &error))
     return cw_ctl_fail (error);
-  if (!ctl->json)
-    g_print (_("Registered %s\n"), strrchr (path, '/') + 1);
-  return 0;
+  return cw_ctl_done (ctl, _("Registered %s\n"), strrchr (path, '/') + 1);
 }
 
 static int
@@ -384,9 +379,7 @@ account_update (CwCtl *ctl, const gchar *verb, int argc, char **argv)
     ok = cw_dbus_account1_call_deactivate_sync (account, NULL, &error);
   if (!ok)
     return cw_ctl_fail (error);
-  if (!ctl->json)
-    g_print (_("Done: %s %s\n"), verb, argv[1]);
-  return 0;
+  return cw_ctl_done (ctl, _("Done: %s %s\n"), verb, argv[1]);
 }
 
 int

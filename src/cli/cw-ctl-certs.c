@@ -183,11 +183,9 @@ cw_ctl_show (CwCtl *ctl, int argc, char **argv)
 
   if (!cw_ctl_parse ("show", "NAME", _("Show everything about one certificate."), NULL, &argc, &argv))
     return 1;
-  if (argc != 2)
-    return cw_ctl_fail_message (_("show needs the name of a certificate"));
-  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  cert = cw_ctl_certificate_arg (ctl, argc, argv, 2, _("show needs the name of a certificate"));
   if (cert == NULL)
-    return cw_ctl_fail (error);
+    return 1;
 
   if (ctl->json) {
     g_autoptr(JsonNode) node = cw_ctl_proxy_to_json (G_DBUS_PROXY (cert));
@@ -411,11 +409,9 @@ cw_ctl_export (CwCtl *ctl, int argc, char **argv)
 
   if (!cw_ctl_parse ("export", "NAME", _("Write a certificate (and, when asked, its key) out."), entries, &argc, &argv))
     return 1;
-  if (argc != 2)
-    return cw_ctl_fail_message (_("export needs the name of a certificate"));
-  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  cert = cw_ctl_certificate_arg (ctl, argc, argv, 2, _("export needs the name of a certificate"));
   if (cert == NULL)
-    return cw_ctl_fail (error);
+    return 1;
 
   if (format != NULL)
     g_variant_builder_add (&opts, "{sv}", "format", g_variant_new_string (format));
@@ -462,19 +458,15 @@ cw_ctl_install (CwCtl *ctl, int argc, char **argv)
                      _("Install a new certificate (and chain) for the key a certificate already has."),
                      NULL, &argc, &argv))
     return 1;
-  if (argc != 3)
-    return cw_ctl_fail_message (_("install needs the name of a certificate and a file"));
-  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  cert = cw_ctl_certificate_arg (ctl, argc, argv, 3, _("install needs the name of a certificate and a file"));
   if (cert == NULL)
-    return cw_ctl_fail (error);
+    return 1;
   bytes = cw_ctl_read_file (argv[2], &error);
   if (bytes == NULL)
     return cw_ctl_fail (error);
   if (!cw_dbus_certificate1_call_install_sync (cert, cw_ctl_bytes_variant (bytes), NULL, &error))
     return cw_ctl_fail (error);
-  if (!ctl->json)
-    g_print (_("Installed a new certificate for %s\n"), argv[1]);
-  return 0;
+  return cw_ctl_done (ctl, _("Installed a new certificate for %s\n"), argv[1]);
 }
 
 int
@@ -491,16 +483,12 @@ cw_ctl_remove (CwCtl *ctl, int argc, char **argv)
 
   if (!cw_ctl_parse ("remove", "NAME", _("Remove a certificate, its key and its history."), entries, &argc, &argv))
     return 1;
-  if (argc != 2)
-    return cw_ctl_fail_message (_("remove needs the name of a certificate"));
-  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  cert = cw_ctl_certificate_arg (ctl, argc, argv, 2, _("remove needs the name of a certificate"));
   if (cert == NULL)
-    return cw_ctl_fail (error);
+    return 1;
   if (force)
     g_variant_builder_add (&opts, "{sv}", "force", g_variant_new_boolean (TRUE));
   if (!cw_dbus_certificate1_call_remove_sync (cert, g_variant_builder_end (&opts), NULL, &error))
     return cw_ctl_fail (error);
-  if (!ctl->json)
-    g_print (_("Removed %s\n"), argv[1]);
-  return 0;
+  return cw_ctl_done (ctl, _("Removed %s\n"), argv[1]);
 }

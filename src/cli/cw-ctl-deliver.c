@@ -138,9 +138,9 @@ cw_ctl_deliver (CwCtl *ctl, int argc, char **argv)
                     !no_integrations && !no_targets && !no_commands))
     return cw_ctl_fail_message (_("deliver needs the name of a certificate and what to deliver (see certwardctl "
                                   "deliver --help)"));
-  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  cert = cw_ctl_certificate_arg (ctl, argc, argv, 2, NULL);
   if (cert == NULL)
-    return cw_ctl_fail (error);
+    return 1;
   /* the agent delivers in the background: follow it to tell what it did */
   w.loop = g_main_loop_new (NULL, FALSE);
   handler = g_signal_connect (cert, "g-properties-changed", G_CALLBACK (on_properties_changed), &w);

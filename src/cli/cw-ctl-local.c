@@ -50,25 +50,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Subject, subject_clear)
   { "tenant", 't', 0, G_OPTION_ARG_STRING, &(s).tenant, N_("Tenant the certificate belongs to"), N_("TENANT") }, \
   { "replace", 0, 0, G_OPTION_ARG_NONE, &(s).replace, N_("Replace the certificate of that name"), NULL }
 
-static void
-add_string (GVariantBuilder *b, const gchar *key, const gchar *value)
-{
-  if (value != NULL)
-    g_variant_builder_add (b, "{sv}", key, g_variant_new_string (value));
-}
-
 static gboolean
 subject_options (CwCtl *ctl, Subject *s, gboolean ca, gboolean request, GVariantBuilder *b, GError **error)
 {
-  add_string (b, "common-name", s->cn);
-  add_string (b, "organization", s->org);
-  add_string (b, "organizational-unit", s->ou);
-  add_string (b, "country", s->country);
-  add_string (b, "state", s->state);
-  add_string (b, "locality", s->locality);
-  add_string (b, "email", s->email);
-  add_string (b, "key-type", s->key_type);
-  add_string (b, "tenant", s->tenant);
+  cw_ctl_add_strings (b, "common-name", s->cn, "organization", s->org, "organizational-unit", s->ou,
+                      "country", s->country, "state", s->state, "locality", s->locality, "email", s->email,
+                      "key-type", s->key_type, "tenant", s->tenant, NULL);
   if (s->ids != NULL)
     g_variant_builder_add (b, "{sv}", "identities", g_variant_new_strv ((const gchar * const *) s->ids, -1));
   if (s->roles != NULL)
@@ -219,11 +206,9 @@ cw_ctl_renew (CwCtl *ctl, int argc, char **argv)
     return 1;
   if (reuse_key && new_key)
     return cw_ctl_fail_message (_("--reuse-key and --new-key contradict each other"));
-  if (argc != 2)
-    return cw_ctl_fail_message (_("renew needs the name of a certificate"));
-  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  cert = cw_ctl_certificate_arg (ctl, argc, argv, 2, _("renew needs the name of a certificate"));
   if (cert == NULL)
-    return cw_ctl_fail (error);
+    return 1;
   if (force)
     g_variant_builder_add (&b, "{sv}", "force", g_variant_new_boolean (TRUE));
   if (reuse_key || new_key)
@@ -303,9 +288,7 @@ cw_ctl_default (CwCtl *ctl, int argc, char **argv)
       !cw_dbus_manager1_call_set_default_sync (ctl->manager, g_dbus_proxy_get_object_path (G_DBUS_PROXY (cert)), NULL,
                                                &error))
     return cw_ctl_fail (error);
-  if (!ctl->json)
-    g_print (_("%s is the default certificate\n"), argv[1]);
-  return 0;
+  return cw_ctl_done (ctl, _("%s is the default certificate\n"), argv[1]);
 }
 
 /* Properties.Set, so the agent can refuse with its own error. */
@@ -348,9 +331,9 @@ cw_ctl_set (CwCtl *ctl, int argc, char **argv)
     return cw_ctl_fail_message (_("set needs the name of a certificate and what to change (see certwardctl set --help)"));
   if (auto_renew && no_auto_renew)
     return cw_ctl_fail_message (_("--auto-renew and --no-auto-renew contradict each other"));
-  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  cert = cw_ctl_certificate_arg (ctl, argc, argv, 2, NULL);
   if (cert == NULL)
-    return cw_ctl_fail (error);
+    return 1;
   if (roles != NULL &&
       !set_property (ctl, G_DBUS_PROXY (cert), "org.certward.Certificate1", "Roles",
                      g_variant_new_strv ((const gchar * const *) roles, -1), &error))

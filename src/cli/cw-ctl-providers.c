@@ -561,9 +561,7 @@ provider_update (CwCtl *ctl, int argc, char **argv)
   warn_visible_secrets (ctl, cw_dbus_provider1_get_type_ (provider), argc - 2, argv + 2);
   if (!cw_dbus_provider1_call_update_sync (provider, settings_variant (settings), NULL, &error))
     return cw_ctl_fail (error);
-  if (!ctl->json)
-    g_print (_("Updated %s\n"), argv[1]);
-  return 0;
+  return cw_ctl_done (ctl, _("Updated %s\n"), argv[1]);
 }
 
 static int
@@ -581,9 +579,7 @@ provider_remove (CwCtl *ctl, int argc, char **argv)
     return cw_ctl_fail (error);
   if (!cw_dbus_provider1_call_remove_sync (provider, NULL, &error))
     return cw_ctl_fail (error);
-  if (!ctl->json)
-    g_print (_("Removed %s\n"), argv[1]);
-  return 0;
+  return cw_ctl_done (ctl, _("Removed %s\n"), argv[1]);
 }
 
 static int
@@ -609,9 +605,7 @@ provider_test (CwCtl *ctl, int argc, char **argv)
   zone = g_ascii_strdown (argv[2], -1);
   if (g_str_has_suffix (zone, "."))
     zone[strlen (zone) - 1] = '\0';
-  if (!ctl->json)
-    g_print (_("ok: published and removed _certward-test.%s\n"), zone);
-  return 0;
+  return cw_ctl_done (ctl, _("ok: published and removed _certward-test.%s\n"), zone);
 }
 
 int

@@ -10,13 +10,6 @@
 
 #define DEFAULT_WAIT 300
 
-static void
-add_string (GVariantBuilder *b, const gchar *key, const gchar *value)
-{
-  if (value != NULL)
-    g_variant_builder_add (b, "{sv}", key, g_variant_new_string (value));
-}
-
 gboolean
 cw_ctl_request_is_scep (int argc, char **argv)
 {
@@ -63,9 +56,7 @@ cw_ctl_request_scep (CwCtl *ctl, int argc, char **argv)
     { NULL }
   };
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  static const gchar *const none[] = { NULL };
   g_autoptr(GError) error = NULL;
-  CwCtlWaiter *waiter;
   int status;
 
   if (!cw_ctl_parse ("request", "NAME --protocol scep --scep-url URL",
@@ -82,39 +73,22 @@ cw_ctl_request_scep (CwCtl *ctl, int argc, char **argv)
   if (password == NULL && error != NULL)
     return cw_ctl_fail (error);
   g_variant_builder_add (&b, "{sv}", "protocol", g_variant_new_string ("scep"));
-  add_string (&b, "scep-url", url);
-  add_string (&b, "challenge-password", password);
+  cw_ctl_add_strings (&b, "scep-url", url, "challenge-password", password, NULL);
   cw_ctl_forget_password (&password);
-  add_string (&b, "ca-identifier", ca_id);
+  cw_ctl_add_strings (&b, "ca-identifier", ca_id, NULL);
   if (poll > 0)
     g_variant_builder_add (&b, "{sv}", "poll-interval", g_variant_new_uint32 ((guint32) poll));
-  add_string (&b, "key-type", key_type);
-  add_string (&b, "common-name", cn);
-  add_string (&b, "organization", org);
-  add_string (&b, "organizational-unit", ou);
-  add_string (&b, "country", country);
-  add_string (&b, "state", state);
-  add_string (&b, "locality", locality);
-  add_string (&b, "email", email);
-  add_string (&b, "tenant", tenant);
+  cw_ctl_add_strings (&b, "key-type", key_type, "common-name", cn, "organization", org, "organizational-unit", ou,
+                      "country", country, "state", state, "locality", locality, "email", email, "tenant", tenant,
+                      NULL);
   if (roles != NULL)
     g_variant_builder_add (&b, "{sv}", "roles", g_variant_new_strv ((const gchar * const *) roles, -1));
 
-  waiter = cw_ctl_waiter_new (ctl);
-  if (!cw_dbus_manager1_call_request_sync (ctl->manager, argv[1], ids != NULL ? (const gchar * const *) ids : none,
-                                           g_variant_builder_end (&b), &path, NULL, &error)) {
-    cw_ctl_waiter_free (waiter);
-    return cw_ctl_fail (error);
-  }
-  if (no_wait) {
-    cw_ctl_waiter_free (waiter);
-    if (!ctl->json)
-      g_print (_("Requested %s (%s); the enrollment runs in the background\n"), argv[1], path);
-    return 0;
-  }
-  status = cw_ctl_waiter_finish (waiter, path, wait > 0 ? (guint) wait : DEFAULT_WAIT);
-  cw_ctl_waiter_free (waiter);
-  return status;
+  status = cw_ctl_request_wait (ctl, argv[1], (const gchar * const *) ids, g_variant_builder_end (&b), wait,
+                                no_wait ? &path : NULL);
+  if (status != 0 || path == NULL)
+    return status;
+  return cw_ctl_done (ctl, _("Requested %s (%s); the enrollment runs in the background\n"), argv[1], path);
 }
 
 static gchar *

@@ -3,11 +3,11 @@
 #include "config.h"
 
 #include "cw-ctl.h"
-#include "cw-dbus-error.h"
 #include "cw-error.h"
 
 #include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
+#include <glib/gprintf.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -29,7 +29,8 @@ cw_ctl_connect (CwCtl *ctl, GError **error)
 {
   g_autoptr(GError) local = NULL;
 
-  cw_dbus_error_register ();
+  /* the agent's errors arrive with their CW_ERROR codes */
+  cw_error_quark ();
   ctl->bus = g_bus_get_sync (ctl->bus_type, NULL, &local);
   if (ctl->bus == NULL) {
     /* GIO says "Could not connect: No such file or directory": true, but
@@ -101,6 +102,52 @@ cw_ctl_find_certificate (CwCtl *ctl, const gchar *name, GError **error)
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                _("no certificate named “%s” (see certwardctl list)"), name);
   return NULL;
+}
+
+void
+cw_ctl_add_strings (GVariantBuilder *b, const gchar *first_key, ...)
+{
+  va_list args;
+
+  va_start (args, first_key);
+  for (const gchar *key = first_key; key != NULL; key = va_arg (args, const gchar *)) {
+    const gchar *value = va_arg (args, const gchar *);
+
+    if (value != NULL)
+      g_variant_builder_add (b, "{sv}", key, g_variant_new_string (value));
+  }
+  va_end (args);
+}
+
+CwDBusCertificate1 *
+cw_ctl_certificate_arg (CwCtl *ctl, int argc, char **argv, int want, const gchar *usage)
+{
+  g_autoptr(GError) error = NULL;
+  CwDBusCertificate1 *cert;
+
+  /* without @usage the caller has checked the count */
+  g_return_val_if_fail (usage != NULL || argc == want, NULL);
+  if (argc != want) {
+    cw_ctl_fail_message ("%s", usage);
+    return NULL;
+  }
+  cert = cw_ctl_find_certificate (ctl, argv[1], &error);
+  if (cert == NULL)
+    cw_ctl_fail (error);
+  return cert;
+}
+
+int
+cw_ctl_done (CwCtl *ctl, const gchar *format, ...)
+{
+  va_list args;
+
+  if (ctl->json)
+    return 0;
+  va_start (args, format);
+  g_vprintf (format, args);
+  va_end (args);
+  return 0;
 }
 
 gboolean

@@ -36,6 +36,11 @@ void      cw_ctl_allow_authorization (CwCtl *ctl);
 CwDBusCertificate1 *cw_ctl_find_certificate (CwCtl *ctl, const gchar *name, GError **error);
 /* Every certificate proxy, sorted by name. */
 GPtrArray *cw_ctl_list_certificates (CwCtl *ctl);
+/* The certificate a command names in argv[1], for a command that takes
+ * @want arguments (its own name first): NULL after printing @usage when
+ * there are not @want (NULL: the caller checked), or why there is no such
+ * certificate; the command then returns 1. */
+CwDBusCertificate1 *cw_ctl_certificate_arg (CwCtl *ctl, int argc, char **argv, int want, const gchar *usage);
 
 /* Parses a command's own options; prints the error and returns FALSE. */
 gboolean  cw_ctl_parse (const gchar *command, const gchar *args, const gchar *summary,
@@ -48,6 +53,9 @@ int       cw_ctl_fail_message (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
  * was not given (@replace), says to use --replace: the agent's message
  * names its D-Bus option "replace". */
 int       cw_ctl_fail_replace (const GError *error, const gchar *name, gboolean replace);
+/* Ends a command that did what it was asked: prints @format unless the
+ * output is JSON, and returns the exit status 0. */
+int       cw_ctl_done (CwCtl *ctl, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
 
 /* Reads a whole file ("-" for standard input). */
 GBytes   *cw_ctl_read_file (const gchar *path, GError **error);
@@ -56,6 +64,11 @@ GBytes   *cw_ctl_read_file (const gchar *path, GError **error);
 gchar    *cw_ctl_read_password (const gchar *path, const gchar *prompt, GError **error);
 /* Wipes and frees a password. */
 void      cw_ctl_forget_password (gchar **password);
+
+/* Adds each key → string value of the NULL-terminated list whose value is
+ * not NULL to an a{sv} being built: (b, "tenant", tenant, "email", email,
+ * NULL). */
+void      cw_ctl_add_strings (GVariantBuilder *b, const gchar *first_key, ...) G_GNUC_NULL_TERMINATED;
 
 /* Output helpers. */
 JsonNode *cw_ctl_proxy_to_json (GDBusProxy *proxy);
@@ -112,6 +125,13 @@ int cw_ctl_expiry_days (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_trust (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_cluster (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_request (CwCtl *ctl, int argc, char **argv);
+/* Calls Manager1.Request for @name with @ids and @options (an a{sv}), then
+ * waits up to @wait seconds (the default when 0 or less) for the outcome
+ * and prints it; or, when @started is not NULL, sets it to the
+ * certificate's object path and waits for nothing. Returns the exit
+ * status. */
+int cw_ctl_request_wait (CwCtl *ctl, const gchar *name, const gchar * const *ids, GVariant *options, gint wait,
+                         gchar **started);
 int cw_ctl_revoke (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_account (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_check (CwCtl *ctl, int argc, char **argv);

@@ -33,6 +33,8 @@ cw_account_from_path (CwAcmeManager *manager, const gchar *path)
 {
   static const gchar prefix[] = CW_OBJECT_PATH "/account/";
 
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (manager), NULL);
+
   if (path == NULL || !g_str_has_prefix (path, prefix))
     return NULL;
   return cw_acme_accounts_lookup (cw_acme_manager_get_accounts (manager), path + strlen (prefix));
@@ -139,7 +141,12 @@ cw_account_service_init (CwAccountService *self)
 CwAccountService *
 cw_account_service_new (CwAcmeManager *manager, CwAcmeAccount *account)
 {
-  CwAccountService *self = g_object_new (CW_TYPE_ACCOUNT_SERVICE, NULL);
+  CwAccountService *self;
+
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (manager), NULL);
+  g_return_val_if_fail (CW_IS_ACME_ACCOUNT (account), NULL);
+
+  self = g_object_new (CW_TYPE_ACCOUNT_SERVICE, NULL);
 
   self->manager = g_object_ref (manager);
   self->account = g_object_ref (account);

@@ -15,11 +15,11 @@ G_DECLARE_FINAL_TYPE (CwAccountService, cw_account_service, CW, ACCOUNT_SERVICE,
  * org.certward.Account1 for one ACME account: its public facts as
  * properties (never the key), and the account updates as methods.
  */
-CwAccountService *cw_account_service_new (CwAcmeManager *manager, CwAcmeAccount *account);
+CwAccountService *cw_account_service_new (CwAcmeManager *manager, CwAcmeAccount *account) G_GNUC_WARN_UNUSED_RESULT;
 
 /* D-Bus object path for an account id, and back (NULL when @path is not an
  * account's). */
-gchar         *cw_account_object_path (const gchar *id);
+gchar         *cw_account_object_path (const gchar *id) G_GNUC_WARN_UNUSED_RESULT;
 CwAcmeAccount *cw_account_from_path (CwAcmeManager *manager, const gchar *path);
 
 G_END_DECLS

@@ -130,5 +130,7 @@ cw_authority_check_async (GDBusMethodInvocation *invocation, const gchar *action
 gboolean
 cw_authority_check_finish (GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }

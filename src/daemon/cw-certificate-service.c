@@ -24,6 +24,8 @@ cw_certificate_from_path (CwStore *store, const gchar *path)
 {
   static const gchar prefix[] = CW_OBJECT_PATH "/certificate/";
 
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+
   if (path == NULL || !g_str_has_prefix (path, prefix))
     return NULL;
   return cw_store_lookup_id (store, path + strlen (prefix));
@@ -97,8 +99,13 @@ path_property (CwCertificate *cert, CwCertFile file)
 GVariant *
 cw_certificate_property (CwCertificate *cert, const gchar *name)
 {
-  const CwCertInfo *info = cw_certificate_get_info (cert);
-  const CwRenewal *renewal = cw_certificate_get_renewal (cert);
+  const CwCertInfo *info;
+  const CwRenewal *renewal;
+
+  g_return_val_if_fail (CW_IS_CERTIFICATE (cert), NULL);
+
+  info = cw_certificate_get_info (cert);
+  renewal = cw_certificate_get_renewal (cert);
 
 #define IS(n) g_str_equal (name, n)
   if (IS ("Name"))
@@ -173,7 +180,7 @@ GVariant *
 cw_certificate_event_details (CwCertificate *cert, CwEvent event, const gchar * const *delivery)
 {
   g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-  const CwCertInfo *info = cw_certificate_get_info (cert);
+  const CwCertInfo *info;
   static const gchar *const none[] = { NULL };
   static const struct { const gchar *key; CwCertFile file; } paths[] = {
     { "certificate-path", CW_CERT_FILE_CERT },
@@ -181,6 +188,10 @@ cw_certificate_event_details (CwCertificate *cert, CwEvent event, const gchar * 
     { "fullchain-path", CW_CERT_FILE_FULLCHAIN },
     { "key-path", CW_CERT_FILE_KEY },
   };
+
+  g_return_val_if_fail (CW_IS_CERTIFICATE (cert), NULL);
+
+  info = cw_certificate_get_info (cert);
 
   g_variant_builder_add (&b, "{sv}", "name", cw_text_variant (cw_certificate_get_name (cert)));
   g_variant_builder_add (&b, "{sv}", "identities",
@@ -428,6 +439,8 @@ cw_certificate_method_call (const CwCertificateTarget *target, const gchar *meth
     { "GetRequest", handle_get_request },
   };
 
+  g_return_if_fail (target != NULL);
+
   /* GDBus has checked the signature against the introspection data */
   for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
     if (g_str_equal (method, methods[i].name)) {
@@ -444,6 +457,9 @@ gboolean
 cw_certificate_set_property (const CwCertificateTarget *target, const gchar *property_name, GVariant *value,
                              GError **error)
 {
+  g_return_val_if_fail (target != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (g_str_equal (property_name, "Roles") && g_variant_is_of_type (value, G_VARIANT_TYPE_STRING_ARRAY)) {
     g_autofree const gchar **roles = g_variant_get_strv (value, NULL);
 

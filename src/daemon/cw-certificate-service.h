@@ -27,7 +27,7 @@ typedef struct {
 
 /* D-Bus object path for a certificate id, and back (NULL when @path is not
  * a certificate's). */
-gchar         *cw_certificate_object_path (const gchar *id);
+gchar         *cw_certificate_object_path (const gchar *id) G_GNUC_WARN_UNUSED_RESULT;
 CwCertificate *cw_certificate_from_path (CwStore *store, const gchar *path);
 
 /* The current value of property @name of org.certward.Certificate1 for

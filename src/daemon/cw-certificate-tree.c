@@ -323,6 +323,9 @@ static const GDBusSubtreeVTable subtree_vtable = { subtree_enumerate, subtree_in
 void
 cw_certificate_tree_set_scep (CwCertificateTree *self, CwScepManager *scep)
 {
+  g_return_if_fail (CW_IS_CERTIFICATE_TREE (self));
+  g_return_if_fail (CW_IS_SCEP_MANAGER (scep));
+
   g_set_object (&self->scep, scep);
 }
 
@@ -330,8 +333,17 @@ CwCertificateTree *
 cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme, CwDeliverer *deliverer,
                          CwObjectManager *objects, GError **error)
 {
-  g_autoptr(CwCertificateTree) self = g_object_new (CW_TYPE_CERTIFICATE_TREE, NULL);
-  g_autoptr(GPtrArray) certs = cw_store_get_certificates (store);
+  g_autoptr(CwCertificateTree) self = NULL;
+  g_autoptr(GPtrArray) certs = NULL;
+
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (acme), NULL);
+  g_return_val_if_fail (CW_IS_DELIVERER (deliverer), NULL);
+  g_return_val_if_fail (CW_IS_OBJECT_MANAGER (objects), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (CW_TYPE_CERTIFICATE_TREE, NULL);
+  certs = cw_store_get_certificates (store);
 
   self->connection = g_object_ref (connection);
   self->store = g_object_ref (store);

@@ -24,7 +24,8 @@ G_DECLARE_FINAL_TYPE (CwCertificateTree, cw_certificate_tree, CW, CERTIFICATE_TR
  * announces certificates added and removed through @objects.
  */
 CwCertificateTree *cw_certificate_tree_new (GDBusConnection *connection, CwStore *store, CwAcmeManager *acme,
-                                            CwDeliverer *deliverer, CwObjectManager *objects, GError **error);
+                                            CwDeliverer *deliverer, CwObjectManager *objects,
+                                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Renew of SCEP certificates goes to @scep. */
 void               cw_certificate_tree_set_scep (CwCertificateTree *self, CwScepManager *scep);
 

@@ -8,7 +8,6 @@
 #include "cw-certificate-service.h"
 #include "cw-certificate-tree.h"
 #include "cw-cluster-service.h"
-#include "cw-dbus-error.h"
 #include "cw-find-filter.h"
 #include "cw-memory.h"
 #include "cw-manager-service.h"
@@ -18,6 +17,7 @@
 #include "cw-testing-service.h"
 #include "cw-trust-store-service.h"
 #include "cw-clock.h"
+#include "cw-error.h"
 
 #include <glib/gi18n.h>
 
@@ -151,7 +151,12 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
 {
   g_autoptr(GPtrArray) accounts = NULL;
   g_autoptr(GPtrArray) providers = NULL;
-  CwProviderManager *provider_manager = cw_acme_manager_get_providers (self->acme);
+  CwProviderManager *provider_manager;
+
+  g_return_val_if_fail (CW_IS_DAEMON (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  provider_manager = cw_acme_manager_get_providers (self->acme);
 
   self->connection = g_bus_get_sync (bus_type, NULL, error);
   if (self->connection == NULL)
@@ -210,6 +215,8 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
 void
 cw_daemon_release_name (CwDaemon *self)
 {
+  g_return_if_fail (CW_IS_DAEMON (self));
+
   if (self->owner_id != 0) {
     g_bus_unown_name (self->owner_id);
     self->owner_id = 0;
@@ -265,12 +272,16 @@ cw_daemon_class_init (CwDaemonClass *klass)
 static void
 cw_daemon_init (CwDaemon *self)
 {
-  cw_dbus_error_register ();
+  /* registers the org.certward.Error.* names (cw-error.c) */
+  cw_error_quark ();
 }
 
 void
 cw_daemon_set_scep (CwDaemon *self, CwScepManager *scep)
 {
+  g_return_if_fail (CW_IS_DAEMON (self));
+  g_return_if_fail (CW_IS_SCEP_MANAGER (scep));
+
   g_set_object (&self->scep, scep);
 }
 
@@ -284,7 +295,15 @@ CwDaemon *
 cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme, CwScheduler *scheduler,
                CwDeliverer *deliverer)
 {
-  CwDaemon *self = g_object_new (CW_TYPE_DAEMON, NULL);
+  CwDaemon *self;
+
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  g_return_val_if_fail (CW_IS_TRUST_STORE (trust), NULL);
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (acme), NULL);
+  g_return_val_if_fail (CW_IS_SCHEDULER (scheduler), NULL);
+  g_return_val_if_fail (CW_IS_DELIVERER (deliverer), NULL);
+
+  self = g_object_new (CW_TYPE_DAEMON, NULL);
 
   self->deliverer = g_object_ref (deliverer);
   self->scheduler = g_object_ref (scheduler);

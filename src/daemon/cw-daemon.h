@@ -30,7 +30,7 @@ G_DECLARE_FINAL_TYPE (CwDaemon, cw_daemon, CW, DAEMON, GObject)
  *   ::ready (): the bus name is owned (once).
  */
 CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acme, CwScheduler *scheduler,
-                         CwDeliverer *deliverer);
+                         CwDeliverer *deliverer) G_GNUC_WARN_UNUSED_RESULT;
 /* SCEP certificates are requested and renewed through @scep; before start. */
 void      cw_daemon_set_scep (CwDaemon *self, CwScepManager *scep);
 /* A node of a cluster: Manager1's cluster members, read-only while its

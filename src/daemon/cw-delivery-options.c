@@ -20,6 +20,8 @@ cw_targets_from_variant (GVariant *value, GError **error)
 {
   g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_target_free);
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   for (gsize i = 0; i < g_variant_n_children (value); i++) {
     g_autoptr(GVariant) dict = g_variant_get_child_value (value, i);
     const gchar *path = cw_options_get_string (dict, "path", NULL);
@@ -85,6 +87,8 @@ cw_commands_from_variant (GVariant *value, GError **error)
 {
   g_autoptr(GPtrArray) commands = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_command_free);
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   for (gsize i = 0; i < g_variant_n_children (value); i++) {
     const gchar *user = NULL;
     g_autofree const gchar **argv = NULL;
@@ -124,6 +128,9 @@ cw_delivery_from_options (CwDeliverer *deliverer, GVariant *options, const gchar
   g_autoptr(GVariant) commands = g_variant_lookup_value (options, "reload-commands", G_VARIANT_TYPE ("a(sas)"));
   g_auto(GStrv) integrations = cw_options_dup_strv (options, "integrations");
   const gchar *group = cw_options_get_string (options, "access-group", NULL);
+
+  g_return_val_if_fail (CW_IS_DELIVERER (deliverer), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (targets == NULL && commands == NULL && integrations == NULL && group == NULL)
     return NULL;

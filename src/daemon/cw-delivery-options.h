@@ -19,10 +19,10 @@ G_BEGIN_DECLS
  * owner (s), group (s), mode (u; default 0644, 0600 with a key),
  * password-file (s), legacy (b). Unknown keys and wrong types are errors
  * naming the target. */
-GPtrArray *cw_targets_from_variant (GVariant *value, GError **error);
+GPtrArray *cw_targets_from_variant (GVariant *value, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 GVariant  *cw_targets_to_variant (GPtrArray *targets);
 /* (user, argv): "" for root; argv[0] an absolute path. */
-GPtrArray *cw_commands_from_variant (GVariant *value, GError **error);
+GPtrArray *cw_commands_from_variant (GVariant *value, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 GVariant  *cw_commands_to_variant (GPtrArray *commands);
 
 /* The option specs to add to a method's own (cw-options.h). */
@@ -34,6 +34,6 @@ GVariant  *cw_commands_to_variant (GPtrArray *commands);
  * system for a certificate called @name (@cert: NULL when it does not
  * exist yet). */
 CwDelivery *cw_delivery_from_options (CwDeliverer *deliverer, GVariant *options, const gchar *name,
-                                      CwCertificate *cert, GError **error);
+                                      CwCertificate *cert, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

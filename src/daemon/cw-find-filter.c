@@ -49,6 +49,8 @@ filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming, g
 guint
 cw_find_filter_add (GDBusConnection *connection, CwStore *store)
 {
+  g_return_val_if_fail (CW_IS_STORE (store), 0);
+
   /* the store is released when the filter can no longer run */
   return g_dbus_connection_add_filter (connection, filter, g_object_ref (store), g_object_unref);
 }

@@ -104,9 +104,13 @@ void
 cw_guard_call (const CwGuardRule *rules, gpointer object, GDBusMethodInvocation *invocation,
                CwGuardDispatch dispatch, gpointer data, GDestroyNotify destroy)
 {
-  const CwGuardRule *rule = find_rule (rules, invocation);
+  const CwGuardRule *rule;
   const gchar *action;
   Pending *p;
+
+  g_return_if_fail (rules != NULL);
+
+  rule = find_rule (rules, invocation);
 
   if (rule == NULL) {
     /* nobody decided who may do this: nobody may */
@@ -195,7 +199,11 @@ void
 cw_guard_skeleton_call (const CwGuardRule *rules, const GDBusInterfaceVTable *parent,
                         GDBusInterfaceSetPropertyFunc setter, gpointer skeleton, GDBusMethodInvocation *invocation)
 {
-  SkeletonCall *call = g_new0 (SkeletonCall, 1);
+  SkeletonCall *call;
+
+  g_return_if_fail (rules != NULL);
+
+  call = g_new0 (SkeletonCall, 1);
 
   call->parent = parent;
   call->setter = setter;

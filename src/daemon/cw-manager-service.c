@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* org.certward.Manager1: imports, local issuance, ACME requests, providers, settings. */
+/* org.certward.Manager1: the certificates, accounts and providers it lists,
+ * challenges, names and tenants, the renewal check and the settings; the
+ * calls that make a certificate are CwCreation's (cw-creation.c). */
 
 #include "config.h"
 
 #include "cw-manager-service.h"
+#include "cw-creation.h"
 #include "cw-saved-reply.h"
 #include "cw-invocation.h"
 #include "cw-delivery-options.h"
@@ -13,8 +16,8 @@
 #include "cw-provider-service.h"
 #include "cw-certificate-service.h"
 #include "cw-error.h"
+#include "cw-object-paths.h"
 #include "cw-options.h"
-#include "cw-scep-request.h"
 
 
 #include <glib/gi18n.h>
@@ -26,7 +29,7 @@ struct _CwManagerService {
   CwAcmeManager *acme;
   CwScheduler   *scheduler;
   CwDeliverer   *deliverer;
-  CwScepManager *scep;        /* or NULL */
+  CwCreation    *creation;
 };
 
 static void manager_iface_init (CwDBusManager1Iface *iface);
@@ -34,430 +37,45 @@ static void manager_iface_init (CwDBusManager1Iface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (CwManagerService, cw_manager_service, CW_DBUS_TYPE_MANAGER1_SKELETON,
                                G_IMPLEMENT_INTERFACE (CW_DBUS_TYPE_MANAGER1, manager_iface_init))
 
-/* reload-units, deploy-hooks and auto-renew of a creating call, applied to
- * the certificate it made; an invalid value fails the call before. */
-static gboolean
-renewal_options_check (GVariant *options, GError **error)
-{
-  g_auto(GStrv) units = cw_options_dup_strv (options, "reload-units");
-  g_auto(GStrv) hooks = cw_options_dup_strv (options, "deploy-hooks");
-
-  /* a hook runs as root: only a program nobody else can change */
-  return cw_renewal_validate_actions ((const gchar * const *) units, (const gchar * const *) hooks, error) &&
-         cw_deliverer_check_hooks ((const gchar * const *) hooks, error);
-}
-
-/* Whether the delivery options (targets, access group, integrations,
- * reload commands) can be applied to @name, before anything is made. */
-static gboolean
-delivery_options_check (CwManagerService *self, GVariant *options, const gchar *name, GError **error)
-{
-  g_autoptr(CwDelivery) delivery = NULL;
-
-  delivery = cw_delivery_from_options (self->deliverer, options, name != NULL ? name : "certificate",
-                                       name != NULL ? cw_store_lookup (self->store, name) : NULL, error);
-  return delivery != NULL || error == NULL || *error == NULL;
-}
-
-static gboolean
-delivery_options_apply (CwManagerService *self, CwCertificate *cert, GVariant *options, GError **error)
-{
-  CwDelivery *delivery = cw_delivery_from_options (self->deliverer, options, cw_certificate_get_name (cert), cert,
-                                                   error);
-
-  if (delivery == NULL)
-    return error == NULL || *error == NULL;
-  return cw_store_set_delivery (self->store, cert, delivery, error);
-}
-
-static gboolean
-renewal_options_apply (CwStore *store, CwCertificate *cert, GVariant *options, GError **error)
-{
-  g_auto(GStrv) units = cw_options_dup_strv (options, "reload-units");
-  g_auto(GStrv) hooks = cw_options_dup_strv (options, "deploy-hooks");
-  gboolean auto_renew = FALSE;
-  gint auto_opt = g_variant_lookup (options, "auto-renew", "b", &auto_renew) ? auto_renew : -1;
-
-  if (units == NULL && hooks == NULL && auto_opt < 0)
-    return TRUE;
-  return cw_store_set_renewal_options (store, cert, auto_opt, (const gchar * const *) units,
-                                       (const gchar * const *) hooks, error);
-}
-
-/* Answers @invocation with the object path of @cert, or with @error. */
-static void
-reply_certificate (GDBusMethodInvocation *invocation, CwCertificate *cert, GError *error)
-{
-  g_autofree gchar *path = NULL;
-  CwManagerService *self = CW_MANAGER_SERVICE (g_dbus_method_invocation_get_user_data (invocation));
-  GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
-  g_autoptr(GVariant) options = g_variant_get_child_value (params, g_variant_n_children (params) - 1);
-
-  if (cert != NULL && g_variant_is_of_type (options, G_VARIANT_TYPE_VARDICT) &&
-      (!renewal_options_apply (self->store, cert, options, &error) ||
-       !delivery_options_apply (self, cert, options, &error)))
-    cert = NULL;
-  if (cert == NULL) {
-    cw_invocation_take_error (invocation, error);
-    return;
-  }
-  path = cw_certificate_object_path (cw_certificate_get_id (cert));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", path));
-}
-
-static const CwOptionSpec import_specs[] = {
-  { "name", "s" },
-  { "certificate", "ay" },
-  { "key", "ay" },
-  { "chain", "ay" },
-  { "files", "aay" },
-  { "file-names", "as" },
-  { "password", "s" },
-  { "roles", "as" },
-  { "tenant", "s" },
-  { "allow-expired", "b" },
-  { "replace", "b" },
-  { "reload-units", "as" },
-  { "deploy-hooks", "as" },
-  CW_DELIVERY_OPTION_SPECS,
-  { NULL, NULL },
-};
-
-static void
-import_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  GError *error = NULL;
-  g_autoptr(CwCertificate) cert = cw_store_import_finish (CW_STORE (source), result, &error);
-
-  reply_certificate (invocation, cert, error);
-}
-
-/* Turns the Import options into a store request. */
-static CwImportRequest *
-import_request_from_options (GVariant *options, GError **error)
-{
-  g_autoptr(CwImportRequest) request = cw_import_request_new ();
-  static const gchar *const single[] = { "certificate", "key", "chain" };
-  g_autoptr(GVariant) files = NULL;
-  g_auto(GStrv) file_names = NULL;
-
-  if (!cw_options_check (options, import_specs, error) || !renewal_options_check (options, error))
-    return NULL;
-  file_names = cw_options_dup_strv (options, "file-names");
-
-  for (guint i = 0; i < G_N_ELEMENTS (single); i++) {
-    g_autoptr(GBytes) bytes = cw_options_dup_bytes (options, single[i]);
-
-    if (bytes != NULL)
-      cw_import_request_add (request, single[i], bytes);
-  }
-  files = g_variant_lookup_value (options, "files", G_VARIANT_TYPE ("aay"));
-  if (files != NULL) {
-    guint n_names = file_names != NULL ? g_strv_length (file_names) : 0;
-
-    for (gsize i = 0; i < g_variant_n_children (files); i++) {
-      g_autoptr(GVariant) child = g_variant_get_child_value (files, i);
-      g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (child);
-      g_autofree gchar *label = NULL;
-
-      if (i < n_names && *file_names[i] != '\0')
-        label = g_strdup (file_names[i]);
-      else
-        label = g_strdup_printf (_("file %u"), (guint) i + 1);
-
-      cw_import_request_add (request, label, bytes);
-    }
-  }
-
-  request->name = g_strdup (cw_options_get_string (options, "name", NULL));
-  request->password = g_strdup (cw_options_get_string (options, "password", NULL));
-  request->roles = cw_options_dup_strv (options, "roles");
-  request->tenant = g_strdup (cw_options_get_string (options, "tenant", NULL));
-  request->allow_expired = cw_options_get_bool (options, "allow-expired", FALSE);
-  request->replace = cw_options_get_bool (options, "replace", FALSE);
-  return g_steal_pointer (&request);
-}
+/* ---- calls that make a certificate (cw-creation.c) ---------------------- */
 
 static gboolean
 handle_import (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, GVariant *options)
 {
-  CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  GError *error = NULL;
-  CwImportRequest *request = import_request_from_options (options, &error);
-
-  if (request != NULL && !delivery_options_check (self, options, request->name, &error))
-    g_clear_pointer (&request, cw_import_request_free);
-  if (request == NULL) {
-    cw_invocation_take_error (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  cw_store_import_async (self->store, request, NULL, import_done, g_object_ref (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_get_certificates (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
-{
-  CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  g_autoptr(GPtrArray) certs = cw_store_get_certificates (self->store);
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-
-  for (guint i = 0; i < certs->len; i++)
-    g_ptr_array_add (paths, cw_certificate_object_path (cw_certificate_get_id (g_ptr_array_index (certs, i))));
-  g_ptr_array_add (paths, NULL);
-  cw_dbus_manager1_complete_get_certificates (iface, invocation, (const gchar * const *) paths->pdata);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-/* ---- local issuance ----------------------------------------------------- */
-
-static const CwOptionSpec create_specs[] = {
-  { "common-name", "s" }, { "identities", "as" }, { "organization", "s" }, { "organizational-unit", "s" },
-  { "country", "s" }, { "state", "s" }, { "locality", "s" }, { "email", "s" }, { "key-type", "s" },
-  { "days", "u" }, { "ca", "b" }, { "issuer", "o" }, { "roles", "as" }, { "tenant", "s" }, { "replace", "b" },
-  { "reload-units", "as" }, { "deploy-hooks", "as" }, { "auto-renew", "b" }, CW_DELIVERY_OPTION_SPECS,
-  { NULL, NULL },
-};
-
-/* The request options are those of CreateSelfSigned but days, ca, issuer. */
-static const CwOptionSpec request_specs[] = {
-  { "common-name", "s" }, { "identities", "as" }, { "organization", "s" }, { "organizational-unit", "s" },
-  { "country", "s" }, { "state", "s" }, { "locality", "s" }, { "email", "s" }, { "key-type", "s" },
-  { "roles", "as" }, { "tenant", "s" }, { "replace", "b" }, { "reload-units", "as" }, { "deploy-hooks", "as" },
-  CW_DELIVERY_OPTION_SPECS,
-  { NULL, NULL },
-};
-
-static CwIssueSpec *
-spec_from_options (GVariant *options, GError **error)
-{
-  g_autoptr(CwIssueSpec) spec = cw_issue_spec_new ();
-  const gchar *key_type = cw_options_get_string (options, "key-type", NULL);
-
-  spec->common_name = g_strdup (cw_options_get_string (options, "common-name", NULL));
-  spec->organization = g_strdup (cw_options_get_string (options, "organization", NULL));
-  spec->organizational_unit = g_strdup (cw_options_get_string (options, "organizational-unit", NULL));
-  spec->country = g_strdup (cw_options_get_string (options, "country", NULL));
-  spec->state = g_strdup (cw_options_get_string (options, "state", NULL));
-  spec->locality = g_strdup (cw_options_get_string (options, "locality", NULL));
-  spec->email = g_strdup (cw_options_get_string (options, "email", NULL));
-  spec->identities = cw_options_dup_strv (options, "identities");
-  spec->ca = cw_options_get_bool (options, "ca", FALSE);
-  g_variant_lookup (options, "days", "u", &spec->days);
-  if (key_type != NULL && !cw_key_type_from_string (key_type, &spec->key_type, error))
-    return NULL;
-  return g_steal_pointer (&spec);
-}
-
-static void
-create_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  GError *error = NULL;
-  g_autoptr(CwCertificate) cert = cw_store_create_finish (CW_STORE (source), result, &error);
-
-  reply_certificate (invocation, cert, error);
+  return cw_creation_import (CW_MANAGER_SERVICE (iface)->creation, invocation, options);
 }
 
 static gboolean
 handle_create_self_signed (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *name,
                            GVariant *options)
 {
-  CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  g_auto(GStrv) roles = NULL;
-  CwCertificate *issuer = NULL;
-  const gchar *issuer_path = NULL;
-  CwIssueSpec *spec;
-  GError *error = NULL;
-
-  if (!cw_options_check (options, create_specs, &error) || !renewal_options_check (options, &error) ||
-      !delivery_options_check (self, options, name, &error) || (spec = spec_from_options (options, &error)) == NULL) {
-    cw_invocation_take_error (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  if (g_variant_lookup (options, "issuer", "&o", &issuer_path)) {
-    issuer = cw_certificate_from_path (self->store, issuer_path);
-    if (issuer == NULL) {
-      cw_issue_spec_free (spec);
-      g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
-                                             _("no certificate at %s to sign with"), issuer_path);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  }
-  roles = cw_options_dup_strv (options, "roles");
-  cw_store_create_async (self->store, name, spec, (const gchar * const *) roles,
-                         cw_options_get_string (options, "tenant", NULL), issuer,
-                         cw_options_get_bool (options, "replace", FALSE), NULL, create_done, g_object_ref (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static void
-request_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  g_autoptr(CwCertificate) cert = NULL;
-  g_autofree gchar *path = NULL, *csr = NULL;
-  GError *error = NULL;
-
-  cert = cw_store_request_finish (CW_STORE (source), result, &csr, &error);
-  if (cert != NULL) {
-    GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
-    g_autoptr(GVariant) options = g_variant_get_child_value (params, 1);
-
-    CwManagerService *self = CW_MANAGER_SERVICE (g_dbus_method_invocation_get_user_data (invocation));
-
-    if (!renewal_options_apply (CW_STORE (source), cert, options, &error) ||
-        !delivery_options_apply (self, cert, options, &error))
-      g_clear_object (&cert);
-  }
-  if (cert == NULL) {
-    cw_invocation_take_error (invocation, error);
-    return;
-  }
-  path = cw_certificate_object_path (cw_certificate_get_id (cert));
-  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(os)", path, csr));
+  return cw_creation_self_signed (CW_MANAGER_SERVICE (iface)->creation, invocation, name, options);
 }
 
 static gboolean
 handle_create_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *name,
                        GVariant *options)
 {
-  CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  g_auto(GStrv) roles = NULL;
-  CwIssueSpec *spec;
-  GError *error = NULL;
-
-  if (!cw_options_check (options, request_specs, &error) || !renewal_options_check (options, &error) ||
-      !delivery_options_check (self, options, name, &error) || (spec = spec_from_options (options, &error)) == NULL) {
-    cw_invocation_take_error (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  roles = cw_options_dup_strv (options, "roles");
-  cw_store_request_async (self->store, name, spec, (const gchar * const *) roles,
-                          cw_options_get_string (options, "tenant", NULL), cw_options_get_bool (options, "replace", FALSE),
-                          NULL, request_done, g_object_ref (invocation));
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-/* ---- ACME --------------------------------------------------------------- */
-
-static const CwOptionSpec acme_specs[] = {
-  { "account", "o" }, { "directory", "s" }, { "challenge", "s" }, { "provider", "o" }, { "http-01-mode", "s" },
-  { "webroot", "s" }, { "key-type", "s" }, { "reuse-key", "b" }, { "profile", "s" }, { "preferred-chain", "s" },
-  { "roles", "as" }, { "tenant", "s" }, { "reload-units", "as" }, { "deploy-hooks", "as" }, { "protocol", "s" },
-  CW_DELIVERY_OPTION_SPECS,
-  { NULL, NULL },
-};
-
-static void
-scep_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  GError *error = NULL;
-  g_autoptr(CwCertificate) cert = cw_scep_manager_request_finish (CW_SCEP_MANAGER (source), result, &error);
-
-  reply_certificate (invocation, cert, error);
-}
-
-/* Request with protocol "scep" (cw-scep-request.c reads its options). */
-static gboolean
-handle_scep_request (CwManagerService *self, GDBusMethodInvocation *invocation, const gchar *name,
-                     const gchar * const *identities, GVariant *options)
-{
-  g_autoptr(CwIssueSpec) spec = NULL;
-  g_autoptr(CwScepSpec) scep = NULL;
-  g_autofree gchar *challenge = NULL;
-  g_auto(GStrv) roles = NULL;
-  GError *error = NULL;
-
-  if (self->scep == NULL) {
-    g_dbus_method_invocation_return_error_literal (invocation, CW_ERROR, CW_ERROR_NOT_SUPPORTED,
-                                                   _("this agent cannot use SCEP"));
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  if (!renewal_options_check (options, &error) ||
-      !cw_scep_request_options (options, identities, &spec, &scep, &challenge, &error)) {
-    cw_invocation_take_error (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  roles = cw_options_dup_strv (options, "roles");
-  cw_scep_manager_request_async (self->scep, name, g_steal_pointer (&spec), g_steal_pointer (&scep), challenge,
-                                 (const gchar * const *) roles, cw_options_get_string (options, "tenant", NULL), NULL,
-                                 scep_request_done, g_object_ref (invocation));
-  cw_scep_request_forget (challenge);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static void
-acme_request_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GDBusMethodInvocation) invocation = user_data;
-  GError *error = NULL;
-  g_autoptr(CwCertificate) cert = cw_acme_manager_request_finish (CW_ACME_MANAGER (source), result, &error);
-
-  reply_certificate (invocation, cert, error);
+  return cw_creation_csr (CW_MANAGER_SERVICE (iface)->creation, invocation, name, options);
 }
 
 static gboolean
 handle_request (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *name,
                 const gchar * const *identities, GVariant *options)
 {
+  return cw_creation_request (CW_MANAGER_SERVICE (iface)->creation, invocation, name, identities, options);
+}
+
+/* ---- lists -------------------------------------------------------------- */
+
+static gboolean
+handle_get_certificates (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
+{
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  g_autoptr(CwAcmeSpec) acme = cw_acme_spec_new ();
-  g_auto(GStrv) roles = NULL;
-  const gchar *account_path = cw_options_get_string (options, "account", NULL);
-  const gchar *key_type = cw_options_get_string (options, "key-type", NULL);
-  CwKeyType type = CW_KEY_EC_P256;
-  const gchar *protocol = cw_options_get_string (options, "protocol", "acme");
-  GError *error = NULL;
+  g_autoptr(GPtrArray) certs = cw_store_get_certificates (self->store);
+  g_auto(GStrv) paths = cw_object_paths (certs, (CwObjectIdFunc) cw_certificate_get_id, cw_certificate_object_path);
 
-  if (g_variant_lookup (options, "protocol", "&s", &protocol) && g_str_equal (protocol, "scep"))
-    return handle_scep_request (self, invocation, name, identities, options);
-  if (!g_str_equal (protocol, "acme")) {
-    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
-                                           _("protocol must be “acme” or “scep”, not “%s”"), protocol);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  if (!cw_options_check (options, acme_specs, &error) || !renewal_options_check (options, &error) ||
-      !delivery_options_check (self, options, name, &error) ||
-      (key_type != NULL && !cw_key_type_from_string (key_type, &type, &error))) {
-    cw_invocation_take_error (invocation, error);
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  }
-  if (account_path != NULL) {
-    CwAcmeAccount *account = cw_account_from_path (self->acme, account_path);
-
-    if (account == NULL) {
-      g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND, _("no ACME account at %s"),
-                                             account_path);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    acme->account = g_strdup (cw_acme_account_get_id (account));
-  }
-  if (cw_options_get_string (options, "provider", NULL) != NULL) {
-    const gchar *path = cw_options_get_string (options, "provider", NULL);
-    CwProvider *provider = cw_provider_from_path (cw_acme_manager_get_providers (self->acme), path);
-
-    if (provider == NULL) {
-      g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND, _("no DNS provider at %s"),
-                                             path);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-    acme->provider = g_strdup (cw_provider_get_id (provider));
-  }
-  acme->directory = g_strdup (cw_options_get_string (options, "directory", NULL));
-  g_free (acme->challenge);
-  acme->challenge = g_strdup (cw_options_get_string (options, "challenge", NULL));   /* NULL: [acme] challenge */
-  acme->http01_mode = g_strdup (cw_options_get_string (options, "http-01-mode", NULL));
-  acme->webroot = g_strdup (cw_options_get_string (options, "webroot", NULL));
-  acme->profile = g_strdup (cw_options_get_string (options, "profile", NULL));
-  acme->preferred_chain = g_strdup (cw_options_get_string (options, "preferred-chain", NULL));
-  acme->reuse_key = cw_options_get_bool (options, "reuse-key", FALSE);
-  roles = cw_options_dup_strv (options, "roles");
-  cw_acme_manager_request_async (self->acme, name, identities, type, g_steal_pointer (&acme),
-                                 (const gchar * const *) roles, cw_options_get_string (options, "tenant", NULL), NULL,
-                                 acme_request_done, g_object_ref (invocation));
+  cw_dbus_manager1_complete_get_certificates (iface, invocation, (const gchar * const *) paths);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -555,12 +173,9 @@ handle_get_accounts (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   g_autoptr(GPtrArray) accounts = cw_acme_accounts_get_all (cw_acme_manager_get_accounts (self->acme));
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) paths = cw_object_paths (accounts, (CwObjectIdFunc) cw_acme_account_get_id, cw_account_object_path);
 
-  for (guint i = 0; i < accounts->len; i++)
-    g_ptr_array_add (paths, cw_account_object_path (cw_acme_account_get_id (g_ptr_array_index (accounts, i))));
-  g_ptr_array_add (paths, NULL);
-  cw_dbus_manager1_complete_get_accounts (iface, invocation, (const gchar * const *) paths->pdata);
+  cw_dbus_manager1_complete_get_accounts (iface, invocation, (const gchar * const *) paths);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -616,12 +231,9 @@ handle_get_providers (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
   g_autoptr(GPtrArray) providers = cw_provider_manager_get_providers (cw_acme_manager_get_providers (self->acme));
-  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) paths = cw_object_paths (providers, (CwObjectIdFunc) cw_provider_get_id, cw_provider_object_path);
 
-  for (guint i = 0; i < providers->len; i++)
-    g_ptr_array_add (paths, cw_provider_object_path (cw_provider_get_id (g_ptr_array_index (providers, i))));
-  g_ptr_array_add (paths, NULL);
-  cw_dbus_manager1_complete_get_providers (iface, invocation, (const gchar * const *) paths->pdata);
+  cw_dbus_manager1_complete_get_providers (iface, invocation, (const gchar * const *) paths);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -712,28 +324,14 @@ handle_check_now (CwDBusManager1 *iface, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-static GVariant *
-paths_of (GPtrArray *certs)
-{
-  g_auto(GVariantBuilder) b = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_OBJECT_PATH_ARRAY);
-
-  for (guint i = 0; i < certs->len; i++) {
-    g_autofree gchar *path = cw_certificate_object_path (cw_certificate_get_id (g_ptr_array_index (certs, i)));
-
-    g_variant_builder_add (&b, "o", path);
-  }
-  return g_variant_builder_end (&b);
-}
-
 static void
 on_check_finished (CwScheduler *scheduler, GPtrArray *renewed, GPtrArray *failed, CwManagerService *self)
 {
-  g_autoptr(GVariant) r = g_variant_ref_sink (paths_of (renewed));
-  g_autoptr(GVariant) f = g_variant_ref_sink (paths_of (failed));
-  g_autofree const gchar **rv = g_variant_get_objv (r, NULL);
-  g_autofree const gchar **fv = g_variant_get_objv (f, NULL);
+  g_auto(GStrv) r = cw_object_paths (renewed, (CwObjectIdFunc) cw_certificate_get_id, cw_certificate_object_path);
+  g_auto(GStrv) f = cw_object_paths (failed, (CwObjectIdFunc) cw_certificate_get_id, cw_certificate_object_path);
 
-  cw_dbus_manager1_emit_check_finished (CW_DBUS_MANAGER1 (self), rv, fv);
+  cw_dbus_manager1_emit_check_finished (CW_DBUS_MANAGER1 (self), (const gchar * const *) r,
+                                        (const gchar * const *) f);
 }
 
 static void
@@ -866,7 +464,7 @@ cw_manager_service_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->scheduler, self);
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
-  g_clear_object (&self->scep);
+  g_clear_object (&self->creation);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->deliverer);
   G_OBJECT_CLASS (cw_manager_service_parent_class)->dispose (object);
@@ -887,15 +485,26 @@ cw_manager_service_init (CwManagerService *self)
 void
 cw_manager_service_set_scep (CwManagerService *self, CwScepManager *scep)
 {
-  g_set_object (&self->scep, scep);
+  g_return_if_fail (CW_IS_MANAGER_SERVICE (self));
+  g_return_if_fail (CW_IS_SCEP_MANAGER (scep));
+
+  cw_creation_set_scep (self->creation, scep);
 }
 
 CwManagerService *
 cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler, CwDeliverer *deliverer)
 {
-  CwManagerService *self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
+  CwManagerService *self;
+
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (acme), NULL);
+  g_return_val_if_fail (CW_IS_SCHEDULER (scheduler), NULL);
+  g_return_val_if_fail (CW_IS_DELIVERER (deliverer), NULL);
+
+  self = g_object_new (CW_TYPE_MANAGER_SERVICE, NULL);
 
   self->deliverer = g_object_ref (deliverer);
+  self->creation = cw_creation_new (store, acme, deliverer);
   self->store = g_object_ref (store);
   self->acme = g_object_ref (acme);
   self->scheduler = g_object_ref (scheduler);

@@ -21,7 +21,7 @@ G_DECLARE_FINAL_TYPE (CwManagerService, cw_manager_service, CW, MANAGER_SERVICE,
  * sees every store event.
  */
 CwManagerService *cw_manager_service_new (CwStore *store, CwAcmeManager *acme, CwScheduler *scheduler,
-                                          CwDeliverer *deliverer);
+                                          CwDeliverer *deliverer) G_GNUC_WARN_UNUSED_RESULT;
 /* Request with protocol "scep" goes to @scep (refused without one). */
 void              cw_manager_service_set_scep (CwManagerService *self, CwScepManager *scep);
 

@@ -78,8 +78,13 @@ static const GDBusInterfaceVTable vtable = { method_call, NULL, NULL, { 0 } };
 CwObjectManager *
 cw_object_manager_new (GDBusConnection *connection, const gchar *path, GError **error)
 {
-  g_autoptr(CwObjectManager) self = g_object_new (CW_TYPE_OBJECT_MANAGER, NULL);
-  g_autoptr(GDBusNodeInfo) node = g_dbus_node_info_new_for_xml (introspection_xml, error);
+  g_autoptr(CwObjectManager) self = NULL;
+  g_autoptr(GDBusNodeInfo) node = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (CW_TYPE_OBJECT_MANAGER, NULL);
+  node = g_dbus_node_info_new_for_xml (introspection_xml, error);
 
   if (node == NULL)
     return NULL;
@@ -95,9 +100,15 @@ cw_object_manager_new (GDBusConnection *connection, const gchar *path, GError **
 gboolean
 cw_object_manager_export (CwObjectManager *self, GDBusObjectSkeleton *object, GError **error)
 {
-  const gchar *path = g_dbus_object_get_object_path (G_DBUS_OBJECT (object));
-  GList *interfaces = g_dbus_object_get_interfaces (G_DBUS_OBJECT (object));
+  const gchar *path;
+  GList *interfaces;
   gboolean ok = TRUE;
+
+  g_return_val_if_fail (CW_IS_OBJECT_MANAGER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  path = g_dbus_object_get_object_path (G_DBUS_OBJECT (object));
+  interfaces = g_dbus_object_get_interfaces (G_DBUS_OBJECT (object));
 
   for (GList *l = interfaces; ok && l != NULL; l = l->next)
     ok = g_dbus_interface_skeleton_export (l->data, self->connection, path, error);
@@ -112,6 +123,8 @@ cw_object_manager_export (CwObjectManager *self, GDBusObjectSkeleton *object, GE
 void
 cw_object_manager_unexport (CwObjectManager *self, const gchar *path)
 {
+  g_return_if_fail (CW_IS_OBJECT_MANAGER (self));
+
   for (guint i = 0; i < self->objects->len; i++) {
     GDBusObjectSkeleton *object = g_ptr_array_index (self->objects, i);
     GList *interfaces;
@@ -138,6 +151,7 @@ void
 cw_object_manager_add_collector (CwObjectManager *self, CwObjectCollectFunc func, gpointer user_data)
 {
   g_return_if_fail (self->collect == NULL);
+
   self->collect = func;
   self->collect_data = user_data;
 }
@@ -145,6 +159,8 @@ cw_object_manager_add_collector (CwObjectManager *self, CwObjectCollectFunc func
 void
 cw_object_manager_emit_added (CwObjectManager *self, const gchar *path, GVariant *interfaces)
 {
+  g_return_if_fail (CW_IS_OBJECT_MANAGER (self));
+
   g_dbus_connection_emit_signal (self->connection, NULL, self->path, OBJECT_MANAGER, "InterfacesAdded",
                                  g_variant_new ("(o@a{sa{sv}})", path, interfaces), NULL);
 }
@@ -152,6 +168,8 @@ cw_object_manager_emit_added (CwObjectManager *self, const gchar *path, GVariant
 void
 cw_object_manager_emit_removed (CwObjectManager *self, const gchar *path, const gchar * const *interfaces)
 {
+  g_return_if_fail (CW_IS_OBJECT_MANAGER (self));
+
   g_dbus_connection_emit_signal (self->connection, NULL, self->path, OBJECT_MANAGER, "InterfacesRemoved",
                                  g_variant_new ("(o^as)", path, interfaces), NULL);
 }

@@ -22,7 +22,8 @@ G_DECLARE_FINAL_TYPE (CwObjectManager, cw_object_manager, CW, OBJECT_MANAGER, GO
 /* Adds every object the collector serves to @objects (a{oa{sa{sv}}}). */
 typedef void (*CwObjectCollectFunc) (GVariantBuilder *objects, gpointer user_data);
 
-CwObjectManager *cw_object_manager_new (GDBusConnection *connection, const gchar *path, GError **error);
+CwObjectManager *cw_object_manager_new (GDBusConnection *connection, const gchar *path,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Exports every interface of @object on the connection and announces it. */
 gboolean         cw_object_manager_export (CwObjectManager *self, GDBusObjectSkeleton *object, GError **error);

@@ -14,6 +14,9 @@ cw_options_check (GVariant *options, const CwOptionSpec *specs, GError **error)
   const gchar *key;
   GVariant *value;
 
+  g_return_val_if_fail (specs != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   g_variant_iter_init (&iter, options);
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value)) {
     const CwOptionSpec *spec = NULL;

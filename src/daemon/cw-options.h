@@ -20,7 +20,7 @@ gboolean     cw_options_get_bool (GVariant *options, const gchar *name, gboolean
 /* A string or object path, borrowed from @options, or @def. */
 const gchar *cw_options_get_string (GVariant *options, const gchar *name, const gchar *def);
 /* Newly allocated, or NULL when absent. */
-gchar      **cw_options_dup_strv (GVariant *options, const gchar *name);
-GBytes      *cw_options_dup_bytes (GVariant *options, const gchar *name);
+gchar      **cw_options_dup_strv (GVariant *options, const gchar *name) G_GNUC_WARN_UNUSED_RESULT;
+GBytes      *cw_options_dup_bytes (GVariant *options, const gchar *name) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

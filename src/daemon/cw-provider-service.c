@@ -32,6 +32,8 @@ cw_provider_from_path (CwProviderManager *manager, const gchar *path)
 {
   static const gchar prefix[] = CW_OBJECT_PATH "/provider/";
 
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (manager), NULL);
+
   if (path == NULL || !g_str_has_prefix (path, prefix))
     return NULL;
   return cw_provider_manager_lookup (manager, path + strlen (prefix));
@@ -174,7 +176,12 @@ cw_provider_service_init (CwProviderService *self)
 CwProviderService *
 cw_provider_service_new (CwProviderManager *manager, CwProvider *provider)
 {
-  CwProviderService *self = g_object_new (CW_TYPE_PROVIDER_SERVICE, NULL);
+  CwProviderService *self;
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (manager), NULL);
+  g_return_val_if_fail (CW_IS_PROVIDER (provider), NULL);
+
+  self = g_object_new (CW_TYPE_PROVIDER_SERVICE, NULL);
 
   self->manager = g_object_ref (manager);
   self->provider = g_object_ref (provider);

@@ -16,13 +16,13 @@ G_DECLARE_FINAL_TYPE (CwProviderService, cw_provider_service, CW, PROVIDER_SERVI
  * non-secret settings as properties (secrets only as the names of those
  * set), Update, Remove and Test as methods.
  */
-CwProviderService *cw_provider_service_new (CwProviderManager *manager, CwProvider *provider);
+CwProviderService *cw_provider_service_new (CwProviderManager *manager, CwProvider *provider) G_GNUC_WARN_UNUSED_RESULT;
 
 /* D-Bus object path for a provider id, and back (NULL when @path is not a
  * provider's). */
-gchar      *cw_provider_object_path (const gchar *id);
+gchar      *cw_provider_object_path (const gchar *id) G_GNUC_WARN_UNUSED_RESULT;
 CwProvider *cw_provider_from_path (CwProviderManager *manager, const gchar *path);
 /* a{ss} → a new hash table of strings */
-GHashTable *cw_provider_settings_from_variant (GVariant *settings);
+GHashTable *cw_provider_settings_from_variant (GVariant *settings) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -505,7 +505,11 @@ repaired (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 cw_reloader_repair (CwReloader *self)
 {
-  g_autoptr(GPtrArray) certs = cw_store_get_certificates (self->store);
+  g_autoptr(GPtrArray) certs = NULL;
+
+  g_return_if_fail (CW_IS_RELOADER (self));
+
+  certs = cw_store_get_certificates (self->store);
 
   for (guint i = 0; i < certs->len; i++)
     cw_deliverer_write_async (self->deliverer, g_ptr_array_index (certs, i), TRUE, repaired, NULL);
@@ -568,7 +572,14 @@ CwReloader *
 cw_reloader_new (CwStore *store, CwScheduler *scheduler, CwAcmeManager *acme, CwDeliverer *deliverer,
                  GDBusConnection *bus)
 {
-  CwReloader *self = g_object_new (CW_TYPE_RELOADER, NULL);
+  CwReloader *self;
+
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  g_return_val_if_fail (CW_IS_SCHEDULER (scheduler), NULL);
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (acme), NULL);
+  g_return_val_if_fail (CW_IS_DELIVERER (deliverer), NULL);
+
+  self = g_object_new (CW_TYPE_RELOADER, NULL);
 
   self->store = g_object_ref (store);
   self->scheduler = g_object_ref (scheduler);

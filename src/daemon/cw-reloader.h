@@ -34,7 +34,7 @@ G_DECLARE_FINAL_TYPE (CwReloader, cw_reloader, CW, RELOADER, GObject)
  * GStrv lines): lines are what was done for it (targets and actions).
  */
 CwReloader *cw_reloader_new (CwStore *store, CwScheduler *scheduler, CwAcmeManager *acme, CwDeliverer *deliverer,
-                             GDBusConnection *bus);
+                             GDBusConnection *bus) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Repairs every certificate's target files that differ from its current
  * revision (at start and after each daily check). */

@@ -28,6 +28,8 @@ cw_scep_request_options (GVariant *options, const gchar * const *identities, CwI
   g_autoptr(CwScepSpec) scep = cw_scep_spec_new ();
   const gchar *key_type = cw_options_get_string (options, "key-type", "rsa-2048");
 
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (!cw_options_check (options, scep_specs, error))
     return FALSE;
   if (cw_options_get_string (options, "scep-url", NULL) == NULL) {

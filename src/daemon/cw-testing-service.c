@@ -67,7 +67,11 @@ static const GDBusInterfaceVTable vtable = { method_call, NULL, NULL, { NULL } }
 guint
 cw_testing_service_export (GDBusConnection *connection, GError **error)
 {
-  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (introspection, error);
+  g_autoptr(GDBusNodeInfo) info = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, 0);
+
+  info = g_dbus_node_info_new_for_xml (introspection, error);
 
   if (info == NULL)
     return 0;

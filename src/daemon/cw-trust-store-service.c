@@ -207,7 +207,11 @@ cw_trust_store_service_init (CwTrustStoreService *self)
 CwTrustStoreService *
 cw_trust_store_service_new (CwTrustStore *trust)
 {
-  CwTrustStoreService *self = g_object_new (CW_TYPE_TRUST_STORE_SERVICE, NULL);
+  CwTrustStoreService *self;
+
+  g_return_val_if_fail (CW_IS_TRUST_STORE (trust), NULL);
+
+  self = g_object_new (CW_TYPE_TRUST_STORE_SERVICE, NULL);
 
   self->trust = g_object_ref (trust);
   sync_properties (self);

@@ -11,6 +11,6 @@ G_DECLARE_FINAL_TYPE (CwTrustStoreService, cw_trust_store_service, CW, TRUST_STO
                       CwDBusTrustStore1Skeleton)
 
 /* org.certward.TrustStore1 at /org/certward/Certward1/TrustStore. */
-CwTrustStoreService *cw_trust_store_service_new (CwTrustStore *trust);
+CwTrustStoreService *cw_trust_store_service_new (CwTrustStore *trust) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

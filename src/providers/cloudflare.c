@@ -4,11 +4,6 @@
  * records holding the value. */
 #include "cw-provider-http.h"
 
-typedef struct {
-  CwHttp *http;
-  gchar  *zone_id;
-} Cloudflare;
-
 static const CwProviderField fields[] = {
   { "api-token", "API token", "An API token with Zone:DNS:Edit permission on the zone.", TRUE, TRUE },
   { "zone-id", "Zone ID", "The zone's ID, which spares looking it up (and the Zone:Read permission).", FALSE, FALSE },
@@ -22,13 +17,13 @@ enum { LOOKUP, LOOKED_UP, SENT, DELETED };
 static gchar *
 error_text (const CwHttpResponse *response)
 {
-  JsonArray *errors = cw_json_array (cw_json_object (response->json), "errors");
+  JsonArray *errors = cw_http_json_array (cw_http_json_object (response->json), "errors");
   GString *text = g_string_new (NULL);
 
   for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++) {
-    JsonObject *error = cw_json_element (errors, i);
-    const gchar *message = cw_json_string (error, "message");
-    g_autofree gchar *code = cw_json_id (error, "code");
+    JsonObject *error = cw_http_json_element (errors, i);
+    const gchar *message = cw_http_json_string (error, "message");
+    g_autofree gchar *code = cw_http_json_id (error, "code");
 
     if (message == NULL)
       continue;
@@ -42,37 +37,16 @@ error_text (const CwHttpResponse *response)
 static gpointer
 cf_create (GHashTable *settings, GError **error)
 {
-  const gchar *token = cw_http_required (settings, "api-token", error);
-  g_autofree gchar *auth = NULL;
-  Cloudflare *self;
-  CwHttp *http;
+  CwHttp *http = cw_http_new_bearer (settings, "https://api.cloudflare.com/client/v4",
+                                     "check that the api-token is valid and may edit this zone's DNS", error_text,
+                                     error);
 
-  if (token == NULL)
-    return NULL;
-  auth = g_strconcat ("Bearer ", token, NULL);
-  http = cw_http_new (cw_http_optional (settings, "endpoint", "https://api.cloudflare.com/client/v4"),
-                      "Authorization", auth, error);
-  if (http == NULL) {
-    g_prefix_error (error, "endpoint: ");
-    return NULL;
+  if (http != NULL) {
+    /* the zone's ID, when given */
+    http->data = g_strdup (cw_http_optional (settings, "zone-id", NULL));
+    http->data_free = g_free;
   }
-  cw_http_add_secret (http, token);
-  http->auth_hint = "check that the api-token is valid and may edit this zone's DNS";
-  http->error_text = error_text;
-  self = g_new0 (Cloudflare, 1);
-  self->http = http;
-  self->zone_id = g_strdup (cw_http_optional (settings, "zone-id", NULL));
-  return self;
-}
-
-static void
-cf_free (gpointer instance)
-{
-  Cloudflare *self = instance;
-
-  cw_http_free (self->http);
-  g_free (self->zone_id);
-  g_free (self);
+  return http;
 }
 
 /* The "result" array of a 2xx answer whose "success" is not false (NULL
@@ -92,7 +66,7 @@ result (CwHttpOp *op, const CwHttpResponse *response, JsonArray **array, GError 
     return FALSE;
   }
   if (array != NULL)
-    *array = cw_json_array (object, "result");
+    *array = cw_http_json_array (object, "result");
   return TRUE;
 }
 
@@ -145,15 +119,15 @@ send_delete (CwHttpOp *op)
 static gboolean
 step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
 {
-  Cloudflare *self = op->instance;
+  const gchar *zone_id = op->http->data;
   g_autofree gchar *name = NULL;
   g_autofree gchar *path = NULL;
   JsonArray *records = NULL;
 
   switch (op->step) {
   case LOOKUP:
-    if (self->zone_id != NULL) {
-      op->zone_id = g_strdup (self->zone_id);
+    if (zone_id != NULL) {
+      op->zone_id = g_strdup (zone_id);
       send_change (op);
       return TRUE;
     }
@@ -165,7 +139,7 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
   case LOOKED_UP:
     if (!result (op, response, &records, error))
       return FALSE;
-    op->zone_id = cw_json_id (cw_json_element (records, 0), "id");
+    op->zone_id = cw_http_json_id (cw_http_json_element (records, 0), "id");
     if (op->zone_id == NULL) {
       cw_http_zone_not_found (op, "for this token; check the zone's name and the token's zone resources", error);
       return FALSE;
@@ -178,13 +152,14 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
     if (!op->cleanup)
       return TRUE;
     for (guint i = 0; records != NULL && i < json_array_get_length (records); i++) {
-      JsonObject *record = cw_json_element (records, i);
-      const gchar *content = cw_json_string (record, "content");
+      JsonObject *record = cw_http_json_element (records, i);
+      const gchar *content = cw_http_json_string (record, "content");
       g_autofree gchar *plain = content != NULL ? cw_http_unquote (content) : NULL;
-      gchar *id = cw_json_id (record, "id");
+      gchar *id = cw_http_json_id (record, "id");
 
       /* the filter is the server's: check it matched */
-      if (id != NULL && g_strcmp0 (plain, op->value) == 0 && g_strcmp0 (cw_json_string (record, "type"), "TXT") == 0)
+      if (id != NULL && g_strcmp0 (plain, op->value) == 0
+          && g_strcmp0 (cw_http_json_string (record, "type"), "TXT") == 0)
         g_ptr_array_add (op->values, id);
       else
         g_free (id);
@@ -201,29 +176,4 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
   return TRUE;
 }
 
-static void
-cf_present_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                  GAsyncReadyCallback callback, gpointer user_data)
-{
-  Cloudflare *self = instance;
-
-  cw_http_op_run (self->http, self, record, FALSE, step, cancellable, callback, user_data);
-}
-
-static void
-cf_cleanup_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                  GAsyncReadyCallback callback, gpointer user_data)
-{
-  Cloudflare *self = instance;
-
-  cw_http_op_run (self->http, self, record, TRUE, step, cancellable, callback, user_data);
-}
-
-static gboolean
-cf_finish (gpointer instance, GAsyncResult *result, GError **error)
-{
-  return cw_http_op_finish (result, error);
-}
-
-CW_PROVIDER_DEFINE ("cloudflare", "Cloudflare", fields, cf_create, cf_free, cf_present_async, cf_finish,
-                    cf_cleanup_async, cf_finish);
+CW_HTTP_PROVIDER_DEFINE ("cloudflare", "Cloudflare", fields, cf_create, step);

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the HTTP DNS providers share (see cw-provider-http.h): the instance,
+ * request chains, error texts, names, TXT values, JSON of any shape. */
 #include "cw-provider-http.h"
 
 #include <string.h>
@@ -32,6 +34,8 @@ cw_http_free (CwHttp *http)
 {
   if (http == NULL)
     return;
+  if (http->data_free != NULL)
+    http->data_free (http->data);
   g_object_unref (http->session);
   g_free (http->base);
   g_free (http->auth_header);
@@ -45,6 +49,41 @@ cw_http_add_secret (CwHttp *http, const gchar *secret)
 {
   if (secret != NULL && *secret != '\0')
     g_ptr_array_add (http->secrets, g_strdup (secret));
+}
+
+CwHttp *
+cw_http_new_token (GHashTable *settings, const gchar *endpoint, const gchar *auth_header, const gchar *scheme,
+                   const gchar *auth_hint, CwHttpErrorText error_text, GError **error)
+{
+  const gchar *token = cw_http_required (settings, "api-token", error);
+  g_autofree gchar *auth = NULL;
+  CwHttp *http;
+
+  if (token == NULL)
+    return NULL;
+  auth = g_strconcat (scheme, token, NULL);
+  http = cw_http_new (cw_http_optional (settings, "endpoint", endpoint), auth_header, auth, error);
+  if (http == NULL) {
+    g_prefix_error (error, "endpoint: ");
+    return NULL;
+  }
+  cw_http_add_secret (http, token);
+  http->auth_hint = auth_hint;
+  http->error_text = error_text;
+  return http;
+}
+
+CwHttp *
+cw_http_new_bearer (GHashTable *settings, const gchar *endpoint, const gchar *auth_hint, CwHttpErrorText error_text,
+                    GError **error)
+{
+  return cw_http_new_token (settings, endpoint, "Authorization", "Bearer ", auth_hint, error_text, error);
+}
+
+void
+cw_http_provider_free (gpointer instance)
+{
+  cw_http_free (instance);
 }
 
 const gchar *
@@ -94,14 +133,13 @@ op_advance (GTask *task, const CwHttpResponse *response)
 }
 
 void
-cw_http_op_run (CwHttp *http, gpointer instance, const CwProviderRecord *record, gboolean cleanup, CwHttpStep func,
+cw_http_op_run (CwHttp *http, const CwProviderRecord *record, gboolean cleanup, CwHttpStep func,
                 GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   CwHttpOp *op = g_new0 (CwHttpOp, 1);
 
   op->http = http;
-  op->instance = instance;
   op->cleanup = cleanup;
   op->fqdn = g_ascii_strdown (record->fqdn, -1);
   op->value = g_strdup (record->value);
@@ -115,7 +153,7 @@ cw_http_op_run (CwHttp *http, gpointer instance, const CwProviderRecord *record,
 }
 
 gboolean
-cw_http_op_finish (GAsyncResult *result, GError **error)
+cw_http_provider_finish (gpointer instance, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -170,7 +208,7 @@ cw_http_op_send (CwHttpOp *op, const gchar *method, const gchar *path, const gch
   if (body != NULL)
     soup_message_set_request_body_from_bytes (op->msg, content_type, body);
   if (op->http->sign != NULL)
-    op->http->sign (op->http->sign_data, op->msg, body != NULL ? body : empty);
+    op->http->sign (op->http->data, op->msg, body != NULL ? body : empty);
   soup_session_send_and_read_async (op->http->session, op->msg, G_PRIORITY_DEFAULT,
                                     g_task_get_cancellable (op->task), op_received, g_object_ref (op->task));
 }
@@ -323,26 +361,26 @@ cw_http_update_values (CwHttpOp *op)
 /* ---- JSON of any shape -------------------------------------------------- */
 
 JsonObject *
-cw_json_object (JsonNode *node)
+cw_http_json_object (JsonNode *node)
 {
   return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
 }
 
 JsonObject *
-cw_json_element (JsonArray *array, guint index)
+cw_http_json_element (JsonArray *array, guint index)
 {
   return array != NULL && index < json_array_get_length (array)
-         ? cw_json_object (json_array_get_element (array, index)) : NULL;
+         ? cw_http_json_object (json_array_get_element (array, index)) : NULL;
 }
 
 JsonObject *
-cw_json_member (JsonObject *object, const gchar *member)
+cw_http_json_member (JsonObject *object, const gchar *member)
 {
-  return object != NULL ? cw_json_object (json_object_get_member (object, member)) : NULL;
+  return object != NULL ? cw_http_json_object (json_object_get_member (object, member)) : NULL;
 }
 
 JsonArray *
-cw_json_array (JsonObject *object, const gchar *member)
+cw_http_json_array (JsonObject *object, const gchar *member)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
@@ -350,7 +388,7 @@ cw_json_array (JsonObject *object, const gchar *member)
 }
 
 const gchar *
-cw_json_string (JsonObject *object, const gchar *member)
+cw_http_json_string (JsonObject *object, const gchar *member)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
@@ -358,11 +396,11 @@ cw_json_string (JsonObject *object, const gchar *member)
 }
 
 gchar *
-cw_json_id (JsonObject *object, const gchar *member)
+cw_http_json_id (JsonObject *object, const gchar *member)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
 
   if (node != NULL && json_node_get_value_type (node) == G_TYPE_INT64)
     return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-  return g_strdup (cw_json_string (object, member));
+  return g_strdup (cw_http_json_string (object, member));
 }

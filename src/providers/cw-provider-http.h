@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cw-provider-http.h: what the HTTP DNS providers share. A provider's
+ * cw-provider-http.h: what the HTTP DNS providers share. The instance of
+ * such a provider is a CwHttp (its own state, if any, in http->data). A
  * present or cleanup is a CwHttpOp: a chain of requests driven by one step
- * function, called with each response in turn until it sends no more.
+ * function, called with each response in turn until it sends no more. A
+ * provider's file ends with CW_HTTP_PROVIDER_DEFINE (…).
  */
 #pragma once
 
@@ -21,7 +23,8 @@ typedef struct {
 
 /* The service's own words from an error body, or NULL. */
 typedef gchar *(*CwHttpErrorText) (const CwHttpResponse *response);
-/* Adds the headers that depend on the whole request (AWS signatures). */
+/* Adds the headers that depend on the whole request (AWS signatures);
+ * @data is the CwHttp's. */
 typedef void   (*CwHttpSign)      (gpointer data, SoupMessage *msg, GBytes *body);
 
 typedef struct {
@@ -33,7 +36,8 @@ typedef struct {
   const gchar    *auth_hint;    /* "check api-token", said after 401/403 */
   CwHttpErrorText error_text;
   CwHttpSign      sign;
-  gpointer        sign_data;
+  gpointer        data;         /* the provider's own state, or NULL */
+  GDestroyNotify  data_free;
 } CwHttp;
 
 typedef struct _CwHttpOp CwHttpOp;
@@ -42,8 +46,7 @@ typedef struct _CwHttpOp CwHttpOp;
 typedef gboolean (*CwHttpStep) (CwHttpOp *op, const CwHttpResponse *response, GError **error);
 
 struct _CwHttpOp {
-  CwHttp      *http;
-  gpointer     instance;   /* the provider's */
+  CwHttp      *http;       /* the provider's instance */
   gboolean     cleanup;
   gchar       *fqdn;
   gchar       *value;
@@ -65,15 +68,24 @@ CwHttp     *cw_http_new          (const gchar *base, const gchar *auth_header, c
                                   GError **error);
 void        cw_http_free         (CwHttp *http);
 void        cw_http_add_secret   (CwHttp *http, const gchar *secret);
+/* The usual instance of a provider with an API token: the setting
+ * "api-token" (required, a secret) sent in the header @auth_header as
+ * @scheme followed by the token ("" for the token alone), to the setting
+ * "endpoint" or else @endpoint; @auth_hint and @error_text as in CwHttp.
+ * Errors name the field. */
+CwHttp     *cw_http_new_token    (GHashTable *settings, const gchar *endpoint, const gchar *auth_header,
+                                  const gchar *scheme, const gchar *auth_hint, CwHttpErrorText error_text,
+                                  GError **error);
+/* The same with "Authorization: Bearer <api-token>" (RFC 6750). */
+CwHttp     *cw_http_new_bearer   (GHashTable *settings, const gchar *endpoint, const gchar *auth_hint,
+                                  CwHttpErrorText error_text, GError **error);
 
 /* The value of @key, or an error naming the missing field. */
 const gchar *cw_http_required    (GHashTable *settings, const gchar *key, GError **error);
 const gchar *cw_http_optional    (GHashTable *settings, const gchar *key, const gchar *fallback);
 
-void        cw_http_op_run       (CwHttp *http, gpointer instance, const CwProviderRecord *record, gboolean cleanup,
-                                  CwHttpStep func, GCancellable *cancellable, GAsyncReadyCallback callback,
-                                  gpointer user_data);
-gboolean    cw_http_op_finish    (GAsyncResult *result, GError **error);
+void        cw_http_op_run       (CwHttp *http, const CwProviderRecord *record, gboolean cleanup, CwHttpStep func,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 /* @path is appended to the base URL; segments and query values already escaped. */
 void        cw_http_op_send      (CwHttpOp *op, const gchar *method, const gchar *path, const gchar *content_type,
                                   GBytes *body);
@@ -99,13 +111,36 @@ gint        cw_http_find_value   (CwHttpOp *op, const gchar *value);
 gboolean    cw_http_update_values (CwHttpOp *op);
 
 /* JSON from a server may be anything: these return NULL for a wrong type
- * where json-glib's getters would be critical. */
-JsonObject  *cw_json_object  (JsonNode *node);
-JsonObject  *cw_json_element (JsonArray *array, guint index);
-JsonObject  *cw_json_member  (JsonObject *object, const gchar *member);
-JsonArray   *cw_json_array   (JsonObject *object, const gchar *member);
-const gchar *cw_json_string  (JsonObject *object, const gchar *member);
+ * where json-glib's getters would be critical. (Named apart from the
+ * agent's cw_json_*, which mean other things: a plugin is built alone.) */
+JsonObject  *cw_http_json_object  (JsonNode *node);
+JsonObject  *cw_http_json_element (JsonArray *array, guint index);
+JsonObject  *cw_http_json_member  (JsonObject *object, const gchar *member);
+JsonArray   *cw_http_json_array   (JsonObject *object, const gchar *member);
+const gchar *cw_http_json_string  (JsonObject *object, const gchar *member);
 /* A string or integer member as text ("id": 123 or "id": "abc"). */
-gchar       *cw_json_id      (JsonObject *object, const gchar *member);
+gchar       *cw_http_json_id      (JsonObject *object, const gchar *member);
+
+/* What CW_HTTP_PROVIDER_DEFINE plugs in: the instance is a CwHttp. */
+void        cw_http_provider_free   (gpointer instance);
+gboolean    cw_http_provider_finish (gpointer instance, GAsyncResult *result, GError **error);
+
+/* One of the two calls of an HTTP provider, @cleanup or not. */
+#define CW_HTTP_PROVIDER_CALL_(func, cleanup, step)                                                           \
+  static void                                                                                                 \
+  func (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,                         \
+        GAsyncReadyCallback callback, gpointer user_data)                                                     \
+  {                                                                                                           \
+    cw_http_op_run (instance, record, cleanup, step, cancellable, callback, user_data);                       \
+  }
+
+/* Ends an HTTP provider's source file, as CW_PROVIDER_DEFINE ends any
+ * plugin's: @create returns a CwHttp, present and cleanup run @step on it.
+ *   CW_HTTP_PROVIDER_DEFINE ("hetzner", "Hetzner DNS", fields, create, step); */
+#define CW_HTTP_PROVIDER_DEFINE(type, display_name, fields, create, step)                                      \
+  CW_HTTP_PROVIDER_CALL_ (cw_http_provider_present_async, FALSE, step)                                        \
+  CW_HTTP_PROVIDER_CALL_ (cw_http_provider_cleanup_async, TRUE, step)                                         \
+  CW_PROVIDER_DEFINE (type, display_name, fields, create, cw_http_provider_free, cw_http_provider_present_async, \
+                      cw_http_provider_finish, cw_http_provider_cleanup_async, cw_http_provider_finish)
 
 G_END_DECLS

@@ -7,10 +7,6 @@
 /* deSEC refuses a TTL under its minimum, 3600 s by default */
 #define MIN_TTL 3600
 
-typedef struct {
-  CwHttp *http;
-} Desec;
-
 static const CwProviderField fields[] = {
   { "api-token", "API token", "A token from desec.io's token management.", TRUE, TRUE },
   { "endpoint", "API endpoint", "The API's base URL; https://desec.io/api/v1 unless testing.", FALSE, FALSE },
@@ -21,40 +17,14 @@ static const CwProviderField fields[] = {
 static gchar *
 error_text (const CwHttpResponse *response)
 {
-  return g_strdup (cw_json_string (cw_json_object (response->json), "detail"));
+  return g_strdup (cw_http_json_string (cw_http_json_object (response->json), "detail"));
 }
 
 static gpointer
 desec_create (GHashTable *settings, GError **error)
 {
-  const gchar *token = cw_http_required (settings, "api-token", error);
-  g_autofree gchar *auth = NULL;
-  Desec *self;
-  CwHttp *http;
-
-  if (token == NULL)
-    return NULL;
-  auth = g_strconcat ("Token ", token, NULL);
-  http = cw_http_new (cw_http_optional (settings, "endpoint", "https://desec.io/api/v1"), "Authorization", auth, error);
-  if (http == NULL) {
-    g_prefix_error (error, "endpoint: ");
-    return NULL;
-  }
-  cw_http_add_secret (http, token);
-  http->auth_hint = "check the api-token";
-  http->error_text = error_text;
-  self = g_new0 (Desec, 1);
-  self->http = http;
-  return self;
-}
-
-static void
-desec_free (gpointer instance)
-{
-  Desec *self = instance;
-
-  cw_http_free (self->http);
-  g_free (self);
+  return cw_http_new_token (settings, "https://desec.io/api/v1", "Authorization", "Token ", "check the api-token",
+                            error_text, error);
 }
 
 static void
@@ -105,7 +75,7 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
     if (response->status != 404) {
       if ((rrset = cw_http_object (op, response, error)) == NULL)
         return FALSE;
-      records = cw_json_array (rrset, "records");
+      records = cw_http_json_array (rrset, "records");
       for (guint i = 0; records != NULL && i < json_array_get_length (records); i++) {
         JsonNode *node = json_array_get_element (records, i);
 
@@ -125,29 +95,4 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
   }
 }
 
-static void
-desec_present_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                     GAsyncReadyCallback callback, gpointer user_data)
-{
-  Desec *self = instance;
-
-  cw_http_op_run (self->http, self, record, FALSE, step, cancellable, callback, user_data);
-}
-
-static void
-desec_cleanup_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                     GAsyncReadyCallback callback, gpointer user_data)
-{
-  Desec *self = instance;
-
-  cw_http_op_run (self->http, self, record, TRUE, step, cancellable, callback, user_data);
-}
-
-static gboolean
-desec_finish (gpointer instance, GAsyncResult *result, GError **error)
-{
-  return cw_http_op_finish (result, error);
-}
-
-CW_PROVIDER_DEFINE ("desec", "deSEC", fields, desec_create, desec_free, desec_present_async, desec_finish,
-                    desec_cleanup_async, desec_finish);
+CW_HTTP_PROVIDER_DEFINE ("desec", "deSEC", fields, desec_create, step);

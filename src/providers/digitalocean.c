@@ -3,10 +3,6 @@
  * one domain record per TXT value, named relative to the domain. */
 #include "cw-provider-http.h"
 
-typedef struct {
-  CwHttp *http;
-} DigitalOcean;
-
 static const CwProviderField fields[] = {
   { "api-token", "API token", "A personal access token with write scope.", TRUE, TRUE },
   { "endpoint", "API endpoint", "The API's base URL; https://api.digitalocean.com/v2 unless testing.", FALSE, FALSE },
@@ -19,41 +15,14 @@ enum { SENT, DELETED };
 static gchar *
 error_text (const CwHttpResponse *response)
 {
-  return g_strdup (cw_json_string (cw_json_object (response->json), "message"));
+  return g_strdup (cw_http_json_string (cw_http_json_object (response->json), "message"));
 }
 
 static gpointer
 do_create (GHashTable *settings, GError **error)
 {
-  const gchar *token = cw_http_required (settings, "api-token", error);
-  g_autofree gchar *auth = NULL;
-  DigitalOcean *self;
-  CwHttp *http;
-
-  if (token == NULL)
-    return NULL;
-  auth = g_strconcat ("Bearer ", token, NULL);
-  http = cw_http_new (cw_http_optional (settings, "endpoint", "https://api.digitalocean.com/v2"), "Authorization",
-                      auth, error);
-  if (http == NULL) {
-    g_prefix_error (error, "endpoint: ");
-    return NULL;
-  }
-  cw_http_add_secret (http, token);
-  http->auth_hint = "check that the api-token is valid and has write scope";
-  http->error_text = error_text;
-  self = g_new0 (DigitalOcean, 1);
-  self->http = http;
-  return self;
-}
-
-static void
-do_free (gpointer instance)
-{
-  DigitalOcean *self = instance;
-
-  cw_http_free (self->http);
-  g_free (self);
+  return cw_http_new_bearer (settings, "https://api.digitalocean.com/v2",
+                             "check that the api-token is valid and has write scope", error_text, error);
 }
 
 static gboolean
@@ -100,14 +69,15 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
       return FALSE;
     if (!op->cleanup)
       return TRUE;
-    records = cw_json_array (object, "domain_records");
+    records = cw_http_json_array (object, "domain_records");
     for (guint i = 0; records != NULL && i < json_array_get_length (records); i++) {
-      JsonObject *record = cw_json_element (records, i);
-      const gchar *data = cw_json_string (record, "data");
+      JsonObject *record = cw_http_json_element (records, i);
+      const gchar *data = cw_http_json_string (record, "data");
       g_autofree gchar *plain = data != NULL ? cw_http_unquote (data) : NULL;
-      gchar *id = cw_json_id (record, "id");
+      gchar *id = cw_http_json_id (record, "id");
 
-      if (id != NULL && g_strcmp0 (plain, op->value) == 0 && g_strcmp0 (cw_json_string (record, "type"), "TXT") == 0)
+      if (id != NULL && g_strcmp0 (plain, op->value) == 0
+          && g_strcmp0 (cw_http_json_string (record, "type"), "TXT") == 0)
         g_ptr_array_add (op->values, id);
       else
         g_free (id);
@@ -126,29 +96,4 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
   return TRUE;
 }
 
-static void
-do_present_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                  GAsyncReadyCallback callback, gpointer user_data)
-{
-  DigitalOcean *self = instance;
-
-  cw_http_op_run (self->http, self, record, FALSE, step, cancellable, callback, user_data);
-}
-
-static void
-do_cleanup_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                  GAsyncReadyCallback callback, gpointer user_data)
-{
-  DigitalOcean *self = instance;
-
-  cw_http_op_run (self->http, self, record, TRUE, step, cancellable, callback, user_data);
-}
-
-static gboolean
-do_finish (gpointer instance, GAsyncResult *result, GError **error)
-{
-  return cw_http_op_finish (result, error);
-}
-
-CW_PROVIDER_DEFINE ("digitalocean", "DigitalOcean", fields, do_create, do_free, do_present_async, do_finish,
-                    do_cleanup_async, do_finish);
+CW_HTTP_PROVIDER_DEFINE ("digitalocean", "DigitalOcean", fields, do_create, step);

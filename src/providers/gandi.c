@@ -6,10 +6,6 @@
 /* LiveDNS's lowest TTL */
 #define MIN_TTL 300
 
-typedef struct {
-  CwHttp *http;
-} Gandi;
-
 static const CwProviderField fields[] = {
   { "api-token", "Personal access token", "A personal access token allowed to manage the domain's DNS records.",
     TRUE, TRUE },
@@ -21,9 +17,9 @@ static const CwProviderField fields[] = {
 static gchar *
 error_text (const CwHttpResponse *response)
 {
-  JsonObject *object = cw_json_object (response->json);
-  const gchar *message = cw_json_string (object, "message");
-  const gchar *cause = cw_json_string (object, "cause");
+  JsonObject *object = cw_http_json_object (response->json);
+  const gchar *message = cw_http_json_string (object, "message");
+  const gchar *cause = cw_http_json_string (object, "cause");
 
   if (message != NULL && cause != NULL)
     return g_strdup_printf ("%s: %s", cause, message);
@@ -33,35 +29,9 @@ error_text (const CwHttpResponse *response)
 static gpointer
 gandi_create (GHashTable *settings, GError **error)
 {
-  const gchar *token = cw_http_required (settings, "api-token", error);
-  g_autofree gchar *auth = NULL;
-  Gandi *self;
-  CwHttp *http;
-
-  if (token == NULL)
-    return NULL;
-  auth = g_strconcat ("Bearer ", token, NULL);
-  http = cw_http_new (cw_http_optional (settings, "endpoint", "https://api.gandi.net/v5/livedns"), "Authorization",
-                      auth, error);
-  if (http == NULL) {
-    g_prefix_error (error, "endpoint: ");
-    return NULL;
-  }
-  cw_http_add_secret (http, token);
-  http->auth_hint = "check that the api-token is valid, not expired, and may manage this domain's DNS";
-  http->error_text = error_text;
-  self = g_new0 (Gandi, 1);
-  self->http = http;
-  return self;
-}
-
-static void
-gandi_free (gpointer instance)
-{
-  Gandi *self = instance;
-
-  cw_http_free (self->http);
-  g_free (self);
+  return cw_http_new_bearer (settings, "https://api.gandi.net/v5/livedns",
+                             "check that the api-token is valid, not expired, and may manage this domain's DNS",
+                             error_text, error);
 }
 
 static gboolean
@@ -85,7 +55,7 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
     if (response->status != 404) {
       if ((rrset = cw_http_object (op, response, error)) == NULL)
         return FALSE;
-      values = cw_json_array (rrset, "rrset_values");
+      values = cw_http_json_array (rrset, "rrset_values");
       for (guint i = 0; values != NULL && i < json_array_get_length (values); i++) {
         JsonNode *node = json_array_get_element (values, i);
 
@@ -123,29 +93,4 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
   }
 }
 
-static void
-gandi_present_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                     GAsyncReadyCallback callback, gpointer user_data)
-{
-  Gandi *self = instance;
-
-  cw_http_op_run (self->http, self, record, FALSE, step, cancellable, callback, user_data);
-}
-
-static void
-gandi_cleanup_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                     GAsyncReadyCallback callback, gpointer user_data)
-{
-  Gandi *self = instance;
-
-  cw_http_op_run (self->http, self, record, TRUE, step, cancellable, callback, user_data);
-}
-
-static gboolean
-gandi_finish (gpointer instance, GAsyncResult *result, GError **error)
-{
-  return cw_http_op_finish (result, error);
-}
-
-CW_PROVIDER_DEFINE ("gandi", "Gandi LiveDNS", fields, gandi_create, gandi_free, gandi_present_async, gandi_finish,
-                    gandi_cleanup_async, gandi_finish);
+CW_HTTP_PROVIDER_DEFINE ("gandi", "Gandi LiveDNS", fields, gandi_create, step);

@@ -3,10 +3,6 @@
  * TXT value, named relative to the zone. */
 #include "cw-provider-http.h"
 
-typedef struct {
-  CwHttp *http;
-} Hetzner;
-
 static const CwProviderField fields[] = {
   { "api-token", "API token", "An API token from the DNS Console (dns.hetzner.com/settings/api-token).", TRUE, TRUE },
   { "endpoint", "API endpoint", "The API's base URL; https://dns.hetzner.com/api/v1 unless testing.", FALSE, FALSE },
@@ -19,46 +15,21 @@ enum { LOOKUP, LOOKED_UP, SENT, DELETED };
 static gchar *
 error_text (const CwHttpResponse *response)
 {
-  JsonObject *object = cw_json_object (response->json);
-  const gchar *message = cw_json_string (cw_json_member (object, "error"), "message");
+  JsonObject *object = cw_http_json_object (response->json);
+  const gchar *message = cw_http_json_string (cw_http_json_member (object, "error"), "message");
 
   if (message == NULL)
-    message = cw_json_string (object, "message");
+    message = cw_http_json_string (object, "message");
   if (message == NULL)
-    message = cw_json_string (object, "error");
+    message = cw_http_json_string (object, "error");
   return g_strdup (message);
 }
 
 static gpointer
 hetzner_create (GHashTable *settings, GError **error)
 {
-  const gchar *token = cw_http_required (settings, "api-token", error);
-  Hetzner *self;
-  CwHttp *http;
-
-  if (token == NULL)
-    return NULL;
-  http = cw_http_new (cw_http_optional (settings, "endpoint", "https://dns.hetzner.com/api/v1"), "Auth-API-Token",
-                      token, error);
-  if (http == NULL) {
-    g_prefix_error (error, "endpoint: ");
-    return NULL;
-  }
-  cw_http_add_secret (http, token);
-  http->auth_hint = "check the api-token";
-  http->error_text = error_text;
-  self = g_new0 (Hetzner, 1);
-  self->http = http;
-  return self;
-}
-
-static void
-hetzner_free (gpointer instance)
-{
-  Hetzner *self = instance;
-
-  cw_http_free (self->http);
-  g_free (self);
+  return cw_http_new_token (settings, "https://dns.hetzner.com/api/v1", "Auth-API-Token", "", "check the api-token",
+                            error_text, error);
 }
 
 static void
@@ -115,7 +86,7 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
     }
     if ((object = cw_http_object (op, response, error)) == NULL)
       return FALSE;
-    op->zone_id = cw_json_id (cw_json_element (cw_json_array (object, "zones"), 0), "id");
+    op->zone_id = cw_http_json_id (cw_http_json_element (cw_http_json_array (object, "zones"), 0), "id");
     if (op->zone_id == NULL) {
       cw_http_zone_not_found (op, "for this token; check the zone's name in the DNS Console", error);
       return FALSE;
@@ -128,15 +99,16 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
     if (!op->cleanup)
       return TRUE;
     name = cw_http_relative (op->fqdn, op->zone, "@");
-    records = cw_json_array (object, "records");
+    records = cw_http_json_array (object, "records");
     for (guint i = 0; records != NULL && i < json_array_get_length (records); i++) {
-      JsonObject *record = cw_json_element (records, i);
-      const gchar *value = cw_json_string (record, "value");
+      JsonObject *record = cw_http_json_element (records, i);
+      const gchar *value = cw_http_json_string (record, "value");
       g_autofree gchar *plain = value != NULL ? cw_http_unquote (value) : NULL;
-      gchar *id = cw_json_id (record, "id");
+      gchar *id = cw_http_json_id (record, "id");
 
-      if (id != NULL && g_strcmp0 (plain, op->value) == 0 && g_strcmp0 (cw_json_string (record, "type"), "TXT") == 0
-          && g_strcmp0 (cw_json_string (record, "name"), name) == 0)
+      if (id != NULL && g_strcmp0 (plain, op->value) == 0
+          && g_strcmp0 (cw_http_json_string (record, "type"), "TXT") == 0
+          && g_strcmp0 (cw_http_json_string (record, "name"), name) == 0)
         g_ptr_array_add (op->values, id);
       else
         g_free (id);
@@ -159,29 +131,4 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
   return TRUE;
 }
 
-static void
-hetzner_present_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                       GAsyncReadyCallback callback, gpointer user_data)
-{
-  Hetzner *self = instance;
-
-  cw_http_op_run (self->http, self, record, FALSE, step, cancellable, callback, user_data);
-}
-
-static void
-hetzner_cleanup_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                       GAsyncReadyCallback callback, gpointer user_data)
-{
-  Hetzner *self = instance;
-
-  cw_http_op_run (self->http, self, record, TRUE, step, cancellable, callback, user_data);
-}
-
-static gboolean
-hetzner_finish (gpointer instance, GAsyncResult *result, GError **error)
-{
-  return cw_http_op_finish (result, error);
-}
-
-CW_PROVIDER_DEFINE ("hetzner", "Hetzner DNS", fields, hetzner_create, hetzner_free, hetzner_present_async,
-                    hetzner_finish, hetzner_cleanup_async, hetzner_finish);
+CW_HTTP_PROVIDER_DEFINE ("hetzner", "Hetzner DNS", fields, hetzner_create, step);

@@ -6,10 +6,6 @@
 
 #include <string.h>
 
-typedef struct {
-  CwHttp *http;
-} PowerDns;
-
 static const CwProviderField fields[] = {
   { "api-url", "API URL", "The PowerDNS web server, e.g. http://127.0.0.1:8081.", TRUE, FALSE },
   { "api-key", "API key", "The api-key from pdns.conf.", TRUE, TRUE },
@@ -20,7 +16,7 @@ static const CwProviderField fields[] = {
 static gchar *
 error_text (const CwHttpResponse *response)
 {
-  return g_strdup (cw_json_string (cw_json_object (response->json), "error"));
+  return g_strdup (cw_http_json_string (cw_http_json_object (response->json), "error"));
 }
 
 static gpointer
@@ -31,7 +27,6 @@ pdns_create (GHashTable *settings, GError **error)
   g_autofree gchar *server = NULL;
   g_autofree gchar *trimmed = NULL;
   g_autofree gchar *base = NULL;
-  PowerDns *self;
   CwHttp *http;
 
   if (key == NULL)
@@ -50,18 +45,7 @@ pdns_create (GHashTable *settings, GError **error)
   cw_http_add_secret (http, key);
   http->auth_hint = "the api-key is wrong: check it against pdns.conf";
   http->error_text = error_text;
-  self = g_new0 (PowerDns, 1);
-  self->http = http;
-  return self;
-}
-
-static void
-pdns_free (gpointer instance)
-{
-  PowerDns *self = instance;
-
-  cw_http_free (self->http);
-  g_free (self);
+  return http;
 }
 
 static gchar *
@@ -78,18 +62,18 @@ static void
 read_rrset (CwHttpOp *op, JsonObject *zone)
 {
   g_autofree gchar *name = g_strconcat (op->fqdn, ".", NULL);
-  JsonArray *rrsets = cw_json_array (zone, "rrsets");
+  JsonArray *rrsets = cw_http_json_array (zone, "rrsets");
 
   for (guint i = 0; rrsets != NULL && i < json_array_get_length (rrsets); i++) {
-    JsonObject *rrset = cw_json_element (rrsets, i);
-    JsonArray *records = cw_json_array (rrset, "records");
-    const gchar *rrset_name = cw_json_string (rrset, "name");
+    JsonObject *rrset = cw_http_json_element (rrsets, i);
+    JsonArray *records = cw_http_json_array (rrset, "records");
+    const gchar *rrset_name = cw_http_json_string (rrset, "name");
 
     if (rrset_name == NULL || g_ascii_strcasecmp (name, rrset_name) != 0
-        || g_strcmp0 (cw_json_string (rrset, "type"), "TXT") != 0)
+        || g_strcmp0 (cw_http_json_string (rrset, "type"), "TXT") != 0)
       continue;
     for (guint j = 0; records != NULL && j < json_array_get_length (records); j++) {
-      const gchar *content = cw_json_string (cw_json_element (records, j), "content");
+      const gchar *content = cw_http_json_string (cw_http_json_element (records, j), "content");
 
       if (content != NULL)
         g_ptr_array_add (op->values, g_strdup (content));
@@ -163,29 +147,4 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
   }
 }
 
-static void
-pdns_present_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                    GAsyncReadyCallback callback, gpointer user_data)
-{
-  PowerDns *self = instance;
-
-  cw_http_op_run (self->http, self, record, FALSE, step, cancellable, callback, user_data);
-}
-
-static void
-pdns_cleanup_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                    GAsyncReadyCallback callback, gpointer user_data)
-{
-  PowerDns *self = instance;
-
-  cw_http_op_run (self->http, self, record, TRUE, step, cancellable, callback, user_data);
-}
-
-static gboolean
-pdns_finish (gpointer instance, GAsyncResult *result, GError **error)
-{
-  return cw_http_op_finish (result, error);
-}
-
-CW_PROVIDER_DEFINE ("powerdns", "PowerDNS Authoritative", fields, pdns_create, pdns_free, pdns_present_async,
-                    pdns_finish, pdns_cleanup_async, pdns_finish);
+CW_HTTP_PROVIDER_DEFINE ("powerdns", "PowerDNS Authoritative", fields, pdns_create, step);

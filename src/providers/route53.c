@@ -10,8 +10,8 @@
 
 #define API "/2013-04-01"
 
+/* the instance's data */
 typedef struct {
-  CwHttp *http;
   gchar  *access_key_id;
   gchar  *secret_access_key;
   gchar  *session_token;
@@ -195,6 +195,21 @@ strip_prefix (const gchar *id)
   return g_str_has_prefix (id, "/hostedzone/") ? id + strlen ("/hostedzone/") : id;
 }
 
+static void
+r53_free (gpointer data)
+{
+  Route53 *self = data;
+
+  g_free (self->access_key_id);
+  if (self->secret_access_key != NULL)
+    memset (self->secret_access_key, 0, strlen (self->secret_access_key));
+  g_free (self->secret_access_key);
+  g_free (self->session_token);
+  g_free (self->region);
+  g_free (self->hosted_zone_id);
+  g_free (self);
+}
+
 static gpointer
 r53_create (GHashTable *settings, GError **error)
 {
@@ -212,7 +227,6 @@ r53_create (GHashTable *settings, GError **error)
     return NULL;
   }
   self = g_new0 (Route53, 1);
-  self->http = http;
   self->access_key_id = g_strdup (key_id);
   self->secret_access_key = g_strdup (secret);
   self->session_token = g_strdup (cw_http_optional (settings, "session-token", NULL));
@@ -223,24 +237,9 @@ r53_create (GHashTable *settings, GError **error)
   http->auth_hint = "check access-key-id, secret-access-key and the key's route53 permissions";
   http->error_text = error_text;
   http->sign = sign;
-  http->sign_data = self;
-  return self;
-}
-
-static void
-r53_free (gpointer instance)
-{
-  Route53 *self = instance;
-
-  cw_http_free (self->http);
-  g_free (self->access_key_id);
-  if (self->secret_access_key != NULL)
-    memset (self->secret_access_key, 0, strlen (self->secret_access_key));
-  g_free (self->secret_access_key);
-  g_free (self->session_token);
-  g_free (self->region);
-  g_free (self->hosted_zone_id);
-  g_free (self);
+  http->data = self;
+  http->data_free = r53_free;
+  return http;
 }
 
 static void
@@ -343,7 +342,7 @@ send_change (CwHttpOp *op, const gchar *action, guint ttl)
 static gboolean
 step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
 {
-  Route53 *self = op->instance;
+  Route53 *self = op->http->data;
   g_autoptr(GArray) items = NULL;
   gint found;
 
@@ -398,29 +397,4 @@ step (CwHttpOp *op, const CwHttpResponse *response, GError **error)
   }
 }
 
-static void
-r53_present_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                   GAsyncReadyCallback callback, gpointer user_data)
-{
-  Route53 *self = instance;
-
-  cw_http_op_run (self->http, self, record, FALSE, step, cancellable, callback, user_data);
-}
-
-static void
-r53_cleanup_async (gpointer instance, const CwProviderRecord *record, GCancellable *cancellable,
-                   GAsyncReadyCallback callback, gpointer user_data)
-{
-  Route53 *self = instance;
-
-  cw_http_op_run (self->http, self, record, TRUE, step, cancellable, callback, user_data);
-}
-
-static gboolean
-r53_finish (gpointer instance, GAsyncResult *result, GError **error)
-{
-  return cw_http_op_finish (result, error);
-}
-
-CW_PROVIDER_DEFINE ("route53", "Amazon Route 53", fields, r53_create, r53_free, r53_present_async, r53_finish,
-                    r53_cleanup_async, r53_finish);
+CW_HTTP_PROVIDER_DEFINE ("route53", "Amazon Route 53", fields, r53_create, step);

@@ -136,9 +136,15 @@ class Browser:
     def text(self, selector="body"):
         return self.eval("(document.querySelector(%s) || {innerText: ''}).innerText" % json.dumps(selector))
 
-    def screenshot(self, path, full_page=True):
+    def screenshot(self, path, full_page=True, element=None):
+        """The page (or, with ELEMENT, a CSS selector, that element alone) as a PNG."""
         params = {"format": "png"}
-        if full_page:
+        if element:
+            box = self.eval("""(() => { const r = document.querySelector(%s).getBoundingClientRect();
+                                return [r.x + scrollX, r.y + scrollY, r.width, r.height] })()""" % json.dumps(element))
+            params["clip"] = {"x": box[0], "y": box[1], "width": box[2], "height": min(box[3], 4000), "scale": 1}
+            params["captureBeyondViewport"] = True
+        elif full_page:
             h = self.eval("Math.max(document.documentElement.scrollHeight, %d)" % self.height)
             params["clip"] = {"x": 0, "y": 0, "width": self.width, "height": min(h, 4000), "scale": 1}
             params["captureBeyondViewport"] = True

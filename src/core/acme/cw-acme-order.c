@@ -306,10 +306,12 @@ poll_interval (Order *o)
   return cw_acme_poll_delay (o->polls, o->retry_after);
 }
 
+/* A timer's end: the order asked again (@task's reference is the timer's),
+ * unless the order was cancelled meanwhile (a removed certificate's
+ * challenges are taken away now, not after the wait). */
 static gboolean
-poll_order (gpointer user_data)
+poll_order_url (GTask *task, GAsyncReadyCallback polled)
 {
-  GTask *task = user_data;
   Order *o = order_of (task);
   GError *error = NULL;
 
@@ -318,9 +320,15 @@ poll_order (gpointer user_data)
     return G_SOURCE_REMOVE;
   }
   o->polls++;
-  post (task, o->order_url, NULL, NULL, order_polled);
+  post (task, o->order_url, NULL, NULL, polled);
   g_object_unref (task);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+poll_order (gpointer user_data)
+{
+  return poll_order_url (user_data, order_polled);
 }
 
 static void
@@ -446,19 +454,7 @@ static void validation_polled (GObject *source, GAsyncResult *result, gpointer u
 static gboolean
 poll_validation (gpointer user_data)
 {
-  GTask *task = user_data;
-  Order *o = order_of (task);
-  GError *error = NULL;
-
-  /* a removed certificate's challenges are taken away now, not after the wait */
-  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error)) {
-    finish (task, error);
-    return G_SOURCE_REMOVE;
-  }
-  o->polls++;
-  post (task, o->order_url, NULL, NULL, validation_polled);
-  g_object_unref (task);
-  return G_SOURCE_REMOVE;
+  return poll_order_url (user_data, validation_polled);
 }
 
 /* The order failed: its authorizations say why, per identifier. */

@@ -29,8 +29,12 @@ guint8 *
 cw_base64url_decode (const gchar *text, gsize *len, GError **error)
 {
   g_autoptr(GString) b64 = g_string_new (NULL);
+  gsize n;
 
-  gsize n = strlen (text);
+  g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  n = strlen (text);
 
   /* padding is not base64url's, but keys are often pasted with it */
   while (n > 0 && text[n - 1] == '=')

@@ -248,6 +248,8 @@ cw_config_load (const gchar *path, gboolean must_exist, GPtrArray *warnings, GEr
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) groups = NULL;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   self->path = g_strdup (path);
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local)) {
     if (!must_exist && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -292,6 +294,8 @@ cw_config_load (const gchar *path, gboolean must_exist, GPtrArray *warnings, GEr
 const gchar *
 cw_config_get_path (CwConfig *self)
 {
+  g_return_val_if_fail (CW_IS_CONFIG (self), NULL);
+
   return self->path;
 }
 
@@ -311,19 +315,19 @@ lookup (CwConfig *self, const gchar *group, const gchar *key, KeyType type)
 gint64
 cw_config_get_int (CwConfig *self, const gchar *group, const gchar *key)
 {
-  return lookup (self, group, key, TYPE_INT)->i;
-}
+  g_return_val_if_fail (CW_IS_CONFIG (self), 0);
 
-gboolean
-cw_config_get_bool (CwConfig *self, const gchar *group, const gchar *key)
-{
-  return lookup (self, group, key, TYPE_BOOL)->b;
+  return lookup (self, group, key, TYPE_INT)->i;
 }
 
 const gchar *
 cw_config_get_string (CwConfig *self, const gchar *group, const gchar *key)
 {
-  const Value *v = lookup (self, group, key, TYPE_STRING);
+  const Value *v;
+
+  g_return_val_if_fail (CW_IS_CONFIG (self), NULL);
+
+  v = lookup (self, group, key, TYPE_STRING);
 
   return v->s != NULL ? v->s : "";
 }
@@ -332,7 +336,11 @@ const gchar * const *
 cw_config_get_strv (CwConfig *self, const gchar *group, const gchar *key)
 {
   static const gchar *empty[] = { NULL };
-  const Value *v = lookup (self, group, key, TYPE_STRV);
+  const Value *v;
+
+  g_return_val_if_fail (CW_IS_CONFIG (self), NULL);
+
+  v = lookup (self, group, key, TYPE_STRV);
 
   return v->v != NULL ? (const gchar * const *) v->v : empty;
 }
@@ -342,6 +350,9 @@ cw_config_set_int (CwConfig *self, const gchar *group, const gchar *key, gint64 
 {
   gint i = find_key (group, key);
   g_autofree gchar *text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+
+  g_return_val_if_fail (CW_IS_CONFIG (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_assert (i >= 0 && keys[i].type == TYPE_INT);
   if (!parse_value (i, text, &self->values[i], error))
@@ -366,6 +377,7 @@ cw_config_reload (CwConfig *self, GPtrArray *warnings, GError **error)
   g_auto(GStrv) keys_changed = NULL;
 
   g_return_val_if_fail (self->path != NULL, NULL);
+
   /* checked whole first: a bad file changes nothing */
   fresh = cw_config_load (self->path, FALSE, warnings, error);
   if (fresh == NULL)

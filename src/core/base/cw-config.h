@@ -18,15 +18,14 @@ G_DECLARE_FINAL_TYPE (CwConfig, cw_config, CW, CONFIG, GObject)
  */
 
 /* Defaults only, as when no file exists. */
-CwConfig    *cw_config_new (void);
+CwConfig    *cw_config_new (void) G_GNUC_WARN_UNUSED_RESULT;
 /* Loads @path; a missing file is an error only when @must_exist. Unknown
  * groups and keys are returned in @warnings (may be NULL). */
 CwConfig    *cw_config_load (const gchar *path, gboolean must_exist, GPtrArray *warnings,
-                             GError **error);
+                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 const gchar *cw_config_get_path (CwConfig *self);
 gint64       cw_config_get_int (CwConfig *self, const gchar *group, const gchar *key);
-gboolean     cw_config_get_bool (CwConfig *self, const gchar *group, const gchar *key);
 /* Strings, paths, URLs and enums; never NULL (may be ""). */
 const gchar *cw_config_get_string (CwConfig *self, const gchar *group, const gchar *key);
 /* Lists; never NULL. */
@@ -42,7 +41,7 @@ gboolean     cw_config_set_int (CwConfig *self, const gchar *group, const gchar 
  * (strings stay valid until the object is finalized, so a worker thread
  * holding one is safe) and ::changed is emitted with the keys that changed,
  * as "[group] key"; they are also returned (empty: nothing changed). */
-GStrv        cw_config_reload (CwConfig *self, GPtrArray *warnings, GError **error);
+GStrv        cw_config_reload (CwConfig *self, GPtrArray *warnings, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Whether @changed (from ::changed) names [@group] @key. */
 gboolean     cw_config_changed_has (const gchar * const *changed, const gchar *group, const gchar *key);
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The agent's error domain: its codes and their D-Bus names (cw-error.c). */
 #pragma once
 
 #include <glib.h>
@@ -11,8 +12,8 @@ G_BEGIN_DECLS
  * CwError:
  *
  * Every failure the agent reports. Each code has a stable D-Bus name,
- * org.certward.Error.<Name> (see cw-dbus-error.c); keep the two in step and
- * only ever append.
+ * org.certward.Error.<Name> (the table in cw-error.c); keep the two in step
+ * and only ever append.
  */
 typedef enum {
   CW_ERROR_FAILED,            /* Failed: anything not covered below */
@@ -42,6 +43,8 @@ typedef enum {
 
 #define CW_ERROR_LAST CW_ERROR_UNAVAILABLE
 
+/* Also registers the D-Bus names of the codes, so a process that reads the
+ * agent's errors calls it (or uses CW_ERROR) before its first call. */
 GQuark cw_error_quark (void);
 
 G_END_DECLS

@@ -39,7 +39,11 @@ cw_fs_error (GError **error, int errsv, const gchar *format, ...)
 int
 cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError **error)
 {
-  int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+  int fd;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 
   if (fd < 0)
     cw_fs_error (error, errno, _("cannot open the directory “%s”"), path);
@@ -49,6 +53,8 @@ cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError **error)
 gboolean
 cw_fs_fsync (int fd, const gchar *what, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (fsync (fd) < 0)
     return cw_fs_error (error, errno, _("cannot flush “%s” to disk"), what);
   return TRUE;
@@ -108,6 +114,8 @@ cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len, m
   int errsv = 0;
   gboolean created = FALSE;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (!write_new (dirfd, name, data, len, mode, &errsv, &created))
     return cw_fs_error (error, errsv, created ? _("cannot write “%s”") : _("cannot create “%s”"), name);
   return TRUE;
@@ -153,6 +161,8 @@ cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_
   int errsv = 0;
   gboolean created = FALSE;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   /* the administrator knows the file, not its temporary */
   if (!write_new (dirfd, tmp, data, len, mode, &errsv, &created)) {
     cw_fs_error (error, errsv, _("cannot write “%s”"), name);
@@ -164,6 +174,8 @@ cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len, mode_
 gboolean
 cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (renameat (dirfd, staged, dirfd, name) < 0) {
     int errsv = errno;
 
@@ -185,7 +197,11 @@ gboolean
 cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len, mode_t mode,
                   GError **error)
 {
-  g_autofree gchar *tmp = cw_fs_stage_at (dirfd, name, data, len, mode, error);
+  g_autofree gchar *tmp = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tmp = cw_fs_stage_at (dirfd, name, data, len, mode, error);
 
   return tmp != NULL && cw_fs_commit_staged_at (dirfd, tmp, name, error);
 }
@@ -203,6 +219,8 @@ gboolean
 cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError **error)
 {
   g_autofree gchar *tmp = temp_name (name);
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (symlinkat (target, dirfd, tmp) < 0)
     return cw_fs_error (error, errno, _("cannot create the link “%s”"), tmp);
@@ -223,6 +241,8 @@ cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error)
 {
   g_auto(CwFd) fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   g_autoptr(GByteArray) buf = g_byte_array_new ();
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (fd < 0) {
     cw_fs_error (error, errno, _("cannot open “%s”"), name);
@@ -268,6 +288,8 @@ cw_fs_remove_tree_at (int parent, const gchar *name, GError **error)
   g_auto(CwFd) fd = -1;
   DIR *dir;
   struct dirent *de;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT)

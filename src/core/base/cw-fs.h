@@ -29,11 +29,11 @@ int      cw_fs_open_dir (int dirfd, const gchar *path, gboolean follow, GError *
 
 /* Creates @name (which must not exist) with @mode, writes, fsyncs. */
 gboolean cw_fs_write_new_at (int dirfd, const gchar *name, const void *data, gsize len,
-                             mode_t mode, GError **error);
+                             mode_t mode, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Replaces @name atomically (temporary file, fsync, rename, fsync dir).
  * Once the rename succeeded it returns TRUE (see cw_fs_fsync_committed). */
 gboolean cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize len,
-                           mode_t mode, GError **error);
+                           mode_t mode, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The two halves of cw_fs_replace_at, for a change of several files that
  * must all fit on the disk before any of them is replaced: stage writes
  * the next contents beside @name (a hidden temporary, fsynced; errors
@@ -42,7 +42,8 @@ gboolean cw_fs_replace_at (int dirfd, const gchar *name, const void *data, gsize
  * swept when the store loads. */
 gchar   *cw_fs_stage_at (int dirfd, const gchar *name, const void *data, gsize len,
                          mode_t mode, GError **error) G_GNUC_WARN_UNUSED_RESULT;
-gboolean cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name, GError **error);
+gboolean cw_fs_commit_staged_at (int dirfd, const gchar *staged, const gchar *name,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void     cw_fs_discard_staged_at (int dirfd, const gchar *staged);
 /* Removes the temporaries of @name a crash left in @dirfd (regular files
  * of the agent's own user named as cw_fs_stage_at names them): for
@@ -50,15 +51,16 @@ void     cw_fs_discard_staged_at (int dirfd, const gchar *staged);
 void     cw_fs_sweep_staged_at (int dirfd, const gchar *name);
 /* Points the symlink @name at @target with one rename, then fsyncs @dirfd.
  * Once the rename succeeded it returns TRUE. */
-gboolean cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name, GError **error);
-gboolean cw_fs_fsync (int fd, const gchar *what, GError **error);
+gboolean cw_fs_swap_symlink_at (int dirfd, const gchar *target, const gchar *name,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean cw_fs_fsync (int fd, const gchar *what, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* fsync of a directory after a rename that already took effect: a failure
  * is logged, never returned, so nobody undoes a committed change. */
 void     cw_fs_fsync_committed (int dirfd, const gchar *what);
 /* Reads a whole file of at most @max bytes. */
-GBytes  *cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error);
+GBytes  *cw_fs_read_at (int dirfd, const gchar *name, gsize max, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The target of the symlink @name, or NULL. */
-gchar   *cw_fs_readlink_at (int dirfd, const gchar *name);
+gchar   *cw_fs_readlink_at (int dirfd, const gchar *name) G_GNUC_WARN_UNUSED_RESULT;
 /* Removes @name below @dirfd and everything in it; missing is fine. */
 gboolean cw_fs_remove_tree_at (int dirfd, const gchar *name, GError **error);
 

@@ -9,6 +9,6 @@ G_BEGIN_DECLS
  * and host name, then its IP addresses except loopback and link-local,
  * normalised and without duplicates. Blocking (name resolution): call it
  * from a worker thread. */
-gchar **cw_host_identities (void);
+gchar **cw_host_identities (void) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -75,6 +75,8 @@ cw_json_parse (const gchar *data, gsize len, GError **error)
   g_autoptr(GError) local = NULL;
   JsonNode *root;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   if (!depth_ok (data, len)) {
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the JSON document is nested more than %d levels deep"),
                  MAX_DEPTH);

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 /* Parses @data, refusing more than 64 levels of nesting (json-glib
  * recurses) with a CW_ERROR_INVALID_DATA error. */
-JsonNode    *cw_json_parse (const gchar *data, gsize len, GError **error);
+JsonNode    *cw_json_parse (const gchar *data, gsize len, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 const gchar *cw_json_string (JsonObject *object, const gchar *member, const gchar *def);
 gboolean     cw_json_bool (JsonObject *object, const gchar *member, gboolean def);

@@ -83,6 +83,8 @@ cw_identities_check_count (const gchar * const *identities, GError **error)
 {
   guint n = 0;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   while (identities != NULL && identities[n] != NULL && n <= CW_MAX_IDENTITIES)
     n++;
   if (n > CW_MAX_IDENTITIES) {
@@ -100,6 +102,8 @@ cw_identity_parse (const gchar *text, gboolean allow_wildcard, GError **error)
   g_autofree gchar *name = NULL;
   const gchar *host;
   gboolean wildcard;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (text == NULL || *text == '\0') {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT, _("an identity is empty"));

@@ -24,12 +24,12 @@ gboolean cw_identities_check_count (const gchar * const *identities, GError **er
 /* An identity as given by an administrator: a DNS name (IDNA allowed,
  * "*.example.com" when @allow_wildcard) or an IP address. Returns the
  * normalised form, or NULL and an error that says what is wrong. */
-gchar   *cw_identity_parse (const gchar *text, gboolean allow_wildcard, GError **error);
+gchar   *cw_identity_parse (const gchar *text, gboolean allow_wildcard, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Best-effort normalisation of an identity found in a certificate or asked
  * for by a client: lower case, A-labels, no trailing dot, canonical IP
  * text. Never fails (what cannot be converted is only lower-cased). */
-gchar   *cw_identity_normalize (const gchar *text);
+gchar   *cw_identity_normalize (const gchar *text) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean cw_identity_is_ip (const gchar *identity);
 /* "example.com" for "*.example.com", else NULL (borrowed from @identity). */

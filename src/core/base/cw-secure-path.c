@@ -165,6 +165,8 @@ cw_secure_open_parent (const gchar *path, const gchar *forbidden, gchar **name, 
   struct stat forbidden_st;
   int fd;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
   if (!split (path, &dir, &base, error))
     return -1;
   if (forbidden != NULL && stat (forbidden, &forbidden_st) < 0)
@@ -217,5 +219,7 @@ check_program (const gchar *path, guint depth, GError **error)
 gboolean
 cw_secure_check_program (const gchar *path, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   return check_program (path, 0, error);
 }

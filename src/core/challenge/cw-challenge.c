@@ -37,6 +37,8 @@ cw_challenge_free (CwChallenge *challenge)
 const gchar *
 cw_challenge_solver_get_challenge_type (CwChallengeSolver *self)
 {
+  g_return_val_if_fail (self != NULL, NULL);
+
   return CW_CHALLENGE_SOLVER_GET_IFACE (self)->get_challenge_type (self);
 }
 
@@ -44,12 +46,17 @@ void
 cw_challenge_solver_present_async (CwChallengeSolver *self, GPtrArray *challenges, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_return_if_fail (self != NULL);
+
   CW_CHALLENGE_SOLVER_GET_IFACE (self)->present_async (self, challenges, cancellable, callback, user_data);
 }
 
 gboolean
 cw_challenge_solver_present_finish (CwChallengeSolver *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   return CW_CHALLENGE_SOLVER_GET_IFACE (self)->present_finish (self, result, error);
 }
 
@@ -57,11 +64,16 @@ void
 cw_challenge_solver_cleanup_async (CwChallengeSolver *self, GPtrArray *challenges, GCancellable *cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_return_if_fail (self != NULL);
+
   CW_CHALLENGE_SOLVER_GET_IFACE (self)->cleanup_async (self, challenges, cancellable, callback, user_data);
 }
 
 gboolean
 cw_challenge_solver_cleanup_finish (CwChallengeSolver *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   return CW_CHALLENGE_SOLVER_GET_IFACE (self)->cleanup_finish (self, result, error);
 }

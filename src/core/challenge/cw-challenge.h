@@ -14,7 +14,7 @@ typedef struct {
 } CwChallenge;
 
 CwChallenge *cw_challenge_new (const gchar *identifier, const gchar *token, const gchar *key_authorization,
-                               gboolean wildcard);
+                               gboolean wildcard) G_GNUC_WARN_UNUSED_RESULT;
 void         cw_challenge_free (CwChallenge *challenge);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwChallenge, cw_challenge_free)
 

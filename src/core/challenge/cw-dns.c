@@ -50,6 +50,8 @@ cw_dns_servers_parse (const gchar * const *list, GError **error)
 {
   g_autoptr(GPtrArray) servers = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_dns_server_free);
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   for (guint i = 0; list != NULL && list[i] != NULL; i++) {
     g_autofree gchar *host = NULL;
     guint16 port = 53;
@@ -357,6 +359,8 @@ cw_dns_locate (GPtrArray *resolvers, const gchar *name, gboolean want_ns, GError
 {
   g_autoptr(CwDnsTarget) target = g_new0 (CwDnsTarget, 1);
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   target->fqdn = follow_cnames (resolvers, name, error);
   if (target->fqdn == NULL)
     return NULL;
@@ -371,9 +375,13 @@ cw_dns_locate (GPtrArray *resolvers, const gchar *name, gboolean want_ns, GError
 GStrv
 cw_dns_query_txt (const CwDnsServer *server, const gchar *name, gboolean authoritative, GError **error)
 {
-  g_autoptr(ldns_pkt) pkt = ask (server, name, LDNS_RR_TYPE_TXT, !authoritative, error);
+  g_autoptr(ldns_pkt) pkt = NULL;
   g_autoptr(GStrvBuilder) values = g_strv_builder_new ();
   ldns_rr_list *answer;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  pkt = ask (server, name, LDNS_RR_TYPE_TXT, !authoritative, error);
 
   if (pkt == NULL)
     return NULL;

@@ -21,9 +21,9 @@ typedef struct {
 void       cw_dns_server_free (CwDnsServer *server);
 /* "host", "host:port", "[v6]:port" or "v6" (port 53) for each entry; host
  * must be an IP address. NULL (the system resolver) for an empty list. */
-GPtrArray *cw_dns_servers_parse (const gchar * const *list, GError **error);
+GPtrArray *cw_dns_servers_parse (const gchar * const *list, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* "127.0.0.1:53" */
-gchar     *cw_dns_server_to_string (const CwDnsServer *server);
+gchar     *cw_dns_server_to_string (const CwDnsServer *server) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef struct {
   gchar     *fqdn;         /* after CNAMEs */
@@ -38,11 +38,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwDnsTarget, cw_dns_target_free)
 /* Follows CNAMEs from @name (at most 8), finds the zone of the end of the
  * chain and, with @want_ns, that zone's name servers, asking @resolvers
  * (CwDnsServer; NULL: the system's resolv.conf). */
-CwDnsTarget *cw_dns_locate (GPtrArray *resolvers, const gchar *name, gboolean want_ns, GError **error);
+CwDnsTarget *cw_dns_locate (GPtrArray *resolvers, const gchar *name, gboolean want_ns,
+                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The TXT values @server (NULL: the system resolver) has for @name, asked
  * without recursion when @authoritative; an empty list for NXDOMAIN or no
  * data, NULL and an error when the server does not answer. */
-GStrv        cw_dns_query_txt (const CwDnsServer *server, const gchar *name, gboolean authoritative, GError **error);
+GStrv        cw_dns_query_txt (const CwDnsServer *server, const gchar *name, gboolean authoritative,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

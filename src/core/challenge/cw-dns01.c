@@ -477,8 +477,15 @@ CwChallengeSolver *
 cw_dns01_solver_new (CwProviderManager *providers, CwProvider *provider, CwConfig *config, GError **error)
 {
   g_autoptr(CwDns01Solver) self = g_object_new (CW_TYPE_DNS01_SOLVER, NULL);
-  const gchar *check = cw_config_get_string (config, "dns-01", "propagation-check");
+  const gchar *check;
   GError *local = NULL;
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (providers), NULL);
+  g_return_val_if_fail (CW_IS_PROVIDER (provider), NULL);
+  g_return_val_if_fail (CW_IS_CONFIG (config), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  check = cw_config_get_string (config, "dns-01", "propagation-check");
 
   self->resolvers = cw_dns_servers_parse (cw_config_get_strv (config, "dns-01", "resolvers"), &local);
   if (local != NULL) {

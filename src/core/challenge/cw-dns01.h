@@ -15,12 +15,12 @@ G_BEGIN_DECLS
  * then is the CA told. Records are journaled in @providers before they
  * are published and removed whatever the outcome. */
 CwChallengeSolver *cw_dns01_solver_new (CwProviderManager *providers, CwProvider *provider, CwConfig *config,
-                                        GError **error);
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* _acme-challenge.<name> for an identifier ("*.example.com" shares the
  * name of "example.com"), and the TXT value for a key authorization:
  * base64url(SHA-256(key authorization)). */
-gchar *cw_dns01_record_name (const gchar *identifier);
-gchar *cw_dns01_record_value (const gchar *key_authorization);
+gchar *cw_dns01_record_name (const gchar *identifier) G_GNUC_WARN_UNUSED_RESULT;
+gchar *cw_dns01_record_value (const gchar *key_authorization) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

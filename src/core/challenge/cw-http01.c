@@ -16,6 +16,9 @@
 gboolean
 cw_http01_mode_from_string (const gchar *text, CwHttp01Mode *mode, GError **error)
 {
+  g_return_val_if_fail (mode != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (g_strcmp0 (text, "standalone") == 0)
     *mode = CW_HTTP01_STANDALONE;
   else if (g_strcmp0 (text, "webroot") == 0)
@@ -28,12 +31,6 @@ cw_http01_mode_from_string (const gchar *text, CwHttp01Mode *mode, GError **erro
     return FALSE;
   }
   return TRUE;
-}
-
-const gchar *
-cw_http01_mode_to_string (CwHttp01Mode mode)
-{
-  return mode == CW_HTTP01_WEBROOT ? "webroot" : mode == CW_HTTP01_DBUS ? "dbus" : "standalone";
 }
 
 /* ---- the responder ------------------------------------------------------ */
@@ -90,12 +87,16 @@ cw_http01_new (const gchar *address, guint port)
 const gchar *
 cw_http01_lookup (CwHttp01 *self, const gchar *token)
 {
+  g_return_val_if_fail (CW_IS_HTTP01 (self), NULL);
+
   return g_hash_table_lookup (self->tokens, token);
 }
 
 void
 cw_http01_set_endpoint (CwHttp01 *self, const gchar *address, guint port)
 {
+  g_return_if_fail (CW_IS_HTTP01 (self));
+
   /* read when the server starts listening, not while it listens */
   g_free (self->address);
   self->address = g_strdup (address != NULL ? address : "");
@@ -105,6 +106,8 @@ cw_http01_set_endpoint (CwHttp01 *self, const gchar *address, guint port)
 gboolean
 cw_http01_is_listening (CwHttp01 *self)
 {
+  g_return_val_if_fail (CW_IS_HTTP01 (self), FALSE);
+
   return self->standalone > 0;
 }
 
@@ -491,7 +494,11 @@ cw_http01_solver_init (CwHttp01Solver *self)
 CwChallengeSolver *
 cw_http01_solver_new (CwHttp01 *responder, CwHttp01Mode mode, const gchar *webroot)
 {
-  CwHttp01Solver *self = g_object_new (CW_TYPE_HTTP01_SOLVER, NULL);
+  CwHttp01Solver *self;
+
+  g_return_val_if_fail (CW_IS_HTTP01 (responder), NULL);
+
+  self = g_object_new (CW_TYPE_HTTP01_SOLVER, NULL);
 
   self->responder = g_object_ref (responder);
   self->mode = mode;

@@ -13,7 +13,6 @@ typedef enum {
 } CwHttp01Mode;
 
 gboolean     cw_http01_mode_from_string (const gchar *text, CwHttp01Mode *mode, GError **error);
-const gchar *cw_http01_mode_to_string (CwHttp01Mode mode);
 
 #define CW_TYPE_HTTP01 (cw_http01_get_type ())
 G_DECLARE_FINAL_TYPE (CwHttp01, cw_http01, CW, HTTP01, GObject)
@@ -26,7 +25,7 @@ G_DECLARE_FINAL_TYPE (CwHttp01, cw_http01, CW, HTTP01, GObject)
  * @address is empty) that listens only while standalone challenges are
  * pending.
  */
-CwHttp01    *cw_http01_new (const gchar *address, guint port);
+CwHttp01    *cw_http01_new (const gchar *address, guint port) G_GNUC_WARN_UNUSED_RESULT;
 /* The key authorization for @token, or NULL (the D-Bus responder). */
 const gchar *cw_http01_lookup (CwHttp01 *self, const gchar *token);
 gboolean     cw_http01_is_listening (CwHttp01 *self);
@@ -63,6 +62,7 @@ void         cw_http01_lookup_async (CwHttp01 *self, const gchar *token, GAsyncR
 gchar       *cw_http01_lookup_finish (CwHttp01 *self, GAsyncResult *result, GError **error);
 
 /* A solver answering through @responder in @mode (@webroot for webroot). */
-CwChallengeSolver *cw_http01_solver_new (CwHttp01 *responder, CwHttp01Mode mode, const gchar *webroot);
+CwChallengeSolver *cw_http01_solver_new (CwHttp01 *responder, CwHttp01Mode mode,
+                                         const gchar *webroot) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -164,9 +164,14 @@ gboolean
 cw_provider_manager_load (CwProviderManager *self, GError **error)
 {
   g_autoptr(GDir) dir = NULL;
-  g_autofree gchar *records = g_build_filename (self->dir, RECORDS_FILE, NULL);
+  g_autofree gchar *records = NULL;
   g_autoptr(GError) local = NULL;
   const gchar *file;
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  records = g_build_filename (self->dir, RECORDS_FILE, NULL);
 
   for (guint i = 0; self->plugin_dirs != NULL && self->plugin_dirs[i] != NULL; i++)
     cw_provider_types_load_dir (self->types, self->plugin_dirs[i]);
@@ -224,16 +229,14 @@ compare_types (gconstpointer a, gconstpointer b)
 GPtrArray *
 cw_provider_manager_get_types (CwProviderManager *self)
 {
-  GPtrArray *types = values_of (self->types);
+  GPtrArray *types;
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), NULL);
+
+  types = values_of (self->types);
 
   g_ptr_array_sort (types, compare_types);
   return types;
-}
-
-const CwProviderType *
-cw_provider_manager_lookup_type (CwProviderManager *self, const gchar *type)
-{
-  return g_hash_table_lookup (self->types, type);
 }
 
 static gint
@@ -245,7 +248,11 @@ compare_providers (gconstpointer a, gconstpointer b)
 GPtrArray *
 cw_provider_manager_get_providers (CwProviderManager *self)
 {
-  GPtrArray *providers = values_of (self->providers);
+  GPtrArray *providers;
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), NULL);
+
+  providers = values_of (self->providers);
 
   g_ptr_array_sort (providers, compare_providers);
   return providers;
@@ -254,15 +261,9 @@ cw_provider_manager_get_providers (CwProviderManager *self)
 CwProvider *
 cw_provider_manager_lookup (CwProviderManager *self, const gchar *id)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), NULL);
+
   return g_hash_table_lookup (self->providers, id);
-}
-
-CwProvider *
-cw_provider_manager_lookup_name (CwProviderManager *self, const gchar *name)
-{
-  g_autofree gchar *id = cw_provider_id_from_name (name);
-
-  return cw_provider_manager_lookup (self, id);
 }
 
 /* ---- changes ------------------------------------------------------------ */
@@ -285,9 +286,14 @@ CwProvider *
 cw_provider_manager_add (CwProviderManager *self, const gchar *name, const gchar *type_name, GHashTable *settings,
                          GError **error)
 {
-  const CwProviderType *type = g_hash_table_lookup (self->types, type_name);
+  const CwProviderType *type;
   g_autofree gchar *id = NULL;
   g_autoptr(CwProvider) provider = NULL;
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  type = g_hash_table_lookup (self->types, type_name);
 
   if (!check_name (name, error))
     return NULL;
@@ -319,10 +325,16 @@ cw_provider_manager_add (CwProviderManager *self, const gchar *name, const gchar
 gboolean
 cw_provider_manager_update (CwProviderManager *self, CwProvider *provider, GHashTable *changes, GError **error)
 {
-  g_autoptr(GHashTable) before = g_hash_table_ref (cw_provider_get_settings (provider));
+  g_autoptr(GHashTable) before = NULL;
   g_autoptr(GHashTable) undo = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   GHashTableIter iter;
   gpointer key, value;
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), FALSE);
+  g_return_val_if_fail (CW_IS_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  before = g_hash_table_ref (cw_provider_get_settings (provider));
 
   if (!cw_provider_update (provider, changes, error))
     return FALSE;
@@ -347,6 +359,8 @@ static void forget_records_of (CwProviderManager *self, CwProvider *provider);
 void
 cw_provider_manager_set_user_func (CwProviderManager *self, CwProviderUserFunc func, gpointer user_data)
 {
+  g_return_if_fail (CW_IS_PROVIDER_MANAGER (self));
+
   self->user_func = func;
   self->user_data = user_data;
 }
@@ -354,11 +368,19 @@ cw_provider_manager_set_user_func (CwProviderManager *self, CwProviderUserFunc f
 gboolean
 cw_provider_manager_remove (CwProviderManager *self, CwProvider *provider, GError **error)
 {
-  g_autofree gchar *file = g_strconcat (cw_provider_get_id (provider), ".ini", NULL);
-  g_autofree gchar *path = g_build_filename (self->dir, file, NULL);
-  g_autoptr(CwProvider) keep = g_object_ref (provider);
-  g_autofree gchar *user = self->user_func != NULL ? self->user_func (cw_provider_get_id (provider), self->user_data)
-                                                   : NULL;
+  g_autofree gchar *file = NULL;
+  g_autofree gchar *path = NULL;
+  g_autoptr(CwProvider) keep = NULL;
+  g_autofree gchar *user = NULL;
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), FALSE);
+  g_return_val_if_fail (CW_IS_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  file = g_strconcat (cw_provider_get_id (provider), ".ini", NULL);
+  path = g_build_filename (self->dir, file, NULL);
+  keep = g_object_ref (provider);
+  user = self->user_func != NULL ? self->user_func (cw_provider_get_id (provider), self->user_data) : NULL;
 
   if (user != NULL) {
     g_set_error (error, CW_ERROR, CW_ERROR_IN_USE,
@@ -388,7 +410,13 @@ record_group (CwProvider *provider, const CwProviderRecord *record)
 void
 cw_provider_manager_note_record (CwProviderManager *self, CwProvider *provider, const CwProviderRecord *record)
 {
-  g_autofree gchar *group = record_group (provider, record);
+  g_autofree gchar *group = NULL;
+
+  g_return_if_fail (CW_IS_PROVIDER_MANAGER (self));
+  g_return_if_fail (CW_IS_PROVIDER (provider));
+  g_return_if_fail (record != NULL);
+
+  group = record_group (provider, record);
 
   g_key_file_set_string (self->records, group, "provider", cw_provider_get_id (provider));
   g_key_file_set_string (self->records, group, "fqdn", record->fqdn);
@@ -400,7 +428,13 @@ cw_provider_manager_note_record (CwProviderManager *self, CwProvider *provider, 
 void
 cw_provider_manager_forget_record (CwProviderManager *self, CwProvider *provider, const CwProviderRecord *record)
 {
-  g_autofree gchar *group = record_group (provider, record);
+  g_autofree gchar *group = NULL;
+
+  g_return_if_fail (CW_IS_PROVIDER_MANAGER (self));
+  g_return_if_fail (CW_IS_PROVIDER (provider));
+  g_return_if_fail (record != NULL);
+
+  group = record_group (provider, record);
 
   if (g_key_file_remove_group (self->records, group, NULL))
     save_records (self);
@@ -465,13 +499,19 @@ leftover_cleaned (GObject *source, GAsyncResult *result, gpointer user_data)
 gboolean
 cw_provider_manager_is_idle (CwProviderManager *self)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), FALSE);
+
   return self->removing == 0;
 }
 
 void
 cw_provider_manager_cleanup_leftovers (CwProviderManager *self)
 {
-  g_auto(GStrv) groups = g_key_file_get_groups (self->records, NULL);
+  g_auto(GStrv) groups = NULL;
+
+  g_return_if_fail (CW_IS_PROVIDER_MANAGER (self));
+
+  groups = g_key_file_get_groups (self->records, NULL);
 
   for (guint i = 0; groups[i] != NULL; i++) {
     g_autofree gchar *id = g_key_file_get_string (self->records, groups[i], "provider", NULL);
@@ -558,9 +598,15 @@ void
 cw_provider_manager_test_async (CwProviderManager *self, CwProvider *provider, const gchar *zone,
                                 GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  TestData *t = g_new0 (TestData, 1);
+  GTask *task;
+  TestData *t;
   guint8 random[32];
+
+  g_return_if_fail (CW_IS_PROVIDER_MANAGER (self));
+  g_return_if_fail (CW_IS_PROVIDER (provider));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  t = g_new0 (TestData, 1);
 
   g_task_set_source_tag (task, cw_provider_manager_test_async);
   g_task_set_task_data (task, t, (GDestroyNotify) test_data_free);
@@ -579,5 +625,8 @@ cw_provider_manager_test_async (CwProviderManager *self, CwProvider *provider, c
 gboolean
 cw_provider_manager_test_finish (CwProviderManager *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }

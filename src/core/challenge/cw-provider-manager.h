@@ -20,7 +20,8 @@ G_DECLARE_FINAL_TYPE (CwProviderManager, cw_provider_manager, CW, PROVIDER_MANAG
  * Signals: "provider-added" (CwProvider), "provider-removed" (CwProvider),
  * "provider-changed" (CwProvider), "idle" (see cleanup_leftovers).
  */
-CwProviderManager *cw_provider_manager_new (const gchar *state_dir, const gchar * const *plugin_dirs);
+CwProviderManager *cw_provider_manager_new (const gchar *state_dir,
+                                            const gchar * const *plugin_dirs) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Who uses a provider: the name of a certificate that obtains its
  * certificates through @provider_id (newly allocated), or NULL. Set by
@@ -34,17 +35,15 @@ void         cw_provider_manager_set_user_func (CwProviderManager *self, CwProvi
 gboolean     cw_provider_manager_load (CwProviderManager *self, GError **error);
 
 /* CwProviderType, sorted by type name */
-GPtrArray   *cw_provider_manager_get_types (CwProviderManager *self);
-const CwProviderType *cw_provider_manager_lookup_type (CwProviderManager *self, const gchar *type);
+GPtrArray   *cw_provider_manager_get_types (CwProviderManager *self) G_GNUC_WARN_UNUSED_RESULT;
 /* CwProvider, sorted by name */
-GPtrArray   *cw_provider_manager_get_providers (CwProviderManager *self);
+GPtrArray   *cw_provider_manager_get_providers (CwProviderManager *self) G_GNUC_WARN_UNUSED_RESULT;
 CwProvider  *cw_provider_manager_lookup (CwProviderManager *self, const gchar *id);
-CwProvider  *cw_provider_manager_lookup_name (CwProviderManager *self, const gchar *name);
 /* The id of a provider name: its D-Bus path element. */
-gchar       *cw_provider_id_from_name (const gchar *name);
+gchar       *cw_provider_id_from_name (const gchar *name) G_GNUC_WARN_UNUSED_RESULT;
 
 CwProvider  *cw_provider_manager_add (CwProviderManager *self, const gchar *name, const gchar *type,
-                                      GHashTable *settings, GError **error);
+                                      GHashTable *settings, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean     cw_provider_manager_update (CwProviderManager *self, CwProvider *provider, GHashTable *changes,
                                          GError **error);
 /* Fails with CW_ERROR_IN_USE while a certificate names the provider. */

@@ -63,9 +63,13 @@ check_plugin (const CwProviderPlugin *plugin, const gchar *path, GError **error)
 CwProviderType *
 cw_provider_type_load (const gchar *path, GError **error)
 {
-  GModule *module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  GModule *module;
   gpointer symbol = NULL;
   CwProviderType *type;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
 
   if (module == NULL) {
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("cannot load the DNS provider %s: %s"), path,
@@ -145,6 +149,8 @@ cw_provider_types_load_dir (GHashTable *types, const gchar *dir)
 const CwProviderField *
 cw_provider_type_find_field (const CwProviderType *type, const gchar *key)
 {
+  g_return_val_if_fail (type != NULL, NULL);
+
   for (const CwProviderField *f = type->plugin->fields; f->key != NULL; f++)
     if (g_str_equal (f->key, key))
       return f;
@@ -156,6 +162,9 @@ cw_provider_type_check_settings (const CwProviderType *type, GHashTable *setting
 {
   GHashTableIter iter;
   gpointer key, value;
+
+  g_return_val_if_fail (type != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   g_hash_table_iter_init (&iter, settings);
   while (g_hash_table_iter_next (&iter, &key, &value))

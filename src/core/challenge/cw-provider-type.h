@@ -19,7 +19,7 @@ typedef struct {
 
 /* Loads the plugin at @path; fails, saying what is wrong with it, for a
  * file that is no plugin or one built for another ABI version. */
-CwProviderType *cw_provider_type_load (const gchar *path, GError **error);
+CwProviderType *cw_provider_type_load (const gchar *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void            cw_provider_type_free (CwProviderType *type);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwProviderType, cw_provider_type_free)
 

@@ -116,8 +116,13 @@ CwProvider *
 cw_provider_new (const gchar *id, const gchar *name, const CwProviderType *type, GHashTable *settings, GError **error)
 {
   g_autoptr(GHashTable) copy = copy_settings (settings);
-  Instance *instance = make_instance (type, name, copy, error);
+  Instance *instance;
   CwProvider *self;
+
+  g_return_val_if_fail (type != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  instance = make_instance (type, name, copy, error);
 
   if (instance == NULL)
     return NULL;
@@ -135,31 +140,43 @@ cw_provider_new (const gchar *id, const gchar *name, const CwProviderType *type,
 const gchar *
 cw_provider_get_id (CwProvider *self)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER (self), NULL);
+
   return self->id;
 }
 
 const gchar *
 cw_provider_get_name (CwProvider *self)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER (self), NULL);
+
   return self->name;
 }
 
 const CwProviderType *
 cw_provider_get_provider_type (CwProvider *self)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER (self), NULL);
+
   return self->type;
 }
 
 GHashTable *
 cw_provider_get_settings (CwProvider *self)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER (self), NULL);
+
   return self->settings;
 }
 
 GHashTable *
 cw_provider_dup_public_settings (CwProvider *self)
 {
-  GHashTable *public = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTable *public;
+
+  g_return_val_if_fail (CW_IS_PROVIDER (self), NULL);
+
+  public = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   for (const CwProviderField *f = self->type->plugin->fields; f->key != NULL; f++) {
     const gchar *value = g_hash_table_lookup (self->settings, f->key);
@@ -175,6 +192,8 @@ cw_provider_dup_secrets_set (CwProvider *self)
 {
   g_autoptr(GStrvBuilder) set = g_strv_builder_new ();
 
+  g_return_val_if_fail (CW_IS_PROVIDER (self), NULL);
+
   for (const CwProviderField *f = self->type->plugin->fields; f->key != NULL; f++) {
     const gchar *value = g_hash_table_lookup (self->settings, f->key);
 
@@ -187,10 +206,15 @@ cw_provider_dup_secrets_set (CwProvider *self)
 gboolean
 cw_provider_update (CwProvider *self, GHashTable *changes, GError **error)
 {
-  g_autoptr(GHashTable) merged = copy_settings (self->settings);
+  g_autoptr(GHashTable) merged = NULL;
   GHashTableIter iter;
   gpointer key, value;
   Instance *instance;
+
+  g_return_val_if_fail (CW_IS_PROVIDER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  merged = copy_settings (self->settings);
 
   g_hash_table_iter_init (&iter, changes);
   while (g_hash_table_iter_next (&iter, &key, &value)) {
@@ -331,12 +355,18 @@ void
 cw_provider_present_async (CwProvider *self, const CwProviderRecord *record, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_return_if_fail (CW_IS_PROVIDER (self));
+  g_return_if_fail (record != NULL);
+
   queue_call (self, TRUE, record, cancellable, callback, user_data);
 }
 
 gboolean
 cw_provider_present_finish (CwProvider *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -344,11 +374,17 @@ void
 cw_provider_cleanup_async (CwProvider *self, const CwProviderRecord *record, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_return_if_fail (CW_IS_PROVIDER (self));
+  g_return_if_fail (record != NULL);
+
   queue_call (self, FALSE, record, cancellable, callback, user_data);
 }
 
 gboolean
 cw_provider_cleanup_finish (CwProvider *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (CW_IS_PROVIDER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }

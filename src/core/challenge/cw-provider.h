@@ -17,7 +17,7 @@ G_DECLARE_FINAL_TYPE (CwProvider, cw_provider, CW, PROVIDER, GObject)
  * their errors name the provider.
  */
 CwProvider  *cw_provider_new (const gchar *id, const gchar *name, const CwProviderType *type, GHashTable *settings,
-                              GError **error);
+                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 const gchar *cw_provider_get_id (CwProvider *self);
 const gchar *cw_provider_get_name (CwProvider *self);
@@ -26,8 +26,8 @@ const CwProviderType *cw_provider_get_provider_type (CwProvider *self);
 GHashTable  *cw_provider_get_settings (CwProvider *self);
 /* The non-secret settings, and the names of the secret fields that have a
  * value (sorted). */
-GHashTable  *cw_provider_dup_public_settings (CwProvider *self);
-GStrv        cw_provider_dup_secrets_set (CwProvider *self);
+GHashTable  *cw_provider_dup_public_settings (CwProvider *self) G_GNUC_WARN_UNUSED_RESULT;
+GStrv        cw_provider_dup_secrets_set (CwProvider *self) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Merges @changes into the settings (an empty value clears a field) and
  * makes a new plugin instance with them; nothing changes on failure.

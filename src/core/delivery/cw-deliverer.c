@@ -67,6 +67,8 @@ cw_deliverer_new (const gchar *state_dir, const gchar *trust_bundle, const gchar
 void
 cw_deliverer_reload_integrations (CwDeliverer *self, const gchar * const *integration_dirs)
 {
+  g_return_if_fail (CW_IS_DELIVERER (self));
+
   g_hash_table_unref (self->integrations);
   self->integrations = cw_integrations_load (integration_dirs);
   g_info ("%u integrations", g_hash_table_size (self->integrations));
@@ -81,21 +83,19 @@ compare_integrations (gconstpointer a, gconstpointer b)
 GPtrArray *
 cw_deliverer_get_integrations (CwDeliverer *self)
 {
-  GPtrArray *all = g_ptr_array_new ();
+  GPtrArray *all;
   GHashTableIter iter;
   gpointer value;
+
+  g_return_val_if_fail (CW_IS_DELIVERER (self), NULL);
+
+  all = g_ptr_array_new ();
 
   g_hash_table_iter_init (&iter, self->integrations);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     g_ptr_array_add (all, value);
   g_ptr_array_sort (all, compare_integrations);
   return all;
-}
-
-const CwIntegration *
-cw_deliverer_lookup_integration (CwDeliverer *self, const gchar *name)
-{
-  return g_hash_table_lookup (self->integrations, name);
 }
 
 /* ---- users and groups --------------------------------------------------- */
@@ -216,6 +216,8 @@ check_command (const CwCommand *command, GError **error)
 gboolean
 cw_deliverer_check_hooks (const gchar * const *hooks, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   for (guint i = 0; hooks != NULL && hooks[i] != NULL; i++) {
     g_autoptr(GError) local = NULL;
 
@@ -232,6 +234,11 @@ cw_deliverer_check (CwDeliverer *self, const gchar *name, CwCertificate *cert, c
                     GError **error)
 {
   g_autoptr(GHashTable) paths = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_val_if_fail (CW_IS_DELIVERER (self), FALSE);
+  g_return_val_if_fail (cert == NULL || CW_IS_CERTIFICATE (cert), FALSE);
+  g_return_val_if_fail (delivery != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   for (guint i = 0; delivery->integrations[i] != NULL; i++)
     if (!g_hash_table_contains (self->integrations, delivery->integrations[i])) {
@@ -288,8 +295,14 @@ cw_deliverer_check (CwDeliverer *self, const gchar *name, CwCertificate *cert, c
 GPtrArray *
 cw_deliverer_targets_for (CwDeliverer *self, CwCertificate *cert)
 {
-  const CwDelivery *delivery = cw_certificate_get_delivery (cert);
-  GPtrArray *targets = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_target_free);
+  const CwDelivery *delivery;
+  GPtrArray *targets;
+
+  g_return_val_if_fail (CW_IS_DELIVERER (self), NULL);
+  g_return_val_if_fail (CW_IS_CERTIFICATE (cert), NULL);
+
+  delivery = cw_certificate_get_delivery (cert);
+  targets = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_target_free);
 
   for (guint i = 0; i < delivery->targets->len; i++)
     g_ptr_array_add (targets, cw_target_copy (g_ptr_array_index (delivery->targets, i)));
@@ -329,13 +342,20 @@ add_unique (GStrvBuilder *builder, GHashTable *seen, const gchar * const *list)
 CwActions *
 cw_deliverer_actions_for (CwDeliverer *self, CwCertificate *cert)
 {
-  const CwDelivery *delivery = cw_certificate_get_delivery (cert);
-  const CwRenewal *renewal = cw_certificate_get_renewal (cert);
-  CwActions *actions = g_new0 (CwActions, 1);
+  const CwDelivery *delivery;
+  const CwRenewal *renewal;
+  CwActions *actions;
   g_autoptr(GStrvBuilder) units = g_strv_builder_new ();
   g_autoptr(GStrvBuilder) hooks = g_strv_builder_new ();
   g_autoptr(GHashTable) seen_units = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) seen_hooks = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_val_if_fail (CW_IS_DELIVERER (self), NULL);
+  g_return_val_if_fail (CW_IS_CERTIFICATE (cert), NULL);
+
+  delivery = cw_certificate_get_delivery (cert);
+  renewal = cw_certificate_get_renewal (cert);
+  actions = g_new0 (CwActions, 1);
 
   actions->commands = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_command_free);
   add_unique (units, seen_units, (const gchar * const *) renewal->reload_units);
@@ -608,8 +628,14 @@ void
 cw_deliverer_write_async (CwDeliverer *self, CwCertificate *cert, gboolean repair, GAsyncReadyCallback callback,
                           gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  WriteJob *job = g_new0 (WriteJob, 1);
+  g_autoptr(GTask) task = NULL;
+  WriteJob *job;
+
+  g_return_if_fail (CW_IS_DELIVERER (self));
+  g_return_if_fail (CW_IS_CERTIFICATE (cert));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  job = g_new0 (WriteJob, 1);
 
   g_task_set_source_tag (task, cw_deliverer_write_async);
   job->name = g_strdup (cw_certificate_get_name (cert));
@@ -629,5 +655,7 @@ cw_deliverer_write_async (CwDeliverer *self, CwCertificate *cert, gboolean repai
 GStrv
 cw_deliverer_write_finish (CwDeliverer *self, GAsyncResult *result)
 {
+  g_return_val_if_fail (CW_IS_DELIVERER (self), NULL);
+
   return g_task_propagate_pointer (G_TASK (result), NULL);
 }

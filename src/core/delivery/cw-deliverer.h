@@ -24,14 +24,13 @@ G_DECLARE_FINAL_TYPE (CwDeliverer, cw_deliverer, CW, DELIVERER, GObject)
  * bus) with cw-runner.h (hooks and commands).
  */
 CwDeliverer *cw_deliverer_new (const gchar *state_dir, const gchar *trust_bundle,
-                               const gchar * const *integration_dirs);
+                               const gchar * const *integration_dirs) G_GNUC_WARN_UNUSED_RESULT;
 /* Reads the integrations again (SIGHUP), on the main thread; what was
  * looked up before is gone. */
 void         cw_deliverer_reload_integrations (CwDeliverer *self, const gchar * const *integration_dirs);
 
 /* CwIntegration, sorted by name (new array, borrowed elements). */
-GPtrArray   *cw_deliverer_get_integrations (CwDeliverer *self);
-const CwIntegration *cw_deliverer_lookup_integration (CwDeliverer *self, const gchar *name);
+GPtrArray   *cw_deliverer_get_integrations (CwDeliverer *self) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Whether @delivery can be used for @cert now: every target (an absolute
  * path in a trusted, existing directory outside the state directory;
@@ -47,7 +46,7 @@ gboolean     cw_deliverer_check_hooks (const gchar * const *hooks, GError **erro
 
 /* What is delivered for @cert: its own targets and actions, then those of
  * its integrations (targets new; actions: units, hooks, commands). */
-GPtrArray   *cw_deliverer_targets_for (CwDeliverer *self, CwCertificate *cert);
+GPtrArray   *cw_deliverer_targets_for (CwDeliverer *self, CwCertificate *cert) G_GNUC_WARN_UNUSED_RESULT;
 typedef struct {
   gchar     **units;
   gchar     **hooks;
@@ -55,7 +54,7 @@ typedef struct {
 } CwActions;
 void         cw_actions_free (CwActions *actions);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwActions, cw_actions_free)
-CwActions   *cw_deliverer_actions_for (CwDeliverer *self, CwCertificate *cert);
+CwActions   *cw_deliverer_actions_for (CwDeliverer *self, CwCertificate *cert) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Writes every target of @cert from its current revision in a worker
  * thread; with @repair, only those that differ from it (missing, other
@@ -64,6 +63,6 @@ CwActions   *cw_deliverer_actions_for (CwDeliverer *self, CwCertificate *cert);
  * Targets that fail do not stop the others. */
 void         cw_deliverer_write_async (CwDeliverer *self, CwCertificate *cert, gboolean repair,
                                        GAsyncReadyCallback callback, gpointer user_data);
-GStrv        cw_deliverer_write_finish (CwDeliverer *self, GAsyncResult *result);
+GStrv        cw_deliverer_write_finish (CwDeliverer *self, GAsyncResult *result) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -92,6 +92,8 @@ cw_integration_load (const gchar *path, GError **error)
   g_autoptr(GError) local = NULL;
   gsize len = 0;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   self->path = g_strdup (path);
   self->name = g_strndup (base, strlen (base) - strlen (".conf"));
   self->targets = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_target_free);
@@ -173,7 +175,11 @@ cw_integrations_load (const gchar * const *dirs)
 GPtrArray *
 cw_integration_targets_for (const CwIntegration *integration, const gchar *name)
 {
-  GPtrArray *targets = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_target_free);
+  GPtrArray *targets;
+
+  g_return_val_if_fail (integration != NULL, NULL);
+
+  targets = g_ptr_array_new_with_free_func ((GDestroyNotify) cw_target_free);
 
   for (guint i = 0; i < integration->targets->len; i++) {
     CwTarget *target = cw_target_copy (g_ptr_array_index (integration->targets, i));

@@ -40,12 +40,13 @@ void           cw_integration_free (CwIntegration *integration);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwIntegration, cw_integration_free)
 
 /* One file; the error names the file and what is wrong in it. */
-CwIntegration *cw_integration_load (const gchar *path, GError **error);
+CwIntegration *cw_integration_load (const gchar *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* NAME.conf of every directory in @dirs, the first one of a name winning;
  * files that do not load are skipped with a warning. name → CwIntegration */
-GHashTable    *cw_integrations_load (const gchar * const *dirs);
+GHashTable    *cw_integrations_load (const gchar * const *dirs) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Its targets for the certificate @name: "%n" replaced (new CwTarget). */
-GPtrArray     *cw_integration_targets_for (const CwIntegration *integration, const gchar *name);
+GPtrArray     *cw_integration_targets_for (const CwIntegration *integration,
+                                           const gchar *name) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -29,9 +29,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwRunResult, cw_run_result_free)
  * result. */
 void         cw_run_async (const gchar * const *argv, const gchar *user, const gchar * const *env, guint timeout_s,
                            GAsyncReadyCallback callback, gpointer user_data);
-CwRunResult *cw_run_finish (GAsyncResult *result);
+CwRunResult *cw_run_finish (GAsyncResult *result) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The first @max lines of @output, trimmed, for LastActions. */
-gchar      **cw_run_first_lines (const gchar *output, guint max);
+gchar      **cw_run_first_lines (const gchar *output, guint max) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

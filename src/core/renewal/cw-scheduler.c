@@ -6,6 +6,7 @@
 #include "cw-certificate-private.h"
 #include "cw-clock.h"
 #include "cw-error.h"
+#include "cw-fs.h"
 #include "cw-log.h"
 
 #include <glib/gi18n.h>
@@ -21,7 +22,7 @@ struct _CwScheduler {
   CwAcmeManager     *acme;
   CwScepManager     *scep;        /* or NULL */
   CwSchedulerPolicy  policy;
-  gchar             *state_path;
+  gchar             *state_dir;
   gint64             last_check;
   gboolean           started;
 
@@ -64,9 +65,15 @@ renews_itself (CwCertificate *cert)
 gint64
 cw_scheduler_due (CwCertificate *cert, gint64 now, const CwSchedulerPolicy *policy)
 {
-  const CwCertInfo *info = cw_certificate_get_info (cert);
-  const CwRenewal *r = cw_certificate_get_renewal (cert);
+  const CwCertInfo *info;
+  const CwRenewal *r;
   gint64 due, lifetime;
+
+  g_return_val_if_fail (CW_IS_CERTIFICATE (cert), 0);
+  g_return_val_if_fail (policy != NULL, 0);
+
+  info = cw_certificate_get_info (cert);
+  r = cw_certificate_get_renewal (cert);
 
   if (!renews_itself (cert) || cw_certificate_get_activity (cert) == CW_ACTIVITY_WORKING)
     return 0;
@@ -101,36 +108,31 @@ load_state (CwScheduler *self)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = g_build_filename (self->state_dir, STATE_FILE, NULL);
 
-  if (g_key_file_load_from_file (kf, self->state_path, G_KEY_FILE_NONE, &error))
+  if (g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error))
     self->last_check = MAX (g_key_file_get_int64 (kf, "scheduler", "last-check", NULL), 0);
   else if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    g_warning ("ignoring %s (a renewal check runs now): %s", self->state_path, error->message);
+    g_warning ("ignoring %s (a renewal check runs now): %s", path, error->message);
 }
 
-static void
-state_saved (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
-    g_warning ("cannot save the renewal schedule: %s", error->message);
-}
-
+/* Written as every file of the state directory is (cw_fs_replace_at): whole
+ * or not at all, and on disk before it counts. Once a check (a few bytes):
+ * a failure costs only an early check after a restart. */
 static void
 save_state (CwScheduler *self)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GFile) file = g_file_new_for_path (self->state_path);
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *text = NULL;
+  g_auto(CwFd) fd = -1;
   gsize len = 0;
-  gchar *text;
 
   g_key_file_set_int64 (kf, "scheduler", "last-check", self->last_check);
   text = g_key_file_to_data (kf, &len, NULL);
-  bytes = g_bytes_new_take (text, len);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION, NULL, state_saved,
-                                       NULL);
+  fd = cw_fs_open_dir (AT_FDCWD, self->state_dir, TRUE, &error);
+  if (fd < 0 || !cw_fs_replace_at (fd, STATE_FILE, text, len, 0644, &error))
+    g_warning ("cannot save the renewal schedule: %s", error->message);
 }
 
 /* ---- renewals ----------------------------------------------------------- */
@@ -545,7 +547,7 @@ cw_scheduler_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->acme);
   g_clear_object (&self->scep);
-  g_free (self->state_path);
+  g_free (self->state_dir);
   g_queue_clear (&self->waiting);
   g_queue_clear (&self->ari_waiting);
   g_hash_table_unref (self->busy);
@@ -585,12 +587,18 @@ cw_scheduler_init (CwScheduler *self)
 CwScheduler *
 cw_scheduler_new (CwStore *store, CwAcmeManager *acme)
 {
-  CwScheduler *self = g_object_new (CW_TYPE_SCHEDULER, NULL);
-  CwConfig *config = cw_store_get_config (store);
+  CwScheduler *self;
+  CwConfig *config;
+
+  g_return_val_if_fail (CW_IS_STORE (store), NULL);
+  g_return_val_if_fail (CW_IS_ACME_MANAGER (acme), NULL);
+
+  self = g_object_new (CW_TYPE_SCHEDULER, NULL);
+  config = cw_store_get_config (store);
 
   self->store = g_object_ref (store);
   self->acme = g_object_ref (acme);
-  self->state_path = g_build_filename (cw_store_get_state_dir (store), STATE_FILE, NULL);
+  self->state_dir = g_strdup (cw_store_get_state_dir (store));
   read_policy (self, config);
   g_signal_connect_object (config, "changed", G_CALLBACK (on_config_changed), self, 0);
   g_signal_connect (store, "event", G_CALLBACK (on_store_event), self);
@@ -605,6 +613,7 @@ void
 cw_scheduler_set_scep (CwScheduler *self, CwScepManager *scep)
 {
   g_return_if_fail (self->scep == NULL);
+
   self->scep = g_object_ref (scep);
   g_signal_connect (scep, "enrollment-finished", G_CALLBACK (on_order_finished), self);
 }
@@ -613,6 +622,8 @@ void
 cw_scheduler_start (CwScheduler *self)
 {
   gint64 now = cw_clock_now ();
+
+  g_return_if_fail (CW_IS_SCHEDULER (self));
 
   load_state (self);
   self->started = TRUE;
@@ -628,35 +639,39 @@ cw_scheduler_start (CwScheduler *self)
 void
 cw_scheduler_check_now (CwScheduler *self)
 {
+  g_return_if_fail (CW_IS_SCHEDULER (self));
+
   run_check (self);
 }
 
 gboolean
 cw_scheduler_is_checking (CwScheduler *self)
 {
+  g_return_val_if_fail (CW_IS_SCHEDULER (self), FALSE);
+
   return self->checking;
 }
 
 gint64
 cw_scheduler_get_last_check (CwScheduler *self)
 {
+  g_return_val_if_fail (CW_IS_SCHEDULER (self), 0);
+
   return self->last_check;
 }
 
 gint64
 cw_scheduler_get_next_check (CwScheduler *self)
 {
+  g_return_val_if_fail (CW_IS_SCHEDULER (self), 0);
+
   return self->last_check + self->policy.check_interval;
 }
 
 gint64
 cw_scheduler_get_interval (CwScheduler *self)
 {
-  return self->policy.check_interval;
-}
+  g_return_val_if_fail (CW_IS_SCHEDULER (self), 0);
 
-const CwSchedulerPolicy *
-cw_scheduler_get_policy (CwScheduler *self)
-{
-  return &self->policy;
+  return self->policy.check_interval;
 }

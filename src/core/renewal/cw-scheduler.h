@@ -45,7 +45,7 @@ G_DECLARE_FINAL_TYPE (CwScheduler, cw_scheduler, CW, SCHEDULER, GObject)
  * certificates renewed and failed by the check that just ended (every
  * renewal it started has finished); ::changed (): LastCheck or NextCheck.
  */
-CwScheduler *cw_scheduler_new (CwStore *store, CwAcmeManager *acme);
+CwScheduler *cw_scheduler_new (CwStore *store, CwAcmeManager *acme) G_GNUC_WARN_UNUSED_RESULT;
 /* Renews SCEP certificates through @scep (without it they are not renewed). */
 void         cw_scheduler_set_scep (CwScheduler *self, CwScepManager *scep);
 /* Reads the last check and arms the timers. */
@@ -57,6 +57,5 @@ gboolean     cw_scheduler_is_checking (CwScheduler *self);
 gint64       cw_scheduler_get_last_check (CwScheduler *self);
 gint64       cw_scheduler_get_next_check (CwScheduler *self);
 gint64       cw_scheduler_get_interval (CwScheduler *self);
-const CwSchedulerPolicy *cw_scheduler_get_policy (CwScheduler *self);
 
 G_END_DECLS

@@ -113,6 +113,8 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
   guint seen = 0;
   int r;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   if (libarchive_error () != NULL) {
     g_set_error (error, CW_ERROR, CW_ERROR_NOT_SUPPORTED, _("ZIP bundles need libarchive (%s): %s"),
                  CW_LIBARCHIVE_SONAME, libarchive_error ());

@@ -19,6 +19,6 @@ gboolean   cw_archive_is_zip (const guint8 *data, gsize len);
 /* The regular files of a ZIP archive (CwArchiveEntry), skipping directories,
  * macOS resource forks and hidden files. Refuses archives with too many or
  * too large entries, so a ZIP bomb cannot exhaust memory. */
-GPtrArray *cw_archive_read_zip (const guint8 *data, gsize len, GError **error);
+GPtrArray *cw_archive_read_zip (const guint8 *data, gsize len, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -219,11 +219,15 @@ cw_bundle_build (CwMaterial *material, const CwChainPolicy *policy, GError **err
 {
   g_autoptr(CwBundle) bundle = g_new0 (CwBundle, 1);
   g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func (crt_free);
-  GPtrArray *certs = cw_material_get_certs (material);
+  GPtrArray *certs;
   gnutls_x509_crt_t leaf, current;
   gboolean root_dropped = FALSE;
   guint n_matching = 0;
   gint leaf_index;
+
+  g_return_val_if_fail (material != NULL, NULL);
+
+  certs = cw_material_get_certs (material);
 
   bundle->certs = g_ptr_array_new_with_free_func (crt_free);
   bundle->warnings = g_ptr_array_new_null_terminated (0, g_free, TRUE);
@@ -382,17 +386,26 @@ certs_to_pem (GPtrArray *certs, guint from, GError **error)
 gchar *
 cw_bundle_get_cert_pem (CwBundle *bundle, GError **error)
 {
+  g_return_val_if_fail (bundle != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   return cw_x509_crt_export_pem (g_ptr_array_index (bundle->certs, 0), error);
 }
 
 gchar *
 cw_bundle_get_chain_pem (CwBundle *bundle, GError **error)
 {
+  g_return_val_if_fail (bundle != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   return certs_to_pem (bundle->certs, 1, error);
 }
 
 gchar *
 cw_bundle_get_key_pem (CwBundle *bundle, GError **error)
 {
+  g_return_val_if_fail (bundle != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   return cw_x509_privkey_export_pem (bundle->key, NULL, error);
 }

@@ -35,13 +35,13 @@ void      cw_bundle_free (CwBundle *bundle);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwBundle, cw_bundle_free)
 
 /* Builds and checks the bundle; takes what it needs out of @material. */
-CwBundle *cw_bundle_build (CwMaterial *material, const CwChainPolicy *policy, GError **error);
+CwBundle *cw_bundle_build (CwMaterial *material, const CwChainPolicy *policy, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* PEM texts of the bundle's parts, as stored on disk. */
-gchar    *cw_bundle_get_cert_pem (CwBundle *bundle, GError **error);
-gchar    *cw_bundle_get_chain_pem (CwBundle *bundle, GError **error);
-gchar    *cw_bundle_get_key_pem (CwBundle *bundle, GError **error);
+gchar    *cw_bundle_get_cert_pem (CwBundle *bundle, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gchar    *cw_bundle_get_chain_pem (CwBundle *bundle, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gchar    *cw_bundle_get_key_pem (CwBundle *bundle, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-gchar    *cw_format_date (gint64 unix_seconds);
+gchar    *cw_format_date (gint64 unix_seconds) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -11,6 +11,9 @@
 gboolean
 cw_export_format_from_string (const gchar *text, CwExportFormat *format, GError **error)
 {
+  g_return_val_if_fail (format != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (text == NULL || g_str_equal (text, "pem"))
     *format = CW_EXPORT_PEM;
   else if (g_str_equal (text, "der"))
@@ -34,6 +37,8 @@ has_password (const CwExportOptions *options)
 gboolean
 cw_export_options_validate (const CwExportOptions *options, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (options->format == CW_EXPORT_DER && options->include_key) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
                          _("a DER export holds the certificate only; use pem or pkcs12 to include the key"));

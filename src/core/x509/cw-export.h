@@ -27,6 +27,6 @@ gboolean cw_export_options_validate (const CwExportOptions *options, GError **er
 /* @certs: leaf first (gnutls_x509_crt_t); @key may be NULL unless
  * include_key; @friendly_name labels PKCS#12 entries. */
 GBytes  *cw_export (GPtrArray *certs, gnutls_x509_privkey_t key, const gchar *friendly_name,
-                    const CwExportOptions *options, GError **error);
+                    const CwExportOptions *options, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

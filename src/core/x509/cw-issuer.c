@@ -26,6 +26,9 @@ static const struct {
 gboolean
 cw_key_type_from_string (const gchar *text, CwKeyType *type, GError **error)
 {
+  g_return_val_if_fail (type != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   for (guint i = 0; i < G_N_ELEMENTS (key_types); i++) {
     if (g_strcmp0 (text, key_types[i].name) == 0) {
       *type = key_types[i].type;
@@ -60,6 +63,8 @@ cw_keygen (CwKeyType type, GError **error)
 {
   g_auto(gnutls_x509_privkey_t) key = NULL;
   int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   gnutls_x509_privkey_init (&key);
   switch (type) {
@@ -104,7 +109,11 @@ cw_issue_spec_new (void)
 CwIssueSpec *
 cw_issue_spec_copy (const CwIssueSpec *spec)
 {
-  CwIssueSpec *copy = g_new0 (CwIssueSpec, 1);
+  CwIssueSpec *copy;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  copy = g_new0 (CwIssueSpec, 1);
 
   *copy = *spec;
   copy->common_name = g_strdup (spec->common_name);
@@ -158,6 +167,8 @@ cw_issue_spec_validate (CwIssueSpec *spec, const gchar * const *roles, GError **
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!cw_identities_check_count ((const gchar * const *) spec->identities, error))
     return FALSE;
@@ -238,6 +249,8 @@ cw_issue_spec_validate (CwIssueSpec *spec, const gchar * const *roles, GError **
 void
 cw_issue_spec_save (const CwIssueSpec *spec, GKeyFile *file, const gchar *group)
 {
+  g_return_if_fail (spec != NULL);
+
   SET_OPT (file, group, "common-name", spec->common_name);
   SET_OPT (file, group, "organization", spec->organization);
   SET_OPT (file, group, "organizational-unit", spec->organizational_unit);
@@ -496,6 +509,9 @@ cw_issue_request (const CwIssueSpec *spec, const gchar * const *roles, gnutls_x5
   g_auto(CwDatum) pem = { 0 };
   gboolean server = FALSE, client = FALSE;
   int ret;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   gnutls_x509_crq_init (&crq);
   if ((ret = gnutls_x509_crq_set_version (crq, 1)) < 0 || (ret = gnutls_x509_crq_set_key (crq, key)) < 0)

@@ -19,7 +19,7 @@ const gchar *cw_key_type_to_string (CwKeyType type);
 
 /* Generates a private key. Blocking (RSA takes a while): call it from a
  * worker thread. */
-gnutls_x509_privkey_t cw_keygen (CwKeyType type, GError **error);
+gnutls_x509_privkey_t cw_keygen (CwKeyType type, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /**
  * CwIssueSpec:
@@ -44,8 +44,8 @@ typedef struct {
                               * the first DNS identity that fits, if any */
 } CwIssueSpec;
 
-CwIssueSpec *cw_issue_spec_new (void);
-CwIssueSpec *cw_issue_spec_copy (const CwIssueSpec *spec);
+CwIssueSpec *cw_issue_spec_new (void) G_GNUC_WARN_UNUSED_RESULT;
+CwIssueSpec *cw_issue_spec_copy (const CwIssueSpec *spec) G_GNUC_WARN_UNUSED_RESULT;
 void         cw_issue_spec_free (CwIssueSpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwIssueSpec, cw_issue_spec_free)
 
@@ -58,7 +58,7 @@ gboolean     cw_issue_spec_validate (CwIssueSpec *spec, const gchar * const *rol
 
 void         cw_issue_spec_save (const CwIssueSpec *spec, GKeyFile *file, const gchar *group);
 /* NULL when @group is absent. */
-CwIssueSpec *cw_issue_spec_load (GKeyFile *file, const gchar *group);
+CwIssueSpec *cw_issue_spec_load (GKeyFile *file, const gchar *group) G_GNUC_WARN_UNUSED_RESULT;
 
 /* A certificate for @key: self-signed when @issuer_crt is NULL, else signed
  * by @issuer_crt/@issuer_key. Extensions follow @roles (see the D-Bus
@@ -67,10 +67,10 @@ CwIssueSpec *cw_issue_spec_load (GKeyFile *file, const gchar *group);
 gnutls_x509_crt_t cw_issue_certificate (const CwIssueSpec *spec, const gchar * const *roles,
                                         gnutls_x509_privkey_t key,
                                         gnutls_x509_crt_t issuer_crt, gnutls_x509_privkey_t issuer_key,
-                                        gint64 now, GError **error);
+                                        gint64 now, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* A PKCS#10 request (PEM) for @key with the spec's subject and identities. */
 gchar       *cw_issue_request (const CwIssueSpec *spec, const gchar * const *roles,
-                               gnutls_x509_privkey_t key, GError **error);
+                               gnutls_x509_privkey_t key, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -90,18 +90,24 @@ cw_material_free (CwMaterial *self)
 GPtrArray *
 cw_material_get_certs (CwMaterial *self)
 {
+  g_return_val_if_fail (self != NULL, NULL);
+
   return self->certs;
 }
 
 GPtrArray *
 cw_material_get_keys (CwMaterial *self)
 {
+  g_return_val_if_fail (self != NULL, NULL);
+
   return self->keys;
 }
 
 GPtrArray *
 cw_material_get_warnings (CwMaterial *self)
 {
+  g_return_val_if_fail (self != NULL, NULL);
+
   return self->warnings;
 }
 

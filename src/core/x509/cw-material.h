@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  */
 typedef struct _CwMaterial CwMaterial;
 
-CwMaterial *cw_material_new (const gchar *password);
+CwMaterial *cw_material_new (const gchar *password) G_GNUC_WARN_UNUSED_RESULT;
 void        cw_material_free (CwMaterial *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwMaterial, cw_material_free)
 

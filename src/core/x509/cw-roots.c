@@ -26,6 +26,8 @@ cw_roots_new (void)
 CwRoots *
 cw_roots_ref (CwRoots *roots)
 {
+  g_return_val_if_fail (roots != NULL, NULL);
+
   return g_atomic_rc_box_acquire (roots);
 }
 
@@ -76,6 +78,9 @@ cw_roots_add_file (CwRoots *roots, const gchar *path, GError **error)
   g_autofree gchar *text = NULL;
   gsize len = 0;
 
+  g_return_val_if_fail (roots != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (!g_file_get_contents (path, &text, &len, error))
     return FALSE;
   cw_pem_foreach_certificate (text, len, add_one, roots);
@@ -85,6 +90,8 @@ cw_roots_add_file (CwRoots *roots, const gchar *path, GError **error)
 guint
 cw_roots_get_count (CwRoots *roots)
 {
+  g_return_val_if_fail (roots != NULL, 0);
+
   return roots->count;
 }
 
@@ -103,13 +110,19 @@ issuers_of (CwRoots *roots, gnutls_x509_crt_t crt)
 gboolean
 cw_roots_knows_issuer_of (CwRoots *roots, gnutls_x509_crt_t crt)
 {
+  g_return_val_if_fail (roots != NULL, FALSE);
+
   return issuers_of (roots, crt) != NULL;
 }
 
 void
 cw_roots_add_issuers_to (CwRoots *roots, gnutls_x509_crt_t crt, gnutls_x509_trust_list_t list)
 {
-  GPtrArray *ders = issuers_of (roots, crt);
+  GPtrArray *ders;
+
+  g_return_if_fail (roots != NULL);
+
+  ders = issuers_of (roots, crt);
 
   for (guint i = 0; ders != NULL && i < ders->len; i++) {
     gsize len = 0;

@@ -16,8 +16,8 @@ G_BEGIN_DECLS
  */
 typedef struct _CwRoots CwRoots;
 
-CwRoots   *cw_roots_new (void);
-CwRoots   *cw_roots_ref (CwRoots *roots);
+CwRoots   *cw_roots_new (void) G_GNUC_WARN_UNUSED_RESULT;
+CwRoots   *cw_roots_ref (CwRoots *roots) G_GNUC_WARN_UNUSED_RESULT;
 void       cw_roots_unref (CwRoots *roots);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwRoots, cw_roots_unref)
 

@@ -193,7 +193,11 @@ cw_tls_database_init (CwTlsDatabase *self)
 CwTlsDatabase *
 cw_tls_database_new (CwRoots *roots)
 {
-  CwTlsDatabase *self = g_object_new (CW_TYPE_TLS_DATABASE, NULL);
+  CwTlsDatabase *self;
+
+  g_return_val_if_fail (roots != NULL, NULL);
+
+  self = g_object_new (CW_TYPE_TLS_DATABASE, NULL);
 
   self->roots = cw_roots_ref (roots);
   return self;
@@ -205,6 +209,8 @@ cw_tls_database_install (const gchar *system_bundle, const gchar *extra_file, GE
   g_autoptr(CwRoots) roots = cw_roots_new ();
   g_autoptr(CwTlsDatabase) database = NULL;
   g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (system_bundle != NULL && *system_bundle != '\0' && !cw_roots_add_file (roots, system_bundle, &local))
     g_warning ("HTTPS: cannot read the system CA bundle %s: %s", system_bundle, local->message);

@@ -22,7 +22,7 @@ G_DECLARE_FINAL_TYPE (CwTlsDatabase, cw_tls_database, CW, TLS_DATABASE, GTlsData
  * an agent that otherwise needs less than 20. Installed as the default
  * database, this one makes glib-networking load nothing.
  */
-CwTlsDatabase *cw_tls_database_new (CwRoots *roots);
+CwTlsDatabase *cw_tls_database_new (CwRoots *roots) G_GNUC_WARN_UNUSED_RESULT;
 
 /* A database from @system_bundle and, when not empty, @extra_file (PEM),
  * made the default of the TLS backend. */

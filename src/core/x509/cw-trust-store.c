@@ -304,6 +304,8 @@ cw_trust_store_new (const gchar *dir, const gchar *system_bundle, const gchar *d
 gboolean
 cw_trust_store_mode_is_valid (const gchar *mode, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (g_strcmp0 (mode, "none") == 0 || g_strcmp0 (mode, "outgoing") == 0 || g_strcmp0 (mode, "all") == 0)
     return TRUE;
   g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
@@ -319,6 +321,9 @@ cw_trust_store_load (CwTrustStore *self, GError **error)
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) removed = NULL;
   gsize len = 0;
+
+  g_return_val_if_fail (CW_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (g_mkdir_with_parents (self->dir, 0755) < 0) {
     g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot create “%s”: %s"), self->dir, g_strerror (errno));
@@ -360,25 +365,35 @@ cw_trust_store_load (CwTrustStore *self, GError **error)
 const gchar *
 cw_trust_store_get_bundle_path (CwTrustStore *self)
 {
+  g_return_val_if_fail (CW_IS_TRUST_STORE (self), NULL);
+
   return self->bundle_path;
 }
 
 guint
 cw_trust_store_get_count (CwTrustStore *self)
 {
+  g_return_val_if_fail (CW_IS_TRUST_STORE (self), 0);
+
   return self->effective->len;
 }
 
 GPtrArray *
 cw_trust_store_list (CwTrustStore *self)
 {
+  g_return_val_if_fail (CW_IS_TRUST_STORE (self), NULL);
+
   return self->effective;
 }
 
 GBytes *
 cw_trust_store_export (CwTrustStore *self)
 {
-  gchar *pem = pem_of (self->effective);
+  gchar *pem;
+
+  g_return_val_if_fail (CW_IS_TRUST_STORE (self), NULL);
+
+  pem = pem_of (self->effective);
 
   return g_bytes_new_take (pem, strlen (pem));
 }
@@ -386,6 +401,8 @@ cw_trust_store_export (CwTrustStore *self)
 const gchar *
 cw_trust_store_get_mode (CwTrustStore *self)
 {
+  g_return_val_if_fail (CW_IS_TRUST_STORE (self), NULL);
+
   return self->state->mode;
 }
 
@@ -636,6 +653,8 @@ void
 cw_trust_store_add_async (CwTrustStore *self, GBytes *data, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_return_if_fail (CW_IS_TRUST_STORE (self));
+
   start_change (self, OP_ADD, data, NULL, cancellable, callback, user_data, cw_trust_store_add_async);
 }
 
@@ -643,6 +662,9 @@ gchar **
 cw_trust_store_add_finish (CwTrustStore *self, GAsyncResult *result, GError **error)
 {
   Change *change;
+
+  g_return_val_if_fail (CW_IS_TRUST_STORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!g_task_propagate_boolean (G_TASK (result), error))
     return NULL;
@@ -654,6 +676,8 @@ void
 cw_trust_store_replace_async (CwTrustStore *self, GBytes *data, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_return_if_fail (CW_IS_TRUST_STORE (self));
+
   start_change (self, OP_REPLACE, data, NULL, cancellable, callback, user_data, cw_trust_store_replace_async);
 }
 
@@ -661,6 +685,8 @@ void
 cw_trust_store_remove_async (CwTrustStore *self, const gchar *fingerprint, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
+  g_return_if_fail (CW_IS_TRUST_STORE (self));
+
   start_change (self, OP_REMOVE, NULL, fingerprint, cancellable, callback, user_data, cw_trust_store_remove_async);
 }
 
@@ -668,6 +694,8 @@ void
 cw_trust_store_reset_async (CwTrustStore *self, GCancellable *cancellable, GAsyncReadyCallback callback,
                             gpointer user_data)
 {
+  g_return_if_fail (CW_IS_TRUST_STORE (self));
+
   start_change (self, OP_RESET, NULL, NULL, cancellable, callback, user_data, cw_trust_store_reset_async);
 }
 
@@ -676,6 +704,8 @@ cw_trust_store_set_mode_async (CwTrustStore *self, const gchar *mode, GCancellab
                                GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (CW_IS_TRUST_STORE (self));
 
   if (!cw_trust_store_mode_is_valid (mode, &error)) {
     g_task_report_error (self, callback, user_data, cw_trust_store_set_mode_async, g_steal_pointer (&error));
@@ -687,5 +717,8 @@ cw_trust_store_set_mode_async (CwTrustStore *self, const gchar *mode, GCancellab
 gboolean
 cw_trust_store_change_finish (CwTrustStore *self, GAsyncResult *result, GError **error)
 {
+  g_return_val_if_fail (CW_IS_TRUST_STORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   return g_task_propagate_boolean (G_TASK (result), error);
 }

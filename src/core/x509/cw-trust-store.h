@@ -32,7 +32,8 @@ G_DECLARE_FINAL_TYPE (CwTrustStore, cw_trust_store, CW, TRUST_STORE, GObject)
  * change, then ::changed fires. Changes are serialised: a second one while
  * the first runs fails with CW_ERROR_BUSY.
  */
-CwTrustStore *cw_trust_store_new (const gchar *dir, const gchar *system_bundle, const gchar *default_mode);
+CwTrustStore *cw_trust_store_new (const gchar *dir, const gchar *system_bundle,
+                                  const gchar *default_mode) G_GNUC_WARN_UNUSED_RESULT;
 /* Reads the state (seeding it from the system bundle on first start) and
  * writes the bundle file. */
 gboolean      cw_trust_store_load (CwTrustStore *self, GError **error);
@@ -41,13 +42,14 @@ const gchar  *cw_trust_store_get_bundle_path (CwTrustStore *self);
 guint         cw_trust_store_get_count (CwTrustStore *self);
 /* CwTrustEntry (borrowed), sorted by subject. */
 GPtrArray    *cw_trust_store_list (CwTrustStore *self);
-GBytes       *cw_trust_store_export (CwTrustStore *self);
+GBytes       *cw_trust_store_export (CwTrustStore *self) G_GNUC_WARN_UNUSED_RESULT;
 const gchar  *cw_trust_store_get_mode (CwTrustStore *self);
 
 /* Add: the fingerprints of the certificates in @data. */
 void          cw_trust_store_add_async (CwTrustStore *self, GBytes *data, GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data);
-gchar       **cw_trust_store_add_finish (CwTrustStore *self, GAsyncResult *result, GError **error);
+gchar       **cw_trust_store_add_finish (CwTrustStore *self, GAsyncResult *result,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void          cw_trust_store_replace_async (CwTrustStore *self, GBytes *data, GCancellable *cancellable,
                                             GAsyncReadyCallback callback, gpointer user_data);
 void          cw_trust_store_remove_async (CwTrustStore *self, const gchar *fingerprint, GCancellable *cancellable,

@@ -19,15 +19,11 @@ cw_datum_clear (CwDatum *datum)
   datum->size = 0;
 }
 
-void
-cw_x509_trust_list_free (gnutls_x509_trust_list_t list)
-{
-  gnutls_x509_trust_list_deinit (list, 1);
-}
-
 gboolean
 cw_gnutls_fail (GError **error, gint code, int ret, const gchar *what)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   g_set_error (error, CW_ERROR, code, "%s: %s", what, gnutls_strerror (ret));
   return FALSE;
 }
@@ -49,6 +45,8 @@ cw_hex_encode (const guint8 *data, gsize len)
 gboolean
 cw_kdf_iterations_ok (guint iterations, const gchar *label, GError **error)
 {
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
   if (iterations <= CW_MAX_KDF_ITERATIONS)
     return TRUE;
   g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
@@ -63,6 +61,8 @@ cw_x509_crt_import (const guint8 *data, gsize len, gnutls_x509_crt_fmt_t fmt, GE
   g_auto(gnutls_x509_crt_t) crt = NULL;
   gnutls_datum_t datum = { (guint8 *) data, (guint) len };
   int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (len > G_MAXUINT) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the certificate is too large"));
@@ -92,7 +92,11 @@ gchar *
 cw_x509_crt_export_pem (gnutls_x509_crt_t crt, GError **error)
 {
   g_auto(CwDatum) pem = { 0 };
-  int ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &pem);
+  int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &pem);
 
   if (ret < 0) {
     cw_gnutls_fail (error, CW_ERROR_FAILED, ret, _("cannot encode the certificate"));
@@ -105,7 +109,11 @@ GBytes *
 cw_x509_crt_export_der (gnutls_x509_crt_t crt, GError **error)
 {
   g_auto(CwDatum) der = { 0 };
-  int ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der);
+  int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  ret = gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &der);
 
   if (ret < 0) {
     cw_gnutls_fail (error, CW_ERROR_FAILED, ret, _("cannot encode the certificate"));
@@ -412,6 +420,8 @@ cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
   time_t not_before = gnutls_x509_crt_get_activation_time (crt);
   time_t not_after = gnutls_x509_crt_get_expiration_time (crt);
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   if (not_before == (time_t) -1 || not_after == (time_t) -1) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA,
                          _("the certificate has no readable validity period"));
@@ -435,6 +445,8 @@ cw_cert_info_new (gnutls_x509_crt_t crt, GError **error)
 void
 cw_cert_info_save (const CwCertInfo *info, GKeyFile *file, const gchar *group)
 {
+  g_return_if_fail (info != NULL);
+
   g_key_file_set_string (file, group, "subject", info->subject);
   g_key_file_set_string (file, group, "issuer", info->issuer);
   g_key_file_set_string (file, group, "serial", info->serial);
@@ -506,6 +518,8 @@ cw_x509_privkey_import (const guint8 *data, gsize len, gnutls_x509_crt_fmt_t fmt
   gnutls_datum_t datum = { (guint8 *) data, (guint) len };
   int ret;
 
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
   if (len > G_MAXUINT) {
     g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the private key is too large"));
     return NULL;
@@ -561,6 +575,8 @@ cw_x509_privkey_export_pem (gnutls_x509_privkey_t key, const gchar *password, GE
   g_auto(CwDatum) pem = { 0 };
   gboolean encrypt = password != NULL && *password != '\0';
   int ret;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   ret = gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, encrypt ? password : NULL,
                                            encrypt ? GNUTLS_PKCS_PBES2_AES_256 : GNUTLS_PKCS_PLAIN,

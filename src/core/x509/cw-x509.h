@@ -21,8 +21,6 @@ G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs12_t, gnutls_pkcs12_deinit, NULL)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs12_bag_t, gnutls_pkcs12_bag_deinit, NULL)
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_pkcs7_t, gnutls_pkcs7_deinit, NULL)
 
-void cw_x509_trust_list_free (gnutls_x509_trust_list_t list);
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (gnutls_x509_trust_list_t, cw_x509_trust_list_free, NULL)
 
 /* A gnutls_datum_t whose data GnuTLS allocated: g_auto(CwDatum) d = { 0 }; */
 typedef gnutls_datum_t CwDatum;
@@ -51,11 +49,11 @@ typedef struct {
                           * usage, or one with clientAuth (or any purpose) */
 } CwCertInfo;
 
-CwCertInfo *cw_cert_info_new (gnutls_x509_crt_t crt, GError **error);
+CwCertInfo *cw_cert_info_new (gnutls_x509_crt_t crt, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The info kept in a GKeyFile group (a revision's cache of its leaf), and
  * back: NULL when the group is absent or incomplete. */
 void        cw_cert_info_save (const CwCertInfo *info, GKeyFile *file, const gchar *group);
-CwCertInfo *cw_cert_info_load (GKeyFile *file, const gchar *group);
+CwCertInfo *cw_cert_info_load (GKeyFile *file, const gchar *group) G_GNUC_WARN_UNUSED_RESULT;
 void        cw_cert_info_free (CwCertInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwCertInfo, cw_cert_info_free)
 
@@ -66,35 +64,35 @@ typedef void (*CwDerFunc) (const guint8 *der, gsize len, guint index, gpointer u
 void      cw_pem_foreach_certificate (const gchar *text, gsize len, CwDerFunc func, gpointer user_data);
 
 gnutls_x509_crt_t cw_x509_crt_import (const guint8 *data, gsize len,
-                                      gnutls_x509_crt_fmt_t fmt, GError **error);
-gnutls_x509_crt_t cw_x509_crt_copy (gnutls_x509_crt_t crt);
-gchar    *cw_x509_crt_export_pem (gnutls_x509_crt_t crt, GError **error);
-GBytes   *cw_x509_crt_export_der (gnutls_x509_crt_t crt, GError **error);
-gchar    *cw_x509_crt_get_fingerprint (gnutls_x509_crt_t crt);
+                                      gnutls_x509_crt_fmt_t fmt, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gnutls_x509_crt_t cw_x509_crt_copy (gnutls_x509_crt_t crt) G_GNUC_WARN_UNUSED_RESULT;
+gchar    *cw_x509_crt_export_pem (gnutls_x509_crt_t crt, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+GBytes   *cw_x509_crt_export_der (gnutls_x509_crt_t crt, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gchar    *cw_x509_crt_get_fingerprint (gnutls_x509_crt_t crt) G_GNUC_WARN_UNUSED_RESULT;
 /* Names as RFC 4514 text, always valid UTF-8 (bytes that are not are
  * escaped "\HH"); describe gives the CN, else the subject. */
-gchar    *cw_x509_crt_get_subject (gnutls_x509_crt_t crt);
-gchar    *cw_x509_crt_get_issuer (gnutls_x509_crt_t crt);
-gchar    *cw_x509_crt_describe (gnutls_x509_crt_t crt);
+gchar    *cw_x509_crt_get_subject (gnutls_x509_crt_t crt) G_GNUC_WARN_UNUSED_RESULT;
+gchar    *cw_x509_crt_get_issuer (gnutls_x509_crt_t crt) G_GNUC_WARN_UNUSED_RESULT;
+gchar    *cw_x509_crt_describe (gnutls_x509_crt_t crt) G_GNUC_WARN_UNUSED_RESULT;
 gboolean  cw_x509_crt_is_self_signed (gnutls_x509_crt_t crt);
 gboolean  cw_x509_crt_is_ca (gnutls_x509_crt_t crt);
 gboolean  cw_x509_crt_signed_by (gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer);
 gboolean  cw_x509_crt_has_weak_signature (gnutls_x509_crt_t crt, gchar **algorithm);
-gchar    *cw_x509_crt_get_key_type (gnutls_x509_crt_t crt, guint *rsa_bits);
+gchar    *cw_x509_crt_get_key_type (gnutls_x509_crt_t crt, guint *rsa_bits) G_GNUC_WARN_UNUSED_RESULT;
 
 gnutls_x509_privkey_t cw_x509_privkey_import (const guint8 *data, gsize len,
                                               gnutls_x509_crt_fmt_t fmt,
-                                              const gchar *password, GError **error);
-gnutls_x509_privkey_t cw_x509_privkey_copy (gnutls_x509_privkey_t key);
+                                              const gchar *password, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gnutls_x509_privkey_t cw_x509_privkey_copy (gnutls_x509_privkey_t key) G_GNUC_WARN_UNUSED_RESULT;
 gchar    *cw_x509_privkey_export_pem (gnutls_x509_privkey_t key, const gchar *password,
-                                      GError **error);
-gchar    *cw_x509_privkey_get_key_type (gnutls_x509_privkey_t key, guint *rsa_bits);
+                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gchar    *cw_x509_privkey_get_key_type (gnutls_x509_privkey_t key, guint *rsa_bits) G_GNUC_WARN_UNUSED_RESULT;
 gboolean  cw_x509_privkey_matches (gnutls_x509_privkey_t key, gnutls_x509_crt_t crt);
 gboolean  cw_x509_privkey_equal (gnutls_x509_privkey_t a, gnutls_x509_privkey_t b);
 /* SHA-256 of the public key, lower-case hex; NULL on failure. */
-gchar    *cw_x509_privkey_get_id (gnutls_x509_privkey_t key);
+gchar    *cw_x509_privkey_get_id (gnutls_x509_privkey_t key) G_GNUC_WARN_UNUSED_RESULT;
 
-gchar    *cw_hex_encode (const guint8 *data, gsize len);
+gchar    *cw_hex_encode (const guint8 *data, gsize len) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Password-protected inputs name their own key-derivation cost; an absurd
  * one (millions of rounds) would stall the agent, so it is refused. */
