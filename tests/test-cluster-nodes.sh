@@ -303,7 +303,14 @@ for n in b c; do
 done
 ok "the lease went back" until_true test "$(leases http01.example.test)" = 0
 ok "one certificate issued for the renewal" test "$(issued)" = $((ISSUED + 1))
+# a comes back with its own order pending: it takes the others' renewal
+# and resumes nothing
+ORDERS=$(orders)
+start_node a
+ok "a caught up with the renewal made without it" wait_for a http01.example.test "$FP11"
+ok "a placed no order of its own" test "$(orders)" = "$ORDERS"
+ok "still one certificate for the renewal" test "$(issued)" = $((ISSUED + 1))
 
-for n in b c d; do stop_node $n; done
+for n in a b c d; do stop_node $n; done
 ok "every node stopped cleanly" true
 tap_done
