@@ -77,7 +77,7 @@ acquired (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (cw_cluster_run_finish (CW_CLUSTER (source), res, &error) != NULL) {
     g_hash_table_add (self->held, g_strdup (cw_certificate_get_name (cert)));
-    g_message ("cluster: %s renewed here (lease %s)", cw_certificate_get_name (cert), job->lease);
+    g_message ("cluster: %s: this node renews it (lease %s)", cw_certificate_get_name (cert), job->lease);
     g_task_return_boolean (task, TRUE);
   } else if (error != NULL) {
     g_task_return_error (task, error);
