@@ -290,6 +290,7 @@ kill -STOP "${CW_PID[b]}"
 ok "a starts a renewal" ctl a renew http01.example.test --force --no-wait
 ok "a holds its lease" until_true holder a http01.example.test
 ok "a's order is at the CA" until_true test "$(orders)" -gt "$ORDERS"
+LC_ALL=C like "cluster status on c shows a's lease" "renew:http01.example.test +a +until" ctl c cluster status
 kill -KILL "${CW_PID[a]}"
 wait "${CW_PID[a]}" 2>/dev/null
 unset "CW_PID[a]"
