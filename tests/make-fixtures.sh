@@ -72,6 +72,10 @@ q openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile inter.pem -passo
   -certpbe PBE-SHA1-3DES -keypbe PBE-SHA1-3DES -macalg sha1 -out legacy.p12
 q openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certfile inter.pem -passout pass:$PASS -nomac -out nomac.p12
 q openssl pkcs12 -export -nokeys -in leaf.pem -certfile inter.pem -passout pass: -out certs-only.p12
+# a key bag that asks for 3,000,000 PBKDF2 rounds behind a cheap MAC (-iter
+# before -nomaciter: OpenSSL's -iter sets both)
+q openssl pkcs12 -export -inkey leaf.key -in leaf.pem -certpbe NONE -iter 3000000 -nomaciter -passout pass:$PASS \
+  -out kdf-keybag.p12
 
 # PKCS#7 (.p7b) as some CAs deliver chains
 q openssl crl2pkcs7 -nocrl -certfile leaf.pem -certfile inter.pem -out chain.p7b
@@ -82,8 +86,16 @@ mkdir -p zip/sub && cp leaf.pem zip/www_example_test.crt && cp leaf.key zip/www_
   && cp chain.ca-bundle zip/sub/www_example_test.ca-bundle.pem && echo "Thank you for your order" > zip/README.txt
 (cd zip && q zip -r ../bundle.zip .)
 mkdir -p zipnokey && cp leaf.pem zipnokey/a.crt && (cd zipnokey && q zip -r ../nokey.zip .)
+# an empty file next to the certificate and its key (found by fuzz/fuzz-material)
+mkdir -p zipempty && cp leaf.pem leaf.key inter.pem zipempty/ && : > zipempty/empty.txt \
+  && (cd zipempty && q zip -r ../empty-entry.zip .)
 head -c 2000000 /dev/zero > big.bin && q zip big.zip big.bin && rm big.bin
 head -c 300 bundle.zip > truncated.zip
+# an entry named in Latin-1 ("café.txt") whose data fails its CRC: the
+# read error names the entry (found by fuzz/fuzz-archive)
+mkdir -p latin1 && printf 'hello' > "latin1/$(printf 'caf\xe9.txt')"
+(cd latin1 && q zip -0 ../latin1.zip "$(printf 'caf\xe9.txt')")
+LC_ALL=C sed 's/hello/jello/' latin1.zip > latin1-bad-crc.zip
 
 # ---- what must be refused ---------------------------------------------------
 ec_key other.key                                                            # a key for no certificate

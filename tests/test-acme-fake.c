@@ -49,6 +49,9 @@ typedef struct {
   GPtrArray  *hung;         /* messages held */
 } Fake;
 
+/* hostile kind: the certificate comes as an empty body */
+#define HOSTILE_EMPTY_CHAIN 6
+
 static Fake fake;
 
 static void
@@ -166,7 +169,7 @@ serve_new_order (SoupServerMessage *msg)
   json_generator_set_root (gen, json_parser_get_root (parser));
   text = json_generator_to_data (gen, NULL);
   g_ptr_array_add (fake.new_orders, g_strdup (text));
-  if (fake.hostile != 0) {
+  if (fake.hostile != 0 && fake.hostile != HOSTILE_EMPTY_CHAIN) {
     g_autoptr(GString) deep = g_string_new (NULL);
     g_autofree gchar *bad = NULL;
     g_autofree gchar *location = url ("/orders/999");
@@ -285,6 +288,9 @@ serve_certificate (SoupServerMessage *msg, guint n, gboolean alternate)
     reply_problem (msg, 404, "malformed", "no such certificate");
     return;
   }
+  /* found by fuzz/fuzz-acme-order: an empty 200 crashed the daemon */
+  if (fake.hostile == HOSTILE_EMPTY_CHAIN)
+    len = 0;
   if (!alternate) {
     link = g_strdup_printf ("<%s/cert/%u/alt>;rel=\"alternate\"", fake.base, n);
     soup_message_headers_append (soup_server_message_get_response_headers (msg), "Link", link);
@@ -750,7 +756,7 @@ test_hostile (void)
   static const gchar *const ids[] = { "h.example.test", NULL };
   static const gchar *const expected[] = {
     NULL, "answered newOrder without an order", "without an object", "unusable URL “file:///etc/passwd”",
-    "http-01 challenge without token", "bad ",
+    "http-01 challenge without token", "bad ", "sent no PEM certificate chain",
   };
 
   fixture_start (&f);

@@ -210,8 +210,11 @@ test_kill_during_writes (void)
     issue (&load, "new");
     issue (&load, "new");
 
-    /* pull the plug at a random moment while the streams run */
-    g_timeout_add (g_test_rand_int_range (50, 400), timer_done, &fired);
+    /* pull the plug at a random moment while the streams run (in a
+     * sanitizer build, tests/phases/30-sanitize.sh, an import takes ten times
+     * as long: so does the moment) */
+    g_timeout_add (g_test_rand_int_range (50, 400) * (g_getenv ("CW_TEST_SANITIZED") != NULL ? 10 : 1), timer_done,
+                   &fired);
     cw_test_wait_timeout (&fired, 10);
     in_flight = load.pending;
     load.stopping = TRUE;

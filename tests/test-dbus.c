@@ -261,7 +261,7 @@ test_errors (Fixture *f, gconstpointer data)
   static const struct {
     const gchar *error;
     const gchar *message;
-    const gchar *files[3];
+    const gchar *files[4];   /* NULL-terminated: one more than the longest list */
     const gchar *password;
   } cases[] = {
     { "org.certward.Error.InvalidData", "not a certificate", { "garbage.txt" }, NULL },

@@ -290,7 +290,7 @@ observe (Op op, const gchar *name)
 {
   switch (op) {
   case OP_IMPORT:
-    return g_strdup (has_certificate (name) ? describe (name) : "absent");
+    return has_certificate (name) ? describe (name) : g_strdup ("absent");
   case OP_REPLACE:
   case OP_RENEW:
   case OP_SETTINGS:

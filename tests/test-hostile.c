@@ -171,7 +171,10 @@ assert_refused (const Call *call, GVariant *args)
 static GVariant *
 big_bytes (gsize size)
 {
-  return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, g_malloc0 (size), size, TRUE, g_free, NULL);
+  gpointer data = g_malloc0 (size);
+
+  /* the destroy notify gets the user data, not the bytes */
+  return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, data, size, TRUE, g_free, data);
 }
 
 static void
@@ -197,7 +200,8 @@ test_hostile (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (calls); i++) {
     g_autoptr(GError) parse_error = NULL;
-    GVariant *args = g_variant_parse (NULL, calls[i].args, NULL, NULL, &parse_error);
+    /* not floating: the call takes a reference of its own */
+    g_autoptr(GVariant) args = g_variant_parse (NULL, calls[i].args, NULL, NULL, &parse_error);
 
     g_assert_no_error (parse_error);
     assert_refused (&calls[i], args);
@@ -243,7 +247,13 @@ test_hostile (void)
       kb = rss_kb (daemon);
     }
     g_test_message ("resident memory after the large inputs: %u kB", kb);
-    g_assert_cmpuint (kb, <, MAX_RSS_KB + BIG / 1024);
+    /* ASan maps shadow memory and keeps what is freed in quarantine: the
+     * resident size says nothing about the agent there */
+    if (g_getenv ("CW_TEST_SANITIZED") != NULL)
+      g_test_skip ("the resident size is not measured in a sanitizer build (tests/phases/30-sanitize.sh): "
+                   "ASan's shadow and quarantine; every other check above passed");
+    else
+      g_assert_cmpuint (kb, <, MAX_RSS_KB + BIG / 1024);
   }
   cw_test_daemon_stop (daemon);
 }

@@ -47,6 +47,7 @@ static const Case cases[] = {
   { "crlf-line-ends", { "leaf-chain-crlf.pem", "leaf.key" }, NULL, FALSE, OK, NULL, 2, NULL, NULL },
   /* 4. ZIP */
   { "zip-bundle", { "bundle.zip" }, NULL, FALSE, OK, "README.txt: ignored", 2, "www.example.test", NULL },
+  { "zip-with-empty-entry", { "empty-entry.zip" }, NULL, FALSE, OK, "empty.txt: ignored", 2, "www.example.test", NULL },
   /* findings that are warnings */
   { "missing-intermediate-warns", { "leaf.pem", "leaf.key" }, NULL, FALSE, OK, "chain may be incomplete", 1, NULL, NULL },
   { "self-signed-alone", { "self.pem", "leaf.key" }, NULL, FALSE, OK, NULL, 1, "self.example.test", NULL },
@@ -64,6 +65,9 @@ static const Case cases[] = {
     "does not match any certificate", 0, NULL, NULL },
   { "two-keys", { "leaf.pem", "leaf.key", "other.key" }, NULL, FALSE, CW_ERROR_INVALID_DATA, "2 different private keys", 0, NULL, NULL },
   { "pkcs12-password-missing", { "full.p12" }, NULL, FALSE, CW_ERROR_PASSWORD_REQUIRED, "protected by a password", 0, NULL, NULL },
+  /* issue 10: the KDF cap holds for the shrouded key bag too */
+  { "pkcs12-key-bag-kdf-cap", { "kdf-keybag.p12" }, PASS, FALSE, CW_ERROR_INVALID_DATA,
+    "asks for 3000000 key-derivation rounds", 0, NULL, NULL },
   { "pkcs12-password-wrong", { "full.p12" }, "nope", FALSE, CW_ERROR_WRONG_PASSWORD, "wrong PKCS#12 password", 0, NULL, NULL },
   { "key-password-missing", { "leaf.pem", "key-enc.pem" }, NULL, FALSE, CW_ERROR_PASSWORD_REQUIRED, "password is required", 0, NULL, NULL },
   { "key-password-wrong", { "leaf.pem", "key-enc.pem" }, "nope", FALSE, CW_ERROR_WRONG_PASSWORD, "wrong password", 0, NULL, NULL },
@@ -81,6 +85,8 @@ static const Case cases[] = {
   { "pem-unknown-block", { "unknown-block.pem" }, NULL, FALSE, CW_ERROR_INVALID_DATA, "unsupported PEM block", 0, NULL, NULL },
   { "zip-too-big", { "big.zip" }, NULL, FALSE, CW_ERROR_INVALID_DATA, "larger than", 0, NULL, NULL },
   { "zip-truncated", { "truncated.zip" }, NULL, FALSE, CW_ERROR_INVALID_DATA, "truncated.zip", 0, NULL, NULL },
+  { "zip-entry-unreadable-latin1-name", { "latin1-bad-crc.zip" }, NULL, FALSE, CW_ERROR_INVALID_DATA,
+    "cannot read “caf\\xE9.txt” from the ZIP archive", 0, NULL, NULL },
   { "zip-without-key", { "nokey.zip" }, NULL, FALSE, CW_ERROR_NO_KEY, "no private key", 0, NULL, NULL },
 };
 
@@ -136,6 +142,8 @@ run_case (gconstpointer data)
   if (c->error != OK) {
     g_assert_null (bundle);
     g_assert_error (error, CW_ERROR, c->error);
+    /* an Import's D-Bus error: whatever the input, valid UTF-8 */
+    g_assert_true (g_utf8_validate (error->message, -1, NULL));
     if (strstr (error->message, c->message) == NULL)
       g_error ("error “%s” does not mention “%s”", error->message, c->message);
     return;

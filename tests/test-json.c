@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The JSON depth guard (cw-json.c): json-glib recurses once per level, so
  * cw_json_parse refuses more than 64 levels before parsing, counting only
- * brackets outside strings. */
+ * brackets outside strings. And what an ACME server may send instead of a
+ * document: nothing at all, broken text. */
 #include "cw-error.h"
 #include "cw-json.h"
 #include "cw-test-util.h"
@@ -110,10 +111,39 @@ test_strings (void)
   assert_too_deep (after);
 }
 
+/* Found by fuzz/fuzz-acme-json: a 200 with a JSON type and an empty body
+ * reached json-glib as NULL data, a critical. */
+static void
+test_empty (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) none = cw_json_parse (NULL, 0, &error);
+  g_autoptr(JsonNode) blank = NULL;
+
+  g_assert_null (none);
+  g_assert_error (error, CW_ERROR, CW_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  blank = cw_json_parse ("", 0, &error);
+  g_assert_null (blank);
+  g_assert_error (error, CW_ERROR, CW_ERROR_INVALID_DATA);
+}
+
+static void
+test_broken (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (cw_json_parse ("{\"a\":", 5, &error));
+  g_assert_error (error, CW_ERROR, CW_ERROR_INVALID_DATA);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
   cw_test_init (&argc, &argv);
+  g_test_add_func ("/json/empty", test_empty);
+  g_test_add_func ("/json/broken", test_broken);
   g_test_add_func ("/json/depth-limit", test_limit);
   g_test_add_func ("/json/depth-hostile", test_hostile);
   g_test_add_func ("/json/depth-siblings", test_siblings);

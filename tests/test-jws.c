@@ -49,7 +49,7 @@ decode_json_b64 (const gchar *b64)
   gsize len = 0;
   g_autofree guint8 *raw = cw_base64url_decode (b64, &len, NULL);
   g_autofree gchar *text = g_strndup ((const gchar *) raw, len);
-  JsonNode *node = json_from_string (text, NULL);
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
 
   g_assert_nonnull (node);
   return json_object_ref (json_node_get_object (node));

@@ -835,12 +835,14 @@ test_properties (Fixture *f, gconstpointer data)
   g_autofree gchar *path = NULL;
   g_autoptr(CwDBusCertificate1) cert = NULL;
   GVariant *tenants;
+  g_autoptr(GVariant) acme = NULL;
 
   cw_dbus_manager1_call_set_tenant_sync (f->manager, "acme", (const gchar *[]) { "acme.example", NULL }, NULL, &error);
   g_assert_no_error (error);
   cw_test_settle ();
   tenants = cw_dbus_manager1_get_tenants (f->manager);
-  g_assert_nonnull (g_variant_lookup_value (tenants, "acme", G_VARIANT_TYPE_STRING_ARRAY));
+  acme = g_variant_lookup_value (tenants, "acme", G_VARIANT_TYPE_STRING_ARRAY);
+  g_assert_nonnull (acme);
   cw_dbus_manager1_call_set_tenant_sync (f->manager, "bad", (const gchar *[]) { "not a domain", NULL }, NULL, &error);
   cw_test_assert_remote_error (error, "org.certward.Error.InvalidArgument", "not a valid DNS name");
   g_clear_error (&error);
@@ -887,7 +889,9 @@ test_properties (Fixture *f, gconstpointer data)
   cert = cw_test_certificate (path);
   g_assert_cmpstrv (cw_dbus_certificate1_get_roles (cert), ((const gchar *[]) { "sip-tls", "client", NULL }));
   g_assert_cmpstr (cw_dbus_certificate1_get_tenant (cert), ==, "other");
-  g_assert_nonnull (g_variant_lookup_value (cw_dbus_manager1_get_tenants (f->manager), "acme", NULL));
+  g_clear_pointer (&acme, g_variant_unref);
+  acme = g_variant_lookup_value (cw_dbus_manager1_get_tenants (f->manager), "acme", NULL);
+  g_assert_nonnull (acme);
 
   g_assert_true (set_property (path, "org.certward.Certificate1", "Roles",
                                g_variant_new_strv ((const gchar *[]) { "server" }, 1), &error));

@@ -656,6 +656,51 @@ test_hetzner (void)
   plugin ("hetzner")->free (hz);
 }
 
+/* {"zones":[{…,"x":[[…]]}]}: the zone list nested @depth levels deep */
+static gchar *
+zones_nested (guint depth)
+{
+  GString *text = g_string_new ("{\"zones\":[{\"id\":\"hz1\",\"name\":\"example.com\",\"x\":");
+
+  for (guint i = 3; i < depth; i++)
+    g_string_append_c (text, '[');
+  for (guint i = 3; i < depth; i++)
+    g_string_append_c (text, ']');
+  g_string_append (text, "}]}");
+  return g_string_free (text, FALSE);
+}
+
+/* Issue 10: json-glib recurses once per level, so an answer nested deep
+ * enough would overflow the agent's stack; the helper refuses more than 64
+ * levels, as the core does for ACME. */
+static void
+test_deep_json (void)
+{
+  g_autofree gchar *url = endpoint (HZ);
+  gpointer hz = create ("hetzner", "api-token", SECRET, "endpoint", url, NULL);
+  g_autofree gchar *at_limit = zones_nested (64);
+  g_autofree gchar *over = zones_nested (65);
+  g_autofree gchar *deep = zones_nested (200000);
+
+  fake_reset ();
+  reply (200, at_limit);
+  reply (200, "{\"record\":{\"id\":\"r9\",\"type\":\"TXT\"}}");
+  run_ok ("hetzner", hz, FALSE, VALUE_A);
+  assert_requests (2);
+
+  fake_reset ();
+  reply (200, over);
+  run_fails ("hetzner", hz, FALSE, G_IO_ERROR_INVALID_DATA, "malformed JSON");
+  assert_requests (1);
+
+  fake_reset ();
+  reply (200, deep);
+  run_fails ("hetzner", hz, FALSE, G_IO_ERROR_INVALID_DATA, "malformed JSON");
+  assert_requests (1);
+
+  plugin ("hetzner")->free (hz);
+}
+
 /* ---- DigitalOcean ------------------------------------------------------- */
 
 #define DO "/v2/domains/example.com/records"
@@ -973,6 +1018,12 @@ test_route53 (void)
   fake_reset ();
   reply_typed (200, "text/xml", "");
   run_fails ("route53", r53_zone, FALSE, G_IO_ERROR_INVALID_DATA, "XML");
+  /* the parser's message quotes the body, here the secret (found by
+   * fuzz/fuzz-provider-http): it is taken out like anywhere else */
+  fake_reset ();
+  reply_typed (200, "text/xml", "<ListResourceRecordSetsResponse><ResourceRecordSets><Resource" SECRET "Set>"
+                                "</ResourceRecordSets>");
+  run_fails ("route53", r53_zone, FALSE, G_IO_ERROR_INVALID_DATA, "XML");
   fake_reset ();
   reply_typed (500, "text/html", "<html><body>\x01\xff</body></html>");
   run_fails ("route53", r53_zone, FALSE, G_IO_ERROR_FAILED, "HTTP 500: Internal Server Error");
@@ -1081,6 +1132,7 @@ main (int argc, char **argv)
   g_test_add_func ("/providers-http/powerdns", test_powerdns);
   g_test_add_func ("/providers-http/cloudflare", test_cloudflare);
   g_test_add_func ("/providers-http/hetzner", test_hetzner);
+  g_test_add_func ("/providers-http/deep-json", test_deep_json);
   g_test_add_func ("/providers-http/digitalocean", test_digitalocean);
   g_test_add_func ("/providers-http/desec", test_desec);
   g_test_add_func ("/providers-http/gandi", test_gandi);

@@ -205,6 +205,7 @@ test_auto_renew_and_actions (Fixture *f, gconstpointer data)
   const gchar *hooks[] = { f->hook, NULL };
   g_autoptr(CwDBusCertificate1) a = NULL, b = NULL, plain = NULL;
   g_autofree gchar *fingerprint = NULL, *log = NULL;
+  g_auto(GStrv) lines = NULL;
   guint64 next;
 
   a = self_signed (f, "a.example.test",
@@ -254,7 +255,8 @@ test_auto_renew_and_actions (Fixture *f, gconstpointer data)
   g_assert_true (g_file_get_contents (f->hook_log, &log, NULL, NULL));
   g_test_message ("hook: %s", log);
   /* one run for the batch, naming both */
-  g_assert_cmpuint (g_strv_length (g_strsplit (log, "\n", -1)), ==, 2 + 1);
+  lines = g_strsplit (log, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2 + 1);
   g_assert_nonnull (strstr (log, "a.example.test"));
   g_assert_nonnull (strstr (log, "b.example.test"));
   g_clear_object (&a);

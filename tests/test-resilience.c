@@ -173,7 +173,11 @@ test_bad_stored_objects (void)
     g_assert_cmpint (cw_test_run (copy, NULL), ==, 0);
   }
   /* a directory whose name is no text */
-  g_assert_cmpint (g_mkdir (g_build_filename (certs, "bad\xff", NULL), 0700), ==, 0);
+  {
+    g_autofree gchar *no_text = g_build_filename (certs, "bad\xff", NULL);
+
+    g_assert_cmpint (g_mkdir (no_text, 0700), ==, 0);
+  }
   /* the other files the agent keeps */
   write_file (daemon->state_dir, "manager.ini", not_utf8, -1);
   write_file (daemon->state_dir, "scheduler.ini", "\xff\xfe garbage", -1);

@@ -87,7 +87,9 @@ typedef struct {
 static void
 on_properties_changed (GDBusProxy *proxy, GVariant *changed, GStrv invalidated, Wait *w)
 {
-  if (g_variant_lookup_value (changed, "LastActions", NULL) != NULL) {
+  g_autoptr(GVariant) actions = g_variant_lookup_value (changed, "LastActions", NULL);
+
+  if (actions != NULL) {
     w->changed = TRUE;
     g_main_loop_quit (w->loop);
   }
@@ -125,6 +127,7 @@ cw_ctl_deliver (CwCtl *ctl, int argc, char **argv)
   g_autoptr(CwDBusCertificate1) cert = NULL;
   g_autoptr(GError) error = NULL;
   static const gchar *const none[] = { NULL };
+  g_autoptr(GMainLoop) loop = NULL;
   Wait w = { 0 };
   gulong handler;
 
@@ -142,7 +145,8 @@ cw_ctl_deliver (CwCtl *ctl, int argc, char **argv)
   if (cert == NULL)
     return 1;
   /* the agent delivers in the background: follow it to tell what it did */
-  w.loop = g_main_loop_new (NULL, FALSE);
+  loop = g_main_loop_new (NULL, FALSE);
+  w.loop = loop;
   handler = g_signal_connect (cert, "g-properties-changed", G_CALLBACK (on_properties_changed), &w);
   if (group != NULL && !set (ctl, cert, "AccessGroup", g_variant_new_string (group), &error))
     return cw_ctl_fail (error);
@@ -185,7 +189,6 @@ cw_ctl_deliver (CwCtl *ctl, int argc, char **argv)
     for (const gchar *const *l = cw_dbus_certificate1_get_last_actions (cert); l != NULL && *l != NULL; l++)
       g_print ("%s\n", *l);
   }
-  g_main_loop_unref (w.loop);
   return 0;
 }
 

@@ -28,6 +28,7 @@ gboolean
 cw_ctl_connect (CwCtl *ctl, GError **error)
 {
   g_autoptr(GError) local = NULL;
+  g_autofree gchar *owner = NULL;
 
   /* the agent's errors arrive with their CW_ERROR codes */
   cw_error_quark ();
@@ -51,8 +52,10 @@ cw_ctl_connect (CwCtl *ctl, GError **error)
                                                          CW_BUS_NAME, CW_OBJECT_PATH, NULL, error);
   if (ctl->objects == NULL)
     return FALSE;
-  /* a proxy without an owner means nothing answered, not "no certificates" */
-  if (g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->objects)) == NULL) {
+  /* a proxy without an owner means nothing answered, not "no certificates";
+   * the owner is a new string (transfer full) */
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (ctl->objects));
+  if (owner == NULL) {
     g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN,
                  ctl->bus_type == G_BUS_TYPE_SESSION ? _("certwardd is not running on the session bus; %s")
                                                      : _("certwardd is not running on the system bus; %s"),

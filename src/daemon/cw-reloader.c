@@ -409,7 +409,7 @@ flush (gpointer user_data)
   g_autoptr(GHashTable) pending = g_steal_pointer (&self->pending);
   Batch *batch = g_new0 (Batch, 1);
   GHashTableIter iter;
-  gpointer value;
+  gpointer key, value;
 
   self->flush_idle = 0;
   self->pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) change_free);
@@ -419,14 +419,16 @@ flush (gpointer user_data)
   batch->outstanding = 1;
   batch->number = ++self->batches;
   g_hash_table_iter_init (&iter, pending);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
     Change *change = value;
     Written *w;
 
     /* gone meanwhile: nothing to deliver */
     if (cw_store_lookup_id (self->store, cw_certificate_get_id (change->cert)) != change->cert)
       continue;
+    /* the change moves to the batch; stealing frees neither key nor value */
     g_hash_table_iter_steal (&iter);
+    g_free (key);
     g_ptr_array_add (batch->changes, change);
     g_hash_table_insert (batch->lines, change->cert, g_ptr_array_new_with_free_func (g_free));
     g_hash_table_replace (self->newest, g_strdup (cw_certificate_get_id (change->cert)),

@@ -104,6 +104,53 @@ cw_http_optional (GHashTable *settings, const gchar *key, const gchar *fallback)
   return value != NULL && *value != '\0' ? value : fallback;
 }
 
+/* ---- answers ------------------------------------------------------------ */
+
+/* json-glib's parser recurses once per level: a service (or whoever stands
+ * in for it) answering with a deep enough document would overflow the
+ * agent's stack. The core has the same check (cw-json.c); a plugin cannot
+ * link the core, so it lives here too. */
+static gboolean
+json_depth_ok (const gchar *data, gsize len)
+{
+  gboolean in_string = FALSE, escaped = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++) {
+    gchar c = data[i];
+
+    if (in_string) {
+      if (escaped)
+        escaped = FALSE;
+      else if (c == '\\')
+        escaped = TRUE;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > CW_HTTP_MAX_JSON_DEPTH)
+        return FALSE;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return TRUE;
+}
+
+JsonNode *
+cw_http_parse_json (const gchar *data, gsize len)
+{
+  g_autoptr(JsonParser) parser = NULL;
+
+  if (data == NULL || len == 0 || !json_depth_ok (data, len))
+    return NULL;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, data, len, NULL))
+    return NULL;
+  return json_parser_steal_root (parser);
+}
+
 /* ---- operations --------------------------------------------------------- */
 
 static void
@@ -118,6 +165,20 @@ op_free (CwHttpOp *op)
   g_free (op);
 }
 
+static gchar *scrub (CwHttp *http, gchar *message);
+
+/* Fails @task with @error, its message without the secrets: a service may
+ * quote the request back, and an XML or JSON parser the body, so no
+ * message an operation ends with is trusted to be clean. */
+static void
+op_fail (GTask *task, GError *error)
+{
+  CwHttpOp *op = g_task_get_task_data (task);
+
+  error->message = scrub (op->http, error->message);
+  g_task_return_error (task, error);
+}
+
 /* Runs the step function once; @task is the caller's reference. */
 static void
 op_advance (GTask *task, const CwHttpResponse *response)
@@ -127,7 +188,7 @@ op_advance (GTask *task, const CwHttpResponse *response)
 
   op->sent = FALSE;
   if (!op->func (op, response, &error))
-    g_task_return_error (task, error);
+    op_fail (task, error);
   else if (!op->sent)
     g_task_return_boolean (task, TRUE);
 }
@@ -172,15 +233,11 @@ op_received (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (body == NULL) {
     g_prefix_error (&error, "cannot reach %s (zone %s): ", op->http->base, op->zone);
-    g_task_return_error (task, g_steal_pointer (&error));
+    op_fail (task, g_steal_pointer (&error));
     return;
   }
-  if (g_bytes_get_size (body) > 0 && (type == NULL || strstr (type, "xml") == NULL)) {
-    g_autoptr(JsonParser) parser = json_parser_new ();
-
-    if (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
-      json = json_parser_steal_root (parser);
-  }
+  if (g_bytes_get_size (body) > 0 && (type == NULL || strstr (type, "xml") == NULL))
+    json = cw_http_parse_json (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   response.status = soup_message_get_status (msg);
   response.body = body;
   response.json = json;
@@ -197,8 +254,8 @@ cw_http_op_send (CwHttpOp *op, const gchar *method, const gchar *path, const gch
   op->msg = soup_message_new (method, url);
   op->sent = TRUE;
   if (op->msg == NULL) {
-    g_task_return_new_error (op->task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "cannot make a URL of %s (zone %s)",
-                             url, op->zone);
+    op_fail (op->task, g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "cannot make a URL of %s (zone %s)", url,
+                                    op->zone));
     return;
   }
   soup_message_headers_replace (soup_message_get_request_headers (op->msg), "Accept", "application/json");

@@ -91,6 +91,11 @@ void        cw_http_op_send      (CwHttpOp *op, const gchar *method, const gchar
                                   GBytes *body);
 void        cw_http_op_send_json (CwHttpOp *op, const gchar *method, const gchar *path, JsonNode *body);
 
+/* The JSON in a service's answer, or NULL when it is not JSON or nests
+ * deeper than CW_HTTP_MAX_JSON_DEPTH levels. */
+#define CW_HTTP_MAX_JSON_DEPTH 64
+JsonNode   *cw_http_parse_json   (const gchar *data, gsize len);
+
 gboolean    cw_http_is_success   (const CwHttpResponse *response);
 /* FALSE with a GError for a non-2xx answer: the service's words, the zone. */
 gboolean    cw_http_check        (CwHttpOp *op, const CwHttpResponse *response, GError **error);

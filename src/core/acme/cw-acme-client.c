@@ -67,13 +67,16 @@ cw_acme_response_links (CwAcmeResponse *response, const gchar *rel)
     if (g_hash_table_lookup (table, "rel") != NULL) {
       g_auto(GStrv) rels = g_strsplit (g_hash_table_lookup (table, "rel"), " ", -1);
       g_autofree gchar *target = g_strndup (open + 1, close - open - 1);
+      gchar *resolved = NULL;
 
-      if (g_strv_contains ((const gchar * const *) rels, rel) && out->len < 16)
-        g_ptr_array_add (out, cw_acme_response_resolve (response, target));
+      /* a target that does not resolve is left out: a NULL in the list
+       * would end it early and leak what follows */
+      if (g_strv_contains ((const gchar * const *) rels, rel) && out->len < 16 &&
+          (resolved = cw_acme_response_resolve (response, target)) != NULL)
+        g_ptr_array_add (out, resolved);
     }
   }
   soup_header_free_list (items);
-  g_ptr_array_remove (out, NULL);   /* targets that did not resolve */
   g_ptr_array_add (out, NULL);
   return (gchar **) g_ptr_array_steal (out, NULL);
 }
@@ -685,7 +688,11 @@ cw_acme_client_get_finish (CwAcmeClient *self, GAsyncResult *result, GError **er
 gchar *
 cw_acme_response_text (CwAcmeResponse *response)
 {
-  return g_strndup (g_bytes_get_data (response->body, NULL), g_bytes_get_size (response->body));
+  gsize len = 0;
+  const gchar *data = g_bytes_get_data (response->body, &len);
+
+  /* an empty body has no data, and g_strndup (NULL, 0) is NULL */
+  return len > 0 ? g_strndup (data, len) : g_strdup ("");
 }
 
 /* ---- loading the directory, then going on ------------------------------ */

@@ -77,6 +77,12 @@ cw_json_parse (const gchar *data, gsize len, GError **error)
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  /* an empty body (a 200 with a JSON type and nothing in it) would be a
+   * critical in json-glib, which wants data */
+  if (data == NULL || len == 0) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("invalid JSON: the document is empty"));
+    return NULL;
+  }
   if (!depth_ok (data, len)) {
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the JSON document is nested more than %d levels deep"),
                  MAX_DEPTH);

@@ -325,6 +325,7 @@ webroot_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   g_task_return_boolean (task, TRUE);
 }
 
+/* Takes @task: g_task_run_in_thread() holds its own reference. */
 static void
 run_webroot (CwHttp01Solver *self, GPtrArray *challenges, gboolean remove, GTask *task)
 {
@@ -335,6 +336,7 @@ run_webroot (CwHttp01Solver *self, GPtrArray *challenges, gboolean remove, GTask
   job->remove = remove;
   g_task_set_task_data (task, job, (GDestroyNotify) webroot_job_free);
   g_task_run_in_thread (task, webroot_thread);
+  g_object_unref (task);
 }
 
 static const gchar *

@@ -99,6 +99,7 @@ enrolled (GObject *source, GAsyncResult *result, gpointer user_data)
   Job *job = user_data;
   GError *error = NULL;
   g_autofree gchar *chain = cw_scep_enroll_finish (CW_SCEP_CLIENT (source), result, &error);
+  g_autoptr(GBytes) bytes = NULL;
   gsize len;
 
   if (chain == NULL) {
@@ -110,8 +111,9 @@ enrolled (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   len = strlen (chain);
-  cw_store_install_async (job->manager->store, job->cert, g_bytes_new_take (g_steal_pointer (&chain), len), NULL,
-                          installed, job);
+  /* the store keeps its own reference to the chain */
+  bytes = g_bytes_new_take (g_steal_pointer (&chain), len);
+  cw_store_install_async (job->manager->store, job->cert, bytes, NULL, installed, job);
 }
 
 static void

@@ -103,6 +103,14 @@ entry_is_noise (const gchar *path)
          base[0] == '.';
 }
 
+/* libarchive's own words, which may quote an entry's name as the archive
+ * spells it: escaped like the names themselves */
+static gchar *
+archive_error (struct archive *a)
+{
+  return la.error_string (a) != NULL ? cw_text_escape (la.error_string (a), -1) : g_strdup (_("unknown error"));
+}
+
 GPtrArray *
 cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
 {
@@ -123,8 +131,9 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
   a = la.read_new ();
   la.support_format_zip (a);
   if (la.open_memory (a, data, len) != ARCHIVE_OK) {
-    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("not a readable ZIP archive: %s"),
-                 la.error_string (a) ? la.error_string (a) : _("unknown error"));
+    g_autofree gchar *why = archive_error (a);
+
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("not a readable ZIP archive: %s"), why);
     return NULL;
   }
 
@@ -157,9 +166,10 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
       la_ssize_t n = la.read_data (a, chunk, sizeof chunk);
 
       if (n < 0) {
-        g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
-                     _("cannot read “%s” from the ZIP archive: %s"), path,
-                     la.error_string (a) ? la.error_string (a) : _("unknown error"));
+        g_autofree gchar *name = cw_text_escape (path, -1);
+        g_autofree gchar *why = archive_error (a);
+
+        g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("cannot read “%s” from the ZIP archive: %s"), name, why);
         return NULL;
       }
       if (n == 0)
@@ -187,8 +197,9 @@ cw_archive_read_zip (const guint8 *data, gsize len, GError **error)
     g_ptr_array_add (entries, entry);
   }
   if (r != ARCHIVE_EOF) {
-    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the ZIP archive is damaged: %s"),
-                 la.error_string (a) ? la.error_string (a) : _("unknown error"));
+    g_autofree gchar *why = archive_error (a);
+
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("the ZIP archive is damaged: %s"), why);
     return NULL;
   }
   return g_steal_pointer (&entries);

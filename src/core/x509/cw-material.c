@@ -170,6 +170,18 @@ pkcs12_add_bag (CwMaterial *self, Batch *batch, const gchar *label, gnutls_pkcs1
       g_auto(gnutls_x509_privkey_t) key = NULL;
       int ret;
 
+      /* a shrouded key bag names its own KDF cost, like the file's MAC and
+       * its encrypted bags: checked before anything is derived */
+      if (type == GNUTLS_BAG_PKCS8_ENCRYPTED_KEY) {
+        guint8 salt[128];
+        unsigned schema = 0, cipher = 0, salt_size = sizeof salt, iterations = 0;
+        char *oid = NULL;
+
+        ret = gnutls_pkcs8_info (&data, GNUTLS_X509_FMT_DER, &schema, &cipher, salt, &salt_size, &iterations, &oid);
+        gnutls_free (oid);
+        if (ret >= 0 && !cw_kdf_iterations_ok (iterations, label, error))
+          return FALSE;
+      }
       gnutls_x509_privkey_init (&key);
       ret = gnutls_x509_privkey_import_pkcs8 (key, &data, GNUTLS_X509_FMT_DER,
                                               type == GNUTLS_BAG_PKCS8_KEY ? NULL : password,
@@ -461,7 +473,8 @@ add_der (CwMaterial *self, Batch *batch, const gchar *label, const guint8 *data,
 static gboolean
 looks_like_text (const guint8 *data, gsize len)
 {
-  return g_strstr_len ((const gchar *) data, MIN (len, MAX_INPUT_SIZE), "-----BEGIN ") != NULL;
+  /* an empty ZIP entry has no data at all: g_strstr_len wants some */
+  return data != NULL && g_strstr_len ((const gchar *) data, MIN (len, MAX_INPUT_SIZE), "-----BEGIN ") != NULL;
 }
 
 static gboolean

@@ -96,7 +96,12 @@ gchar    *cw_hex_encode (const guint8 *data, gsize len) G_GNUC_WARN_UNUSED_RESUL
 
 /* Password-protected inputs name their own key-derivation cost; an absurd
  * one (millions of rounds) would stall the agent, so it is refused. */
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define CW_MAX_KDF_ITERATIONS 2000000
+#else
+/* fuzz/: a mutated round count costs a second per input at the real cap */
+#define CW_MAX_KDF_ITERATIONS 20000
+#endif
 gboolean  cw_kdf_iterations_ok (guint iterations, const gchar *label, GError **error);
 
 /* The CN of the issuer of the last certificate of a PEM chain (the root

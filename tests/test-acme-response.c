@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What CwAcmeClient reads from a CA's answer beyond its JSON
+ * (cw-acme-client.c): Link headers, Retry-After, Location. */
+#include "cw-acme-client.h"
+#include "cw-test-util.h"
+
+static CwAcmeResponse *
+response_with (const gchar *name, const gchar *value)
+{
+  CwAcmeResponse *response = g_new0 (CwAcmeResponse, 1);
+
+  response->status = 200;
+  response->url = g_strdup ("https://ca.example/acme/cert/1");
+  response->body = g_bytes_new_static ("", 0);
+  response->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  soup_message_headers_append (response->headers, name, value);
+  return response;
+}
+
+/* Found by fuzz/fuzz-acme-json: two alternates that do not resolve left a
+ * NULL inside the list, which ended it there and leaked the rest. */
+static void
+test_links_unresolvable (void)
+{
+  g_autoptr(CwAcmeResponse) response =
+    response_with ("Link", "<http://[::1>;rel=\"alternate\", <https://[zz>;rel=\"alternate\", "
+                           "</acme/cert/1/alt>;rel=\"alternate\", <https://ca.example/dir>;rel=\"index\"");
+  g_auto(GStrv) links = cw_acme_response_links (response, "alternate");
+
+  g_assert_cmpstrv (links, ((const gchar *[]) { "https://ca.example/acme/cert/1/alt", NULL }));
+}
+
+static void
+test_links_relations (void)
+{
+  g_autoptr(CwAcmeResponse) response =
+    response_with ("Link", "<alt/1>; rel=\"alternate up\", <https://ca.example/alt/2>;rel=alternate, "
+                           "<https://ca.example/dir>;rel=\"index\", <no-params>");
+  g_auto(GStrv) alternates = cw_acme_response_links (response, "alternate");
+  g_auto(GStrv) up = cw_acme_response_links (response, "up");
+
+  g_assert_cmpstrv (alternates, ((const gchar *[]) { "https://ca.example/acme/cert/alt/1", "https://ca.example/alt/2",
+                                                     NULL }));
+  g_assert_cmpstrv (up, ((const gchar *[]) { "https://ca.example/acme/cert/alt/1", NULL }));
+}
+
+int
+main (int argc, char **argv)
+{
+  cw_test_init (&argc, &argv);
+  g_test_add_func ("/acme-response/links-unresolvable", test_links_unresolvable);
+  g_test_add_func ("/acme-response/links-relations", test_links_relations);
+  return g_test_run ();
+}
