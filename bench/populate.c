@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bench/populate STATE_DIR N: fills a state directory with N self-signed
- * certificates (P-256, one name each) through the store, as the daemon
- * would make them, for bench/scale. Not installed.
+ * bench/populate STATE_DIR N [CONFIG]: fills a state directory with N
+ * self-signed certificates (P-256, one name each) through the store, as
+ * the daemon would make them, for bench/scale. With a CONFIG whose
+ * [cluster] names a database, each is committed there first, as on a node
+ * of a cluster (bench/cluster). Not installed.
  */
+#include "cw-cluster-sync.h"
 #include "cw-store.h"
 
 #include <stdlib.h>
@@ -52,15 +55,33 @@ main (int argc, char **argv)
   Fill fill = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(CwStore) store = NULL;
+  g_autoptr(CwConfig) config = NULL;
+  g_autoptr(CwCluster) cluster = NULL;
+  g_autoptr(CwClusterSync) sync = NULL;
 
-  if (argc != 3) {
-    g_printerr ("usage: populate STATE_DIR N\n");
+  if (argc != 3 && argc != 4) {
+    g_printerr ("usage: populate STATE_DIR N [CONFIG]\n");
     return 2;
   }
-  store = cw_store_new (argv[1], NULL);
+  if (argc == 4 && (config = cw_config_load (argv[3], TRUE, NULL, &error)) == NULL) {
+    g_printerr ("populate: %s\n", error->message);
+    return 1;
+  }
+  store = cw_store_new (argv[1], config);
   if (!cw_store_load (store, &error)) {
     g_printerr ("populate: %s\n", error->message);
     return 1;
+  }
+  if (config != NULL && cw_cluster_configured (config)) {
+    cluster = cw_cluster_new (config, argv[1], &error);
+    if (cluster == NULL) {
+      g_printerr ("populate: %s\n", error->message);
+      return 1;
+    }
+    sync = cw_cluster_sync_new (cluster, store);
+    cw_cluster_start (cluster);
+    while (!cw_cluster_get_available (cluster))
+      g_main_context_iteration (NULL, TRUE);
   }
   fill.store = store;
   fill.total = (guint) g_ascii_strtoull (argv[2], NULL, 10);

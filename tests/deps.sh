@@ -11,7 +11,7 @@ set -euo pipefail
 # libtasn1: SCEP's CMS EnvelopedData (asn1Parser compiles src/core/scep/cw-scep.asn)
 BUILD="meson ninja-build pkg-config gcc libc6-dev gettext
   libglib2.0-dev libglib2.0-dev-bin libgnutls28-dev libsoup-3.0-dev libjson-glib-dev libarchive-dev libldns-dev
-  libtasn1-6-dev libtasn1-bin scdoc bash-completion python3-polib"
+  libtasn1-6-dev libtasn1-bin scdoc bash-completion python3-polib libpq-dev"
 # glib-networking: libsoup's TLS backend at run time; dbus: the bus itself
 RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
 # the tests run the real components and check against independent tools;
@@ -20,12 +20,13 @@ RUNTIME="glib-networking dbus-daemon dbus-bin libglib2.0-bin ca-certificates"
 # Kamailio and coturn receive certificates through their integrations;
 # polkitd decides who may change what on the system bus;
 # scep: micromdm's scepserver, the SCEP CA of tests/test-scep*.c;
-# nginx with its stream module: the TLS-ALPN-01 router of docs/
+# nginx with its stream module: the TLS-ALPN-01 router of docs/;
+# postgresql-15: the cluster tests' throwaway database (initdb, as postgres)
 TEST="openssl gnutls-bin zip util-linux bsdutils systemd python3 pebble curl
   bind9 bind9-utils bind9-dnsutils pdns-server pdns-backend-sqlite3 sqlite3 scep
   locales man-db groff-base cockpit-ws cockpit-bridge cockpit-system chromium
   kamailio kamailio-tls-modules coturn polkitd
-  nginx libnginx-mod-stream"
+  nginx libnginx-mod-stream postgresql-15"
 SYSTEM=""
 if [ "${1:-}" = --system ]; then
   # dpkg-buildpackage and dh (debhelper-compat 13), lintian, systemd-nspawn,

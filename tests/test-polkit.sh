@@ -121,7 +121,8 @@ like "nobody can ask FindForName" "www_example_test" \
 OPEN="org.certward.Manager1.GetCertificates org.certward.Manager1.FindForName
 org.certward.Manager1.GetHttpChallenge org.certward.Manager1.GetTlsAlpnChallenge org.certward.Manager1.GetAccounts org.certward.Manager1.GetProviderTypes
 org.certward.Manager1.GetProviders org.certward.Manager1.GetIntegrations org.certward.Certificate1.Export
-org.certward.Certificate1.GetRequest org.certward.TrustStore1.List org.certward.TrustStore1.Export"
+org.certward.Certificate1.GetRequest org.certward.TrustStore1.List org.certward.TrustStore1.Export
+org.certward.Manager1.GetClusterStatus"
 $AS_NOBODY "$AUTHZ_WALK" >"$B/walk" 2>"$B/walk.err"
 walk_check() {
   local member verdict rest bad=0 n=0

@@ -33,6 +33,7 @@ static const CwCtlCommand commands[] = {
   { "tenant", cw_ctl_tenant, N_("list|set"), N_("Tenants and their domains") },
   { "expiry-days", cw_ctl_expiry_days, N_("[DAYS]"), N_("Show or set the expiry warning") },
   { "trust", cw_ctl_trust, N_("VERB"), N_("The trusted CA certificates") },
+  { "cluster", cw_ctl_cluster, N_("status"), N_("The nodes sharing certificates, their leases and events") },
 };
 
 static void

@@ -123,6 +123,7 @@ int cw_ctl_integrations (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_tenant (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_expiry_days (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_trust (CwCtl *ctl, int argc, char **argv);
+int cw_ctl_cluster (CwCtl *ctl, int argc, char **argv);
 int cw_ctl_request (CwCtl *ctl, int argc, char **argv);
 /* Calls Manager1.Request for @name with @ids and @options (an a{sv}), then
  * waits up to @wait seconds (the default when 0 or less) for the outcome

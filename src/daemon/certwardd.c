@@ -7,6 +7,9 @@
 #include "cw-authority.h"
 #include "cw-saved-reply.h"
 #include "cw-clock.h"
+#include "cw-cluster-http01.h"
+#include "cw-cluster-renewal.h"
+#include "cw-cluster-sync.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
 #include "cw-scheduler.h"
@@ -100,6 +103,8 @@ on_reload (gpointer user_data)
   /* read once at start, where they were handed to what uses them */
   static const gchar *const at_start[][2] = {
     { "trust", "system-bundle" }, { "trust", "verification-mode" }, { "acme", "ca-file" }, { "dns-01", "provider-dir" },
+    { "cluster", "backend" }, { "cluster", "uri" }, { "cluster", "node" }, { "cluster", "key-file" },
+    { "cluster", "lease-time" }, { "cluster", "heartbeat" },
   };
   Context *ctx = user_data;
   g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
@@ -207,6 +212,9 @@ main (int argc, char **argv)
   g_autofree gchar *trust_dir = NULL;
   g_autoptr(CwDeliverer) deliverer = NULL;
   g_autoptr(CwDaemon) daemon = NULL;
+  g_autoptr(CwCluster) cluster = NULL;
+  g_autoptr(CwClusterSync) cluster_sync = NULL;
+  g_autoptr(CwClusterRenewal) cluster_renewal = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
 
@@ -265,6 +273,16 @@ main (int argc, char **argv)
   }
   for (guint i = 0; i < warnings->len; i++)
     g_warning ("%s", (const gchar *) g_ptr_array_index (warnings, i));
+
+  /* a node of a cluster: the configuration is checked before anything
+   * loads; it connects once the store is loaded (src/core/cluster/) */
+  if (cw_cluster_configured (config)) {
+    cluster = cw_cluster_new (config, state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, &error);
+    if (cluster == NULL) {
+      g_printerr ("certwardd: %s: %s\n", cw_config_get_path (config), error->message);
+      return EXIT_FAILURE;
+    }
+  }
 
   store = cw_store_new (state_dir != NULL ? state_dir : CW_DEFAULT_STATE_DIR, config);
   /* expiring/expired are announced once somebody can hear them */
@@ -351,6 +369,23 @@ main (int argc, char **argv)
   cw_scheduler_set_scep (scheduler, scep);
   daemon = cw_daemon_new (store, trust, acme, scheduler, deliverer);
   cw_daemon_set_scep (daemon, scep);
+  if (cluster != NULL) {
+    /* the host's own identity was made above, before sharing starts: it
+     * is this node's alone */
+    cw_daemon_set_cluster (daemon, cluster);
+    cluster_sync = cw_cluster_sync_new (cluster, store);
+    /* one node at a time renews a shared certificate */
+    cluster_renewal = cw_cluster_renewal_new (cluster, store, acme);
+    /* the CA may ask any node for any node's HTTP-01 token: a standalone
+     * responder listens all the time */
+    if (!cw_http01_set_shared (cw_acme_manager_get_http01 (acme), cw_cluster_http01 (), cluster,
+                               g_str_equal (cw_config_get_string (config, "http-01", "mode"), "standalone"),
+                               &error)) {
+      g_warning ("%s; HTTP-01 challenges of other nodes are not answered here", error->message);
+      g_clear_error (&error);
+    }
+    cw_cluster_start (cluster);
+  }
   ctx.daemon = daemon;
   g_signal_connect (daemon, "name-lost", G_CALLBACK (on_name_lost), &ctx);
   /* polkit decides on the system bus; a session agent serves its own user */

@@ -7,6 +7,7 @@
 #include "cw-account-service.h"
 #include "cw-certificate-service.h"
 #include "cw-certificate-tree.h"
+#include "cw-cluster-service.h"
 #include "cw-find-filter.h"
 #include "cw-memory.h"
 #include "cw-manager-service.h"
@@ -28,6 +29,7 @@ struct _CwDaemon {
   CwAcmeManager            *acme;
   CwScheduler              *scheduler;
   CwScepManager            *scep;
+  CwCluster                *cluster;     /* or NULL: alone */
   CwReloader               *reloader;
   CwDeliverer              *deliverer;
   GDBusConnection          *connection;
@@ -166,6 +168,7 @@ cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error)
   self->manager = cw_manager_service_new (self->store, self->acme, self->scheduler, self->deliverer);
   if (self->scep != NULL)
     cw_manager_service_set_scep (self->manager, self->scep);
+  cw_cluster_service_attach (CW_DBUS_MANAGER1 (self->manager), self->cluster);
   /* units are reloaded over the agent's own bus: the system bus, or the
    * tests' bus with --session */
   self->reloader = cw_reloader_new (self->store, self->scheduler, self->acme, self->deliverer, self->connection);
@@ -251,6 +254,7 @@ cw_daemon_dispose (GObject *object)
   g_clear_object (&self->trust);
   g_clear_object (&self->acme);
   g_clear_object (&self->scep);
+  g_clear_object (&self->cluster);
   G_OBJECT_CLASS (cw_daemon_parent_class)->dispose (object);
 }
 
@@ -279,6 +283,12 @@ cw_daemon_set_scep (CwDaemon *self, CwScepManager *scep)
   g_return_if_fail (CW_IS_SCEP_MANAGER (scep));
 
   g_set_object (&self->scep, scep);
+}
+
+void
+cw_daemon_set_cluster (CwDaemon *self, CwCluster *cluster)
+{
+  g_set_object (&self->cluster, cluster);
 }
 
 CwDaemon *

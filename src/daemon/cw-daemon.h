@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "cw-acme-manager.h"
+#include "cw-cluster.h"
 #include "cw-deliverer.h"
 #include "cw-scep-manager.h"
 #include "cw-scheduler.h"
@@ -32,6 +33,9 @@ CwDaemon *cw_daemon_new (CwStore *store, CwTrustStore *trust, CwAcmeManager *acm
                          CwDeliverer *deliverer) G_GNUC_WARN_UNUSED_RESULT;
 /* SCEP certificates are requested and renewed through @scep; before start. */
 void      cw_daemon_set_scep (CwDaemon *self, CwScepManager *scep);
+/* A node of a cluster: Manager1's cluster members, read-only while its
+ * database is away; before start. */
+void      cw_daemon_set_cluster (CwDaemon *self, CwCluster *cluster);
 gboolean  cw_daemon_start (CwDaemon *self, GBusType bus_type, GError **error);
 /* Gives up the bus name so that no new work arrives (shutdown). */
 void      cw_daemon_release_name (CwDaemon *self);

@@ -57,6 +57,26 @@ find_rule (const CwGuardRule *rules, GDBusMethodInvocation *invocation)
   return NULL;
 }
 
+static CwGuardGate gate;
+static gpointer    gate_data;
+
+void
+cw_guard_set_gate (CwGuardGate func, gpointer user_data)
+{
+  gate = func;
+  gate_data = user_data;
+}
+
+/* Whether a call under @rule changes something. Every rule with an action
+ * does, except the reads that need one (an export with the key) and a
+ * provider's Test (a throwaway record, nothing kept). */
+static gboolean
+rule_changes (const CwGuardRule *rule)
+{
+  return (rule->action != NULL || rule->action_for != NULL) && !g_str_equal (rule->member, "Export") &&
+         !g_str_equal (rule->member, "Test");
+}
+
 typedef struct {
   CwGuardDispatch        dispatch;
   gpointer               data;
@@ -101,6 +121,16 @@ cw_guard_call (const CwGuardRule *rules, gpointer object, GDBusMethodInvocation 
     if (destroy != NULL)
       destroy (data);
     return;
+  }
+  if (gate != NULL && rule_changes (rule)) {
+    GError *error = NULL;
+
+    if (!gate (gate_data, &error)) {
+      cw_invocation_take_error (invocation, error);
+      if (destroy != NULL)
+        destroy (data);
+      return;
+    }
   }
   action = rule->action_for != NULL ? rule->action_for (object, g_dbus_method_invocation_get_parameters (invocation))
                                     : rule->action;

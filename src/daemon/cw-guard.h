@@ -40,6 +40,14 @@ typedef void (*CwGuardDispatch) (gpointer data, GDBusMethodInvocation *invocatio
 void cw_guard_call (const CwGuardRule *rules, gpointer object, GDBusMethodInvocation *invocation,
                     CwGuardDispatch dispatch, gpointer data, GDestroyNotify destroy);
 
+/* A gate every call that needs an action passes after its rule is found
+ * and before polkit is asked (reads without an action, Export and Test
+ * pass by): it answers FALSE with the error to reply, e.g. a node of a
+ * cluster whose database is away is read-only (CW_ERROR_UNAVAILABLE).
+ * NULL: no gate. */
+typedef gboolean (*CwGuardGate) (gpointer user_data, GError **error);
+void cw_guard_set_gate (CwGuardGate gate, gpointer user_data);
+
 /* For gdbus-codegen skeletons: the class's vtable with every call and
  * Properties.Set routed through cw_guard_call; @setter (may be NULL: no
  * writable property) handles an allowed write.

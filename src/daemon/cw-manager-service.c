@@ -79,17 +79,31 @@ handle_get_certificates (CwDBusManager1 *iface, GDBusMethodInvocation *invocatio
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+http_challenge_found (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  GError *error = NULL;
+  g_autofree gchar *answer = cw_http01_lookup_finish (CW_HTTP01 (source), result, &error);
+
+  if (error != NULL)
+    cw_invocation_take_error (invocation, error);
+  else if (answer == NULL)
+    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
+                                           _("no HTTP-01 challenge with this token is pending"));
+  else
+    cw_dbus_manager1_complete_get_http_challenge (g_dbus_method_invocation_get_user_data (invocation),
+                                                  invocation, answer);
+}
+
 static gboolean
 handle_get_http_challenge (CwDBusManager1 *iface, GDBusMethodInvocation *invocation, const gchar *token)
 {
   CwManagerService *self = CW_MANAGER_SERVICE (iface);
-  const gchar *answer = cw_http01_lookup (cw_acme_manager_get_http01 (self->acme), token);
 
-  if (answer == NULL)
-    g_dbus_method_invocation_return_error (invocation, CW_ERROR, CW_ERROR_NOT_FOUND,
-                                           _("no HTTP-01 challenge with this token is pending"));
-  else
-    cw_dbus_manager1_complete_get_http_challenge (iface, invocation, answer);
+  /* this node's challenges, or (in a cluster) another node's */
+  cw_http01_lookup_async (cw_acme_manager_get_http01 (self->acme), token, http_challenge_found,
+                          g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -423,6 +437,7 @@ static const CwGuardRule rules[] = {
   { "GetProviderTypes", NULL, NULL },
   { "GetProviders", NULL, NULL },
   { "GetIntegrations", NULL, NULL },
+  { "GetClusterStatus", NULL, NULL },
   { "Import", NULL, creation_action },
   { "CreateSelfSigned", NULL, creation_action },
   { "CreateRequest", NULL, creation_action },

@@ -32,6 +32,8 @@ struct _CwAcmeManager {
   GHashTable    *queues;          /* directory URL → Queue */
   GHashTable    *revoking;        /* ids of certificates being revoked */
   GCancellable  *cancellable;     /* cancelled on dispose */
+  const CwAcmeGate *gate;         /* who may renew (a cluster's lease), or NULL */
+  gpointer       gate_data;
 };
 
 /* Queues an order for @cert's pending request (Busy when one runs). */

@@ -149,10 +149,16 @@ renew_prepared (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
 
   cert = cw_store_request_finish (CW_STORE (source), result, NULL, &error);
-  if (cert == NULL || !cw_acme_manager_start_job (self, cert, &error))
+  if (cert == NULL || !cw_acme_manager_start_job (self, cert, &error)) {
+    CwCertificate *gated = g_object_get_data (G_OBJECT (task), "cw-gated");
+
+    /* no order: what the gate granted goes back */
+    if (gated != NULL)
+      self->gate->release (self->gate_data, gated);
     g_task_return_error (task, error);
-  else
+  } else {
     g_task_return_boolean (task, TRUE);
+  }
 }
 
 /* A new request for @cert, and its order. */
@@ -184,6 +190,57 @@ check_acme (CwAcmeManager *self, CwCertificate *cert, GError **error)
 }
 
 void
+cw_acme_manager_set_gate (CwAcmeManager *self, const CwAcmeGate *gate, gpointer gate_data)
+{
+  self->gate = gate;
+  self->gate_data = gate_data;
+}
+
+/* Renew once the gate (if any) granted it. */
+static void
+renew_start (CwAcmeManager *self, GTask *task)
+{
+  CwCertificate *cert = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  /* never issued yet (a failed first order): try the same request again */
+  if (cw_certificate_get_info (cert) == NULL && cw_certificate_get_request (cert) != NULL) {
+    if (!cw_acme_manager_start_job (self, cert, &error)) {
+      if (g_object_get_data (G_OBJECT (task), "cw-gated") != NULL)
+        self->gate->release (self->gate_data, cert);
+      g_task_return_error (task, error);
+    } else {
+      g_task_return_boolean (task, TRUE);
+    }
+    g_object_unref (task);
+    return;
+  }
+  reissue (self, cert, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "cw-reuse-key")), task);
+}
+
+static void
+renew_granted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  CwAcmeManager *self = g_task_get_source_object (task);
+  CwCertificate *cert = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!self->gate->acquire_finish (self->gate_data, result, &error)) {
+    cw_task_fail (task, error);
+    return;
+  }
+  /* another renewal may have started while the gate was asked */
+  if (!check_acme (self, cert, &error)) {
+    self->gate->release (self->gate_data, cert);
+    cw_task_fail (task, error);
+    return;
+  }
+  g_object_set_data (G_OBJECT (task), "cw-gated", cert);
+  renew_start (self, task);
+}
+
+void
 cw_acme_manager_renew_async (CwAcmeManager *self, CwCertificate *cert, gboolean force, gint reuse_key,
                              GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
@@ -204,16 +261,13 @@ cw_acme_manager_renew_async (CwAcmeManager *self, CwCertificate *cert, gboolean 
                              cw_certificate_get_name (cert), when);
     return;
   }
-  /* never issued yet (a failed first order): try the same request again */
-  if (info == NULL && cw_certificate_get_request (cert) != NULL) {
-    if (!cw_acme_manager_start_job (self, cert, &error))
-      g_task_return_error (task, error);
-    else
-      g_task_return_boolean (task, TRUE);
-    return;
-  }
-  reissue (self, cert, reuse_key < 0 ? cw_certificate_get_acme (cert)->reuse_key : reuse_key > 0,
-           g_steal_pointer (&task));
+  g_task_set_task_data (task, g_object_ref (cert), g_object_unref);
+  g_object_set_data (G_OBJECT (task), "cw-reuse-key",
+                     GINT_TO_POINTER (reuse_key < 0 ? cw_certificate_get_acme (cert)->reuse_key : reuse_key > 0));
+  if (self->gate != NULL)
+    self->gate->acquire_async (self->gate_data, cert, renew_granted, g_steal_pointer (&task));
+  else
+    renew_start (self, g_steal_pointer (&task));
 }
 
 gboolean

@@ -648,6 +648,11 @@ cw_acme_manager_resume (CwAcmeManager *self)
   for (guint i = 0; i < all->len; i++) {
     CwCertificate *cert = g_ptr_array_index (all, i);
 
+    /* behind a gate (a cluster) a renewal's order is not resumed: its lease
+     * expired while this node was away, and whichever node sees that
+     * first renews (cw-cluster-renewal.c), or already has */
+    if (self->gate != NULL && cw_certificate_get_info (cert) != NULL)
+      continue;
     if (cw_certificate_get_acme (cert) != NULL && cw_certificate_get_request (cert) != NULL &&
         !cw_acme_manager_is_working (self, cert)) {
       g_info ("%s: resuming its ACME order", cw_certificate_get_name (cert));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "cw-acme-accounts.h"
+#include "cw-acme-gate.h"
 #include "cw-http01.h"
 #include "cw-tls-alpn01.h"
 #include "cw-provider-manager.h"
@@ -66,6 +67,9 @@ void           cw_acme_manager_request_async (CwAcmeManager *self, const gchar *
                                               const gchar *tenant, GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data);
 CwCertificate *cw_acme_manager_request_finish (CwAcmeManager *self, GAsyncResult *result, GError **error);
+
+/* Renewals ask @gate first (cw-acme-gate.h); NULL: none. */
+void           cw_acme_manager_set_gate (CwAcmeManager *self, const CwAcmeGate *gate, gpointer gate_data);
 
 /* Starts a reissue: CW_ERROR_NOT_DUE unless due or @force. @reuse_key: -1
  * as the certificate says, 0 a new key, 1 the current key. */

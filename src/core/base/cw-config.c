@@ -61,6 +61,13 @@ static const KeyDef keys[] = {
   { "dns-01", "propagation-timeout", TYPE_INT, 5, 7200, "300", NULL },
   { "dns-01", "propagation-interval", TYPE_INT, 1, 300, "5", NULL },
   { "dns-01", "provider-dir", TYPE_PATH, 0, 0, "", NULL },
+  /* several nodes sharing their certificates (src/core/cluster/) */
+  { "cluster", "backend", TYPE_ENUM, 0, 0, "local", "local|postgresql" },
+  { "cluster", "uri", TYPE_STRING, 0, 0, "", NULL },
+  { "cluster", "node", TYPE_STRING, 0, 0, "", NULL },
+  { "cluster", "key-file", TYPE_PATH, 0, 0, "", NULL },
+  { "cluster", "lease-time", TYPE_INT, 5, 3600, "120", NULL },
+  { "cluster", "heartbeat", TYPE_INT, 1, 300, "10", NULL },
 };
 
 typedef struct {

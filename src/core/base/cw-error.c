@@ -30,6 +30,7 @@ static const GDBusErrorEntry entries[] = {
   { CW_ERROR_NOT_DUE, "org.certward.Error.NotDue" },
   { CW_ERROR_ACME, "org.certward.Error.Acme" },
   { CW_ERROR_NETWORK, "org.certward.Error.Network" },
+  { CW_ERROR_UNAVAILABLE, "org.certward.Error.Unavailable" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (entries) == CW_ERROR_LAST + 1);

@@ -38,9 +38,10 @@ typedef enum {
   CW_ERROR_NOT_DUE,           /* NotDue: a renewal that is not due (use force) */
   CW_ERROR_ACME,              /* Acme: the ACME server refused (its problem document in words) */
   CW_ERROR_NETWORK,           /* Network: a server could not be reached */
+  CW_ERROR_UNAVAILABLE,       /* Unavailable: the shared cluster database cannot be reached; read-only */
 } CwError;
 
-#define CW_ERROR_LAST CW_ERROR_NETWORK
+#define CW_ERROR_LAST CW_ERROR_UNAVAILABLE
 
 /* Also registers the D-Bus names of the codes, so a process that reads the
  * agent's errors calls it (or uses CW_ERROR) before its first call. */

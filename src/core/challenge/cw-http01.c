@@ -42,7 +42,9 @@ struct _CwHttp01 {
   guint       port;
   GHashTable *tokens;        /* token → key authorization */
   SoupServer *server;
-  guint       standalone;    /* standalone challenges pending */
+  guint       standalone;    /* standalone challenges pending (+1 while shared with listen) */
+  const CwHttp01Shared *shared;  /* or NULL: this node alone */
+  gpointer    shared_data;
 };
 
 G_DEFINE_FINAL_TYPE (CwHttp01, cw_http01, G_TYPE_OBJECT)
@@ -109,24 +111,102 @@ cw_http01_is_listening (CwHttp01 *self)
   return self->standalone > 0;
 }
 
-static void
-serve (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
-{
-  CwHttp01 *self = user_data;
-  const gchar *method = soup_server_message_get_method (msg);
-  const gchar *key_authorization;
+static gboolean token_ok (const gchar *token, GError **error);
 
-  if (!g_str_equal (method, SOUP_METHOD_GET) && !g_str_equal (method, SOUP_METHOD_HEAD)) {
-    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
-    return;
-  }
-  key_authorization = g_str_has_prefix (path, PREFIX) ? g_hash_table_lookup (self->tokens, path + strlen (PREFIX)) : NULL;
+static void
+answer (SoupServerMessage *msg, const gchar *key_authorization)
+{
   if (key_authorization == NULL) {
     soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
     return;
   }
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY, key_authorization, strlen (key_authorization));
+}
+
+static void
+shared_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *key_authorization = cw_http01_lookup_finish (CW_HTTP01 (source), result, &error);
+
+  if (error != NULL)
+    g_info ("HTTP-01: shared tokens: %s", error->message);
+  answer (msg, key_authorization);
+  soup_server_message_unpause (msg);
+}
+
+static void
+serve (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  CwHttp01 *self = user_data;
+  const gchar *method = soup_server_message_get_method (msg);
+  const gchar *token = g_str_has_prefix (path, PREFIX) ? path + strlen (PREFIX) : NULL;
+  const gchar *key_authorization;
+
+  if (!g_str_equal (method, SOUP_METHOD_GET) && !g_str_equal (method, SOUP_METHOD_HEAD)) {
+    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+    return;
+  }
+  key_authorization = token != NULL ? g_hash_table_lookup (self->tokens, token) : NULL;
+  /* another node's challenge: the answer is in the shared tokens */
+  if (key_authorization == NULL && self->shared != NULL && token != NULL && token_ok (token, NULL)) {
+    soup_server_message_pause (msg);
+    cw_http01_lookup_async (self, token, shared_answered, g_object_ref (msg));
+    return;
+  }
+  answer (msg, key_authorization);
+}
+
+static void
+shared_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CwHttp01 *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gchar *key_authorization = self->shared->lookup_finish (self->shared_data, result, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, key_authorization, g_free);
+}
+
+void
+cw_http01_lookup_async (CwHttp01 *self, const gchar *token, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  const gchar *here = g_hash_table_lookup (self->tokens, token);
+
+  if (here != NULL || self->shared == NULL) {
+    g_task_return_pointer (task, g_strdup (here), g_free);
+    return;
+  }
+  self->shared->lookup_async (self->shared_data, token, shared_looked_up, g_steal_pointer (&task));
+}
+
+gchar *
+cw_http01_lookup_finish (CwHttp01 *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean start_listening (CwHttp01 *self, GError **error);
+
+gboolean
+cw_http01_set_shared (CwHttp01 *self, const CwHttp01Shared *shared, gpointer user_data, gboolean listen,
+                      GError **error)
+{
+  self->shared = shared;
+  self->shared_data = user_data;
+  if (!listen)
+    return TRUE;
+  if (self->standalone == 0 && !start_listening (self, error))
+    return FALSE;
+  /* one for the cluster: it never drops to 0, the server stays */
+  self->standalone++;
+  return TRUE;
 }
 
 static gboolean
@@ -265,6 +345,25 @@ get_challenge_type (CwChallengeSolver *solver)
   return "http-01";
 }
 
+static void present_here (CwHttp01Solver *self, GPtrArray *challenges, GTask *task);
+
+static void
+published (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CwHttp01Solver *self = g_task_get_source_object (task);
+  CwHttp01 *r = self->responder;
+  GPtrArray *challenges = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!r->shared->publish_finish (r->shared_data, result, &error)) {
+    g_prefix_error (&error, _("HTTP-01 tokens cannot be shared with the other nodes: "));
+    g_task_return_error (task, error);
+    return;
+  }
+  present_here (self, challenges, g_steal_pointer (&task));
+}
+
 static void
 present_async (CwChallengeSolver *solver, GPtrArray *challenges, GCancellable *cancellable,
                GAsyncReadyCallback callback, gpointer user_data)
@@ -282,6 +381,22 @@ present_async (CwChallengeSolver *solver, GPtrArray *challenges, GCancellable *c
       return;
     }
   }
+  /* in a cluster the CA may ask any node: shared before it is told */
+  if (r->shared != NULL) {
+    g_task_set_task_data (task, g_ptr_array_ref (challenges), (GDestroyNotify) g_ptr_array_unref);
+    r->shared->publish_async (r->shared_data, challenges, published, g_steal_pointer (&task));
+    return;
+  }
+  present_here (self, challenges, g_steal_pointer (&task));
+}
+
+static void
+present_here (CwHttp01Solver *self, GPtrArray *challenges, GTask *task_in)
+{
+  CwHttp01 *r = self->responder;
+  g_autoptr(GTask) task = task_in;
+  GError *error = NULL;
+
   for (guint i = 0; i < challenges->len; i++) {
     CwChallenge *c = g_ptr_array_index (challenges, i);
 
@@ -323,6 +438,8 @@ cleanup_async (CwChallengeSolver *solver, GPtrArray *challenges, GCancellable *c
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   guint removed = 0;
 
+  if (r->shared != NULL)
+    r->shared->withdraw (r->shared_data, challenges);
   for (guint i = 0; i < challenges->len; i++)
     removed += g_hash_table_remove (r->tokens, ((CwChallenge *) g_ptr_array_index (challenges, i))->token);
   if (self->mode == CW_HTTP01_STANDALONE && r->standalone > 0) {

@@ -45,5 +45,7 @@ cw_import_request_free (CwImportRequest *request)
   g_free (request->password);
   g_strfreev (request->roles);
   g_free (request->tenant);
+  g_clear_pointer (&request->spec, cw_issue_spec_free);
+  g_clear_pointer (&request->acme, cw_acme_spec_free);
   g_free (request);
 }

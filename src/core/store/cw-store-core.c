@@ -327,7 +327,10 @@ cw_store_new_write_job (CwStore *self, CwCertificate *existing, const gchar *sou
   job->keep = cw_store_keep_revisions (self);
   job->key_gid = existing != NULL ? cw_delivery_access_gid (cw_certificate_get_delivery (existing)->access_group) : -1;
   job->source = g_strdup (source);
+  job->backend = self->backend;
+  job->backend_data = self->backend_data;
   if (existing != NULL) {
+    job->name = g_strdup (cw_certificate_get_name (existing));
     job->id = g_strdup (cw_certificate_get_id (existing));
     job->revision = cw_certificate_get_revision (existing) + 1;
   } else {
@@ -335,6 +338,13 @@ cw_store_new_write_job (CwStore *self, CwCertificate *existing, const gchar *sou
     job->revision = 1;
   }
   return job;
+}
+
+void
+cw_store_set_backend (CwStore *self, const CwStoreBackend *backend, gpointer user_data)
+{
+  self->backend = backend;
+  self->backend_data = user_data;
 }
 
 /* ---- reservations and publication --------------------------------------- */

@@ -88,21 +88,23 @@ import_written (GObject *source, GAsyncResult *result, gpointer user_data)
     if (data->request->tenant != NULL)
       cw_certificate_set_tenant (cert, data->request->tenant);
     /* an imported certificate is no longer what its old spec describes */
-    cw_certificate_set_spec (cert, NULL);
-    cw_certificate_set_acme (cert, NULL);
+    cw_certificate_set_spec (cert, data->request->acme != NULL ? cw_issue_spec_copy (data->request->spec) : NULL);
+    cw_certificate_set_acme (cert, data->request->acme != NULL ? cw_acme_spec_copy (data->request->acme) : NULL);
     cw_certificate_set_scep (cert, NULL);
     cw_store_apply_revision (self, cert, data->job);
     cw_store_save_settings (self, cert);
     cw_cert_message (data->name, "%s: replaced by an imported certificate (revision %u)", data->name,
                      data->job->revision);
     cw_certificate_emit_changed (cert);
-    cw_store_emit_event (self, cert, CW_EVENT_REPLACED);
+    cw_store_emit_event (self, cert, data->request->renewal ? CW_EVENT_RENEWED : CW_EVENT_REPLACED);
   } else {
     static const gchar *const default_roles[] = { "server", NULL };
 
     cert = cw_store_publish_new (self, data->job, data->name,
                                  data->request->roles != NULL ? (const gchar * const *) data->request->roles : default_roles,
-                                 data->tenant, NULL, NULL);
+                                 data->tenant,
+                                 data->request->acme != NULL ? cw_issue_spec_copy (data->request->spec) : NULL,
+                                 data->request->acme != NULL ? cw_acme_spec_copy (data->request->acme) : NULL);
     cw_cert_message (data->name, "%s: imported (%s)", data->name, cw_certificate_get_info (cert)->subject);
     cw_store_emit_event (self, cert, CW_EVENT_ADDED);
   }
@@ -140,7 +142,10 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
 
-  data->job = cw_store_new_write_job (self, data->existing, "imported");
+  /* a cluster node's copy of an ACME certificate renews like the original */
+  if (request->acme != NULL && request->spec == NULL)
+    g_clear_pointer (&request->acme, cw_acme_spec_free);
+  data->job = cw_store_new_write_job (self, data->existing, request->acme != NULL ? "acme" : "imported");
   data->job->bundle = g_steal_pointer (&data->bundle);
   if (data->existing == NULL) {
     static const gchar *const default_roles[] = { "server", NULL };
@@ -150,7 +155,8 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
     data->job->settings = cw_store_settings_serialize (data->name,
                                                        request->roles != NULL ? (const gchar * const *) request->roles
                                                                               : default_roles,
-                                                       data->tenant, NULL, NULL, NULL, NULL, NULL, CW_CERT_STATE_VALID);
+                                                       data->tenant, request->spec, request->acme, NULL, NULL, NULL,
+                                                       CW_CERT_STATE_VALID);
   } else {
     /* what import_written makes of the model, on disk with the revision:
      * an imported certificate is no longer what its old spec describes */
@@ -161,7 +167,8 @@ import_parsed (GObject *source, GAsyncResult *result, gpointer user_data)
                                    request->roles != NULL ? (const gchar * const *) request->roles
                                                           : cw_certificate_get_roles (e),
                                    request->tenant != NULL ? request->tenant : cw_certificate_get_tenant (e),
-                                   NULL, NULL, NULL, cw_certificate_get_renewal (e), cw_certificate_get_delivery (e),
+                                   request->spec, request->acme, NULL, cw_certificate_get_renewal (e),
+                                   cw_certificate_get_delivery (e),
                                    cw_certificate_get_announced (e));
   }
   cw_store_run_in_thread (self, g_steal_pointer (&task), import_write_thread, import_written);

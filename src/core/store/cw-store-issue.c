@@ -292,6 +292,7 @@ start (CwStore *self, IssueData *data, GCancellable *cancellable, GAsyncReadyCal
   data->job = cw_store_new_write_job (self, data->existing,
                                       data->request && data->existing != NULL ? cw_certificate_get_source (data->existing)
                                                                               : source);
+  data->job->renewal = data->renew;
   if (data->existing == NULL) {
     data->job->id = g_strdup (data->reserved_id);
     data->job->settings = cw_store_settings_serialize (data->name, (const gchar * const *) data->roles, data->tenant,

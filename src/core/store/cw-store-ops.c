@@ -166,6 +166,7 @@ cw_store_install_async (CwStore *self, CwCertificate *cert, GBytes *chain, GCanc
                                                   : cw_certificate_get_scep (cert) != NULL ? "scep"
                                                   : g_str_equal (cw_certificate_get_source (cert), "csr") ? "csr"
                                                   : "imported");
+  data->job->renewal = data->has_current;
   g_task_set_task_data (task, data, (GDestroyNotify) install_data_free);
 
   if (!cw_store_claim (cert, &error)) {
@@ -188,6 +189,9 @@ typedef struct {
   CwCertificate *cert;
   gchar         *certs_dir;
   gchar         *id;
+  gchar         *name;
+  const CwStoreBackend *backend;
+  gpointer       backend_data;
 } RemoveData;
 
 static void
@@ -196,6 +200,7 @@ remove_data_free (RemoveData *data)
   g_clear_object (&data->cert);
   g_free (data->certs_dir);
   g_free (data->id);
+  g_free (data->name);
   g_free (data);
 }
 
@@ -209,7 +214,8 @@ remove_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
   GError *error = NULL;
 
   certs_fd = cw_fs_open_dir (AT_FDCWD, data->certs_dir, TRUE, &error);
-  if (certs_fd < 0) {
+  if (certs_fd < 0 || (data->backend != NULL && data->backend->commit_removal != NULL &&
+                       !data->backend->commit_removal (data->backend_data, data->name, &error))) {
     g_task_return_error (task, error);
     return;
   }
@@ -323,6 +329,9 @@ cw_store_remove_async (CwStore *self, CwCertificate *cert, gboolean force, GCanc
   data->cert = g_object_ref (cert);
   data->certs_dir = g_strdup (self->certs_dir);
   data->id = g_strdup (cw_certificate_get_id (cert));
+  data->name = g_strdup (cw_certificate_get_name (cert));
+  data->backend = self->backend;
+  data->backend_data = self->backend_data;
   g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
   if ((!force && !check_not_in_use (self, cert, &error)) || !cw_store_claim (cert, &error)) {
     g_task_return_error (task, error);

@@ -56,6 +56,10 @@ struct _CwStore {
   GMutex       roots_lock;
   CwRoots     *roots;            /* the system bundle, loaded on first use */
   gboolean     roots_loaded;
+
+  /* a shared backend every change is committed to first, or NULL */
+  const CwStoreBackend *backend;
+  gpointer     backend_data;
 };
 
 CwWriteJob *cw_store_new_write_job (CwStore *self, CwCertificate *existing, const gchar *source);

@@ -6,6 +6,7 @@
 #include "cw-certificate.h"
 #include "cw-config.h"
 #include "cw-export.h"
+#include "cw-store-backend.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,12 @@ typedef struct {
   gchar      *tenant;         /* NULL: "" */
   gboolean    allow_expired;
   gboolean    replace;
+  gboolean    renewal;        /* a replacement that renews (a cluster node applying another's renewal):
+                               * announced as renewed rather than replaced */
+  /* with both: how the node that obtained it renews it (a cluster node's
+   * copy renews the same way); NULL: an import, renewed by nobody */
+  CwIssueSpec *spec;
+  CwAcmeSpec *acme;
 } CwImportRequest;
 
 CwImportRequest *cw_import_request_new (void);
@@ -80,6 +87,10 @@ GPtrArray     *cw_store_get_certificates (CwStore *self);
 guint          cw_store_get_count (CwStore *self);
 CwCertificate *cw_store_lookup (CwStore *self, const gchar *name);
 CwCertificate *cw_store_lookup_id (CwStore *self, const gchar *id);
+
+/* Commits every revision and removal to @backend first (worker threads);
+ * NULL: alone (the default). Before any change. */
+void           cw_store_set_backend (CwStore *self, const CwStoreBackend *backend, gpointer user_data);
 
 /* TRUE when no operation is in flight; ::idle fires when the last one
  * completes, so a shutdown can let writes finish. */

@@ -26,6 +26,7 @@ cw_write_job_free (CwWriteJob *job)
   g_free (job->id);
   g_free (job->source);
   g_free (job->settings);
+  g_free (job->name);
   cw_bundle_free (job->bundle);
   if (job->pending_key != NULL)
     gnutls_x509_privkey_deinit (job->pending_key);
@@ -194,5 +195,9 @@ cw_write_job_run (CwWriteJob *job, GError **error)
     if (job->info == NULL)
       return FALSE;
   }
+  /* shared first: what this disk commits, the backend has committed */
+  if (job->backend != NULL && job->backend->commit_revision != NULL &&
+      !job->backend->commit_revision (job->backend_data, job, error))
+    return FALSE;
   return job->is_new ? write_new (job, certs_fd, error) : write_existing (job, certs_fd, error);
 }

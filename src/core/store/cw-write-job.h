@@ -5,6 +5,7 @@
 #include <gnutls/x509.h>
 
 #include "cw-chain.h"
+#include "cw-store-backend.h"
 #include "cw-x509.h"
 
 G_BEGIN_DECLS
@@ -25,7 +26,7 @@ G_BEGIN_DECLS
 /* One change of a certificate directory, prepared on the main thread and run
  * in a worker thread (cw_write_job_run): a new revision from @bundle, a new
  * pending request from @pending_key/@request, or both for a new directory. */
-typedef struct {
+struct _CwWriteJob {
   gchar      *certs_dir;
   gchar      *id;
   gboolean    is_new;
@@ -39,7 +40,11 @@ typedef struct {
   gboolean    consume_pending; /* the revision answers the pending request */
   gint        key_gid;         /* key.pem's group (AccessGroup), -1: root only */
   CwCertInfo *info;            /* result: the new revision's leaf */
-} CwWriteJob;
+  gchar      *name;            /* the certificate's, NULL for a new one */
+  gboolean    renewal;         /* the new revision renews the current one (for the backend's event) */
+  const CwStoreBackend *backend; /* or NULL: commits first there (cw-store-backend.h) */
+  gpointer    backend_data;
+};
 
 
 void        cw_write_job_free (CwWriteJob *job);
