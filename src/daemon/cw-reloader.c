@@ -513,8 +513,11 @@ cw_reloader_repair (CwReloader *self)
 
   certs = cw_store_get_certificates (self->store);
 
+  /* after every check: most certificates of a large store deliver no file,
+   * and a write job each would cost a check three times its work */
   for (guint i = 0; i < certs->len; i++)
-    cw_deliverer_write_async (self->deliverer, g_ptr_array_index (certs, i), TRUE, repaired, NULL);
+    if (cw_deliverer_has_targets (self->deliverer, g_ptr_array_index (certs, i)))
+      cw_deliverer_write_async (self->deliverer, g_ptr_array_index (certs, i), TRUE, repaired, NULL);
 }
 
 static void

@@ -320,6 +320,26 @@ cw_deliverer_targets_for (CwDeliverer *self, CwCertificate *cert)
   return targets;
 }
 
+gboolean
+cw_deliverer_has_targets (CwDeliverer *self, CwCertificate *cert)
+{
+  const CwDelivery *delivery;
+
+  g_return_val_if_fail (CW_IS_DELIVERER (self), FALSE);
+  g_return_val_if_fail (CW_IS_CERTIFICATE (cert), FALSE);
+
+  delivery = cw_certificate_get_delivery (cert);
+  if (delivery->targets->len > 0)
+    return TRUE;
+  for (guint i = 0; delivery->integrations[i] != NULL; i++) {
+    const CwIntegration *integration = g_hash_table_lookup (self->integrations, delivery->integrations[i]);
+
+    if (integration != NULL && cw_integration_has_targets (integration))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 void
 cw_actions_free (CwActions *actions)
 {

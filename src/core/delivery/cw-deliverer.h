@@ -47,6 +47,8 @@ gboolean     cw_deliverer_check_hooks (const gchar * const *hooks, GError **erro
 /* What is delivered for @cert: its own targets and actions, then those of
  * its integrations (targets new; actions: units, hooks, commands). */
 GPtrArray   *cw_deliverer_targets_for (CwDeliverer *self, CwCertificate *cert) G_GNUC_WARN_UNUSED_RESULT;
+/* Whether @cert has any target file, its own or an integration's. */
+gboolean     cw_deliverer_has_targets (CwDeliverer *self, CwCertificate *cert);
 typedef struct {
   gchar     **units;
   gchar     **hooks;

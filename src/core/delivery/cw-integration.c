@@ -172,6 +172,14 @@ cw_integrations_load (const gchar * const *dirs)
   return all;
 }
 
+gboolean
+cw_integration_has_targets (const CwIntegration *integration)
+{
+  g_return_val_if_fail (integration != NULL, FALSE);
+
+  return integration->targets->len > 0;
+}
+
 GPtrArray *
 cw_integration_targets_for (const CwIntegration *integration, const gchar *name)
 {

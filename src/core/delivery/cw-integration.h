@@ -45,6 +45,7 @@ CwIntegration *cw_integration_load (const gchar *path, GError **error) G_GNUC_WA
  * files that do not load are skipped with a warning. name → CwIntegration */
 GHashTable    *cw_integrations_load (const gchar * const *dirs) G_GNUC_WARN_UNUSED_RESULT;
 
+gboolean       cw_integration_has_targets (const CwIntegration *integration);
 /* Its targets for the certificate @name: "%n" replaced (new CwTarget). */
 GPtrArray     *cw_integration_targets_for (const CwIntegration *integration,
                                            const gchar *name) G_GNUC_WARN_UNUSED_RESULT;
