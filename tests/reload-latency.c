@@ -124,6 +124,16 @@ main (int argc, char **argv)
       tries++;
       if (sip != NULL && g_strcmp0 (sip->fingerprint, seen.fingerprint) == 0)
         break;
+      /* something broke (the delivery, the reload): say so, do not spin */
+      if (g_get_monotonic_time () - seen.at > 30 * G_USEC_PER_SEC) {
+        g_autofree gchar *actions = g_strjoinv ("\n  ", (gchar **) cw_dbus_certificate1_get_last_actions (cert));
+
+        g_printerr ("reload-latency: Kamailio still presents the old certificate 30 s after revision %u; "
+                    "the last actions:\n  %s\n", seen.revision, actions);
+        cw_test_kamailio_stop (kamailio);
+        cw_test_daemon_stop (daemon);
+        return 1;
+      }
     }
     latency = g_get_monotonic_time () - seen.at;
     g_array_append_val (latencies, latency);
