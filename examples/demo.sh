@@ -115,6 +115,7 @@ $CTL account list
 step "The last mile: Kamailio (user kamailio) gets voip through the kamailio integration"
 grep -v '^#' data/integrations/kamailio.conf
 install -d -m 0750 -o root -g kamailio /etc/kamailio/tls
+echo "(Kamailio is not running yet: its reload fails, as LastActions says; it reads the files when it starts)"
 $CTL deliver voip --integration kamailio
 ls -l /etc/kamailio/tls/voip.pem /etc/kamailio/tls/voip.key
 cat > "$W/kamailio.cfg" <<EOF
