@@ -9,7 +9,8 @@
 # validated over HTTP-01 by another node's responder (the real Pebble); a
 # forced renewal on another node is one order at the CA under a lease; the
 # lease holder killed mid-order: another node finishes the renewal, one
-# certificate issued.
+# certificate issued; DNS providers added, updated and removed on any node
+# reach every node with their secrets (sealed in the database).
 # Ports 24910-24929.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
@@ -73,6 +74,8 @@ contact=admin@example.test
 [http-01]
 address=127.0.0.1
 port=${HTTP_PORT[$n]}
+[dns-01]
+provider-dir=$CW_PROVIDER_BUILD_DIR
 CONF
   DBUS_SESSION_BUS_ADDRESS=${BUS[$n]} "$CERTWARDD" --session --state-dir "$S/$n/state" \
     --config "$S/$n/certward.conf" 2>>"$S/$n/daemon.log" &
@@ -137,6 +140,15 @@ wait_changed() {
     sleep 0.05
   done
   return 1
+}
+
+# has_provider NODE NAME: NAME is in NODE's provider list
+has_provider() { ctl "$1" provider list 2>/dev/null | grep -q "^$2 "; }
+# secrets_set NODE NAME: the JSON list's SecretsSet of NAME on NODE
+secrets_set() {
+  ctl "$1" --json provider list | python3 -c '
+import json, sys
+print(",".join(",".join(p["SecretsSet"]) for p in json.load(sys.stdin) if p["Name"] == sys.argv[1]))' "$2"
 }
 
 # certificates and orders Pebble made so far
@@ -210,6 +222,32 @@ ctl b remove gone.example.test --force >/dev/null 2>&1 || ctl b remove gone.exam
 ok "removed on a too" wait_for a gone.example.test ""
 ok "removed on c too" wait_for c gone.example.test ""
 
+# ---- DNS providers: shared with their secrets, sealed ----
+SECRET=c2VjcmV0LXRzaWcta2V5LWZvci10ZXN0cy0xMjM0NQ==
+echo "$SECRET" > "$S/tsig"
+ok "a DNS provider added on a" ctl a provider add dyn rfc2136 nameserver=127.0.0.1:9 tsig-key=k \
+  --secret-file tsig-secret="$S/tsig"
+ok "b has it" until_true has_provider b dyn
+ok "c has it" until_true has_provider c dyn
+ok "b knows its secret is set" test "$(secrets_set b dyn)" = tsig-secret
+ok "b's file has the secret" grep -qF "$SECRET" "$S/b/state/providers/dyn.ini"
+ok "b's file is mode 600" test "$(stat -c %a "$S/b/state/providers/dyn.ini")" = 600
+ok "the secret is sealed in the database" \
+  test "$(pg_psql "SELECT count(*) FROM certward_object WHERE kind = 'dns-provider' AND (position(convert_to('$SECRET', 'UTF8') in data) > 0 OR position(convert_to('tsig', 'UTF8') in data) > 0)")" = 0
+ok "an update on c" ctl c provider update dyn tsig-key=k2
+ok "reaches a" until_true bash -c "DBUS_SESSION_BUS_ADDRESS=${BUS[a]} $CERTWARDCTL --session provider show dyn | grep -q 'tsig-key=k2'"
+ok "and keeps the secret there" test "$(secrets_set a dyn)" = tsig-secret
+ok "a DNS-01 request on b names it" ctl b request dnsuser.example.test --id dnsuser.example.test --challenge dns-01 \
+  --provider dyn --directory https://127.0.0.1:9/directory --no-wait
+fails "it is in use on b" "used by the certificate" ctl b provider remove dyn
+ok "a still has it" has_provider a dyn
+ctl b remove dnsuser.example.test --force >/dev/null 2>&1
+ok "removed on b once unused" ctl b provider remove dyn
+ok "gone on a" until_true bash -c "! DBUS_SESSION_BUS_ADDRESS=${BUS[a]} $CERTWARDCTL --session provider list | grep -q '^dyn '"
+ok "gone on c" until_true bash -c "! DBUS_SESSION_BUS_ADDRESS=${BUS[c]} $CERTWARDCTL --session provider list | grep -q '^dyn '"
+ok "a's file is gone" until_true test ! -e "$S/a/state/providers/dyn.ini"
+ok "gone from the database" test "$(pg_psql "SELECT count(*) FROM certward_object")" = 0
+
 # ---- HTTP-01: a orders, the CA asks b ----
 ok "an ACME order on a" timeout 120 env DBUS_SESSION_BUS_ADDRESS="${BUS[a]}" "$CERTWARDCTL" --session \
   request http01.example.test --id http01.example.test --challenge http-01
@@ -252,6 +290,9 @@ fails "a mutating call is Unavailable" "cluster database cannot be reached" \
   ctl a import "$F/leaf.pem" "$F/key-sec1.pem" "$F/chain.ca-bundle" --name refused.example.test
 fails "on every node" "read-only" ctl b remove shared.example.test
 fails "no renewal without the database" "cannot be reached|read-only" ctl c renew http01.example.test --force
+fails "adding a DNS provider is Unavailable" "cannot be reached|read-only" \
+  ctl a provider add refused rfc2136 nameserver=127.0.0.1:9 tsig-key=k --secret-file tsig-secret="$S/tsig"
+ok "and left nothing here" test ! -e "$S/a/state/providers/refused.ini"
 like "reads still work" "shared.example.test" ctl c list
 like "FindForName still answers" "shared" ctl b find rsa.example.test
 ok "files are untouched" bash -c "grep -q 'PRIVATE KEY' $S/c/state/certificates/shared*/current/key.pem"
@@ -268,8 +309,11 @@ ok "back: a change on a reaches c" wait_for c after.example.test "$FP4"
 stop_node c
 ctl a import "$F/leaf.pem" "$F/key-sec1.pem" "$F/chain.ca-bundle" --name while-away.example.test >/dev/null
 FP5=$(fingerprint a while-away.example.test)
+ok "a provider added while c is away" ctl b provider add away rfc2136 nameserver=127.0.0.1:9 tsig-key=k \
+  --secret-file tsig-secret="$S/tsig"
 start_node c
 ok "c caught up with what it missed" wait_for c while-away.example.test "$FP5"
+ok "c caught up with the provider" until_true has_provider c away
 ok "c applied it once" test "$(grep -c 'while-away.example.test now at revision' "$S/c/daemon.log")" = 1
 like "c's status shows the last event it applied" '"last-event"' ctl c --json cluster status
 
@@ -279,6 +323,7 @@ monitor d
 sleep 1
 ok "d cannot read the shared keys and says why" grep -q "sealed with cluster key" "$S/d/daemon.log"
 ok "d installed none of them" bash -c "! ctl d show shared.example.test >/dev/null 2>&1"
+ok "nor the sealed provider" test ! -e "$S/d/state/providers/away.ini"
 ok "the database still holds the certificate" test "$(pg_psql "SELECT count(*) FROM certward_certificate WHERE name = 'shared.example.test'")" = 1
 
 # ---- the lease holder killed mid-order: another node finishes ----

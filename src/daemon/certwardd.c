@@ -8,6 +8,7 @@
 #include "cw-saved-reply.h"
 #include "cw-clock.h"
 #include "cw-cluster-http01.h"
+#include "cw-cluster-providers.h"
 #include "cw-cluster-renewal.h"
 #include "cw-cluster-sync.h"
 #include "cw-daemon.h"
@@ -214,6 +215,7 @@ main (int argc, char **argv)
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(CwCluster) cluster = NULL;
   g_autoptr(CwClusterSync) cluster_sync = NULL;
+  g_autoptr(CwClusterProviders) cluster_providers = NULL;
   g_autoptr(CwClusterRenewal) cluster_renewal = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
@@ -374,6 +376,8 @@ main (int argc, char **argv)
      * is this node's alone */
     cw_daemon_set_cluster (daemon, cluster);
     cluster_sync = cw_cluster_sync_new (cluster, store);
+    /* DNS providers too, so any node can renew a dns-01 certificate */
+    cluster_providers = cw_cluster_providers_new (cluster, providers);
     /* one node at a time renews a shared certificate */
     cluster_renewal = cw_cluster_renewal_new (cluster, store, acme);
     /* the CA may ask any node for any node's HTTP-01 token: a standalone
