@@ -10,7 +10,8 @@
 # forced renewal on another node is one order at the CA under a lease; the
 # lease holder killed mid-order: another node finishes the renewal, one
 # certificate issued; DNS providers added, updated and removed on any node
-# reach every node with their secrets (sealed in the database).
+# reach every node with their secrets (sealed in the database); the trust
+# store changed on any node changes on every node, Changed once per bus.
 # Ports 24910-24929.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
@@ -151,6 +152,15 @@ import json, sys
 print(",".join(",".join(p["SecretsSet"]) for p in json.load(sys.stdin) if p["Name"] == sys.argv[1]))' "$2"
 }
 
+# trust_changes NODE: TrustStore1.Changed signals seen on NODE's bus
+trust_monitor() {
+  dbus-monitor --address "${BUS[$1]}" "type='signal',interface='org.certward.TrustStore1',member='Changed'" \
+    > "$S/$1/trust-signals.log" 2>/dev/null &
+  MON_PID[trust$1]=$!
+}
+trust_changes() { grep -c 'interface=org.certward.TrustStore1; member=Changed' "$S/$1/trust-signals.log"; }
+bundle_has_root() { grep -q 'Certward Test Root' "$S/$1/state/trust/ca-bundle.pem"; }
+
 # certificates and orders Pebble made so far
 issued() { grep -c "Issued certificate serial" "$S/pebble/pebble.log"; }
 orders() { grep -c "Added order" "$S/pebble/pebble.log"; }
@@ -248,6 +258,32 @@ ok "gone on c" until_true bash -c "! DBUS_SESSION_BUS_ADDRESS=${BUS[c]} $CERTWAR
 ok "a's file is gone" until_true test ! -e "$S/a/state/providers/dyn.ini"
 ok "gone from the database" test "$(pg_psql "SELECT count(*) FROM certward_object")" = 0
 
+# ---- the trust store: a change on any node reaches every node ----
+for n in a b c; do trust_monitor $n; done
+sleep 0.3
+ROOT_FP=$(ctl a trust add "$F/root.pem")
+ok "a trusts the test root" test -n "$ROOT_FP"
+ok "b's bundle has it" until_true bundle_has_root b
+ok "c's bundle has it" until_true bundle_has_root c
+like "b's TrustStore1 lists it" "Certward Test Root" ctl b trust list
+ok "removed on b" ctl b trust remove "$ROOT_FP"
+ok "gone from a's bundle" until_true bash -c "! grep -q 'Certward Test Root' '$S/a/state/trust/ca-bundle.pem'"
+ok "gone from c's bundle" until_true bash -c "! grep -q 'Certward Test Root' '$S/c/state/trust/ca-bundle.pem'"
+ok "added again on c" ctl c trust add "$F/root.pem"
+ok "a has it again" until_true bundle_has_root a
+ok "reset on b" ctl b trust reset
+ok "reset reached c" until_true bash -c "! grep -q 'Certward Test Root' '$S/c/state/trust/ca-bundle.pem'"
+for n in a b c; do
+  ok "$n's bus said Changed for each of the four" until_true test "$(trust_changes $n)" = 4
+done
+# a later event applied everywhere: no Changed came twice
+ctl a provider add later rfc2136 nameserver=127.0.0.1:9 tsig-key=k --secret-file tsig-secret="$S/tsig" >/dev/null
+for n in b c; do until_true has_provider $n later; done
+for n in a b c; do
+  ok "$n's bus said it once each" test "$(trust_changes $n)" = 4
+done
+ctl c provider remove later >/dev/null
+
 # ---- HTTP-01: a orders, the CA asks b ----
 ok "an ACME order on a" timeout 120 env DBUS_SESSION_BUS_ADDRESS="${BUS[a]}" "$CERTWARDCTL" --session \
   request http01.example.test --id http01.example.test --challenge http-01
@@ -293,6 +329,8 @@ fails "no renewal without the database" "cannot be reached|read-only" ctl c rene
 fails "adding a DNS provider is Unavailable" "cannot be reached|read-only" \
   ctl a provider add refused rfc2136 nameserver=127.0.0.1:9 tsig-key=k --secret-file tsig-secret="$S/tsig"
 ok "and left nothing here" test ! -e "$S/a/state/providers/refused.ini"
+fails "a trust store change is Unavailable" "cannot be reached|read-only" ctl b trust add "$F/root.pem"
+ok "and b's bundle is untouched" bash -c "! grep -q 'Certward Test Root' '$S/b/state/trust/ca-bundle.pem'"
 like "reads still work" "shared.example.test" ctl c list
 like "FindForName still answers" "shared" ctl b find rsa.example.test
 ok "files are untouched" bash -c "grep -q 'PRIVATE KEY' $S/c/state/certificates/shared*/current/key.pem"

@@ -410,9 +410,16 @@ test_objects (void)
 
   base = cw_cluster_shared_last_seq (conn, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (cw_cluster_objects_put (conn, seal, "node-a", "dns-provider", "dyn", v1, &error), ==, base + 1);
+  g_assert_cmpint (cw_cluster_objects_put (conn, seal, "node-a", "dns-provider", "dyn", v1, NULL, &error), ==,
+                   base + 1);
   g_assert_no_error (error);
-  g_assert_cmpint (cw_cluster_objects_put (conn, seal, "node-b", "dns-provider", "dyn", v2, &error), ==, base + 2);
+  /* node-c still thinks it holds v2: node-a was first */
+  g_assert_cmpint (cw_cluster_objects_put (conn, seal, "node-c", "dns-provider", "dyn", v1, v2, &error), ==, 0);
+  g_assert_error (error, CW_ERROR, CW_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "node-a"));
+  g_clear_error (&error);
+  g_assert_cmpint (cw_cluster_objects_put (conn, seal, "node-b", "dns-provider", "dyn", v2, v1, &error), ==,
+                   base + 2);
   raw = cw_test_postgres_query (pg, "SELECT position('secret'::bytea in data) FROM certward_object");
   g_assert_cmpstr (raw, ==, "0");
   got = cw_cluster_objects_get (conn, seal, "dns-provider", "dyn", &error);

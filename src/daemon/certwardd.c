@@ -11,6 +11,7 @@
 #include "cw-cluster-providers.h"
 #include "cw-cluster-renewal.h"
 #include "cw-cluster-sync.h"
+#include "cw-cluster-trust.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
 #include "cw-scheduler.h"
@@ -216,6 +217,7 @@ main (int argc, char **argv)
   g_autoptr(CwCluster) cluster = NULL;
   g_autoptr(CwClusterSync) cluster_sync = NULL;
   g_autoptr(CwClusterProviders) cluster_providers = NULL;
+  g_autoptr(CwClusterTrust) cluster_trust = NULL;
   g_autoptr(CwClusterRenewal) cluster_renewal = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
@@ -378,6 +380,7 @@ main (int argc, char **argv)
     cluster_sync = cw_cluster_sync_new (cluster, store);
     /* DNS providers too, so any node can renew a dns-01 certificate */
     cluster_providers = cw_cluster_providers_new (cluster, providers);
+    cluster_trust = cw_cluster_trust_new (cluster, trust);
     /* one node at a time renews a shared certificate */
     cluster_renewal = cw_cluster_renewal_new (cluster, store, acme);
     /* the CA may ask any node for any node's HTTP-01 token: a standalone

@@ -21,9 +21,41 @@ seal_context (const gchar *kind, const gchar *id)
   return g_strdup_printf ("object:%s/%s", kind, id);
 }
 
+/* Inside the transaction: the object must still be @expected (or absent),
+ * its row locked until COMMIT. */
+static gboolean
+check_expected (PGconn *conn, CwClusterSeal *seal, const gchar *kind, const gchar *id, GBytes *expected,
+                GError **error)
+{
+  const gchar *params[] = { kind, id };
+  g_autoptr(PGresult) result = NULL;
+  g_autoptr(GBytes) sealed = NULL, current = NULL;
+  g_autofree gchar *context = seal_context (kind, id);
+
+  result = cw_pg_exec (conn, "SELECT data, key_id, node FROM certward_object WHERE kind = $1 AND id = $2 FOR UPDATE",
+                       2, params, error);
+  if (result == NULL)
+    return FALSE;
+  if (PQntuples (result) == 0)
+    return TRUE;
+  sealed = cw_pg_get_bytes (result, 0, 0);
+  current = sealed != NULL ? cw_cluster_unseal (seal, sealed, PQgetvalue (result, 0, 1), context, error) : NULL;
+  if (current == NULL) {
+    if (error != NULL && *error == NULL)
+      g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("%s %s is damaged in the cluster database"), kind, id);
+    return FALSE;
+  }
+  if (!g_bytes_equal (current, expected)) {
+    g_set_error (error, CW_ERROR, CW_ERROR_BUSY, _("%s %s was changed meanwhile by node %s; try again"), kind, id,
+                 PQgetvalue (result, 0, 2));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gint64
 cw_cluster_objects_put (PGconn *conn, CwClusterSeal *seal, const gchar *node, const gchar *kind, const gchar *id,
-                        GBytes *data, GError **error)
+                        GBytes *data, GBytes *expected, GError **error)
 {
   g_autofree gchar *context = seal_context (kind, id);
   g_autoptr(GBytes) sealed = cw_cluster_seal (seal, data, context, error);
@@ -31,6 +63,8 @@ cw_cluster_objects_put (PGconn *conn, CwClusterSeal *seal, const gchar *node, co
 
   if (sealed == NULL || !cw_pg_begin (conn, error))
     return 0;
+  if (expected != NULL && !check_expected (conn, seal, kind, id, expected, error))
+    goto fail;
   {
     gsize len = 0;
     const gchar *bytes = g_bytes_get_data (sealed, &len);

@@ -24,9 +24,10 @@ G_BEGIN_DECLS
 gboolean    cw_cluster_event_is_object (const CwClusterEvent *event);
 
 /* Stores @data as object @id of @kind (added or replaced); returns the
- * event's seq, 0 on error. */
+ * event's seq, 0 on error. With @expected, the object must still hold it
+ * (or not exist yet), else CW_ERROR_BUSY names the node that changed it. */
 gint64      cw_cluster_objects_put (PGconn *conn, CwClusterSeal *seal, const gchar *node, const gchar *kind,
-                                    const gchar *id, GBytes *data, GError **error);
+                                    const gchar *id, GBytes *data, GBytes *expected, GError **error);
 /* Removes it; CW_ERROR_NOT_FOUND when the database has no such object. */
 gint64      cw_cluster_objects_remove (PGconn *conn, const gchar *node, const gchar *kind, const gchar *id,
                                        GError **error);

@@ -35,7 +35,7 @@ change_func (CwCluster *cluster, PGconn *conn, gpointer user_data, GError **erro
 
   if (c->data != NULL)
     seq = cw_cluster_objects_put (conn, cw_cluster_get_seal (cluster), cw_cluster_get_node (cluster), KIND, c->id,
-                                  c->data, error);
+                                  c->data, NULL, error);
   else if ((seq = cw_cluster_objects_remove (conn, cw_cluster_get_node (cluster), KIND, c->id, &local)) == 0 &&
            !g_error_matches (local, CW_ERROR, CW_ERROR_NOT_FOUND)) {
     /* not in the database: a provider this node had alone */
