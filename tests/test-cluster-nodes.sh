@@ -11,7 +11,8 @@
 # lease holder killed mid-order: another node finishes the renewal, one
 # certificate issued; DNS providers added, updated and removed on any node
 # reach every node with their secrets (sealed in the database); the trust
-# store changed on any node changes on every node, Changed once per bus.
+# store changed on any node changes on every node, Changed once per bus;
+# the ACME account one node registered is every node's (key sealed).
 # Ports 24910-24929.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
@@ -293,6 +294,16 @@ ok "b has it" wait_for b http01.example.test "$FP6"
 ok "c has it" wait_for c http01.example.test "$FP6"
 ok "the tokens were withdrawn after the order" test "$(pg_psql 'SELECT count(*) FROM certward_http01')" = 0
 
+# ---- the ACME account a registered is every node's ----
+ACC=$(ctl a account list | awk '$2 == "valid" { print $1; exit }')
+ok "a registered an account for its order" test -n "$ACC"
+ok "b has a's account" until_true bash -c "DBUS_SESSION_BUS_ADDRESS=${BUS[b]} $CERTWARDCTL --session account list | grep -q '^$ACC '"
+ok "c has a's account" until_true bash -c "DBUS_SESSION_BUS_ADDRESS=${BUS[c]} $CERTWARDCTL --session account list | grep -q '^$ACC '"
+ok "b's copy of the key is mode 600" test "$(stat -c %a "$S/b/state/accounts/$ACC/key.pem")" = 600
+ok "b's key is a's" cmp -s "$S/a/state/accounts/$ACC/key.pem" "$S/b/state/accounts/$ACC/key.pem"
+ok "the account key is sealed in the database" \
+  test "$(pg_psql "SELECT count(*) FROM certward_object WHERE kind = 'acme-account' AND position(convert_to('PRIVATE KEY', 'UTF8') in data) > 0")" = 0
+
 # ---- a forced renewal on c: one order at the CA, renewed once on every bus ----
 like "c's copy of a's ACME certificate renews like it" "Source: +acme" ctl c show http01.example.test
 pg_psql "INSERT INTO certward_lease (name, holder, expires) VALUES ('renew:http01.example.test', 'z', now() + interval '1 hour')" >/dev/null
@@ -315,6 +326,8 @@ for n in a b c; do
 done
 ok "exactly one order at the CA" test "$(orders)" = $((ORDERS + 1))
 ok "exactly one certificate issued at the CA" test "$(issued)" = $((ISSUED + 1))
+ok "c renewed with the shared account: it registered none of its own" \
+  test "$(ctl c account list | awk '{ print $1 }')" = "$ACC"
 
 # ---- the database goes away ----
 pg_stop
