@@ -12,7 +12,8 @@
 # certificate issued; DNS providers added, updated and removed on any node
 # reach every node with their secrets (sealed in the database); the trust
 # store changed on any node changes on every node, Changed once per bus;
-# the ACME account one node registered is every node's (key sealed).
+# the ACME account one node registered is every node's (key sealed); the
+# default certificate, tenants and the expiry warning set on any node.
 # Ports 24910-24929.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
@@ -285,6 +286,22 @@ for n in a b c; do
 done
 ctl c provider remove later >/dev/null
 
+# ---- the default certificate, tenants and the expiry warning ----
+# twice: one of the two is not what b would have chosen by itself
+ok "the default set on a" ctl a default renewed.example.test
+ok "b's default is the same" until_true test "$(ctl b default)" = renewed.example.test
+ok "set again on a" ctl a default shared.example.test
+ok "b's default followed" until_true test "$(ctl b default)" = shared.example.test
+ok "c's default is the same" until_true test "$(ctl c default)" = shared.example.test
+ok "a tenant set on c" ctl c tenant set acme example.test
+like "a has the tenant" "^acme: example.test" until_true bash -c "DBUS_SESSION_BUS_ADDRESS=${BUS[a]} $CERTWARDCTL --session tenant list | grep '^acme: '"
+ok "the expiry warning set on b" ctl b expiry-days 45
+ok "a has it" until_true test "$(ctl a expiry-days)" = 45
+ok "c has it" until_true test "$(ctl c expiry-days)" = 45
+ok "c kept the default a set" test "$(ctl c default)" = shared.example.test
+ok "the tenant removed on a" ctl a tenant set acme
+ok "gone on b" until_true bash -c "! DBUS_SESSION_BUS_ADDRESS=${BUS[b]} $CERTWARDCTL --session tenant list | grep -q '^acme: '"
+
 # ---- HTTP-01: a orders, the CA asks b ----
 ok "an ACME order on a" timeout 120 env DBUS_SESSION_BUS_ADDRESS="${BUS[a]}" "$CERTWARDCTL" --session \
   request http01.example.test --id http01.example.test --challenge http-01
@@ -342,6 +359,8 @@ fails "no renewal without the database" "cannot be reached|read-only" ctl c rene
 fails "adding a DNS provider is Unavailable" "cannot be reached|read-only" \
   ctl a provider add refused rfc2136 nameserver=127.0.0.1:9 tsig-key=k --secret-file tsig-secret="$S/tsig"
 ok "and left nothing here" test ! -e "$S/a/state/providers/refused.ini"
+fails "the expiry warning is Unavailable" "cannot be reached|read-only" ctl c expiry-days 50
+ok "and c's stays" test "$(ctl c expiry-days)" = 45
 fails "a trust store change is Unavailable" "cannot be reached|read-only" ctl b trust add "$F/root.pem"
 ok "and b's bundle is untouched" bash -c "! grep -q 'Certward Test Root' '$S/b/state/trust/ca-bundle.pem'"
 like "reads still work" "shared.example.test" ctl c list
