@@ -9,7 +9,11 @@
 # validated over HTTP-01 by another node's responder (the real Pebble); a
 # forced renewal on another node is one order at the CA under a lease; the
 # lease holder killed mid-order: another node finishes the renewal, one
-# certificate issued.
+# certificate issued; DNS providers added, updated and removed on any node
+# reach every node with their secrets (sealed in the database); the trust
+# store changed on any node changes on every node, Changed once per bus;
+# the ACME account one node registered is every node's (key sealed); the
+# default certificate, tenants and the expiry warning set on any node.
 # Ports 24910-24929.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -u
@@ -73,6 +77,8 @@ contact=admin@example.test
 [http-01]
 address=127.0.0.1
 port=${HTTP_PORT[$n]}
+[dns-01]
+provider-dir=$CW_PROVIDER_BUILD_DIR
 CONF
   DBUS_SESSION_BUS_ADDRESS=${BUS[$n]} "$CERTWARDD" --session --state-dir "$S/$n/state" \
     --config "$S/$n/certward.conf" 2>>"$S/$n/daemon.log" &
@@ -138,6 +144,24 @@ wait_changed() {
   done
   return 1
 }
+
+# has_provider NODE NAME: NAME is in NODE's provider list
+has_provider() { ctl "$1" provider list 2>/dev/null | grep -q "^$2 "; }
+# secrets_set NODE NAME: the JSON list's SecretsSet of NAME on NODE
+secrets_set() {
+  ctl "$1" --json provider list | python3 -c '
+import json, sys
+print(",".join(",".join(p["SecretsSet"]) for p in json.load(sys.stdin) if p["Name"] == sys.argv[1]))' "$2"
+}
+
+# trust_changes NODE: TrustStore1.Changed signals seen on NODE's bus
+trust_monitor() {
+  dbus-monitor --address "${BUS[$1]}" "type='signal',interface='org.certward.TrustStore1',member='Changed'" \
+    > "$S/$1/trust-signals.log" 2>/dev/null &
+  MON_PID[trust$1]=$!
+}
+trust_changes() { grep -c 'interface=org.certward.TrustStore1; member=Changed' "$S/$1/trust-signals.log"; }
+bundle_has_root() { grep -q 'Certward Test Root' "$S/$1/state/trust/ca-bundle.pem"; }
 
 # certificates and orders Pebble made so far
 issued() { grep -c "Issued certificate serial" "$S/pebble/pebble.log"; }
@@ -210,6 +234,74 @@ ctl b remove gone.example.test --force >/dev/null 2>&1 || ctl b remove gone.exam
 ok "removed on a too" wait_for a gone.example.test ""
 ok "removed on c too" wait_for c gone.example.test ""
 
+# ---- DNS providers: shared with their secrets, sealed ----
+SECRET=c2VjcmV0LXRzaWcta2V5LWZvci10ZXN0cy0xMjM0NQ==
+echo "$SECRET" > "$S/tsig"
+ok "a DNS provider added on a" ctl a provider add dyn rfc2136 nameserver=127.0.0.1:9 tsig-key=k \
+  --secret-file tsig-secret="$S/tsig"
+ok "b has it" until_true has_provider b dyn
+ok "c has it" until_true has_provider c dyn
+ok "b knows its secret is set" test "$(secrets_set b dyn)" = tsig-secret
+ok "b's file has the secret" grep -qF "$SECRET" "$S/b/state/providers/dyn.ini"
+ok "b's file is mode 600" test "$(stat -c %a "$S/b/state/providers/dyn.ini")" = 600
+ok "the secret is sealed in the database" \
+  test "$(pg_psql "SELECT count(*) FROM certward_object WHERE kind = 'dns-provider' AND (position(convert_to('$SECRET', 'UTF8') in data) > 0 OR position(convert_to('tsig', 'UTF8') in data) > 0)")" = 0
+ok "an update on c" ctl c provider update dyn tsig-key=k2
+ok "reaches a" until_true bash -c "DBUS_SESSION_BUS_ADDRESS=${BUS[a]} $CERTWARDCTL --session provider show dyn | grep -q 'tsig-key=k2'"
+ok "and keeps the secret there" test "$(secrets_set a dyn)" = tsig-secret
+ok "a DNS-01 request on b names it" ctl b request dnsuser.example.test --id dnsuser.example.test --challenge dns-01 \
+  --provider dyn --directory https://127.0.0.1:9/directory --no-wait
+fails "it is in use on b" "used by the certificate" ctl b provider remove dyn
+ok "a still has it" has_provider a dyn
+ctl b remove dnsuser.example.test --force >/dev/null 2>&1
+ok "removed on b once unused" ctl b provider remove dyn
+ok "gone on a" until_true bash -c "! DBUS_SESSION_BUS_ADDRESS=${BUS[a]} $CERTWARDCTL --session provider list | grep -q '^dyn '"
+ok "gone on c" until_true bash -c "! DBUS_SESSION_BUS_ADDRESS=${BUS[c]} $CERTWARDCTL --session provider list | grep -q '^dyn '"
+ok "a's file is gone" until_true test ! -e "$S/a/state/providers/dyn.ini"
+ok "gone from the database" test "$(pg_psql "SELECT count(*) FROM certward_object")" = 0
+
+# ---- the trust store: a change on any node reaches every node ----
+for n in a b c; do trust_monitor $n; done
+sleep 0.3
+ROOT_FP=$(ctl a trust add "$F/root.pem")
+ok "a trusts the test root" test -n "$ROOT_FP"
+ok "b's bundle has it" until_true bundle_has_root b
+ok "c's bundle has it" until_true bundle_has_root c
+like "b's TrustStore1 lists it" "Certward Test Root" ctl b trust list
+ok "removed on b" ctl b trust remove "$ROOT_FP"
+ok "gone from a's bundle" until_true bash -c "! grep -q 'Certward Test Root' '$S/a/state/trust/ca-bundle.pem'"
+ok "gone from c's bundle" until_true bash -c "! grep -q 'Certward Test Root' '$S/c/state/trust/ca-bundle.pem'"
+ok "added again on c" ctl c trust add "$F/root.pem"
+ok "a has it again" until_true bundle_has_root a
+ok "reset on b" ctl b trust reset
+ok "reset reached c" until_true bash -c "! grep -q 'Certward Test Root' '$S/c/state/trust/ca-bundle.pem'"
+for n in a b c; do
+  ok "$n's bus said Changed for each of the four" until_true test "$(trust_changes $n)" = 4
+done
+# a later event applied everywhere: no Changed came twice
+ctl a provider add later rfc2136 nameserver=127.0.0.1:9 tsig-key=k --secret-file tsig-secret="$S/tsig" >/dev/null
+for n in b c; do until_true has_provider $n later; done
+for n in a b c; do
+  ok "$n's bus said it once each" test "$(trust_changes $n)" = 4
+done
+ctl c provider remove later >/dev/null
+
+# ---- the default certificate, tenants and the expiry warning ----
+# twice: one of the two is not what b would have chosen by itself
+ok "the default set on a" ctl a default renewed.example.test
+ok "b's default is the same" until_true test "$(ctl b default)" = renewed.example.test
+ok "set again on a" ctl a default shared.example.test
+ok "b's default followed" until_true test "$(ctl b default)" = shared.example.test
+ok "c's default is the same" until_true test "$(ctl c default)" = shared.example.test
+ok "a tenant set on c" ctl c tenant set acme example.test
+like "a has the tenant" "^acme: example.test" until_true bash -c "DBUS_SESSION_BUS_ADDRESS=${BUS[a]} $CERTWARDCTL --session tenant list | grep '^acme: '"
+ok "the expiry warning set on b" ctl b expiry-days 45
+ok "a has it" until_true test "$(ctl a expiry-days)" = 45
+ok "c has it" until_true test "$(ctl c expiry-days)" = 45
+ok "c kept the default a set" test "$(ctl c default)" = shared.example.test
+ok "the tenant removed on a" ctl a tenant set acme
+ok "gone on b" until_true bash -c "! DBUS_SESSION_BUS_ADDRESS=${BUS[b]} $CERTWARDCTL --session tenant list | grep -q '^acme: '"
+
 # ---- HTTP-01: a orders, the CA asks b ----
 ok "an ACME order on a" timeout 120 env DBUS_SESSION_BUS_ADDRESS="${BUS[a]}" "$CERTWARDCTL" --session \
   request http01.example.test --id http01.example.test --challenge http-01
@@ -218,6 +310,16 @@ ok "a got the certificate, validated through b's responder" test -n "$FP6"
 ok "b has it" wait_for b http01.example.test "$FP6"
 ok "c has it" wait_for c http01.example.test "$FP6"
 ok "the tokens were withdrawn after the order" test "$(pg_psql 'SELECT count(*) FROM certward_http01')" = 0
+
+# ---- the ACME account a registered is every node's ----
+ACC=$(ctl a account list | awk '$2 == "valid" { print $1; exit }')
+ok "a registered an account for its order" test -n "$ACC"
+ok "b has a's account" until_true bash -c "DBUS_SESSION_BUS_ADDRESS=${BUS[b]} $CERTWARDCTL --session account list | grep -q '^$ACC '"
+ok "c has a's account" until_true bash -c "DBUS_SESSION_BUS_ADDRESS=${BUS[c]} $CERTWARDCTL --session account list | grep -q '^$ACC '"
+ok "b's copy of the key is mode 600" test "$(stat -c %a "$S/b/state/accounts/$ACC/key.pem")" = 600
+ok "b's key is a's" cmp -s "$S/a/state/accounts/$ACC/key.pem" "$S/b/state/accounts/$ACC/key.pem"
+ok "the account key is sealed in the database" \
+  test "$(pg_psql "SELECT count(*) FROM certward_object WHERE kind = 'acme-account' AND position(convert_to('PRIVATE KEY', 'UTF8') in data) > 0")" = 0
 
 # ---- a forced renewal on c: one order at the CA, renewed once on every bus ----
 like "c's copy of a's ACME certificate renews like it" "Source: +acme" ctl c show http01.example.test
@@ -241,6 +343,8 @@ for n in a b c; do
 done
 ok "exactly one order at the CA" test "$(orders)" = $((ORDERS + 1))
 ok "exactly one certificate issued at the CA" test "$(issued)" = $((ISSUED + 1))
+ok "c renewed with the shared account: it registered none of its own" \
+  test "$(ctl c account list | awk '{ print $1 }')" = "$ACC"
 
 # ---- the database goes away ----
 pg_stop
@@ -252,6 +356,13 @@ fails "a mutating call is Unavailable" "cluster database cannot be reached" \
   ctl a import "$F/leaf.pem" "$F/key-sec1.pem" "$F/chain.ca-bundle" --name refused.example.test
 fails "on every node" "read-only" ctl b remove shared.example.test
 fails "no renewal without the database" "cannot be reached|read-only" ctl c renew http01.example.test --force
+fails "adding a DNS provider is Unavailable" "cannot be reached|read-only" \
+  ctl a provider add refused rfc2136 nameserver=127.0.0.1:9 tsig-key=k --secret-file tsig-secret="$S/tsig"
+ok "and left nothing here" test ! -e "$S/a/state/providers/refused.ini"
+fails "the expiry warning is Unavailable" "cannot be reached|read-only" ctl c expiry-days 50
+ok "and c's stays" test "$(ctl c expiry-days)" = 45
+fails "a trust store change is Unavailable" "cannot be reached|read-only" ctl b trust add "$F/root.pem"
+ok "and b's bundle is untouched" bash -c "! grep -q 'Certward Test Root' '$S/b/state/trust/ca-bundle.pem'"
 like "reads still work" "shared.example.test" ctl c list
 like "FindForName still answers" "shared" ctl b find rsa.example.test
 ok "files are untouched" bash -c "grep -q 'PRIVATE KEY' $S/c/state/certificates/shared*/current/key.pem"
@@ -268,8 +379,11 @@ ok "back: a change on a reaches c" wait_for c after.example.test "$FP4"
 stop_node c
 ctl a import "$F/leaf.pem" "$F/key-sec1.pem" "$F/chain.ca-bundle" --name while-away.example.test >/dev/null
 FP5=$(fingerprint a while-away.example.test)
+ok "a provider added while c is away" ctl b provider add away rfc2136 nameserver=127.0.0.1:9 tsig-key=k \
+  --secret-file tsig-secret="$S/tsig"
 start_node c
 ok "c caught up with what it missed" wait_for c while-away.example.test "$FP5"
+ok "c caught up with the provider" until_true has_provider c away
 ok "c applied it once" test "$(grep -c 'while-away.example.test now at revision' "$S/c/daemon.log")" = 1
 like "c's status shows the last event it applied" '"last-event"' ctl c --json cluster status
 
@@ -279,6 +393,7 @@ monitor d
 sleep 1
 ok "d cannot read the shared keys and says why" grep -q "sealed with cluster key" "$S/d/daemon.log"
 ok "d installed none of them" bash -c "! ctl d show shared.example.test >/dev/null 2>&1"
+ok "nor the sealed provider" test ! -e "$S/d/state/providers/away.ini"
 ok "the database still holds the certificate" test "$(pg_psql "SELECT count(*) FROM certward_certificate WHERE name = 'shared.example.test'")" = 1
 
 # ---- the lease holder killed mid-order: another node finishes ----

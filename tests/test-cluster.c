@@ -3,6 +3,7 @@
  * (Debian's postgresql-15, a throwaway cluster made by initdb): the
  * connection string check, schema creation and migration, sealed keys,
  * leases, shared HTTP-01 tokens, commits with their gap-free event log,
+ * shared objects (DNS providers) sealed with their events,
  * and two CwCluster nodes that see each other's events exactly once, lose
  * the database, come back and catch up. Port 24900 belongs to this
  * program. */
@@ -11,6 +12,7 @@
 #include "cw-cluster.h"
 #include "cw-store.h"
 #include "cw-cluster-lease.h"
+#include "cw-cluster-objects.h"
 #include "cw-cluster-schema.h"
 #include "cw-cluster-seal.h"
 #include "cw-cluster-shared.h"
@@ -384,6 +386,77 @@ test_shared (void)
   g_clear_pointer (&raw, g_free);
   raw = cw_test_postgres_query (pg, "SELECT count(*) FROM certward_revision");
   g_assert_cmpstr (raw, ==, "0");
+  cw_test_rmdir (dir);
+}
+
+/* Objects other than certificates (DNS providers): sealed at rest, their
+ * events in the same log, another key-file refused by name. */
+static void
+test_objects (void)
+{
+  g_autoptr(PGconn) conn = connect_db ("objects");
+  g_autofree gchar *dir = cw_test_mkdtemp ();
+  g_autofree gchar *kf = write_key_file (dir, "k", "0123456789abcdef0123456789abcdef-one", 0600);
+  g_autofree gchar *kf2 = write_key_file (dir, "k2", "0123456789abcdef0123456789abcdef-two", 0600);
+  g_autoptr(CwClusterSeal) seal = cw_cluster_seal_new (kf, NULL);
+  g_autoptr(CwClusterSeal) other = cw_cluster_seal_new (kf2, NULL);
+  g_autoptr(GBytes) v1 = g_bytes_new_static ("secret=one", 10);
+  g_autoptr(GBytes) v2 = g_bytes_new_static ("secret=two", 10);
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GPtrArray) events = NULL, ids = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *raw = NULL;
+  gint64 base;
+
+  base = cw_cluster_shared_last_seq (conn, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cw_cluster_objects_put (conn, seal, "node-a", "dns-provider", "dyn", v1, NULL, &error), ==,
+                   base + 1);
+  g_assert_no_error (error);
+  /* node-c still thinks it holds v2: node-a was first */
+  g_assert_cmpint (cw_cluster_objects_put (conn, seal, "node-c", "dns-provider", "dyn", v1, v2, &error), ==, 0);
+  g_assert_error (error, CW_ERROR, CW_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "node-a"));
+  g_clear_error (&error);
+  g_assert_cmpint (cw_cluster_objects_put (conn, seal, "node-b", "dns-provider", "dyn", v2, v1, &error), ==,
+                   base + 2);
+  raw = cw_test_postgres_query (pg, "SELECT position('secret'::bytea in data) FROM certward_object");
+  g_assert_cmpstr (raw, ==, "0");
+  got = cw_cluster_objects_get (conn, seal, "dns-provider", "dyn", &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (got, v2));
+  g_clear_pointer (&got, g_bytes_unref);
+  /* the same row under another kind does not open: nothing to read */
+  got = cw_cluster_objects_get (conn, seal, "account", "dyn", &error);
+  g_assert_error (error, CW_ERROR, CW_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  got = cw_cluster_objects_get (conn, other, "dns-provider", "dyn", &error);
+  g_assert_null (got);
+  g_assert_error (error, CW_ERROR, CW_ERROR_PERMISSION_DENIED);
+  g_assert_nonnull (strstr (error->message, "dyn"));
+  g_clear_error (&error);
+  ids = cw_cluster_objects_list (conn, "dns-provider", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 1);
+  g_assert_cmpstr (ids->pdata[0], ==, "dyn");
+
+  g_assert_cmpint (cw_cluster_objects_remove (conn, "node-c", "dns-provider", "dyn", &error), ==, base + 3);
+  g_assert_no_error (error);
+  g_assert_cmpint (cw_cluster_objects_remove (conn, "node-c", "dns-provider", "dyn", &error), ==, 0);
+  g_assert_error (error, CW_ERROR, CW_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  events = cw_cluster_shared_events_since (conn, base, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 3);
+  for (guint i = 0; i < 3; i++) {
+    CwClusterEvent *event = events->pdata[i];
+
+    g_assert_true (cw_cluster_event_is_object (event));
+    g_assert_cmpstr (event->certificate, ==, "dns-provider");
+    g_assert_cmpstr (event->name, ==, "dyn");
+    g_assert_cmpstr (event->kind, ==, i < 2 ? CW_CLUSTER_OBJECT_SET : CW_CLUSTER_OBJECT_REMOVED);
+  }
   cw_test_rmdir (dir);
 }
 
@@ -767,6 +840,8 @@ main (int argc, char **argv)
   g_test_add_func ("/cluster/nodes", test_nodes);
   g_test_add_func ("/cluster/store-backend", test_store_backend);
   g_test_add_func ("/cluster/status", test_status);
+  /* last: nodes above count every event of the log as theirs */
+  g_test_add_func ("/cluster/objects", test_objects);
   status = g_test_run ();
   cw_test_postgres_stop (pg);
   return status;

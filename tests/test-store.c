@@ -686,6 +686,77 @@ test_failed_write (Fixture *f, gconstpointer data)
   g_assert_true (cw_certificate_get_key_matches (cw_store_lookup (reloaded, "www")));
 }
 
+typedef struct {
+  gchar   *settings;
+  gboolean refuse;
+  guint    changed;
+} Shared;
+
+static gboolean
+manager_commit (gpointer user_data, const gchar *settings, GError **error)
+{
+  Shared *shared = user_data;
+
+  if (shared->refuse) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_UNAVAILABLE, "refused");
+    return FALSE;
+  }
+  g_free (shared->settings);
+  shared->settings = g_strdup (settings);
+  return TRUE;
+}
+
+static void
+on_manager_changed (CwStore *store, Shared *shared)
+{
+  shared->changed++;
+}
+
+/* The manager settings a shared backend takes first (refused: nothing
+ * changes), and another node's applied by certificate name, announced
+ * once, the same again announced never. */
+static void
+test_shared_manager (Fixture *f, gconstpointer data)
+{
+  Shared shared = { NULL, FALSE, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CwCertificate) a = import_files (f, NULL, FALSE, &error, "nopass.p12", NULL);
+  const gchar *domains[] = { "example.test", NULL };
+  guint days = cw_store_get_warning_days (f->store);
+  g_autofree gchar *text = NULL;
+
+  g_assert_no_error (error);
+  cw_store_set_manager_backend (f->store, manager_commit, &shared);
+  g_signal_connect (f->store, "manager-changed", G_CALLBACK (on_manager_changed), &shared);
+  shared.refuse = TRUE;
+  g_assert_false (cw_store_set_warning_days (f->store, 45, &error));
+  g_assert_error (error, CW_ERROR, CW_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_cmpuint (cw_store_get_warning_days (f->store), ==, days);
+  g_assert_false (cw_store_set_tenant_domains (f->store, "acme", domains, &error));
+  g_clear_error (&error);
+  g_assert_null (g_hash_table_lookup (cw_store_get_tenants (f->store), "acme"));
+  shared.refuse = FALSE;
+  g_assert_true (cw_store_set_tenant_domains (f->store, "acme", domains, &error));
+  g_assert_nonnull (strstr (shared.settings, "acme=example.test"));
+  g_assert_true (cw_store_set_warning_days (f->store, 45, &error));
+  g_assert_nonnull (strstr (shared.settings, "expiry-warning-days=45"));
+
+  /* another node made www.example.test the default and the warning 90 */
+  text = g_strdup_printf ("[manager]\ndefault=%s\nexpiry-warning-days=90\n[tenants]\nacme=example.test;\n",
+                          cw_certificate_get_name (a));
+  shared.changed = 0;
+  g_assert_true (cw_store_apply_manager (f->store, text, &error));
+  g_assert_no_error (error);
+  g_assert_true (cw_store_get_default (f->store) == a);
+  g_assert_cmpuint (cw_store_get_warning_days (f->store), ==, 90);
+  g_assert_cmpuint (shared.changed, ==, 1);
+  g_assert_true (cw_store_apply_manager (f->store, text, &error));
+  g_assert_cmpuint (shared.changed, ==, 1);
+  cw_store_set_manager_backend (f->store, NULL, NULL);
+  g_free (shared.settings);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -707,5 +778,6 @@ main (int argc, char **argv)
   ADD ("/store/states", test_states, NULL);
   ADD ("/store/export", test_export, NULL);
   ADD ("/store/failed-write", test_failed_write, NULL);
+  ADD ("/store/shared-manager", test_shared_manager, NULL);
   return g_test_run ();
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The trust store: seeded from the system bundle, add/remove/replace/reset
  * round trips, what is refused, persistence, the published bundle file, and
- * a changing system bundle. */
+ * a changing system bundle, and a shared backend. */
 #include "cw-error.h"
 #include "cw-trust-store.h"
 #include "cw-test-util.h"
@@ -293,6 +293,72 @@ test_mode_and_busy (Fixture *f, gconstpointer data)
   g_assert_error (error, CW_ERROR, CW_ERROR_BUSY);
 }
 
+/* A backend that keeps the last state it took, or refuses. */
+typedef struct {
+  gchar   *after;
+  gboolean refuse;
+} Backend;
+
+static gboolean
+backend_commit (gpointer user_data, const gchar *before, const gchar *after, GError **error)
+{
+  Backend *b = user_data;
+
+  if (b->refuse) {
+    g_set_error_literal (error, CW_ERROR, CW_ERROR_UNAVAILABLE, "refused");
+    return FALSE;
+  }
+  g_free (b->after);
+  b->after = g_strdup (after);
+  return TRUE;
+}
+
+static const CwTrustStoreBackend backend = { backend_commit };
+
+/* A shared backend sees every change first; what it refuses changes
+ * nothing; a shared state applied elsewhere is the same store there, and
+ * applied again it changes nothing (no ::changed). */
+static void
+test_shared (Fixture *f, gconstpointer data)
+{
+  Backend b = { NULL, FALSE };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *fake = fingerprint_of ("fake-inter.pem");
+  g_autoptr(GAsyncResult) result = NULL, again = NULL;
+  g_autoptr(GBytes) shared = NULL;
+  g_autofree gchar *other_dir = g_build_filename (f->dir, "other", NULL);
+  g_autoptr(CwTrustStore) other = cw_trust_store_new (other_dir, f->system, "outgoing");
+  guint before;
+
+  cw_trust_store_set_backend (f->trust, &backend, &b);
+  b.refuse = TRUE;
+  g_assert_false (add (f, "fake-inter.pem", NULL, &error));
+  g_assert_error (error, CW_ERROR, CW_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_null (entry (f, fake));
+  g_assert_cmpuint (f->changed, ==, 0);
+  b.refuse = FALSE;
+  g_assert_true (add (f, "fake-inter.pem", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (b.after);
+  g_assert_cmpuint (f->changed, ==, 1);
+
+  /* another node: the same certificates from the shared state */
+  g_assert_true (cw_trust_store_load (other, &error));
+  shared = g_bytes_new (b.after, strlen (b.after));
+  cw_trust_store_apply_shared_async (other, shared, NULL, cw_test_async_done, &result);
+  g_assert_true (cw_trust_store_change_finish (other, cw_test_async_wait (&result), &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (cw_trust_store_get_count (other), ==, cw_trust_store_get_count (f->trust));
+  /* this node's own state coming back: nothing happens */
+  before = f->changed;
+  cw_trust_store_apply_shared_async (f->trust, shared, NULL, cw_test_async_done, &again);
+  g_assert_true (change_finish (f, &again, &error));
+  g_assert_cmpuint (f->changed, ==, before);
+  cw_trust_store_set_backend (f->trust, NULL, NULL);
+  g_free (b.after);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -305,5 +371,6 @@ main (int argc, char **argv)
   ADD ("/trust/replace-reset", test_replace_reset);
   ADD ("/trust/system-update", test_system_update);
   ADD ("/trust/mode-and-busy", test_mode_and_busy);
+  ADD ("/trust/shared", test_shared);
   return g_test_run ();
 }

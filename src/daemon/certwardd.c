@@ -7,9 +7,13 @@
 #include "cw-authority.h"
 #include "cw-saved-reply.h"
 #include "cw-clock.h"
+#include "cw-cluster-accounts.h"
 #include "cw-cluster-http01.h"
+#include "cw-cluster-manager.h"
+#include "cw-cluster-providers.h"
 #include "cw-cluster-renewal.h"
 #include "cw-cluster-sync.h"
+#include "cw-cluster-trust.h"
 #include "cw-daemon.h"
 #include "cw-log.h"
 #include "cw-scheduler.h"
@@ -214,6 +218,10 @@ main (int argc, char **argv)
   g_autoptr(CwDaemon) daemon = NULL;
   g_autoptr(CwCluster) cluster = NULL;
   g_autoptr(CwClusterSync) cluster_sync = NULL;
+  g_autoptr(CwClusterProviders) cluster_providers = NULL;
+  g_autoptr(CwClusterTrust) cluster_trust = NULL;
+  g_autoptr(CwClusterAccounts) cluster_accounts = NULL;
+  g_autoptr(CwClusterManager) cluster_manager = NULL;
   g_autoptr(CwClusterRenewal) cluster_renewal = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   Context ctx = { 0 };
@@ -374,6 +382,13 @@ main (int argc, char **argv)
      * is this node's alone */
     cw_daemon_set_cluster (daemon, cluster);
     cluster_sync = cw_cluster_sync_new (cluster, store);
+    /* DNS providers too, so any node can renew a dns-01 certificate */
+    cluster_providers = cw_cluster_providers_new (cluster, providers);
+    cluster_trust = cw_cluster_trust_new (cluster, trust);
+    /* one ACME account for the cluster: any node orders and renews with it */
+    cluster_accounts = cw_cluster_accounts_new (cluster, cw_acme_manager_get_accounts (acme));
+    /* the default certificate, tenants, the expiry warning */
+    cluster_manager = cw_cluster_manager_new (cluster, store);
     /* one node at a time renews a shared certificate */
     cluster_renewal = cw_cluster_renewal_new (cluster, store, acme);
     /* the CA may ask any node for any node's HTTP-01 token: a standalone

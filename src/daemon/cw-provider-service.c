@@ -125,6 +125,13 @@ handle_test (CwDBusProvider1 *iface, GDBusMethodInvocation *invocation, const gc
 }
 
 static void
+on_provider_changed (CwProviderManager *manager, CwProvider *provider, CwProviderService *self)
+{
+  if (provider == self->provider)
+    sync_properties (self);
+}
+
+static void
 provider_iface_init (CwDBusProvider1Iface *iface)
 {
   iface->handle_update = handle_update;
@@ -137,6 +144,8 @@ cw_provider_service_dispose (GObject *object)
 {
   CwProviderService *self = CW_PROVIDER_SERVICE (object);
 
+  if (self->manager != NULL)
+    g_signal_handlers_disconnect_by_data (self->manager, self);
   g_clear_object (&self->provider);
   g_clear_object (&self->manager);
   G_OBJECT_CLASS (cw_provider_service_parent_class)->dispose (object);
@@ -186,5 +195,7 @@ cw_provider_service_new (CwProviderManager *manager, CwProvider *provider)
   self->manager = g_object_ref (manager);
   self->provider = g_object_ref (provider);
   sync_properties (self);
+  /* changed elsewhere too: by another node of a cluster */
+  g_signal_connect (manager, "provider-changed", G_CALLBACK (on_provider_changed), self);
   return self;
 }

@@ -32,6 +32,8 @@ struct _CwAcmeAccount {
   /* keys replaced by a rollover: requests in flight may still sign with
    * them, so they live as long as the account */
   GPtrArray            *retired;
+  const CwAcmeAccountBackend *backend;  /* or NULL: this machine alone */
+  gpointer              backend_data;
 };
 
 enum { SIGNAL_CHANGED, N_SIGNALS };
@@ -289,12 +291,16 @@ typedef struct {
   gchar *dir;
   gchar *ini;
   gchar *key;
+  gchar *id;
+  const CwAcmeAccountBackend *backend;  /* NULL: not shared (yet) */
+  gpointer backend_data;
 } Save;
 
 static void
 save_free (Save *save)
 {
   g_free (save->dir);
+  g_free (save->id);
   g_free (save->ini);
   if (save->key != NULL)
     explicit_bzero (save->key, strlen (save->key));
@@ -315,8 +321,10 @@ save_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
     return;
   }
   fd = cw_fs_open_dir (AT_FDCWD, save->dir, TRUE, &error);
-  /* the key before the state that refers to it */
+  /* shared first: the files only ever hold what the backend took; the
+   * key before the state that refers to it */
   if (fd < 0 ||
+      (save->backend != NULL && !save->backend->commit (save->backend_data, save->id, save->ini, save->key, &error)) ||
       !cw_fs_replace_at (fd, KEY_FILE, save->key, strlen (save->key), 0600, &error) ||
       !cw_fs_replace_at (fd, ACCOUNT_FILE, save->ini, strlen (save->ini), 0644, &error))
     g_task_return_error (task, error);
@@ -341,6 +349,12 @@ cw_acme_account_save_async (CwAcmeAccount *self, GCancellable *cancellable, GAsy
   g_key_file_set_string (kf, "account", "terms-of-service", self->terms);
   g_key_file_set_string (kf, "account", "created-by", self->made_by_agent ? "agent" : "administrator");
   save->dir = g_strdup (self->dir);
+  save->id = g_strdup (self->id);
+  /* an account the CA does not know yet is no use to another node */
+  if (self->url != NULL) {
+    save->backend = self->backend;
+    save->backend_data = self->backend_data;
+  }
   save->ini = g_key_file_to_data (kf, NULL, NULL);
   save->key = cw_x509_privkey_export_pem (self->x509, NULL, &error);
   g_task_set_task_data (task, save, (GDestroyNotify) save_free);
@@ -355,6 +369,46 @@ gboolean
 cw_acme_account_save_finish (CwAcmeAccount *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+cw_acme_account_set_backend (CwAcmeAccount *self, const CwAcmeAccountBackend *backend, gpointer user_data)
+{
+  self->backend = backend;
+  self->backend_data = user_data;
+}
+
+gboolean
+cw_acme_account_update_from (CwAcmeAccount *self, CwAcmeAccount *other, GError **error)
+{
+  gboolean differs = g_strcmp0 (self->url, other->url) != 0 || g_strcmp0 (self->status, other->status) != 0 ||
+                     g_strcmp0 (self->terms, other->terms) != 0 || self->made_by_agent != other->made_by_agent ||
+                     !g_strv_equal ((const gchar * const *) self->contact, (const gchar * const *) other->contact);
+
+  if (g_strcmp0 (self->thumbprint, other->thumbprint) != 0) {
+    g_autofree gchar *pem = cw_x509_privkey_export_pem (other->x509, NULL, error);
+    gnutls_x509_privkey_t key = NULL;
+
+    if (pem == NULL)
+      return FALSE;
+    key = cw_x509_privkey_import ((const guint8 *) pem, strlen (pem), GNUTLS_X509_FMT_PEM, NULL, error);
+    explicit_bzero (pem, strlen (pem));
+    if (key == NULL || !cw_acme_account_set_key (self, key, error))
+      return FALSE;
+  }
+  if (!differs)
+    return TRUE;
+  g_free (self->url);
+  self->url = g_strdup (other->url);
+  g_free (self->status);
+  self->status = g_strdup (other->status);
+  g_free (self->terms);
+  self->terms = g_strdup (other->terms);
+  self->made_by_agent = other->made_by_agent;
+  g_strfreev (self->contact);
+  self->contact = g_strdupv (other->contact);
+  changed (self);
+  return TRUE;
 }
 
 GError *

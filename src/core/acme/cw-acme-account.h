@@ -54,6 +54,20 @@ void          cw_acme_account_save_async (CwAcmeAccount *self, GCancellable *can
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean      cw_acme_account_save_finish (CwAcmeAccount *self, GAsyncResult *result, GError **error);
 
+/* A shared backend (a cluster's database): commit() takes a registered
+ * account's account.ini and key (PEM) in the saving thread before they
+ * are written here; FALSE fails the save and nothing changes here. */
+typedef struct {
+  gboolean (*commit) (gpointer user_data, const gchar *id, const gchar *ini, const gchar *key, GError **error);
+} CwAcmeAccountBackend;
+
+void          cw_acme_account_set_backend (CwAcmeAccount *self, const CwAcmeAccountBackend *backend,
+                                           gpointer user_data);
+/* Becomes what @other (the same account, loaded from what another node
+ * saved) says: URL, status, contact, terms, key; ::changed once if
+ * anything changed. */
+gboolean      cw_acme_account_update_from (CwAcmeAccount *self, CwAcmeAccount *other, GError **error);
+
 /* NULL when @account may order certificates (valid and registered), else
  * why not (CW_ERROR_INVALID_ARGUMENT naming the account). */
 GError *cw_acme_account_check_usable (CwAcmeAccount *account);

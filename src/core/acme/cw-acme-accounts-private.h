@@ -21,6 +21,8 @@ struct _CwAcmeAccounts {
   GHashTable    *busy;          /* ids of accounts being changed */
   GHashTable    *recovering;    /* account id → GPtrArray of GTasks waiting for its new registration */
   GCancellable  *cancellable;   /* cancelled on dispose */
+  const CwAcmeAccountBackend *backend;  /* given to every account (cw_acme_accounts_set_backend) */
+  gpointer       backend_data;
 };
 
 /* A new account key, made in a worker thread. */

@@ -159,6 +159,51 @@ cw_acme_accounts_load (CwAcmeAccounts *self)
   g_info ("loaded %u ACME accounts", g_hash_table_size (self->accounts));
 }
 
+void
+cw_acme_accounts_set_backend (CwAcmeAccounts *self, const CwAcmeAccountBackend *backend, gpointer user_data)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  self->backend = backend;
+  self->backend_data = user_data;
+  g_hash_table_iter_init (&iter, self->accounts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    cw_acme_account_set_backend (value, backend, user_data);
+}
+
+gboolean
+cw_acme_accounts_apply (CwAcmeAccounts *self, const gchar *id, const gchar *ini, const gchar *key, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (self->dir, id, NULL);
+  g_autoptr(CwAcmeAccount) loaded = NULL;
+  g_auto(CwFd) fd = -1;
+  CwAcmeAccount *existing;
+
+  if (!cw_id_is_valid (id)) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("“%s” is no account id"), id);
+    return FALSE;
+  }
+  if (g_mkdir_with_parents (path, 0700) < 0) {
+    cw_fs_error (error, errno, _("cannot create “%s”"), path);
+    return FALSE;
+  }
+  fd = cw_fs_open_dir (AT_FDCWD, path, TRUE, error);
+  if (fd < 0 || !cw_fs_replace_at (fd, "key.pem", key, strlen (key), 0600, error) ||
+      !cw_fs_replace_at (fd, "account.ini", ini, strlen (ini), 0644, error))
+    return FALSE;
+  loaded = cw_acme_account_load (id, path, error);
+  if (loaded == NULL)
+    return FALSE;
+  existing = g_hash_table_lookup (self->accounts, id);
+  if (existing != NULL)
+    return cw_acme_account_update_from (existing, loaded, error);
+  cw_acme_account_set_backend (loaded, self->backend, self->backend_data);
+  g_hash_table_insert (self->accounts, g_strdup (id), g_object_ref (loaded));
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, loaded);
+  return TRUE;
+}
+
 /* "admin@example.com" → "mailto:admin@example.com" (RFC 8555 §7.3). */
 gchar **
 cw_acme_contact_normalise (const gchar * const *contact, GError **error)
@@ -430,6 +475,7 @@ register_key_made (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   cw_acme_account_set_contact (r->account, (const gchar * const *) r->options->contact);
   cw_acme_account_set_made_by_agent (r->account, r->options->on_first_use);
+  cw_acme_account_set_backend (r->account, self->backend, self->backend_data);
   r->client = g_object_ref (cw_acme_clients_get (self->clients, r->directory));
   cw_acme_client_load_then (r->client, g_steal_pointer (&task), register_post);
 }

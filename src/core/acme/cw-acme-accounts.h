@@ -39,6 +39,16 @@ void            cw_acme_accounts_load (CwAcmeAccounts *self);
 GPtrArray      *cw_acme_accounts_get_all (CwAcmeAccounts *self);
 CwAcmeAccount  *cw_acme_accounts_lookup (CwAcmeAccounts *self, const gchar *id);
 
+/* A shared backend (a cluster's database), given to every account this
+ * holds or makes: see cw-acme-account.h. */
+void            cw_acme_accounts_set_backend (CwAcmeAccounts *self, const CwAcmeAccountBackend *backend,
+                                              gpointer user_data);
+/* What the backend says account @id now is (another node saved it): its
+ * account.ini and key.pem written here (nothing committed back), then a
+ * new account (::account-added) or the one here updated in place. */
+gboolean        cw_acme_accounts_apply (CwAcmeAccounts *self, const gchar *id, const gchar *ini, const gchar *key,
+                                        GError **error);
+
 /* Registers a new account at @directory. Takes @options. */
 void           cw_acme_accounts_create_async (CwAcmeAccounts *self, const gchar *directory,
                                                      CwAcmeAccountOptions *options, GCancellable *cancellable,

@@ -27,6 +27,8 @@ struct _CwProviderManager {
   GHashTable *providers;  /* id → CwProvider */
   GKeyFile   *records;    /* the journal */
   guint       removing;   /* journaled records being removed */
+  const CwProviderBackend *backend;  /* or NULL: this machine alone */
+  gpointer    backend_data;
 };
 
 enum { SIGNAL_ADDED, SIGNAL_REMOVED, SIGNAL_CHANGED, SIGNAL_IDLE, N_SIGNALS };
@@ -100,12 +102,10 @@ write_file (CwProviderManager *self, const gchar *file, const gchar *data, GErro
   return fd >= 0 && cw_fs_replace_at (fd, file, data, strlen (data), 0600, error);
 }
 
-static gboolean
-save_provider (CwProviderManager *self, CwProvider *provider, GError **error)
+gchar *
+cw_provider_manager_dump (CwProvider *provider)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autofree gchar *file = g_strconcat (cw_provider_get_id (provider), ".ini", NULL);
-  g_autofree gchar *data = NULL;
   GHashTableIter iter;
   gpointer key, value;
 
@@ -115,7 +115,19 @@ save_provider (CwProviderManager *self, CwProvider *provider, GError **error)
   g_hash_table_iter_init (&iter, cw_provider_get_settings (provider));
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_key_file_set_string (kf, "settings", key, value);
-  data = g_key_file_to_data (kf, NULL, NULL);
+  return g_key_file_to_data (kf, NULL, NULL);
+}
+
+/* With a backend, it commits first: the file only ever holds what the
+ * backend took (see set_backend). */
+static gboolean
+save_provider (CwProviderManager *self, CwProvider *provider, GError **error)
+{
+  g_autofree gchar *file = g_strconcat (cw_provider_get_id (provider), ".ini", NULL);
+  g_autofree gchar *data = cw_provider_manager_dump (provider);
+
+  if (self->backend != NULL && !self->backend->commit (self->backend_data, provider, data, error))
+    return FALSE;
   return write_file (self, file, data, error);
 }
 
@@ -130,17 +142,13 @@ save_records (CwProviderManager *self)
 }
 
 static CwProvider *
-load_provider (CwProviderManager *self, const gchar *file, GError **error)
+provider_from_keyfile (CwProviderManager *self, GKeyFile *kf, const gchar *path, GError **error)
 {
-  g_autofree gchar *path = g_build_filename (self->dir, file, NULL);
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autofree gchar *name = NULL, *type_name = NULL, *id = NULL;
   g_auto(GStrv) keys = NULL;
   g_autoptr(GHashTable) settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   const CwProviderType *type;
 
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
-    return NULL;
   name = g_key_file_get_string (kf, "provider", "name", NULL);
   type_name = g_key_file_get_string (kf, "provider", "type", NULL);
   if (name == NULL || type_name == NULL) {
@@ -158,6 +166,17 @@ load_provider (CwProviderManager *self, const gchar *file, GError **error)
     g_hash_table_insert (settings, g_strdup (keys[i]), g_key_file_get_string (kf, "settings", keys[i], NULL));
   id = cw_provider_id_from_name (name);
   return cw_provider_new (id, name, type, settings, error);
+}
+
+static CwProvider *
+load_provider (CwProviderManager *self, const gchar *file, GError **error)
+{
+  g_autofree gchar *path = g_build_filename (self->dir, file, NULL);
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
+    return NULL;
+  return provider_from_keyfile (self, kf, path, error);
 }
 
 gboolean
@@ -388,6 +407,8 @@ cw_provider_manager_remove (CwProviderManager *self, CwProvider *provider, GErro
                  cw_provider_get_name (provider), user);
     return FALSE;
   }
+  if (self->backend != NULL && !self->backend->commit_removal (self->backend_data, provider, error))
+    return FALSE;
   if (unlink (path) < 0 && errno != ENOENT) {
     g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot remove %s: %s"), path, g_strerror (errno));
     return FALSE;
@@ -396,6 +417,102 @@ cw_provider_manager_remove (CwProviderManager *self, CwProvider *provider, GErro
   g_hash_table_remove (self->providers, cw_provider_get_id (provider));
   g_message ("DNS provider %s removed", cw_provider_get_name (provider));
   g_signal_emit (self, signals[SIGNAL_REMOVED], 0, provider);
+  return TRUE;
+}
+
+void
+cw_provider_manager_set_backend (CwProviderManager *self, const CwProviderBackend *backend, gpointer user_data)
+{
+  g_return_if_fail (CW_IS_PROVIDER_MANAGER (self));
+
+  self->backend = backend;
+  self->backend_data = user_data;
+}
+
+static gboolean
+same_settings (GHashTable *a, GHashTable *b)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (g_hash_table_size (a) != g_hash_table_size (b))
+    return FALSE;
+  g_hash_table_iter_init (&iter, a);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (g_strcmp0 (value, g_hash_table_lookup (b, key)) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Drops @provider here: its file, its journaled records, the object. */
+static gboolean
+drop (CwProviderManager *self, CwProvider *provider, GError **error)
+{
+  g_autofree gchar *file = g_strconcat (cw_provider_get_id (provider), ".ini", NULL);
+  g_autofree gchar *path = g_build_filename (self->dir, file, NULL);
+  g_autoptr(CwProvider) keep = g_object_ref (provider);
+
+  if (unlink (path) < 0 && errno != ENOENT) {
+    g_set_error (error, CW_ERROR, CW_ERROR_IO, _("cannot remove %s: %s"), path, g_strerror (errno));
+    return FALSE;
+  }
+  forget_records_of (self, provider);
+  g_hash_table_remove (self->providers, cw_provider_get_id (provider));
+  g_signal_emit (self, signals[SIGNAL_REMOVED], 0, provider);
+  return TRUE;
+}
+
+gboolean
+cw_provider_manager_apply (CwProviderManager *self, const gchar *id, const gchar *data, GError **error)
+{
+  CwProvider *existing;
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(CwProvider) provider = NULL;
+  g_autofree gchar *file = g_strconcat (id, ".ini", NULL);
+
+  g_return_val_if_fail (CW_IS_PROVIDER_MANAGER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  existing = g_hash_table_lookup (self->providers, id);
+  if (data == NULL)
+    return existing == NULL || drop (self, existing, error);
+  if (!g_key_file_load_from_data (kf, data, -1, G_KEY_FILE_NONE, error))
+    return FALSE;
+  provider = provider_from_keyfile (self, kf, id, error);
+  if (provider == NULL)
+    return FALSE;
+  if (g_strcmp0 (cw_provider_get_id (provider), id) != 0) {
+    g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("%s names another provider"), id);
+    return FALSE;
+  }
+  if (existing != NULL && cw_provider_get_provider_type (existing) == cw_provider_get_provider_type (provider)) {
+    g_autoptr(GHashTable) changes = NULL;
+    GHashTableIter iter;
+    gpointer key;
+
+    if (same_settings (cw_provider_get_settings (existing), cw_provider_get_settings (provider)))
+      return TRUE;
+    /* the object stays (its D-Bus path, its queued calls): its settings
+     * become the new ones, a field gone is cleared */
+    changes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_iter_init (&iter, cw_provider_get_settings (existing));
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_hash_table_insert (changes, g_strdup (key), g_strdup (""));
+    g_hash_table_iter_init (&iter, cw_provider_get_settings (provider));
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_hash_table_insert (changes, g_strdup (key),
+                           g_strdup (g_hash_table_lookup (cw_provider_get_settings (provider), key)));
+    if (!write_file (self, file, data, error) || !cw_provider_update (existing, changes, error))
+      return FALSE;
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0, existing);
+    return TRUE;
+  }
+  if (existing != NULL && !drop (self, existing, error))
+    return FALSE;
+  if (!write_file (self, file, data, error))
+    return FALSE;
+  g_hash_table_insert (self->providers, g_strdup (id), g_object_ref (provider));
+  g_signal_emit (self, signals[SIGNAL_ADDED], 0, provider);
   return TRUE;
 }
 

@@ -49,6 +49,25 @@ gboolean     cw_provider_manager_update (CwProviderManager *self, CwProvider *pr
 /* Fails with CW_ERROR_IN_USE while a certificate names the provider. */
 gboolean     cw_provider_manager_remove (CwProviderManager *self, CwProvider *provider, GError **error);
 
+/* A shared backend (a cluster's database): commit() takes a provider's
+ * file (cw_provider_manager_dump) before an add or update writes it here,
+ * commit_removal() a removal before the file goes; FALSE fails the call
+ * and nothing changes here. Called on the main thread; they may block. */
+typedef struct {
+  gboolean (*commit)         (gpointer user_data, CwProvider *provider, const gchar *data, GError **error);
+  gboolean (*commit_removal) (gpointer user_data, CwProvider *provider, GError **error);
+} CwProviderBackend;
+
+void         cw_provider_manager_set_backend (CwProviderManager *self, const CwProviderBackend *backend,
+                                              gpointer user_data);
+/* A provider's file: its name, type and settings, secrets included. */
+gchar       *cw_provider_manager_dump (CwProvider *provider) G_GNUC_WARN_UNUSED_RESULT;
+/* What the backend says provider @id now is: @data its file (added, or
+ * replacing the one here), NULL: removed. Nothing is committed back; the
+ * signals are those of a change made here. */
+gboolean     cw_provider_manager_apply (CwProviderManager *self, const gchar *id, const gchar *data,
+                                        GError **error);
+
 /* Publishes a throwaway TXT record _certward-test.<zone> through @provider
  * and removes it again; the error says which step failed. */
 void         cw_provider_manager_test_async (CwProviderManager *self, CwProvider *provider, const gchar *zone,

@@ -51,11 +51,9 @@ seal_context (const gchar *id, gint64 revision)
   return g_strdup_printf ("%s/%" G_GINT64_FORMAT, id, revision);
 }
 
-/* Appends event @kind to the log inside the caller's transaction and
- * notifies with its seq (delivered at COMMIT). */
-static gint64
-append_event (PGconn *conn, const gchar *node, const gchar *id, const gchar *name, const gchar *kind,
-              gint64 revision, GError **error)
+gint64
+cw_cluster_shared_append_event (PGconn *conn, const gchar *node, const gchar *id, const gchar *name,
+                                const gchar *kind, gint64 revision, GError **error)
 {
   g_autofree gchar *rev = g_strdup_printf ("%" G_GINT64_FORMAT, revision);
   const gchar *params[] = { id, name, kind, rev, node };
@@ -146,7 +144,7 @@ cw_cluster_shared_commit (PGconn *conn, CwClusterSeal *seal, const gchar *node, 
     if (result == NULL)
       goto fail;
   }
-  seq = append_event (conn, node, rev->id, rev->name, kind, rev->revision, error);
+  seq = cw_cluster_shared_append_event (conn, node, rev->id, rev->name, kind, rev->revision, error);
   if (seq == 0 || !cw_pg_commit (conn, error))
     goto fail;
   return seq;
@@ -175,7 +173,8 @@ cw_cluster_shared_commit_settings (PGconn *conn, const gchar *node, const gchar 
     g_set_error (error, CW_ERROR, CW_ERROR_NOT_FOUND, _("Certificate %s is not in the cluster database"), id);
     goto fail;
   }
-  seq = append_event (conn, node, id, PQgetvalue (result, 0, 0), "settings", cw_pg_get_int (result, 0, 1), error);
+  seq = cw_cluster_shared_append_event (conn, node, id, PQgetvalue (result, 0, 0), "settings",
+                                        cw_pg_get_int (result, 0, 1), error);
   if (seq == 0 || !cw_pg_commit (conn, error))
     goto fail;
   return seq;
@@ -201,7 +200,7 @@ cw_cluster_shared_remove (PGconn *conn, const gchar *node, const gchar *id, GErr
     g_set_error (error, CW_ERROR, CW_ERROR_NOT_FOUND, _("Certificate %s is not in the cluster database"), id);
     goto fail;
   }
-  seq = append_event (conn, node, id, PQgetvalue (result, 0, 0), "removed", 0, error);
+  seq = cw_cluster_shared_append_event (conn, node, id, PQgetvalue (result, 0, 0), "removed", 0, error);
   if (seq == 0 || !cw_pg_commit (conn, error))
     goto fail;
   return seq;

@@ -60,6 +60,11 @@ typedef struct {
 void cw_cluster_node_free (CwClusterNode *node);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CwClusterNode, cw_cluster_node_free)
 
+/* Appends event @kind to the log inside the caller's transaction (its
+ * writers serialised) and notifies with its seq, delivered at COMMIT. */
+gint64      cw_cluster_shared_append_event (PGconn *conn, const gchar *node, const gchar *id, const gchar *name,
+                                            const gchar *kind, gint64 revision, GError **error);
+
 /* Commits revision @rev (its id, name, settings, material, fingerprint)
  * as the newest of its certificate, by @node, with event @kind. With
  * @expected >= 0 the certificate's newest revision must still be

@@ -4,6 +4,7 @@
 
 #include "cw-cluster.h"
 #include "cw-cluster-schema.h"
+#include "cw-cluster-objects.h"
 #include "cw-error.h"
 #include "cw-fs.h"
 
@@ -58,6 +59,7 @@ struct _CwCluster {
 
   CwClusterApplier  applier;
   gpointer          applier_data;
+  GHashTable       *object_appliers;  /* object kind → ObjectApplier */
   gint64            applied;
   gint64            fetched;     /* the newest seq queued */
   GQueue            queue;       /* CwClusterEvent not yet applied */
@@ -403,6 +405,7 @@ heartbeat_cb (gpointer user_data)
 /* ---- the event pump -------------------------------------------------- */
 
 static void pump (CwCluster *self);
+static void save_applied (CwCluster *self);
 static gboolean wake_cb (gpointer user_data);
 
 static gpointer
@@ -470,18 +473,50 @@ cw_cluster_wake (CwCluster *self)
   wake_now (self);
 }
 
+typedef struct {
+  CwClusterApplier func;
+  gpointer         data;
+} ObjectApplier;
+
 static void
 pump (CwCluster *self)
 {
   CwClusterEvent *event;
 
-  if (self->applying || self->applier == NULL)
+  while (!self->applying && self->applier != NULL && (event = g_queue_peek_head (&self->queue)) != NULL) {
+    if (cw_cluster_event_is_object (event)) {
+      ObjectApplier *object = g_hash_table_lookup (self->object_appliers, event->certificate);
+
+      if (object == NULL) {
+        /* a kind this node does not share: nothing to do, in order */
+        self->applied = event->seq;
+        cw_cluster_event_free (g_queue_pop_head (&self->queue));
+        save_applied (self);
+        continue;
+      }
+      self->applying = TRUE;
+      object->func (self, event, object->data);
+      return;
+    }
+    self->applying = TRUE;
+    self->applier (self, event, self->applier_data);
     return;
-  event = g_queue_peek_head (&self->queue);
-  if (event == NULL)
+  }
+}
+
+void
+cw_cluster_set_object_applier (CwCluster *self, const gchar *kind, CwClusterApplier applier, gpointer user_data)
+{
+  ObjectApplier *object;
+
+  if (applier == NULL) {
+    g_hash_table_remove (self->object_appliers, kind);
     return;
-  self->applying = TRUE;
-  self->applier (self, event, self->applier_data);
+  }
+  object = g_new0 (ObjectApplier, 1);
+  object->func = applier;
+  object->data = user_data;
+  g_hash_table_replace (self->object_appliers, g_strdup (kind), object);
 }
 
 static void
@@ -677,6 +712,7 @@ cw_cluster_finalize (GObject *object)
   CwCluster *self = CW_CLUSTER (object);
 
   g_queue_clear_full (&self->queue, (GDestroyNotify) cw_cluster_event_free);
+  g_hash_table_unref (self->object_appliers);
   g_async_queue_unref (self->jobs);
   g_clear_pointer (&self->seal, cw_cluster_seal_free);
   g_main_context_unref (self->context);
@@ -707,4 +743,5 @@ cw_cluster_init (CwCluster *self)
   self->retry = RETRY_MIN;
   self->context = g_main_context_ref_thread_default ();
   g_queue_init (&self->queue);
+  self->object_appliers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }

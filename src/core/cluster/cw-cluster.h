@@ -65,6 +65,11 @@ gpointer     cw_cluster_run_sync (CwCluster *self, CwClusterFunc func, gpointer 
 typedef void (*CwClusterApplier) (CwCluster *self, const CwClusterEvent *event, gpointer user_data);
 /* Events start flowing once an applier is set. */
 void         cw_cluster_set_applier (CwCluster *self, CwClusterApplier applier, gpointer user_data);
+/* Events about objects of @kind (cw-cluster-objects.h) go to @applier
+ * instead, in the same order and with the same answers; those of a kind
+ * nobody applies are passed over. Set before cw_cluster_start. */
+void         cw_cluster_set_object_applier (CwCluster *self, const gchar *kind, CwClusterApplier applier,
+                                            gpointer user_data);
 void         cw_cluster_applied (CwCluster *self, gint64 seq);
 void         cw_cluster_apply_failed (CwCluster *self, gint64 seq, const GError *error);
 /* Reads the log now (a change this node made itself: apply it at once). */

@@ -25,6 +25,8 @@ typedef struct {
   guint       expiry_alarm;
   gint64      expiry_at;
   gboolean    hold_announcements;  /* until the daemon owns its name */
+  CwStoreManagerCommit commit;     /* a shared backend, or NULL */
+  gpointer    commit_data;
 } Policy;
 
 static Policy *
@@ -103,6 +105,111 @@ cw_store_policy_load (CwStore *self, GKeyFile *manager)
   }
 }
 
+/* ---- shared with other nodes -------------------------------------------- */
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/* The manager settings as other nodes read them: the default by name (ids
+ * are each node's), tenants sorted, so equal settings are equal text. */
+static GKeyFile *
+shared_keyfile (CwStore *self)
+{
+  GKeyFile *kf = g_key_file_new ();
+  CwCertificate *def = cw_store_get_default (self);
+  g_autoptr(GPtrArray) tenants = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_key_file_set_string (kf, "manager", "default", def != NULL ? cw_certificate_get_name (def) : "");
+  g_key_file_set_integer (kf, "manager", "expiry-warning-days", MAX (P (self)->warning_days, 0));
+  g_hash_table_iter_init (&iter, P (self)->tenants);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (tenants, key);
+  g_ptr_array_sort (tenants, compare_strings);
+  for (guint i = 0; i < tenants->len; i++) {
+    const gchar * const *domains = g_hash_table_lookup (P (self)->tenants, tenants->pdata[i]);
+
+    g_key_file_set_string_list (kf, "tenants", tenants->pdata[i], domains, g_strv_length ((gchar **) domains));
+  }
+  return kf;
+}
+
+void
+cw_store_set_manager_backend (CwStore *self, CwStoreManagerCommit commit, gpointer user_data)
+{
+  P (self)->commit = commit;
+  P (self)->commit_data = user_data;
+}
+
+gchar *
+cw_store_dump_manager (CwStore *self)
+{
+  g_autoptr(GKeyFile) kf = shared_keyfile (self);
+
+  return g_key_file_to_data (kf, NULL, NULL);
+}
+
+/* What a setter is about to make of the settings (@kf), to the backend
+ * first: refused there, the setter changes nothing. */
+static gboolean
+commit_shared (CwStore *self, GKeyFile *kf, GError **error)
+{
+  g_autofree gchar *text = NULL;
+
+  if (P (self)->commit == NULL)
+    return TRUE;
+  text = g_key_file_to_data (kf, NULL, NULL);
+  return P (self)->commit (P (self)->commit_data, text, error);
+}
+
+gboolean
+cw_store_apply_manager (CwStore *self, const gchar *settings, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GKeyFile) local = g_key_file_new ();
+  g_autofree gchar *before = cw_store_dump_manager (self), *name = NULL;
+  CwCertificate *def;
+
+  if (!g_key_file_load_from_data (kf, settings, -1, G_KEY_FILE_NONE, error))
+    return FALSE;
+  name = g_key_file_get_string (kf, "manager", "default", NULL);
+  def = name != NULL && *name != '\0' ? cw_store_lookup (self, name) : NULL;
+  /* manager.ini as this node keeps it: the default by its id here */
+  g_key_file_set_string (local, "manager", "default", def != NULL ? cw_certificate_get_id (def) : "");
+  g_key_file_set_integer (local, "manager", "expiry-warning-days",
+                          g_key_file_get_integer (kf, "manager", "expiry-warning-days", NULL));
+  {
+    g_auto(GStrv) tenants = g_key_file_get_keys (kf, "tenants", NULL, NULL);
+
+    for (guint i = 0; tenants != NULL && tenants[i] != NULL; i++) {
+      g_auto(GStrv) domains = g_key_file_get_string_list (kf, "tenants", tenants[i], NULL, NULL);
+
+      if (domains != NULL)
+        g_key_file_set_string_list (local, "tenants", tenants[i], (const gchar * const *) domains,
+                                    g_strv_length (domains));
+    }
+  }
+  cw_store_policy_load (self, local);
+  if (def == NULL) {
+    g_clear_pointer (&P (self)->default_id, g_free);
+    cw_sni_index_set_default (self->index, NULL);
+  }
+  {
+    g_autofree gchar *after = cw_store_dump_manager (self);
+
+    /* this node's own change coming back, or one seen already */
+    if (g_str_equal (before, after))
+      return TRUE;
+  }
+  cw_store_save_manager (self);
+  cw_store_check_expiry (self);
+  return TRUE;
+}
+
 /* ---- default ------------------------------------------------------------ */
 
 CwCertificate *
@@ -134,6 +241,13 @@ cw_store_set_default (CwStore *self, CwCertificate *cert, GError **error)
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
                  _("“%s” cannot be the default: it has no certificate yet"), cw_certificate_get_name (cert));
     return FALSE;
+  }
+  {
+    g_autoptr(GKeyFile) kf = shared_keyfile (self);
+
+    g_key_file_set_string (kf, "manager", "default", cw_certificate_get_name (cert));
+    if (!commit_shared (self, kf, error))
+      return FALSE;
   }
   set_default_id (self, cw_certificate_get_id (cert));
   g_message ("default certificate: %s", cw_certificate_get_name (cert));
@@ -198,6 +312,16 @@ cw_store_set_tenant_domains (CwStore *self, const gchar *tenant, const gchar * c
       return FALSE;
     }
     g_ptr_array_add (parsed, domain);
+  }
+  {
+    g_autoptr(GKeyFile) kf = shared_keyfile (self);
+
+    if (parsed->len == 0)
+      g_key_file_remove_key (kf, "tenants", tenant, NULL);
+    else
+      g_key_file_set_string_list (kf, "tenants", tenant, (const gchar * const *) parsed->pdata, parsed->len);
+    if (!commit_shared (self, kf, error))
+      return FALSE;
   }
   if (parsed->len == 0) {
     g_hash_table_remove (P (self)->tenants, tenant);
@@ -326,6 +450,13 @@ cw_store_set_warning_days (CwStore *self, guint days, GError **error)
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
                  _("the expiry warning must be from 30 to 180 days, not %u"), days);
     return FALSE;
+  }
+  {
+    g_autoptr(GKeyFile) kf = shared_keyfile (self);
+
+    g_key_file_set_integer (kf, "manager", "expiry-warning-days", days);
+    if (!commit_shared (self, kf, error))
+      return FALSE;
   }
   P (self)->warning_days = days;
   cw_store_save_manager (self);

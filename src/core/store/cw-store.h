@@ -91,6 +91,18 @@ CwCertificate *cw_store_lookup_id (CwStore *self, const gchar *id);
 /* Commits every revision and removal to @backend first (worker threads);
  * NULL: alone (the default). Before any change. */
 void           cw_store_set_backend (CwStore *self, const CwStoreBackend *backend, gpointer user_data);
+/* The manager settings (default, tenants, expiry warning) shared with
+ * other nodes: SetDefault, SetTenantDomains and SetWarningDays give
+ * @commit what the settings become (cw_store_dump_manager's form: the
+ * default by name) before they change anything; FALSE refuses the call.
+ * Main thread; it may block. */
+typedef gboolean (*CwStoreManagerCommit) (gpointer user_data, const gchar *settings, GError **error);
+void           cw_store_set_manager_backend (CwStore *self, CwStoreManagerCommit commit, gpointer user_data);
+gchar         *cw_store_dump_manager (CwStore *self) G_GNUC_WARN_UNUSED_RESULT;
+/* Makes this store's manager settings @settings (another node's), saved
+ * and announced (::manager-changed) as a change made here, nothing
+ * committed back; nothing at all when they are the same already. */
+gboolean       cw_store_apply_manager (CwStore *self, const gchar *settings, GError **error);
 
 /* TRUE when no operation is in flight; ::idle fires when the last one
  * completes, so a shutdown can let writes finish. */

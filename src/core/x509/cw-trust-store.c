@@ -38,6 +38,8 @@ struct _CwTrustStore {
   State     *state;
   GPtrArray *effective;  /* CwTrustEntry, sorted by subject */
   gboolean   busy;
+  const CwTrustStoreBackend *backend;  /* or NULL: this machine alone */
+  gpointer   backend_data;
 };
 
 enum { SIGNAL_CHANGED, SIGNAL_IDLE, N_SIGNALS };
@@ -178,6 +180,61 @@ pem_of (GPtrArray *entries)
     g_string_append_printf (out, "# %s\n%s", entry->subject, entry->pem);
   }
   return g_string_free (out, FALSE);
+}
+
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+/* The state as text, the same for the same state (removed sorted, added
+ * in order): what a backend shares, and how a shared state is compared. */
+static gchar *
+state_to_text (const State *state)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GPtrArray) removed = g_ptr_array_new ();
+  g_autofree gchar *added = pem_of (state->added);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, state->removed);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (removed, key);
+  g_ptr_array_sort (removed, compare_strings);
+  g_key_file_set_boolean (kf, "trust", "include-system", state->include_system);
+  g_key_file_set_string_list (kf, "trust", "removed", (const gchar * const *) removed->pdata, removed->len);
+  g_key_file_set_string (kf, "trust", "verification-mode", state->mode);
+  g_key_file_set_string (kf, "trust", "added", added);
+  return g_key_file_to_data (kf, NULL, NULL);
+}
+
+static GPtrArray *parse_bundle (const gchar *data, gsize len, gboolean from_system, const gchar *what);
+
+static State *
+state_from_text (const gchar *text, gsize len, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree gchar *mode = NULL, *added = NULL;
+  g_auto(GStrv) removed = NULL;
+  State *state;
+
+  if (!g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error))
+    return NULL;
+  mode = g_key_file_get_string (kf, "trust", "verification-mode", NULL);
+  if (!cw_trust_store_mode_is_valid (mode, error))
+    return NULL;
+  state = state_new (g_key_file_get_boolean (kf, "trust", "include-system", NULL), mode);
+  removed = g_key_file_get_string_list (kf, "trust", "removed", NULL, NULL);
+  for (guint i = 0; removed != NULL && removed[i] != NULL; i++)
+    g_hash_table_add (state->removed, g_strdup (removed[i]));
+  added = g_key_file_get_string (kf, "trust", "added", NULL);
+  if (added != NULL) {
+    g_ptr_array_unref (state->added);
+    state->added = parse_bundle (added, strlen (added), FALSE, _("the shared trust store"));
+  }
+  return state;
 }
 
 /* ---- disk --------------------------------------------------------------- */
@@ -408,7 +465,7 @@ cw_trust_store_get_mode (CwTrustStore *self)
 
 /* ---- changes ------------------------------------------------------------ */
 
-typedef enum { OP_ADD, OP_REPLACE, OP_REMOVE, OP_RESET, OP_MODE } Op;
+typedef enum { OP_ADD, OP_REPLACE, OP_REMOVE, OP_RESET, OP_MODE, OP_SHARED } Op;
 
 typedef struct {
   Op          op;
@@ -419,6 +476,9 @@ typedef struct {
   gchar      *argument;    /* fingerprint or mode */
   GPtrArray  *effective;   /* result */
   gchar     **fingerprints;
+  const CwTrustStoreBackend *backend;
+  gpointer    backend_data;
+  gboolean    unchanged;   /* OP_SHARED: the state here already */
 } Change;
 
 static void
@@ -507,6 +567,7 @@ apply (Change *change, GError **error)
 {
   State *state = change->state;
   g_autoptr(GPtrArray) upload = NULL;
+  g_autofree gchar *before = state_to_text (state), *after = NULL;
 
   if (change->op == OP_ADD || change->op == OP_REPLACE) {
     upload = parse_upload (change->data, error);
@@ -570,7 +631,24 @@ apply (Change *change, GError **error)
     g_free (state->mode);
     state->mode = g_strdup (change->argument);
     break;
+  case OP_SHARED:
+    state = state_from_text (g_bytes_get_data (change->data, NULL), g_bytes_get_size (change->data), error);
+    if (state == NULL)
+      return FALSE;
+    state_free (change->state);
+    change->state = state;
+    break;
   }
+  after = state_to_text (state);
+  if (change->op == OP_SHARED && g_str_equal (before, after)) {
+    /* this node's own change coming back, or one seen already */
+    change->unchanged = TRUE;
+    return TRUE;
+  }
+  /* shared first: the files only ever hold what the backend took */
+  if (change->op != OP_SHARED && change->backend != NULL &&
+      !change->backend->commit (change->backend_data, before, after, error))
+    return FALSE;
   change->effective = effective_of (change->system, state);
   return write_state (change->dir, change->effective, state, error);
 }
@@ -597,6 +675,11 @@ change_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->busy = FALSE;
   if (!g_task_propagate_boolean (G_TASK (result), &error)) {
     g_task_return_error (task, error);
+    g_signal_emit (self, signals[SIGNAL_IDLE], 0);
+    return;
+  }
+  if (change->unchanged) {
+    g_task_return_boolean (task, TRUE);
     g_signal_emit (self, signals[SIGNAL_IDLE], 0);
     return;
   }
@@ -641,6 +724,8 @@ start_change (CwTrustStore *self, Op op, GBytes *data, const gchar *argument, GC
   change->state = state_copy (self->state);
   change->data = data != NULL ? g_bytes_ref (data) : NULL;
   change->argument = g_strdup (argument);
+  change->backend = self->backend;
+  change->backend_data = self->backend_data;
   g_task_set_task_data (task, change, (GDestroyNotify) change_free);
   self->busy = TRUE;
 
@@ -721,4 +806,22 @@ cw_trust_store_change_finish (CwTrustStore *self, GAsyncResult *result, GError *
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+cw_trust_store_set_backend (CwTrustStore *self, const CwTrustStoreBackend *backend, gpointer user_data)
+{
+  g_return_if_fail (CW_IS_TRUST_STORE (self));
+
+  self->backend = backend;
+  self->backend_data = user_data;
+}
+
+void
+cw_trust_store_apply_shared_async (CwTrustStore *self, GBytes *state, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (CW_IS_TRUST_STORE (self));
+
+  start_change (self, OP_SHARED, state, NULL, cancellable, callback, user_data, cw_trust_store_apply_shared_async);
 }

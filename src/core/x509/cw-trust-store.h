@@ -61,6 +61,22 @@ void          cw_trust_store_set_mode_async (CwTrustStore *self, const gchar *mo
 /* The finish of replace, remove, reset and set_mode. */
 gboolean      cw_trust_store_change_finish (CwTrustStore *self, GAsyncResult *result, GError **error);
 gboolean      cw_trust_store_mode_is_valid (const gchar *mode, GError **error);
+/* A shared backend (a cluster's database): every change of this store is
+ * given to commit() as the state before and after it (text) before any
+ * file changes; FALSE fails the change and nothing changes here. Called in
+ * a worker thread; it may block. */
+typedef struct {
+  gboolean (*commit) (gpointer user_data, const gchar *before, const gchar *after, GError **error);
+} CwTrustStoreBackend;
+
+void          cw_trust_store_set_backend (CwTrustStore *self, const CwTrustStoreBackend *backend,
+                                          gpointer user_data);
+/* Makes this store's state the shared @state (the backend's "after"):
+ * files and ::changed as for a change made here, nothing committed back;
+ * nothing at all when it is the state here already. Finish with
+ * cw_trust_store_change_finish. */
+void          cw_trust_store_apply_shared_async (CwTrustStore *self, GBytes *state, GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
 /* TRUE when no change is being written; ::idle fires when one finished. */
 gboolean      cw_trust_store_is_idle (CwTrustStore *self);
 
