@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The trusted root store: the system bundle minus removed plus added, and its bundle file. */
+/* CwTrustStore: the trusted root store (the system bundle minus removed plus
+ * added, cw-trust-state.c), its files and its changes, one at a time. */
 #include "config.h"
 
 #include "cw-trust-store.h"
+#include "cw-trust-state.h"
 #include "cw-clock.h"
 #include "cw-error.h"
 #include "cw-fs.h"
@@ -17,16 +19,6 @@
 #define BUNDLE_FILE "ca-bundle.pem"
 #define MAX_BUNDLE (32 * 1024 * 1024)
 
-/* The store's state; replaced as a whole after each committed change, so a
- * worker can compute the next one from a snapshot. Entries are shared and
- * never modified (atomic reference counts). */
-typedef struct {
-  gboolean    include_system;
-  GHashTable *removed;   /* fingerprints of system certificates taken out */
-  GPtrArray  *added;     /* CwTrustEntry */
-  gchar      *mode;
-} State;
-
 struct _CwTrustStore {
   GObject    parent_instance;
 
@@ -35,7 +27,7 @@ struct _CwTrustStore {
   gchar     *bundle_path;
   gchar     *default_mode;
   GPtrArray *system;     /* CwTrustEntry from the system bundle */
-  State     *state;
+  CwTrustState     *state;
   GPtrArray *effective;  /* CwTrustEntry, sorted by subject */
   gboolean   busy;
   const CwTrustStoreBackend *backend;  /* or NULL: this machine alone */
@@ -47,232 +39,10 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (CwTrustStore, cw_trust_store, G_TYPE_OBJECT)
 
-/* ---- entries and states ------------------------------------------------- */
-
-static void
-entry_clear (CwTrustEntry *entry)
-{
-  g_free (entry->fingerprint);
-  g_free (entry->subject);
-  g_free (entry->issuer);
-  g_free (entry->serial);
-  g_free (entry->pem);
-}
-
-static CwTrustEntry *
-entry_ref (CwTrustEntry *entry)
-{
-  return g_atomic_rc_box_acquire (entry);
-}
-
-static void
-entry_unref (CwTrustEntry *entry)
-{
-  g_atomic_rc_box_release_full (entry, (GDestroyNotify) entry_clear);
-}
-
-static CwTrustEntry *
-entry_new (gnutls_x509_crt_t crt, gboolean from_system, GError **error)
-{
-  g_autoptr(CwCertInfo) info = cw_cert_info_new (crt, error);
-  CwTrustEntry *entry;
-  gchar *pem;
-
-  if (info == NULL || (pem = cw_x509_crt_export_pem (crt, error)) == NULL)
-    return NULL;
-  entry = g_atomic_rc_box_new0 (CwTrustEntry);
-  entry->fingerprint = g_strdup (info->fingerprint);
-  entry->subject = g_strdup (info->subject);
-  entry->issuer = g_strdup (info->issuer);
-  entry->serial = g_strdup (info->serial);
-  entry->not_before = info->not_before;
-  entry->not_after = info->not_after;
-  entry->from_system = from_system;
-  entry->pem = pem;
-  return entry;
-}
-
-static GPtrArray *
-entries_new (void)
-{
-  return g_ptr_array_new_with_free_func ((GDestroyNotify) entry_unref);
-}
-
-static void
-state_free (State *state)
-{
-  if (state == NULL)
-    return;
-  g_hash_table_unref (state->removed);
-  g_ptr_array_unref (state->added);
-  g_free (state->mode);
-  g_free (state);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (State, state_free)
-
-static State *
-state_new (gboolean include_system, const gchar *mode)
-{
-  State *state = g_new0 (State, 1);
-
-  state->include_system = include_system;
-  state->removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  state->added = entries_new ();
-  state->mode = g_strdup (mode);
-  return state;
-}
-
-static State *
-state_copy (const State *state)
-{
-  State *copy = state_new (state->include_system, state->mode);
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, state->removed);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_hash_table_add (copy->removed, g_strdup (key));
-  for (guint i = 0; i < state->added->len; i++)
-    g_ptr_array_add (copy->added, entry_ref (g_ptr_array_index (state->added, i)));
-  return copy;
-}
-
-static gint
-compare_subjects (gconstpointer a, gconstpointer b)
-{
-  const CwTrustEntry *x = *(CwTrustEntry **) a, *y = *(CwTrustEntry **) b;
-  gint c = g_strcmp0 (x->subject, y->subject);
-
-  return c != 0 ? c : g_strcmp0 (x->fingerprint, y->fingerprint);
-}
-
-/* (system − removed) ∪ added, without duplicates */
-static GPtrArray *
-effective_of (GPtrArray *system, const State *state)
-{
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  GPtrArray *out = entries_new ();
-
-  for (guint i = 0; state->include_system && i < system->len; i++) {
-    CwTrustEntry *entry = g_ptr_array_index (system, i);
-
-    if (!g_hash_table_contains (state->removed, entry->fingerprint) && g_hash_table_add (seen, entry->fingerprint))
-      g_ptr_array_add (out, entry_ref (entry));
-  }
-  for (guint i = 0; i < state->added->len; i++) {
-    CwTrustEntry *entry = g_ptr_array_index (state->added, i);
-
-    if (g_hash_table_add (seen, entry->fingerprint))
-      g_ptr_array_add (out, entry_ref (entry));
-  }
-  g_ptr_array_sort (out, compare_subjects);
-  return out;
-}
-
-static gchar *
-pem_of (GPtrArray *entries)
-{
-  GString *out = g_string_new (NULL);
-
-  for (guint i = 0; i < entries->len; i++) {
-    CwTrustEntry *entry = g_ptr_array_index (entries, i);
-
-    g_string_append_printf (out, "# %s\n%s", entry->subject, entry->pem);
-  }
-  return g_string_free (out, FALSE);
-}
-
-static gint
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar * const *) a, *(const gchar * const *) b);
-}
-
-/* The state as text, the same for the same state (removed sorted, added
- * in order): what a backend shares, and how a shared state is compared. */
-static gchar *
-state_to_text (const State *state)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GPtrArray) removed = g_ptr_array_new ();
-  g_autofree gchar *added = pem_of (state->added);
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init (&iter, state->removed);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (removed, key);
-  g_ptr_array_sort (removed, compare_strings);
-  g_key_file_set_boolean (kf, "trust", "include-system", state->include_system);
-  g_key_file_set_string_list (kf, "trust", "removed", (const gchar * const *) removed->pdata, removed->len);
-  g_key_file_set_string (kf, "trust", "verification-mode", state->mode);
-  g_key_file_set_string (kf, "trust", "added", added);
-  return g_key_file_to_data (kf, NULL, NULL);
-}
-
-static GPtrArray *parse_bundle (const gchar *data, gsize len, gboolean from_system, const gchar *what);
-
-static State *
-state_from_text (const gchar *text, gsize len, GError **error)
-{
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autofree gchar *mode = NULL, *added = NULL;
-  g_auto(GStrv) removed = NULL;
-  State *state;
-
-  if (!g_key_file_load_from_data (kf, text, len, G_KEY_FILE_NONE, error))
-    return NULL;
-  mode = g_key_file_get_string (kf, "trust", "verification-mode", NULL);
-  if (!cw_trust_store_mode_is_valid (mode, error))
-    return NULL;
-  state = state_new (g_key_file_get_boolean (kf, "trust", "include-system", NULL), mode);
-  removed = g_key_file_get_string_list (kf, "trust", "removed", NULL, NULL);
-  for (guint i = 0; removed != NULL && removed[i] != NULL; i++)
-    g_hash_table_add (state->removed, g_strdup (removed[i]));
-  added = g_key_file_get_string (kf, "trust", "added", NULL);
-  if (added != NULL) {
-    g_ptr_array_unref (state->added);
-    state->added = parse_bundle (added, strlen (added), FALSE, _("the shared trust store"));
-  }
-  return state;
-}
-
 /* ---- disk --------------------------------------------------------------- */
 
-typedef struct {
-  GPtrArray   *out;
-  gboolean     from_system;
-  const gchar *what;
-} Parse;
-
-static void
-parse_one (const guint8 *der, gsize len, guint index, gpointer user_data)
-{
-  Parse *parse = user_data;
-  g_autoptr(GError) error = NULL;
-  g_auto(gnutls_x509_crt_t) crt = der != NULL ? cw_x509_crt_import (der, len, GNUTLS_X509_FMT_DER, &error) : NULL;
-  CwTrustEntry *entry = crt != NULL ? entry_new (crt, parse->from_system, &error) : NULL;
-
-  if (entry != NULL)
-    g_ptr_array_add (parse->out, entry);
-  else
-    g_warning ("%s: certificate %u skipped: %s", parse->what, index,
-               error != NULL ? error->message : _("not valid base64"));
-}
-
-/* Entries from PEM text; what does not parse is skipped with a warning,
- * so one damaged certificate in the system bundle costs only itself. */
-static GPtrArray *
-parse_bundle (const gchar *data, gsize len, gboolean from_system, const gchar *what)
-{
-  Parse parse = { entries_new (), from_system, what };
-
-  cw_pem_foreach_certificate (data, len, parse_one, &parse);
-  return parse.out;
-}
-
 static gboolean
-write_state (const gchar *dir, GPtrArray *effective, const State *state, GError **error)
+write_state (const gchar *dir, GPtrArray *effective, const CwTrustState *state, GError **error)
 {
   g_auto(CwFd) fd = cw_fs_open_dir (AT_FDCWD, dir, TRUE, error);
   g_autoptr(GKeyFile) kf = g_key_file_new ();
@@ -290,8 +60,8 @@ write_state (const gchar *dir, GPtrArray *effective, const State *state, GError 
   g_key_file_set_string_list (kf, "trust", "removed", (const gchar * const *) removed->pdata, removed->len);
   g_key_file_set_string (kf, "trust", "verification-mode", state->mode);
   ini = g_key_file_to_data (kf, NULL, NULL);
-  added = pem_of (state->added);
-  bundle = pem_of (effective);
+  added = cw_trust_entries_to_pem (state->added);
+  bundle = cw_trust_entries_to_pem (effective);
   /* all three must fit before any is replaced (a full disk changes
    * nothing); then state first: a crash before the bundle is renamed is
    * repaired by the next start, which writes the bundle from the state */
@@ -327,7 +97,7 @@ cw_trust_store_finalize (GObject *object)
   g_free (self->default_mode);
   g_clear_pointer (&self->system, g_ptr_array_unref);
   g_clear_pointer (&self->effective, g_ptr_array_unref);
-  state_free (self->state);
+  cw_trust_state_free (self->state);
   G_OBJECT_CLASS (cw_trust_store_parent_class)->finalize (object);
 }
 
@@ -359,18 +129,6 @@ cw_trust_store_new (const gchar *dir, const gchar *system_bundle, const gchar *d
 }
 
 gboolean
-cw_trust_store_mode_is_valid (const gchar *mode, GError **error)
-{
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (g_strcmp0 (mode, "none") == 0 || g_strcmp0 (mode, "outgoing") == 0 || g_strcmp0 (mode, "all") == 0)
-    return TRUE;
-  g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
-               _("unknown verification mode “%s”; use none, outgoing or all"), mode != NULL ? mode : "");
-  return FALSE;
-}
-
-gboolean
 cw_trust_store_load (CwTrustStore *self, GError **error)
 {
   g_autofree gchar *system = NULL, *added = NULL, *state_path = NULL, *added_path = NULL, *mode = NULL;
@@ -387,10 +145,10 @@ cw_trust_store_load (CwTrustStore *self, GError **error)
     return FALSE;
   }
   if (g_file_get_contents (self->system_path, &system, &len, &local))
-    self->system = parse_bundle (system, len, TRUE, self->system_path);
+    self->system = cw_trust_entries_parse (system, len, TRUE, self->system_path);
   else {
     g_warning ("no system CA bundle: %s", local->message);
-    self->system = entries_new ();
+    self->system = cw_trust_entries_new ();
   }
 
   state_path = g_build_filename (self->dir, STATE_FILE, NULL);
@@ -400,10 +158,10 @@ cw_trust_store_load (CwTrustStore *self, GError **error)
     if (!g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
       g_warning ("%s: %s; starting again from the system bundle", state_path, local->message);
     /* first start: seeded from the system bundle */
-    self->state = state_new (TRUE, self->default_mode);
+    self->state = cw_trust_state_new (TRUE, self->default_mode);
   } else {
     mode = g_key_file_get_string (kf, "trust", "verification-mode", NULL);
-    self->state = state_new (!g_key_file_has_key (kf, "trust", "include-system", NULL) ||
+    self->state = cw_trust_state_new (!g_key_file_has_key (kf, "trust", "include-system", NULL) ||
                                g_key_file_get_boolean (kf, "trust", "include-system", NULL),
                              cw_trust_store_mode_is_valid (mode, NULL) ? mode : self->default_mode);
     removed = g_key_file_get_string_list (kf, "trust", "removed", NULL, NULL);
@@ -411,10 +169,10 @@ cw_trust_store_load (CwTrustStore *self, GError **error)
       g_hash_table_add (self->state->removed, g_strdup (removed[i]));
     if (g_file_get_contents (added_path, &added, &len, NULL)) {
       g_ptr_array_unref (self->state->added);
-      self->state->added = parse_bundle (added, len, FALSE, added_path);
+      self->state->added = cw_trust_entries_parse (added, len, FALSE, added_path);
     }
   }
-  self->effective = effective_of (self->system, self->state);
+  self->effective = cw_trust_state_effective (self->system, self->state);
   /* the system bundle may have changed since the last start */
   return write_state (self->dir, self->effective, self->state, error);
 }
@@ -450,7 +208,7 @@ cw_trust_store_export (CwTrustStore *self)
 
   g_return_val_if_fail (CW_IS_TRUST_STORE (self), NULL);
 
-  pem = pem_of (self->effective);
+  pem = cw_trust_entries_to_pem (self->effective);
 
   return g_bytes_new_take (pem, strlen (pem));
 }
@@ -471,7 +229,7 @@ typedef struct {
   Op          op;
   gchar      *dir;
   GPtrArray  *system;
-  State      *state;       /* the next state, made in the worker */
+  CwTrustState      *state;       /* the next state, made in the worker */
   GBytes     *data;
   gchar      *argument;    /* fingerprint or mode */
   GPtrArray  *effective;   /* result */
@@ -486,7 +244,7 @@ change_free (Change *change)
 {
   g_free (change->dir);
   g_ptr_array_unref (change->system);
-  state_free (change->state);
+  cw_trust_state_free (change->state);
   g_clear_pointer (&change->data, g_bytes_unref);
   g_free (change->argument);
   g_clear_pointer (&change->effective, g_ptr_array_unref);
@@ -500,7 +258,7 @@ static GPtrArray *
 parse_upload (GBytes *data, GError **error)
 {
   g_autoptr(CwMaterial) material = cw_material_new (NULL);
-  g_autoptr(GPtrArray) out = entries_new ();
+  g_autoptr(GPtrArray) out = cw_trust_entries_new ();
   GPtrArray *certs;
   gint64 now = cw_clock_now ();
 
@@ -534,7 +292,7 @@ parse_upload (GBytes *data, GError **error)
       g_set_error (error, CW_ERROR, CW_ERROR_EXPIRED, _("“%s” expired on %s; an expired CA cannot be trusted"), who, end);
       return NULL;
     }
-    entry = entry_new (crt, FALSE, error);
+    entry = cw_trust_entry_new (crt, FALSE, error);
     if (entry == NULL)
       return NULL;
     g_ptr_array_add (out, entry);
@@ -565,9 +323,9 @@ normalize_fingerprint (const gchar *text)
 static gboolean
 apply (Change *change, GError **error)
 {
-  State *state = change->state;
+  CwTrustState *state = change->state;
   g_autoptr(GPtrArray) upload = NULL;
-  g_autofree gchar *before = state_to_text (state), *after = NULL;
+  g_autofree gchar *before = cw_trust_state_to_text (state), *after = NULL;
 
   if (change->op == OP_ADD || change->op == OP_REPLACE) {
     upload = parse_upload (change->data, error);
@@ -595,7 +353,7 @@ apply (Change *change, GError **error)
       for (guint j = 0; j < state->added->len && !present; j++)
         present = g_str_equal (((CwTrustEntry *) g_ptr_array_index (state->added, j))->fingerprint, entry->fingerprint);
       if (!present && !(state->include_system && in_system (change->system, entry->fingerprint)))
-        g_ptr_array_add (state->added, entry_ref (entry));
+        g_ptr_array_add (state->added, cw_trust_entry_ref (entry));
     }
     g_ptr_array_add (fps, NULL);
     change->fingerprints = (gchar **) g_ptr_array_steal (fps, NULL);
@@ -632,14 +390,14 @@ apply (Change *change, GError **error)
     state->mode = g_strdup (change->argument);
     break;
   case OP_SHARED:
-    state = state_from_text (g_bytes_get_data (change->data, NULL), g_bytes_get_size (change->data), error);
+    state = cw_trust_state_from_text (g_bytes_get_data (change->data, NULL), g_bytes_get_size (change->data), error);
     if (state == NULL)
       return FALSE;
-    state_free (change->state);
+    cw_trust_state_free (change->state);
     change->state = state;
     break;
   }
-  after = state_to_text (state);
+  after = cw_trust_state_to_text (state);
   if (change->op == OP_SHARED && g_str_equal (before, after)) {
     /* this node's own change coming back, or one seen already */
     change->unchanged = TRUE;
@@ -649,7 +407,7 @@ apply (Change *change, GError **error)
   if (change->op != OP_SHARED && change->backend != NULL &&
       !change->backend->commit (change->backend_data, before, after, error))
     return FALSE;
-  change->effective = effective_of (change->system, state);
+  change->effective = cw_trust_state_effective (change->system, state);
   return write_state (change->dir, change->effective, state, error);
 }
 
@@ -683,7 +441,7 @@ change_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_signal_emit (self, signals[SIGNAL_IDLE], 0);
     return;
   }
-  state_free (self->state);
+  cw_trust_state_free (self->state);
   self->state = g_steal_pointer (&change->state);
   g_ptr_array_unref (self->effective);
   self->effective = g_steal_pointer (&change->effective);
@@ -721,7 +479,7 @@ start_change (CwTrustStore *self, Op op, GBytes *data, const gchar *argument, GC
   change->op = op;
   change->dir = g_strdup (self->dir);
   change->system = g_ptr_array_ref (self->system);
-  change->state = state_copy (self->state);
+  change->state = cw_trust_state_copy (self->state);
   change->data = data != NULL ? g_bytes_ref (data) : NULL;
   change->argument = g_strdup (argument);
   change->backend = self->backend;
