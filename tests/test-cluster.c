@@ -169,6 +169,17 @@ test_seal (void)
   g_assert_null (cw_cluster_unseal (a, sealed, cw_cluster_seal_get_id (a), "id/2", &error));
   g_assert_error (error, CW_ERROR, CW_ERROR_INVALID_DATA);
   g_clear_error (&error);
+  /* a row that claims to be plain: refused by a node with a key file (only
+   * its holders may hand out keys), taken by one without */
+  g_assert_null (cw_cluster_unseal (a, plain, "", "id/1", &error));
+  g_assert_error (error, CW_ERROR, CW_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  {
+    g_autoptr(GBytes) taken = cw_cluster_unseal (none, plain, "", "id/1", &error);
+
+    g_assert_no_error (error);
+    g_assert_true (g_bytes_equal (taken, plain));
+  }
 
   bad = cw_cluster_seal_new (open_file, &error);
   g_assert_null (bad);

@@ -363,7 +363,7 @@ batch_finish (Batch *batch)
     g_ptr_array_add (lines, NULL);
     /* batches can end out of order (a slow hook in an older one): only
      * the newest batch serving a certificate says what was done last */
-    if (lines->len > 1 && newest_for (self, change->cert, batch))
+    if (newest_for (self, change->cert, batch) && lines->len > 1)
       cw_store_set_last_actions (self->store, change->cert, (const gchar * const *) lines->pdata);
     if (change->event != NO_EVENT)
       g_signal_emit (self, signals[SIGNAL_DELIVERED], 0, change->cert, change->event, lines->pdata);

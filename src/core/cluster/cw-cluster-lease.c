@@ -39,14 +39,14 @@ cw_cluster_lease_acquire (PGconn *conn, const gchar *name, const gchar *holder, 
     return FALSE;
   if (PQntuples (result) == 1) {
     if (resume != NULL)
-      *resume = g_strdup (PQgetvalue (result, 0, 0));
+      *resume = cw_pg_get_text (result, 0, 0);
     return TRUE;
   }
   if (other != NULL) {
     const gchar *p[] = { name };
     g_autoptr(PGresult) who = cw_pg_exec (conn, "SELECT holder FROM certward_lease WHERE name = $1", 1, p, NULL);
 
-    *other = who != NULL && PQntuples (who) == 1 ? g_strdup (PQgetvalue (who, 0, 0)) : g_strdup ("");
+    *other = who != NULL && PQntuples (who) == 1 ? cw_pg_get_text (who, 0, 0) : g_strdup ("");
   }
   return FALSE;
 }
@@ -102,11 +102,11 @@ cw_cluster_lease_list (PGconn *conn, GError **error)
   for (gint i = 0; i < PQntuples (result); i++) {
     CwClusterLease *lease = g_new0 (CwClusterLease, 1);
 
-    lease->name = g_strdup (PQgetvalue (result, i, 0));
-    lease->holder = g_strdup (PQgetvalue (result, i, 1));
+    lease->name = cw_pg_get_text (result, i, 0);
+    lease->holder = cw_pg_get_text (result, i, 1);
     lease->expires = cw_pg_get_int (result, i, 2);
     lease->live = g_str_equal (PQgetvalue (result, i, 3), "t");
-    lease->resume = g_strdup (PQgetvalue (result, i, 4));
+    lease->resume = cw_pg_get_text (result, i, 4);
     g_ptr_array_add (leases, lease);
   }
   return leases;

@@ -46,8 +46,10 @@ check_expected (PGconn *conn, CwClusterSeal *seal, const gchar *kind, const gcha
     return FALSE;
   }
   if (!g_bytes_equal (current, expected)) {
+    g_autofree gchar *node = cw_pg_get_text (result, 0, 2);
+
     g_set_error (error, CW_ERROR, CW_ERROR_BUSY, _("%s %s was changed meanwhile by node %s; try again"), kind, id,
-                 PQgetvalue (result, 0, 2));
+                 node);
     return FALSE;
   }
   return TRUE;
@@ -158,6 +160,6 @@ cw_cluster_objects_list (PGconn *conn, const gchar *kind, GError **error)
     return NULL;
   ids = g_ptr_array_new_with_free_func (g_free);
   for (gint i = 0; i < PQntuples (result); i++)
-    g_ptr_array_add (ids, g_strdup (PQgetvalue (result, i, 0)));
+    g_ptr_array_add (ids, cw_pg_get_text (result, i, 0));
   return ids;
 }

@@ -74,8 +74,13 @@ acquired (GObject *source, GAsyncResult *res, gpointer user_data)
   CwCertificate *cert = g_task_get_task_data (task);
   LeaseJob *job = g_object_get_data (G_OBJECT (task), "cw-lease-job");
   GError *error = NULL;
+  gboolean granted = cw_cluster_run_finish (CW_CLUSTER (source), res, &error) != NULL;
 
-  if (cw_cluster_run_finish (CW_CLUSTER (source), res, &error) != NULL) {
+  if (granted && g_hash_table_contains (self->held, cw_certificate_get_name (cert))) {
+    /* two asked at once and the other was granted first: it is the order */
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_BUSY, _("a renewal of “%s” runs on this node"),
+                             cw_certificate_get_name (cert));
+  } else if (granted) {
     g_hash_table_add (self->held, g_strdup (cw_certificate_get_name (cert)));
     g_message ("cluster: %s: this node renews it (lease %s)", cw_certificate_get_name (cert), job->lease);
     g_task_return_boolean (task, TRUE);
@@ -96,9 +101,11 @@ gate_acquire_async (gpointer gate_data, CwCertificate *cert, GAsyncReadyCallback
 
   g_task_set_task_data (task, g_object_ref (cert), g_object_unref);
   if (g_hash_table_contains (self->held, cw_certificate_get_name (cert))) {
-    /* an order of ours runs (Renew twice): the ACME manager says Busy */
+    /* an order of ours runs (Renew twice): a second grant would be released
+     * when that second attempt ends, under the first order */
     lease_job_free (job);
-    g_task_return_boolean (task, TRUE);
+    g_task_return_new_error (task, CW_ERROR, CW_ERROR_BUSY, _("a renewal of “%s” runs on this node"),
+                             cw_certificate_get_name (cert));
     g_object_unref (task);
     return;
   }

@@ -42,11 +42,13 @@ cw_cluster_seal_new (const gchar *path, GError **error)
     return NULL;
   }
   if ((st.st_mode & 0077) != 0) {
+    explicit_bzero (contents, length);
     g_set_error (error, CW_ERROR, CW_ERROR_PERMISSION_DENIED,
                  _("[cluster] key-file %s can be read by others: make it mode 0600"), path);
     return NULL;
   }
   if (length < MIN_FILE) {
+    explicit_bzero (contents, length);
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_ARGUMENT,
                  _("[cluster] key-file %s is too short: it needs at least %d random bytes"), path, MIN_FILE);
     return NULL;
@@ -134,8 +136,19 @@ cw_cluster_unseal (CwClusterSeal *seal, GBytes *sealed, const gchar *key_id, con
   g_autofree guint8 *out = NULL;
   int ret;
 
-  if (key_id == NULL || *key_id == '\0')
+  if (key_id == NULL || *key_id == '\0') {
+    /* a node with a key-file takes only what a node with it wrote: anyone
+     * who can write to the database could otherwise hand every node a
+     * root CA, a key or a provider */
+    if (seal->on) {
+      g_set_error_literal (error, CW_ERROR, CW_ERROR_PERMISSION_DENIED,
+                           _("This object in the cluster database is not sealed, and this node has a [cluster] "
+                             "key-file: refused (it was written by a node without the key-file, or by someone "
+                             "else with access to the database)"));
+      return NULL;
+    }
     return g_bytes_ref (sealed);
+  }
   if (!seal->on || !g_str_equal (key_id, seal->id)) {
     if (!seal->on)
       g_set_error (error, CW_ERROR, CW_ERROR_PERMISSION_DENIED,
@@ -158,6 +171,7 @@ cw_cluster_unseal (CwClusterSeal *seal, GBytes *sealed, const gchar *key_id, con
                                     data + MAGIC_LEN + NONCE_LEN, length - MAGIC_LEN - NONCE_LEN, out, &out_len);
   gnutls_aead_cipher_deinit (cipher);
   if (ret < 0) {
+    explicit_bzero (out, length - MAGIC_LEN - NONCE_LEN);
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA,
                  _("A sealed key in the cluster database does not open: damaged, or moved from another row"));
     return NULL;

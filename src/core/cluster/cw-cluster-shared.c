@@ -89,7 +89,7 @@ current_revision (PGconn *conn, const gchar *id, gchar **node, GError **error)
   if (PQntuples (result) == 0)
     return 0;
   if (node != NULL)
-    *node = g_strdup (PQgetvalue (result, 0, 1));
+    *node = cw_pg_get_text (result, 0, 1);
   return cw_pg_get_int (result, 0, 0);
 }
 
@@ -233,13 +233,13 @@ cw_cluster_shared_fetch (PGconn *conn, CwClusterSeal *seal, const gchar *id, gin
   }
   rev = g_new0 (CwClusterRevision, 1);
   rev->id = g_strdup (id);
-  rev->name = g_strdup (PQgetvalue (result, 0, 0));
+  rev->name = cw_pg_get_text (result, 0, 0);
   rev->revision = cw_pg_get_int (result, 0, 1);
-  rev->settings = g_strdup (PQgetvalue (result, 0, 2));
-  rev->fingerprint = g_strdup (PQgetvalue (result, 0, 3));
+  rev->settings = cw_pg_get_text (result, 0, 2);
+  rev->fingerprint = cw_pg_get_text (result, 0, 3);
   rev->fullchain = cw_pg_get_bytes (result, 0, 4);
   sealed = cw_pg_get_bytes (result, 0, 5);
-  rev->node = g_strdup (PQgetvalue (result, 0, 7));
+  rev->node = cw_pg_get_text (result, 0, 7);
   if (rev->fullchain == NULL || sealed == NULL) {
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("Certificate %s is damaged in the cluster database"), id);
     return NULL;
@@ -269,12 +269,12 @@ cw_cluster_shared_list (PGconn *conn, GError **error)
   for (gint i = 0; i < PQntuples (result); i++) {
     CwClusterRevision *rev = g_new0 (CwClusterRevision, 1);
 
-    rev->id = g_strdup (PQgetvalue (result, i, 0));
-    rev->name = g_strdup (PQgetvalue (result, i, 1));
+    rev->id = cw_pg_get_text (result, i, 0);
+    rev->name = cw_pg_get_text (result, i, 1);
     rev->revision = cw_pg_get_int (result, i, 2);
-    rev->settings = g_strdup (PQgetvalue (result, i, 3));
-    rev->fingerprint = g_strdup (PQgetvalue (result, i, 4));
-    rev->node = g_strdup (PQgetvalue (result, i, 5));
+    rev->settings = cw_pg_get_text (result, i, 3);
+    rev->fingerprint = cw_pg_get_text (result, i, 4);
+    rev->node = cw_pg_get_text (result, i, 5);
     g_ptr_array_add (list, rev);
   }
   return list;
@@ -299,11 +299,11 @@ cw_cluster_shared_events_since (PGconn *conn, gint64 seq, guint limit, GError **
     CwClusterEvent *event = g_new0 (CwClusterEvent, 1);
 
     event->seq = cw_pg_get_int (result, i, 0);
-    event->certificate = g_strdup (PQgetvalue (result, i, 1));
-    event->name = g_strdup (PQgetvalue (result, i, 2));
-    event->kind = g_strdup (PQgetvalue (result, i, 3));
+    event->certificate = cw_pg_get_text (result, i, 1);
+    event->name = cw_pg_get_text (result, i, 2);
+    event->kind = cw_pg_get_text (result, i, 3);
     event->revision = cw_pg_get_int (result, i, 4);
-    event->node = g_strdup (PQgetvalue (result, i, 5));
+    event->node = cw_pg_get_text (result, i, 5);
     event->at = cw_pg_get_int (result, i, 6);
     g_ptr_array_add (events, event);
   }
@@ -354,12 +354,12 @@ cw_cluster_shared_nodes (PGconn *conn, guint window, GError **error)
   for (gint i = 0; i < PQntuples (result); i++) {
     CwClusterNode *node = g_new0 (CwClusterNode, 1);
 
-    node->name = g_strdup (PQgetvalue (result, i, 0));
+    node->name = cw_pg_get_text (result, i, 0);
     node->seen = cw_pg_get_int (result, i, 1);
     node->started = cw_pg_get_int (result, i, 2);
     node->last_event = cw_pg_get_int (result, i, 3);
     node->live = g_str_equal (PQgetvalue (result, i, 4), "t");
-    node->version = g_strdup (PQgetvalue (result, i, 5));
+    node->version = cw_pg_get_text (result, i, 5);
     node->leases = (guint) cw_pg_get_int (result, i, 6);
     g_ptr_array_add (nodes, node);
   }

@@ -31,7 +31,7 @@ cw_cluster_tokens_lookup (PGconn *conn, const gchar *token, GError **error)
                        1, params, error);
   if (result == NULL || PQntuples (result) != 1)
     return NULL;
-  return g_strdup (PQgetvalue (result, 0, 0));
+  return cw_pg_get_text (result, 0, 0);
 }
 
 gboolean

@@ -610,6 +610,10 @@ cw_cluster_new (CwConfig *config, const gchar *state_dir, GError **error)
   self->seal = cw_cluster_seal_new (cw_config_get_string (config, "cluster", "key-file"), error);
   if (self->seal == NULL)
     return NULL;
+  if (*cw_config_get_string (config, "cluster", "key-file") == '\0')
+    g_message ("cluster: [cluster] key-file is not set: private keys, DNS provider secrets and ACME account keys "
+               "go into the database in the clear, and this node believes every row; set key-file (the same "
+               "file on every node)");
   self->node = g_strdup (*node != '\0' ? node : g_get_host_name ());
   self->state_dir = g_strdup (state_dir);
   self->lease_time = (guint) cw_config_get_int (config, "cluster", "lease-time");

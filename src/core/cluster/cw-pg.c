@@ -68,9 +68,13 @@ cw_pg_connect (const gchar *conninfo, const gchar *node, GError **error)
   g_autofree gchar *application = g_strdup_printf ("certwardd %s", node != NULL ? node : "");
   /* later keywords win over the string's (expand_dbname), so the defaults
    * come first and the administrator's string after them */
+  /* tcp_user_timeout: data unacknowledged that long ends the connection
+   * (keepalives do not cover that); options: no statement waits for a lock
+   * or runs for ever, since some callers wait on the main loop */
   const char *keywords[] = { "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-                             "keepalives_count", "application_name", "dbname", NULL };
-  const char *values[] = { "5", "1", "10", "5", "3", application, conninfo, NULL };
+                             "keepalives_count", "tcp_user_timeout", "options", "application_name", "dbname", NULL };
+  const char *values[] = { "5", "1", "5", "2", "3", "8000", "-c lock_timeout=5000 -c statement_timeout=10000",
+                           application, conninfo, NULL };
   g_autoptr(PGconn) conn = NULL;
 
   conn = PQconnectdbParams (keywords, values, 1);
@@ -171,6 +175,14 @@ cw_pg_get_int (PGresult *result, gint row, gint col)
     return 0;
   g_ascii_string_to_signed (PQgetvalue (result, row, col), 10, G_MININT64, G_MAXINT64, &value, NULL);
   return value;
+}
+
+gchar *
+cw_pg_get_text (PGresult *result, gint row, gint col)
+{
+  const gchar *text = PQgetvalue (result, row, col);
+
+  return g_utf8_validate (text, -1, NULL) ? g_strdup (text) : g_utf8_make_valid (text, -1);
 }
 
 GBytes *

@@ -40,5 +40,8 @@ gboolean  cw_pg_is_ok (PGconn *conn);
 gint64    cw_pg_get_int (PGresult *result, gint row, gint col);
 /* A bytea column as bytes (unescaped; NULL for SQL NULL). */
 GBytes   *cw_pg_get_bytes (PGresult *result, gint row, gint col);
+/* A text column as valid UTF-8 (a database in SQL_ASCII, or a row written by
+ * hand, may hold anything): what is read goes into logs and onto D-Bus. */
+gchar    *cw_pg_get_text (PGresult *result, gint row, gint col) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
