@@ -45,6 +45,7 @@ struct _CwHttp01 {
   guint       standalone;    /* standalone challenges pending (+1 while shared with listen) */
   const CwHttp01Shared *shared;  /* or NULL: this node alone */
   gpointer    shared_data;
+  guint       shared_asking;  /* lookups in the shared tokens not yet answered */
 };
 
 G_DEFINE_FINAL_TYPE (CwHttp01, cw_http01, G_TYPE_OBJECT)
@@ -159,6 +160,9 @@ serve (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable 
   answer (msg, key_authorization);
 }
 
+/* at most this many lookups of other nodes' tokens at once */
+#define MAX_SHARED_ASKING 16
+
 static void
 shared_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -167,6 +171,7 @@ shared_looked_up (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   gchar *key_authorization = self->shared->lookup_finish (self->shared_data, result, &error);
 
+  self->shared_asking--;
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -183,6 +188,15 @@ cw_http01_lookup_async (CwHttp01 *self, const gchar *token, GAsyncReadyCallback 
     g_task_return_pointer (task, g_strdup (here), g_free);
     return;
   }
+  /* anyone may ask the responder: a flood of unknown tokens must not queue
+   * unbounded work before the database's (leases, commits); a CA asks a
+   * few at a time and tries again */
+  if (self->shared_asking >= MAX_SHARED_ASKING) {
+    g_debug ("HTTP-01: %u shared lookups in flight; %s answered as unknown", self->shared_asking, token);
+    g_task_return_pointer (task, NULL, NULL);
+    return;
+  }
+  self->shared_asking++;
   self->shared->lookup_async (self->shared_data, token, shared_looked_up, g_steal_pointer (&task));
 }
 
