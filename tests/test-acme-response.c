@@ -44,11 +44,39 @@ test_links_relations (void)
   g_assert_cmpstrv (up, ((const gchar *[]) { "https://ca.example/acme/cert/alt/1", NULL }));
 }
 
+/* Found by fuzz/fuzz-acme-json: a reference with a scheme but no host
+ * ("htnps:/..//x") made GLib's join fail an assertion. Only http and https
+ * URLs with a host, or relative references, resolve. */
+static void
+test_resolve (void)
+{
+  g_autoptr(CwAcmeResponse) response = response_with ("X-Nothing", "");
+  static const struct { const gchar *reference, *resolved; } cases[] = {
+    { "htnps:/..//ca.example/x", NULL },
+    { "https:/..//ca.example/x", NULL },
+    { "https:///x", NULL },
+    { "file:///etc/passwd", NULL },
+    { "/acme/cert/2", "https://ca.example/acme/cert/2" },
+    { "../order/3", "https://ca.example/acme/order/3" },
+    { "/..//ca.example/x", "https://ca.example//ca.example/x" },
+    { "https://other.example/y", "https://other.example/y" },
+    { "HTTP://other.example/z", "http://other.example/z" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *resolved = cw_acme_response_resolve (response, cases[i].reference);
+
+    g_test_message ("%s -> %s", cases[i].reference, resolved != NULL ? resolved : "(none)");
+    g_assert_cmpstr (resolved, ==, cases[i].resolved);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
   cw_test_init (&argc, &argv);
   g_test_add_func ("/acme-response/links-unresolvable", test_links_unresolvable);
   g_test_add_func ("/acme-response/links-relations", test_links_relations);
+  g_test_add_func ("/acme-response/resolve", test_resolve);
   return g_test_run ();
 }

@@ -147,9 +147,21 @@ cw_acme_response_to_error (CwAcmeResponse *response, const gchar *what)
 gchar *
 cw_acme_response_resolve (CwAcmeResponse *response, const gchar *reference)
 {
+  g_autofree gchar *scheme = NULL;
+
   if (reference == NULL)
     return NULL;
-  /* Location and Link may be relative (RFC 9110 §10.2.2, RFC 8288 §3.1) */
+  /* Location and Link may be relative (RFC 9110 §10.2.2, RFC 8288 §3.1);
+   * one with a scheme must be a URL the agent can fetch, with a host
+   * ("htnps:/..//x" made GLib's join fail an assertion: fuzz-acme-json) */
+  scheme = g_uri_parse_scheme (reference);
+  if (scheme != NULL) {
+    g_autoptr(GUri) uri = g_uri_parse (reference, G_URI_FLAGS_NONE, NULL);
+
+    if (uri == NULL || (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0) ||
+        g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+      return NULL;
+  }
   return g_uri_resolve_relative (response->url, reference, G_URI_FLAGS_NONE, NULL);
 }
 
