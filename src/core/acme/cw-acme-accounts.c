@@ -172,6 +172,38 @@ cw_acme_accounts_set_backend (CwAcmeAccounts *self, const CwAcmeAccountBackend *
     cw_acme_account_set_backend (value, backend, user_data);
 }
 
+static void
+remove_trial (const gchar *dir)
+{
+  g_autofree gchar *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree gchar *ini = g_build_filename (dir, "account.ini", NULL);
+
+  g_unlink (key);
+  g_unlink (ini);
+  g_rmdir (dir);
+}
+
+static gboolean
+shared_account_loads (CwAcmeAccounts *self, const gchar *id, const gchar *ini, const gchar *key, GError **error)
+{
+  g_autofree gchar *name = g_strdup_printf (".trial-%s", id);
+  g_autofree gchar *dir = g_build_filename (self->dir, name, NULL);
+  g_autoptr(CwAcmeAccount) tried = NULL;
+  g_auto(CwFd) fd = -1;
+
+  remove_trial (dir);
+  if (g_mkdir_with_parents (dir, 0700) < 0) {
+    cw_fs_error (error, errno, _("cannot create “%s”"), dir);
+    return FALSE;
+  }
+  fd = cw_fs_open_dir (AT_FDCWD, dir, TRUE, error);
+  if (fd >= 0 && cw_fs_replace_at (fd, "key.pem", key, strlen (key), 0600, error) &&
+      cw_fs_replace_at (fd, "account.ini", ini, strlen (ini), 0644, error))
+    tried = cw_acme_account_load (id, dir, error);
+  remove_trial (dir);
+  return tried != NULL;
+}
+
 gboolean
 cw_acme_accounts_apply (CwAcmeAccounts *self, const gchar *id, const gchar *ini, const gchar *key, GError **error)
 {
@@ -184,6 +216,10 @@ cw_acme_accounts_apply (CwAcmeAccounts *self, const gchar *id, const gchar *ini,
     g_set_error (error, CW_ERROR, CW_ERROR_INVALID_DATA, _("“%s” is no account id"), id);
     return FALSE;
   }
+  /* what another node shared must load before it replaces a working
+   * account here: tried in a directory of its own first */
+  if (!shared_account_loads (self, id, ini, key, error))
+    return FALSE;
   if (g_mkdir_with_parents (path, 0700) < 0) {
     cw_fs_error (error, errno, _("cannot create “%s”"), path);
     return FALSE;
