@@ -753,6 +753,30 @@ test_shared_manager (Fixture *f, gconstpointer data)
   g_assert_cmpuint (shared.changed, ==, 1);
   g_assert_true (cw_store_apply_manager (f->store, text, &error));
   g_assert_cmpuint (shared.changed, ==, 1);
+
+  /* a default this node has not received yet, and a tenant no node could
+   * have set: the tenant is dropped; the default is taken when it comes,
+   * not replaced by another certificate that comes first */
+  g_free (text);
+  text = g_strdup ("[manager]\ndefault=later\nexpiry-warning-days=90\n[tenants]\nacme=example.test;\n"
+                   "bad=not a domain!;\n");
+  cw_test_expect_warning ("*tenant bad ignored*");
+  g_assert_true (cw_store_apply_manager (f->store, text, &error));
+  cw_test_assert_expected_warnings ();
+  g_assert_no_error (error);
+  g_assert_null (cw_store_get_default (f->store));
+  g_assert_null (g_hash_table_lookup (cw_store_get_tenants (f->store), "bad"));
+  g_assert_nonnull (g_hash_table_lookup (cw_store_get_tenants (f->store), "acme"));
+  {
+    g_autoptr(CwCertificate) first = import_files (f, "first", FALSE, &error, "leaf.pem", "leaf.key", "inter.pem", NULL);
+    g_autoptr(CwCertificate) later = NULL;
+
+    g_assert_no_error (error);
+    g_assert_null (cw_store_get_default (f->store));
+    later = import_files (f, "later", FALSE, &error, "rsa.pem", "rsa.key", "inter.pem", NULL);
+    g_assert_no_error (error);
+    g_assert_true (cw_store_get_default (f->store) == later);
+  }
   cw_store_set_manager_backend (f->store, NULL, NULL);
   g_free (shared.settings);
 }

@@ -10,6 +10,7 @@
 #include "cw-error.h"
 #include "cw-log.h"
 #include "cw-names.h"
+#include "cw-text.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -20,6 +21,7 @@
  * store by cw_store_policy_attach. */
 typedef struct {
   gchar      *default_id;
+  gchar      *shared_default;  /* the cluster's default, by name, not here yet */
   GHashTable *tenants;             /* tenant → GStrv of normalised domains */
   gint        warning_days;        /* set over D-Bus, or -1: the configuration's */
   guint       expiry_alarm;
@@ -42,6 +44,7 @@ policy_free (gpointer data)
 
   cw_clock_remove_alarm (policy->expiry_alarm);
   g_free (policy->default_id);
+  g_free (policy->shared_default);
   g_hash_table_unref (policy->tenants);
   g_free (policy);
 }
@@ -185,15 +188,33 @@ cw_store_apply_manager (CwStore *self, const gchar *settings, GError **error)
   {
     g_auto(GStrv) tenants = g_key_file_get_keys (kf, "tenants", NULL, NULL);
 
+    /* checked as SetTenant checks them: the database is outside input */
     for (guint i = 0; tenants != NULL && tenants[i] != NULL; i++) {
       g_auto(GStrv) domains = g_key_file_get_string_list (kf, "tenants", tenants[i], NULL, NULL);
+      g_autoptr(GError) bad = NULL;
+      gboolean ok = cw_tenant_validate (tenants[i], &bad);
 
+      for (guint j = 0; ok && domains != NULL && domains[j] != NULL; j++) {
+        g_autofree gchar *domain = cw_identity_parse (domains[j], FALSE, &bad);
+
+        ok = domain != NULL;
+      }
+      if (!ok) {
+        g_autofree gchar *shown = cw_text_escape (tenants[i], -1);
+
+        g_warning ("shared manager settings: tenant %s ignored: %s", shown, bad->message);
+        continue;
+      }
       if (domains != NULL)
         g_key_file_set_string_list (local, "tenants", tenants[i], (const gchar * const *) domains,
                                     g_strv_length (domains));
     }
   }
   cw_store_policy_load (self, local);
+  /* a default not here yet (a node whose certificates are still coming
+   * in) is taken when it arrives, not replaced by the first one that does */
+  g_free (P (self)->shared_default);
+  P (self)->shared_default = def == NULL && name != NULL && *name != '\0' ? g_strdup (name) : NULL;
   if (def == NULL) {
     g_clear_pointer (&P (self)->default_id, g_free);
     cw_sni_index_set_default (self->index, NULL);
@@ -645,9 +666,16 @@ policy_changed (CwStore *self, CwCertificate *cert)
   }
   if (P (self)->expiry_alarm == 0 || at < P (self)->expiry_at)
     schedule_expiry_check (self, MAX (at, now));
-  /* a store without a default takes the first server certificate */
-  if (cw_store_get_default (self) == NULL && cw_sni_usable (cert, "server", now))
+  /* the cluster's default arriving; else a store without a default takes
+   * the first server certificate */
+  if (P (self)->shared_default != NULL) {
+    if (g_str_equal (P (self)->shared_default, cw_certificate_get_name (cert))) {
+      g_clear_pointer (&P (self)->shared_default, g_free);
+      set_default_id (self, cw_certificate_get_id (cert));
+    }
+  } else if (cw_store_get_default (self) == NULL && cw_sni_usable (cert, "server", now)) {
     set_default_id (self, cw_certificate_get_id (cert));
+  }
 }
 
 /* ---- names -------------------------------------------------------------- */
