@@ -643,8 +643,11 @@ test_nodes (void)
   wait_applied (b, seq);
   wait_applied (a, seq);
   g_assert_cmpuint (b->seen->len, ==, start + 1);
-  g_assert_cmpstr (b->seen->pdata[b->seen->len - 1], ==,
-                   g_strdup_printf ("%" G_GINT64_FORMAT " added live.example.test node-a", seq));
+  {
+    g_autofree gchar *want = g_strdup_printf ("%" G_GINT64_FORMAT " added live.example.test node-a", seq);
+
+    g_assert_cmpstr (b->seen->pdata[b->seen->len - 1], ==, want);
+  }
   g_assert_cmpint (cw_cluster_get_applied (b->cluster), ==, seq);
 
   /* node-b's connections are cut (as a network failure would): it goes
