@@ -144,26 +144,38 @@ responder_thread (gpointer data)
   return NULL;
 }
 
+/* UDP on a port the kernel picks, and TCP on the same number: that number
+ * may be taken for TCP already (another harness's connection), so a few
+ * tries */
 static void
 responder_start (void)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GSocketAddress) same = NULL;
   g_autoptr(GError) error = NULL;
 
-  responder.udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
-  if (responder.udp == NULL || !g_socket_bind (responder.udp, any, FALSE, &error))
-    g_error ("fuzz: cannot bind UDP on loopback: %s", error->message);
-  bound = g_socket_get_local_address (responder.udp, NULL);
-  responder.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  /* TCP on the same port: an answer with TC set is asked again over TCP */
-  same = g_inet_socket_address_new (loopback, responder.port);
-  responder.tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  if (responder.tcp == NULL || !g_socket_bind (responder.tcp, same, TRUE, &error) ||
-      !g_socket_listen (responder.tcp, &error))
-    g_error ("fuzz: cannot listen on TCP port %u: %s", responder.port, error->message);
+  for (guint attempt = 0; attempt < 100 && responder.tcp == NULL; attempt++) {
+    g_autoptr(GSocketAddress) bound = NULL, same = NULL;
+    g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+    g_autoptr(GSocket) tcp = NULL;
+
+    if (udp == NULL || !g_socket_bind (udp, any, FALSE, &error))
+      g_error ("fuzz: cannot bind UDP on loopback: %s", error->message);
+    bound = g_socket_get_local_address (udp, NULL);
+    same = g_inet_socket_address_new (loopback, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+    tcp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+    if (tcp == NULL)
+      g_error ("fuzz: cannot make a TCP socket: %s", error->message);
+    if (!g_socket_bind (tcp, same, TRUE, &error) || !g_socket_listen (tcp, &error)) {
+      g_clear_error (&error);
+      continue;
+    }
+    responder.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    responder.udp = g_steal_pointer (&udp);
+    responder.tcp = g_steal_pointer (&tcp);
+  }
+  if (responder.tcp == NULL)
+    g_error ("fuzz: cannot listen on UDP and TCP on one loopback port");
   g_mutex_init (&responder.lock);
   g_queue_init (&responder.answers);
   g_thread_unref (g_thread_new ("fuzz-dns-responder", responder_thread, NULL));
